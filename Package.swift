@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// No package dependencies, by design: the lab builds offline with the toolchain alone.
+let package = Package(
+    name: "rudp-lab",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "RUDP", targets: ["RUDP"]),
+        .library(name: "Impairment", targets: ["Impairment"]),
+        .executable(name: "rudp-send", targets: ["rudp-send"]),
+        .executable(name: "rudp-recv", targets: ["rudp-recv"]),
+        .executable(name: "lossproxy", targets: ["lossproxy"]),
+        .executable(name: "rudp-lab", targets: ["rudp-lab"]),
+    ],
+    dependencies: [],
+    targets: [
+        // Wire format and the sans-IO protocol core: no sockets, no clock, no files.
+        .target(name: "RUDP"),
+        // The impairment engine shared by the simulator and both proxy front-ends.
+        .target(name: "Impairment"),
+        // Two protocol endpoints over the impairment engine on a virtual clock.
+        .target(name: "RUDPSim", dependencies: ["RUDP", "Impairment"]),
+        // Sockets, the poll loop and the file-transfer drivers around the core.
+        .target(name: "RUDPNet", dependencies: ["RUDP"]),
+        // Argument parsing, units, JSON and progress output shared by the programs.
+        .target(name: "CLIKit"),
+        .executableTarget(name: "rudp-send", dependencies: ["RUDP", "RUDPNet", "CLIKit"]),
+        .executableTarget(name: "rudp-recv", dependencies: ["RUDP", "RUDPNet", "CLIKit"]),
+        .executableTarget(name: "lossproxy", dependencies: ["Impairment", "RUDPNet", "CLIKit"]),
+        .executableTarget(name: "rudp-lab", dependencies: ["RUDP", "RUDPSim", "Impairment", "RUDPNet", "CLIKit"]),
+        .testTarget(name: "RUDPTests", dependencies: ["RUDP", "RUDPSim", "Impairment"]),
+        .testTarget(name: "ImpairmentTests", dependencies: ["Impairment"]),
+        .testTarget(name: "RUDPNetTests", dependencies: ["RUDPNet", "RUDP"]),
+        .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["RUDP"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
