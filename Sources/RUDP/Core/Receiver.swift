@@ -1,0 +1,314 @@
+/// Where a receiver is in its life.
+public enum ReceiverState: Equatable, Sendable {
+    /// A SYN arrived; the application must `accept` or `refuse` the offer.
+    case offered
+    case established
+    /// Every byte arrived and the FIN says how many and their SHA-256: the application checks,
+    /// makes the file durable, then calls `confirmFinish` (or `fail`).
+    case finishing(FinPayload)
+    /// The FIN was confirmed; the receiver lingers to answer retransmitted FINs.
+    case completed
+    case failed(TransferError)
+}
+
+/// The receiving side of one transfer: a deterministic state machine with no sockets and no clock.
+///
+/// Created from a SYN; delivers bytes in order through `readDelivered`, acknowledges
+/// cumulatively (Go-Back-N, stop-and-wait) or with SACK blocks (Selective Repeat), and lingers
+/// after the end, as TCP's TIME-WAIT, so that a lost last FIN-ACK is answered again.
+public final class Receiver {
+    public let configuration: ReceiverConfiguration
+    public let connectionID: UInt32
+    /// What the sender proposed: mode, MSS, window, size and name.
+    public let offer: SynPayload
+    public let mss: Int
+    public let window: Int
+    public private(set) var state: ReceiverState = .offered
+    public private(set) var statistics = ReceiverStatistics()
+    /// True once lingering is over: the connection can be forgotten.
+    public private(set) var isReclaimable = false
+
+    private let space: SequenceSpace
+    private var buffer: ReceiveBuffer?
+    /// Every packet below `expected` has arrived.
+    private var expected: UInt64 = 0
+    /// Packets below `readIndex` were handed to the application.
+    private var readIndex: UInt64 = 0
+    private var highestReceived: UInt64 = 0
+    private var lastActivity: UInt64
+    private var lingerDeadline: UInt64?
+    private var senderRetransmitTimeout: UInt64?
+    private var ackDue = false
+    private var synAckDue = false
+    private var finAckDue = false
+    private var resetToSend: ResetPayload?
+    private var echo: UInt32 = 0
+    private var advertisedEdge: UInt64 = 0
+    private var sackBlocks: [SackBlock] = []
+    private static let maxSackBlocksSent = 16
+
+    /// Starts a connection from a SYN; throws if the packet is not a valid SYN.
+    public init(syn packet: PacketView, configuration: ReceiverConfiguration, now: UInt64) throws(TransferError) {
+        guard packet.header.type == .syn else { throw .protocolViolation("connection did not start with a SYN") }
+        let offer: SynPayload
+        do { offer = try SynPayload(decoding: packet.payload) } catch { throw .protocolViolation(error.description) }
+        self.configuration = configuration
+        self.offer = offer
+        connectionID = packet.header.connectionID
+        mss = min(offer.mss, configuration.maxMSS)
+        let windowCap = offer.mode == .stopAndWait ? 1 : configuration.maxWindow
+        window = max(1, min(Int(offer.window), windowCap, configuration.maxBufferBytes / max(mss, 1)))
+        space = SequenceSpace(origin: packet.header.sequence + 1)
+        lastActivity = now
+        echo = packet.header.timestamp
+        sackBlocks.reserveCapacity(Self.maxSackBlocksSent)
+    }
+
+    deinit { buffer?.deallocate() }
+
+    /// Accepts the offer: the SYN-ACK goes out and data may flow.
+    public func accept(now: UInt64) {
+        guard state == .offered else { return }
+        buffer = ReceiveBuffer(slotCount: window, stride: mss)
+        advertisedEdge = UInt64(window)  // the SYN-ACK grants the whole window
+        state = .established
+        synAckDue = true
+        lastActivity = now
+    }
+
+    /// Refuses the offer, or fails the transfer later (integrity, I/O): the sender gets an RST
+    /// with `message`, and the receiver lingers to repeat it.
+    public func fail(code: ResetCode, message: String, now: UInt64) {
+        switch state {
+        case .completed, .failed: return
+        default: break
+        }
+        state = .failed(.aborted(code, message))
+        resetToSend = ResetPayload(code: code, message: message)
+        startLinger(now: now)
+    }
+
+    /// Confirms the FIN once the file is safely stored: the FIN-ACK goes out.
+    public func confirmFinish(now: UInt64) {
+        guard case .finishing = state else { return }
+        state = .completed
+        finAckDue = true
+        startLinger(now: now)
+    }
+
+    /// The application's bytes, in order: calls `body` with each contiguous arrived packet
+    /// not yet read, then frees its slot (which opens the window).
+    public func readDelivered(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        guard var buffer else { return }
+        defer { self.buffer = buffer }
+        while readIndex < expected {
+            let payload = buffer.payload(readIndex)
+            try body(payload)
+            statistics.bytesDelivered += UInt64(payload.count)
+            buffer.release(readIndex)
+            readIndex += 1
+        }
+        // Reopening a window the sender saw (nearly) closed needs an update it would otherwise wait for.
+        if case .established = state, advertisedEdge < readIndex + UInt64(window) / 2 { ackDue = true }
+    }
+
+    /// Bytes delivered in order and not yet read.
+    public var hasDeliverableData: Bool { readIndex < expected }
+
+    // MARK: Network input
+
+    /// Handles one datagram; malformed ones are returned as an error and otherwise ignored.
+    @discardableResult
+    public func handle(datagram: UnsafeRawBufferPointer, now: UInt64) -> WireError? {
+        do {
+            handle(packet: try PacketView.decode(datagram), now: now)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// Handles one decoded packet of this connection.
+    public func handle(packet: PacketView, now: UInt64) {
+        let header = packet.header
+        guard header.connectionID == connectionID else { return }
+        statistics.datagramsReceived += 1
+        if header.type == .reset {
+            if case .completed = state {} else if case .failed = state {} else {
+                let reason = (try? ResetPayload(decoding: packet.payload)) ?? ResetPayload(code: .other, message: "reset")
+                state = .failed(.peerReset(reason.code, "sender: \(reason.message)"))
+            }
+            isReclaimable = true
+            return
+        }
+        switch state {
+        case .offered, .finishing:
+            return
+        case .established:
+            lastActivity = now
+            switch header.type {
+            case .syn:
+                synAckDue = true  // our SYN-ACK was lost
+                echo = header.timestamp
+            case .data:
+                echo = header.timestamp
+                receive(packet, now: now)
+            case .fin:
+                echo = header.timestamp
+                receiveFin(packet, now: now)
+            default:
+                return
+            }
+        case .completed:
+            guard header.type == .fin else { return }
+            echo = header.timestamp
+            if let fin = try? FinPayload(decoding: packet.payload) {
+                senderRetransmitTimeout = UInt64(fin.retransmitTimeoutMicros) * 1_000
+            }
+            finAckDue = true
+            startLinger(now: now)
+        case .failed(let error):
+            if resetToSend == nil {
+                resetToSend = ResetPayload(code: error.resetCode, message: error.description)
+            }
+            startLinger(now: now)
+        }
+    }
+
+    private func receive(_ packet: PacketView, now: UInt64) {
+        statistics.dataPacketsReceived += 1
+        ackDue = true
+        guard var buffer, let index = space.index(of: packet.header.sequence, near: expected) else { return }
+        defer { self.buffer = buffer }
+        let length = packet.payload.count
+        guard length > 0 && length <= mss else {
+            fail(code: .protocolViolation, message: "DATA packet of \(length) bytes (MSS is \(mss))", now: now)
+            return
+        }
+        if index < expected || buffer.contains(index) {
+            statistics.duplicates += 1
+            return
+        }
+        guard index < readIndex + UInt64(window) else {
+            statistics.discarded += 1
+            return
+        }
+        if index != expected {
+            statistics.outOfOrder += 1
+            guard offer.mode == .selectiveRepeat else {
+                statistics.discarded += 1  // Go-Back-N keeps no out-of-order packets
+                return
+            }
+        }
+        buffer.store(index, packet.payload)
+        highestReceived = max(highestReceived, index)
+        while expected < readIndex + UInt64(window) && buffer.contains(expected) && expected <= highestReceived {
+            expected += 1
+            if expected > highestReceived { break }
+        }
+    }
+
+    private func receiveFin(_ packet: PacketView, now: UInt64) {
+        guard let index = space.index(of: packet.header.sequence, near: expected) else { return }
+        guard index == expected else {
+            ackDue = true  // data still missing: tell the sender where we are
+            return
+        }
+        guard let fin = try? FinPayload(decoding: packet.payload) else {
+            fail(code: .protocolViolation, message: "malformed FIN", now: now)
+            return
+        }
+        senderRetransmitTimeout = UInt64(fin.retransmitTimeoutMicros) * 1_000
+        state = .finishing(fin)
+    }
+
+    private func startLinger(now: UInt64) {
+        let linger = senderRetransmitTimeout.map {
+            min(max($0 * configuration.lingerMultiple, configuration.minimumLinger), configuration.maximumLinger)
+        } ?? configuration.defaultLinger
+        lingerDeadline = now + linger
+    }
+
+    // MARK: Timers
+
+    /// When `handleTimeout` must be called next.
+    public var nextDeadline: UInt64? {
+        if isReclaimable { return nil }
+        switch state {
+        case .offered, .established, .finishing:
+            return lastActivity + configuration.idleTimeout
+        case .completed, .failed:
+            return lingerDeadline
+        }
+    }
+
+    public func handleTimeout(now: UInt64) {
+        switch state {
+        case .offered, .established, .finishing:
+            if now >= lastActivity + configuration.idleTimeout {
+                fail(code: .idleTimeout, message: "receiver gave up: nothing heard for \(Double(configuration.idleTimeout) / 1e9) s",
+                     now: now)
+                state = .failed(.idleTimeout(nanoseconds: configuration.idleTimeout))
+            }
+        case .completed, .failed:
+            if let deadline = lingerDeadline, now >= deadline { isReclaimable = true }
+        }
+    }
+
+    // MARK: Output
+
+    /// Writes the next datagram to send into `datagram` and returns its length, or nil.
+    public func pollTransmit(into datagram: UnsafeMutableRawBufferPointer, now: UInt64) -> Int? {
+        var header = PacketHeader(type: .ack, connectionID: connectionID, sequence: SequenceNumber(configuration.initialSequence),
+                                  acknowledgement: space.wire(expected), timestamp: WireClock.timestamp(now),
+                                  timestampEcho: echo)
+        if let reset = resetToSend {
+            resetToSend = nil
+            header.type = .reset
+            return encode(header, payload: reset.encoded(), into: datagram)
+        }
+        if synAckDue {
+            synAckDue = false
+            header.type = .synAck
+            header.acknowledgement = space.wire(0)
+            header.window = UInt32(window)
+            return encode(header, payload: SynAckPayload(mss: mss, window: UInt32(window)).encoded(), into: datagram)
+        }
+        if finAckDue {
+            finAckDue = false
+            header.type = .finAck
+            header.acknowledgement = space.wire(expected) + 1
+            return encode(header, payload: [], into: datagram)
+        }
+        guard ackDue, case .established = state else { return nil }
+        ackDue = false
+        advertisedEdge = readIndex + UInt64(window)
+        header.window = UInt32(advertisedEdge - expected)
+        collectSackBlocks()
+        statistics.acksSent += 1
+        return sackBlocks.withUnsafeBufferPointer { sacks in
+            try? PacketEncoder.encode(header, sacks: sacks, payload: UnsafeRawBufferPointer(start: nil, count: 0),
+                                      into: datagram)
+        }
+    }
+
+    /// Fills `sackBlocks` with the runs of packets held above the first gap, lowest first.
+    private func collectSackBlocks() {
+        sackBlocks.removeAll(keepingCapacity: true)
+        guard offer.mode == .selectiveRepeat, let buffer, highestReceived > expected else { return }
+        var index = expected + 1
+        while index <= highestReceived && sackBlocks.count < Self.maxSackBlocksSent {
+            guard buffer.contains(index) else {
+                index += 1
+                continue
+            }
+            let start = index
+            while index <= highestReceived && buffer.contains(index) { index += 1 }
+            sackBlocks.append(SackBlock(start: space.wire(start), end: space.wire(index)))
+        }
+    }
+
+    private func encode(_ header: PacketHeader, payload: [UInt8], into datagram: UnsafeMutableRawBufferPointer) -> Int? {
+        payload.withUnsafeBytes { try? PacketEncoder.encode(header, payload: $0, into: datagram) }
+    }
+}

@@ -1,0 +1,24 @@
+/// Limits and timers of a receiving endpoint; random values are supplied by the caller.
+public struct ReceiverConfiguration: Sendable {
+    /// Largest window granted, in packets.
+    public var maxWindow = 4_096
+    /// Largest MSS granted.
+    public var maxMSS = WireLayout.maxPayload
+    /// Upper bound of window × MSS: the reassembly memory one connection may hold.
+    public var maxBufferBytes = 32 << 20
+    /// A connection with no packet from the sender for this long fails.
+    public var idleTimeout: UInt64 = 10_000_000_000
+    /// How long to stay answering retransmitted FINs (or with RST after a failure), as a multiple
+    /// of the sender's announced retransmission timeout, within the bounds below.
+    public var lingerMultiple: UInt64 = 3
+    public var minimumLinger: UInt64 = 250_000_000
+    public var maximumLinger: UInt64 = 30_000_000_000
+    /// Linger when the sender announced no timeout (a failure before the FIN).
+    public var defaultLinger: UInt64 = 3_000_000_000
+    /// The receiver's own sequence number (it sends no data; it only makes replies less guessable).
+    public var initialSequence: UInt32
+
+    public init(initialSequence: UInt32) {
+        self.initialSequence = initialSequence
+    }
+}

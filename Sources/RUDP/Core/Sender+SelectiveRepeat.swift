@@ -1,0 +1,69 @@
+// Selective Repeat: cumulative plus SACK acknowledgements, a timer per packet (kept as one
+// queue in send order), and only the missing packets resent, on timeout or once three
+// later-sent packets were acknowledged (fast retransmit).
+
+extension Sender {
+    func processSelectiveAcknowledgement(_ packet: PacketView, cumulative acknowledged: UInt64) {
+        var index = base
+        while index < acknowledged {
+            markAcknowledged(index)
+            index += 1
+        }
+        for blockIndex in 0..<packet.sackCount {
+            let block = packet.sackBlock(at: blockIndex)
+            guard let start = space.index(of: block.start, near: base),
+                  let end = space.index(of: block.end, near: base) else { continue }
+            var index = max(start, base)
+            while index < min(end, next) {
+                markAcknowledged(index)
+                index += 1
+            }
+        }
+        advanceBase()
+        detectLossByPacketThreshold()
+    }
+
+    /// Queues for retransmission every packet whose latest transmission is `threshold` or more
+    /// transmissions older than the newest acknowledged one.
+    private func detectLossByPacketThreshold() {
+        let threshold = UInt64(configuration.fastRetransmitThreshold)
+        while let entry = sendOrder.first, entry.transmission + threshold <= largestAcknowledgedTransmission {
+            sendOrder.popFirst()
+            if isOutstanding(entry) {
+                retransmitQueue.append(entry.index)
+                statistics.fastRetransmits += 1
+            }
+        }
+    }
+
+    /// Whether a send-order entry is still the latest transmission of an unacknowledged packet.
+    private func isOutstanding(_ entry: (index: UInt64, transmission: UInt64)) -> Bool {
+        entry.index >= base && entry.index < next && !buffer[entry.index].acknowledged
+            && buffer[entry.index].transmissionNumber == entry.transmission
+    }
+
+    /// Send time of the oldest outstanding transmission; drops stale entries on the way.
+    var earliestSelectiveRepeatSend: UInt64? {
+        while let entry = sendOrder.first {
+            if isOutstanding(entry) { return buffer[entry.index].lastSent }
+            sendOrder.popFirst()
+        }
+        return nil
+    }
+
+    func selectiveRepeatTimeout(now: UInt64) {
+        let timeout = timer.timeout
+        var expired = false
+        while let entry = sendOrder.first, buffer[entry.index].lastSent + timeout <= now || !isOutstanding(entry) {
+            sendOrder.popFirst()
+            guard isOutstanding(entry) else { continue }
+            guard countTimeout(of: entry.index) else { return }
+            retransmitQueue.append(entry.index)
+            expired = true
+        }
+        if expired {
+            statistics.timeouts += 1
+            timer.backOff()
+        }
+    }
+}

@@ -1,0 +1,350 @@
+/// Where a sender is in its life: handshake, data, the FIN exchange, and the two ends.
+public enum SenderState: Equatable, Sendable {
+    case connecting
+    case transferring
+    case closing
+    /// The receiver confirmed the whole file and its SHA-256.
+    case finished
+    case failed(TransferError)
+}
+
+/// The sending side of one transfer: a deterministic state machine with no sockets and no clock.
+///
+/// Feed it the application's bytes (`write`, then `finishWriting`), received datagrams
+/// (`handle`) and expired deadlines (`handleTimeout`); drain `pollTransmit` after every input and
+/// sleep until `nextDeadline`. Stop-and-wait and Go-Back-N share the cumulative strategy
+/// (stop-and-wait is its window-1 case); Selective Repeat uses SACKs.
+public final class Sender {
+    public let configuration: SenderConfiguration
+    public internal(set) var state: SenderState = .connecting
+    public internal(set) var statistics = SenderStatistics()
+    public internal(set) var timer: RetransmissionTimer
+    /// MSS and window after the receiver's answer (the proposal until then).
+    public private(set) var mss: Int
+    public private(set) var window: Int
+
+    let space: SequenceSpace
+    var buffer: SendBuffer
+    /// Oldest unacknowledged packet.
+    var base: UInt64 = 0
+    /// Next packet never sent.
+    var next: UInt64 = 0
+    /// Packets completely written by the application: [next, filled) wait to be sent.
+    var filled: UInt64 = 0
+    /// Right edge of the receiver's advertised window.
+    var peerWindowEdge: UInt64 = 0
+    var retransmitQueue = RingQueue<UInt64>(capacity: 64)
+    /// Every transmission in send order (Selective Repeat): its front is the earliest timer.
+    var sendOrder = RingQueue<(index: UInt64, transmission: UInt64)>(capacity: 128)
+    var transmissionCounter: UInt64 = 0
+    var largestAcknowledgedTransmission: UInt64 = 0
+    /// Go-Back-N's single timer, started when the oldest outstanding packet was (re)sent.
+    var windowTimerStart: UInt64?
+    private var writingClosed = false
+    private var bytesWritten: UInt64 = 0
+    private var digest: SHA256Digest?
+    /// Latest timestamp heard from the receiver, echoed back for its RTT measurement.
+    private var peerTimestamp: UInt32 = 0
+    private var controlDue = true
+    private var controlLastSent: UInt64?
+    private var controlRetries = 0
+    private var resetToSend: ResetPayload?
+    /// Time of the last acknowledgement, for the zero-window probe.
+    private var lastAcknowledgementTime: UInt64 = 0
+    private var probeAllowed = false
+    /// Send time and transmission count of the latest packet an ACK newly acknowledged.
+    private var newlyAcknowledged: (sent: UInt64, transmissions: Int)?
+
+    public init(configuration: SenderConfiguration, now: UInt64) {
+        self.configuration = configuration
+        mss = configuration.effectiveMSS
+        window = configuration.effectiveWindow
+        timer = RetransmissionTimer(policy: configuration.retransmission, initial: configuration.initialRTO,
+                                    minimum: configuration.minimumRTO, maximum: configuration.maximumRTO)
+        space = SequenceSpace(origin: SequenceNumber(configuration.initialSequence) + 1)
+        buffer = SendBuffer(slotCount: configuration.effectiveWindow, stride: configuration.effectiveMSS)
+        lastAcknowledgementTime = now
+    }
+
+    deinit { buffer.deallocate() }
+
+    var isSelectiveRepeat: Bool { configuration.mode == .selectiveRepeat }
+
+    /// Bytes the application has handed over so far.
+    public var bytesAccepted: UInt64 { bytesWritten }
+
+    // MARK: Application input
+
+    /// How many bytes `write` would take now (0 until the receiver accepted the transfer).
+    public var writableBytes: Int {
+        guard state == .transferring, !writingClosed, hasFreeSlot else { return 0 }
+        return (buffer.slotCount - Int(filled - base)) * mss - buffer[filled].length
+    }
+
+    /// Copies as many bytes as fit into the send buffer and returns how many it took.
+    @discardableResult
+    public func write(_ bytes: UnsafeRawBufferPointer) -> Int {
+        var taken = 0
+        while taken < bytes.count && writableBytes > 0 {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[taken...])
+            taken += buffer.fill(filled, from: rest, limit: mss)
+            if buffer[filled].length == mss { filled += 1 }
+        }
+        bytesWritten += UInt64(taken)
+        return taken
+    }
+
+    /// Declares the end of the data and its SHA-256; the FIN follows once everything is acknowledged.
+    public func finishWriting(sha256: SHA256Digest) {
+        guard !writingClosed else { return }
+        writingClosed = true
+        digest = sha256
+        if hasFreeSlot && buffer[filled].length > 0 { filled += 1 }
+    }
+
+    /// Whether packet `filled` has a slot of its own (otherwise its slot still holds an older packet).
+    private var hasFreeSlot: Bool { filled - base < UInt64(buffer.slotCount) }
+
+    /// Stops the transfer and tells the receiver why (one RST).
+    public func abort(code: ResetCode, message: String) {
+        switch state {
+        case .finished, .failed: return
+        default:
+            state = .failed(.aborted(code, message))
+            resetToSend = ResetPayload(code: code, message: message)
+        }
+    }
+
+    // MARK: Network input
+
+    /// Handles one datagram; malformed ones are returned as an error and otherwise ignored.
+    @discardableResult
+    public func handle(datagram: UnsafeRawBufferPointer, now: UInt64) -> WireError? {
+        do {
+            handle(packet: try PacketView.decode(datagram), now: now)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// Handles one decoded packet.
+    public func handle(packet: PacketView, now: UInt64) {
+        let header = packet.header
+        guard header.connectionID == configuration.connectionID else { return }
+        switch state {
+        case .finished, .failed: return
+        default: break
+        }
+        switch header.type {
+        case .reset:
+            let reason = (try? ResetPayload(decoding: packet.payload)) ?? ResetPayload(code: .other, message: "reset by receiver")
+            state = .failed(.peerReset(reason.code, "receiver: \(reason.message)"))
+            return
+        case .synAck:
+            guard state == .connecting, header.acknowledgement == space.wire(0),
+                  let answer = try? SynAckPayload(decoding: packet.payload) else { return }
+            peerTimestamp = header.timestamp
+            mss = min(mss, answer.mss)
+            window = min(window, Int(min(answer.window, UInt32(SenderConfiguration.maxWindow))))
+            peerWindowEdge = UInt64(window)
+            takeSample(echo: header.timestampEcho, now: now)
+            state = .transferring
+            controlRetries = 0
+            controlLastSent = nil
+            lastAcknowledgementTime = now
+        case .ack:
+            guard state == .transferring || state == .closing else { return }
+            peerTimestamp = header.timestamp
+            statistics.acksReceived += 1
+            newlyAcknowledged = nil
+            processAcknowledgement(packet, now: now)
+            if header.timestampEcho != 0 {
+                takeSample(echo: header.timestampEcho, now: now)
+            } else if let (sent, transmissions) = newlyAcknowledged, transmissions == 1 {
+                recordSample(now - sent)  // Karn's rule: only a packet sent once gives an unambiguous RTT
+            }
+        case .finAck:
+            guard state == .closing, header.acknowledgement == space.wire(filled) + 1 else { return }
+            takeSample(echo: header.timestampEcho, now: now)
+            state = .finished
+        case .syn, .data, .fin:
+            return  // a receiver never sends these; ignore rather than trust them
+        }
+    }
+
+    private func processAcknowledgement(_ packet: PacketView, now: UInt64) {
+        guard let acknowledged = space.index(of: packet.header.acknowledgement, near: base),
+              acknowledged <= next else { return }  // acknowledges what was never sent: ignore
+        peerWindowEdge = max(peerWindowEdge, acknowledged + UInt64(packet.header.window))
+        let before = base
+        if isSelectiveRepeat {
+            processSelectiveAcknowledgement(packet, cumulative: acknowledged)
+        } else {
+            processCumulativeAcknowledgement(cumulative: acknowledged, now: now)
+        }
+        if base > before { lastAcknowledgementTime = now }
+    }
+
+    /// Marks packet `index` acknowledged (once) and counts it.
+    func markAcknowledged(_ index: UInt64) {
+        guard !buffer[index].acknowledged else { return }
+        buffer[index].acknowledged = true
+        largestAcknowledgedTransmission = max(largestAcknowledgedTransmission, buffer[index].transmissionNumber)
+        statistics.bytesAcknowledged += UInt64(buffer[index].length)
+        newlyAcknowledged = (buffer[index].lastSent, buffer[index].transmissions)
+    }
+
+    /// Slides `base` over acknowledged packets, freeing their slots for new data.
+    func advanceBase() {
+        while base < next && buffer[base].acknowledged {
+            buffer.release(base)
+            base += 1
+        }
+    }
+
+    private func takeSample(echo: UInt32, now: UInt64) {
+        guard let rtt = WireClock.roundTrip(echo: echo, now: now) else { return }
+        recordSample(rtt)
+    }
+
+    private func recordSample(_ rtt: UInt64) {
+        timer.addSample(rtt)
+        statistics.rtt.add(rtt)
+    }
+
+    // MARK: Timers
+
+    /// When `handleTimeout` must be called next, or nil when no timer runs.
+    public var nextDeadline: UInt64? {
+        switch state {
+        case .connecting, .closing:
+            return controlLastSent.map { $0 + timer.timeout }
+        case .transferring:
+            if let start = dataTimerStart { return start + timer.timeout }
+            if base == next && next < filled && next >= peerWindowEdge {
+                return lastAcknowledgementTime + timer.timeout  // zero-window probe
+            }
+            return nil
+        case .finished, .failed:
+            return nil
+        }
+    }
+
+    /// Acts on every timer that expired by `now`.
+    public func handleTimeout(now: UInt64) {
+        switch state {
+        case .connecting, .closing:
+            guard let sent = controlLastSent, now >= sent + timer.timeout else { return }
+            if controlRetries >= configuration.maxRetries {
+                state = .failed(state == .connecting
+                    ? .peerUnreachable(attempts: controlRetries + 1)
+                    : .retriesExhausted(what: "the FIN", attempts: controlRetries))
+                return
+            }
+            controlRetries += 1
+            statistics.timeouts += 1
+            timer.backOff()
+            controlDue = true
+        case .transferring:
+            if let start = dataTimerStart, now >= start + timer.timeout {
+                if isSelectiveRepeat { selectiveRepeatTimeout(now: now) } else { goBackNTimeout(now: now) }
+            } else if base == next && next < filled && next >= peerWindowEdge
+                        && now >= lastAcknowledgementTime + timer.timeout {
+                probeAllowed = true
+                lastAcknowledgementTime = now
+                timer.backOff()
+            }
+        case .finished, .failed:
+            return
+        }
+    }
+
+    /// Start time of the data retransmission timer that expires first.
+    private var dataTimerStart: UInt64? {
+        isSelectiveRepeat ? earliestSelectiveRepeatSend : windowTimerStart
+    }
+
+    /// Records that packet `index` exceeded its timeouts; fails the transfer if it is one too many.
+    func countTimeout(of index: UInt64) -> Bool {
+        buffer[index].timeouts += 1
+        guard buffer[index].timeouts <= configuration.maxRetries else {
+            state = .failed(.retriesExhausted(what: "packet \(space.wire(index))", attempts: configuration.maxRetries))
+            return false
+        }
+        return true
+    }
+
+    // MARK: Output
+
+    /// Writes the next datagram to send into `datagram` and returns its length, or nil when
+    /// there is nothing to send now. Call until nil after every input.
+    public func pollTransmit(into datagram: UnsafeMutableRawBufferPointer, now: UInt64) -> Int? {
+        if let reset = resetToSend {
+            resetToSend = nil
+            return control(.reset, sequence: space.wire(next), payload: reset.encoded(), into: datagram, now: now)
+        }
+        switch state {
+        case .connecting:
+            guard controlDue else { return nil }
+            controlDue = false
+            controlLastSent = now
+            let syn = SynPayload(mode: configuration.mode, mss: mss, window: UInt32(window),
+                                 fileSize: configuration.fileSize, name: configuration.fileName)
+            return control(.syn, sequence: SequenceNumber(configuration.initialSequence), payload: syn.encoded(),
+                           into: datagram, now: now)
+        case .transferring:
+            while let index = retransmitQueue.popFirst() {
+                guard index >= base, index < next, !buffer[index].acknowledged else { continue }
+                statistics.retransmissions += 1
+                return transmit(index, into: datagram, now: now)
+            }
+            if next < filled && (next < min(peerWindowEdge, base + UInt64(window)) || probeAllowed) {
+                probeAllowed = false
+                next += 1
+                statistics.maxInFlight = max(statistics.maxInFlight, Int(next - base))
+                return transmit(next - 1, into: datagram, now: now)
+            }
+            guard writingClosed, base == filled, digest != nil else { return nil }
+            state = .closing
+            controlDue = true
+            controlRetries = 0
+            return pollTransmit(into: datagram, now: now)
+        case .closing:
+            guard controlDue, let digest else { return nil }
+            controlDue = false
+            controlLastSent = now
+            let fin = FinPayload(fileSize: bytesWritten, sha256: digest,
+                                 retransmitTimeoutMicros: UInt32(clamping: timer.timeout / 1_000))
+            return control(.fin, sequence: space.wire(filled), payload: fin.encoded(), into: datagram, now: now)
+        case .finished, .failed:
+            return nil
+        }
+    }
+
+    private func transmit(_ index: UInt64, into datagram: UnsafeMutableRawBufferPointer, now: UInt64) -> Int? {
+        transmissionCounter += 1
+        buffer[index].transmissionNumber = transmissionCounter
+        buffer[index].lastSent = now
+        buffer[index].transmissions += 1
+        if isSelectiveRepeat {
+            sendOrder.append((index, transmissionCounter))
+        } else if windowTimerStart == nil {
+            windowTimerStart = now
+        }
+        statistics.dataPacketsSent += 1
+        statistics.datagramsSent += 1
+        let header = PacketHeader(type: .data, connectionID: configuration.connectionID, sequence: space.wire(index),
+                                  timestamp: WireClock.timestamp(now), timestampEcho: peerTimestamp)
+        let payload = buffer.payload(index)
+        return try? PacketEncoder.encode(header, payload: payload, into: datagram)
+    }
+
+    private func control(_ type: PacketType, sequence: SequenceNumber, payload: [UInt8],
+                         into datagram: UnsafeMutableRawBufferPointer, now: UInt64) -> Int? {
+        statistics.datagramsSent += 1
+        let header = PacketHeader(type: type, connectionID: configuration.connectionID, sequence: sequence,
+                                  timestamp: WireClock.timestamp(now), timestampEcho: peerTimestamp)
+        return payload.withUnsafeBytes { try? PacketEncoder.encode(header, payload: $0, into: datagram) }
+    }
+}

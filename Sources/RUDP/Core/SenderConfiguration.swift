@@ -1,0 +1,48 @@
+/// Everything a sender needs to start a transfer; random values are supplied by the caller so
+/// the state machine stays deterministic.
+public struct SenderConfiguration: Sendable {
+    public var mode: TransferMode
+    /// Payload bytes per DATA packet.
+    public var mss: Int
+    /// Packets in flight (ignored by stop-and-wait, which is window 1).
+    public var window: Int
+    public var retransmission: RetransmissionTimer.Policy
+    public var initialRTO = RetransmissionTimer.defaultInitial
+    public var minimumRTO = RetransmissionTimer.defaultMinimum
+    public var maximumRTO = RetransmissionTimer.defaultMaximum
+    /// Consecutive timeouts of the same packet tolerated before giving up.
+    public var maxRetries: Int
+    /// A packet is deemed lost once a packet sent this many transmissions later is acknowledged
+    /// (Selective Repeat fast retransmit, RFC 9002's packet threshold).
+    public var fastRetransmitThreshold = 3
+    public var connectionID: UInt32
+    /// The SYN's sequence number; DATA starts one after it.
+    public var initialSequence: UInt32
+    public var fileName: [UInt8]
+    /// Size in bytes if known in advance (nil for standard input).
+    public var fileSize: UInt64?
+
+    public static let maxWindow = 16_384
+
+    public init(mode: TransferMode = .selectiveRepeat, mss: Int = 1200, window: Int = 64,
+                retransmission: RetransmissionTimer.Policy = .adaptive, maxRetries: Int = 10,
+                connectionID: UInt32, initialSequence: UInt32, fileName: [UInt8], fileSize: UInt64?) {
+        self.mode = mode
+        self.mss = mss
+        self.window = window
+        self.retransmission = retransmission
+        self.maxRetries = maxRetries
+        self.connectionID = connectionID
+        self.initialSequence = initialSequence
+        self.fileName = fileName
+        self.fileSize = fileSize
+    }
+
+    /// The window the mode actually uses: 1 for stop-and-wait.
+    public var effectiveWindow: Int {
+        mode == .stopAndWait ? 1 : Swift.min(Swift.max(window, 1), Self.maxWindow)
+    }
+
+    /// The MSS clamped to what a datagram can carry.
+    public var effectiveMSS: Int { Swift.min(Swift.max(mss, 1), Int(UInt16.max), WireLayout.maxPayload) }
+}

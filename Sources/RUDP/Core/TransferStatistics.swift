@@ -1,0 +1,34 @@
+/// Counters a sender keeps about its transfer.
+public struct SenderStatistics: Sendable, Equatable {
+    /// Datagrams sent of any type.
+    public var datagramsSent = 0
+    /// DATA packets sent, retransmissions included.
+    public var dataPacketsSent = 0
+    public var retransmissions = 0
+    /// Retransmission-timer expiries (each counts once, however many packets it resent).
+    public var timeouts = 0
+    /// Packets resent because three later-sent packets were acknowledged first.
+    public var fastRetransmits = 0
+    public var acksReceived = 0
+    public var bytesAcknowledged: UInt64 = 0
+    /// Most DATA packets outstanding (sent, not yet acknowledged) at any moment.
+    public var maxInFlight = 0
+    public var rtt = RTTSummary()
+
+    public init() {}
+}
+
+/// Counters a receiver keeps about its transfer.
+public struct ReceiverStatistics: Sendable, Equatable {
+    public var datagramsReceived = 0
+    public var dataPacketsReceived = 0
+    public var duplicates = 0
+    /// Packets that arrived ahead of a gap (buffered by SR, discarded by GBN).
+    public var outOfOrder = 0
+    /// Packets dropped: beyond the window, or out of order under Go-Back-N.
+    public var discarded = 0
+    public var acksSent = 0
+    public var bytesDelivered: UInt64 = 0
+
+    public init() {}
+}

@@ -1,0 +1,198 @@
+// Payloads of the control packets. They are rare, so they decode into ordinary values.
+
+/// Reads fields sequentially from a payload, failing instead of reading past its end.
+struct PayloadReader {
+    let bytes: UnsafeRawBufferPointer
+    var offset = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    mutating func read<T: FixedWidthInteger>(_ type: T.Type, _ field: String) throws(WireError) -> T {
+        let size = MemoryLayout<T>.size
+        guard bytes.count - offset >= size else { throw .malformedPayload("\(field) truncated") }
+        defer { offset += size }
+        return bytes.readBigEndian(offset, as: T.self)
+    }
+
+    mutating func readBytes(_ count: Int, _ field: String) throws(WireError) -> [UInt8] {
+        guard count >= 0 && bytes.count - offset >= count else { throw .malformedPayload("\(field) truncated") }
+        defer { offset += count }
+        return Array(bytes[offset..<(offset + count)])
+    }
+
+    var remaining: Int { bytes.count - offset }
+
+    func expectEnd(_ what: String) throws(WireError) {
+        guard offset == bytes.count else { throw .malformedPayload("\(bytes.count - offset) trailing bytes after \(what)") }
+    }
+}
+
+/// Appends big-endian fields to a byte array.
+struct PayloadWriter {
+    var bytes: [UInt8] = []
+
+    mutating func write<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func write(_ data: [UInt8]) { bytes.append(contentsOf: data) }
+}
+
+/// SYN payload: what the sender proposes and what it is about to send.
+public struct SynPayload: Equatable, Sendable {
+    public static let unknownSize = UInt64.max
+    public static let maxNameLength = 4096
+
+    public var mode: TransferMode
+    public var mss: Int
+    public var window: UInt32
+    /// File size in bytes, or nil when unknown in advance (standard input).
+    public var fileSize: UInt64?
+    /// The file name exactly as the sender gave it; the receiver decides whether it is safe.
+    public var name: [UInt8]
+
+    public init(mode: TransferMode, mss: Int, window: UInt32, fileSize: UInt64?, name: [UInt8]) {
+        self.mode = mode
+        self.mss = mss
+        self.window = window
+        self.fileSize = fileSize
+        self.name = name
+    }
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(WireError) {
+        var reader = PayloadReader(bytes)
+        let rawMode = try reader.read(UInt8.self, "mode")
+        guard let mode = TransferMode(rawValue: rawMode) else { throw .malformedPayload("unknown mode \(rawMode)") }
+        _ = try reader.read(UInt8.self, "reserved")
+        let mss = Int(try reader.read(UInt16.self, "mss"))
+        guard mss > 0 else { throw .malformedPayload("MSS 0") }
+        let window = try reader.read(UInt32.self, "window")
+        guard window > 0 else { throw .malformedPayload("window 0") }
+        let size = try reader.read(UInt64.self, "file size")
+        let nameLength = Int(try reader.read(UInt16.self, "name length"))
+        guard nameLength <= Self.maxNameLength else { throw .malformedPayload("name of \(nameLength) bytes") }
+        let name = try reader.readBytes(nameLength, "name")
+        try reader.expectEnd("SYN")
+        self.init(mode: mode, mss: mss, window: window, fileSize: size == Self.unknownSize ? nil : size, name: name)
+    }
+
+    public func encoded() -> [UInt8] {
+        var writer = PayloadWriter()
+        writer.write(mode.rawValue)
+        writer.write(UInt8(0))
+        writer.write(UInt16(clamping: mss))
+        writer.write(window)
+        writer.write(fileSize ?? Self.unknownSize)
+        writer.write(UInt16(clamping: name.count))
+        writer.write(Array(name.prefix(Self.maxNameLength)))
+        return writer.bytes
+    }
+}
+
+/// SYN-ACK payload: the MSS and window the receiver accepted (never more than proposed).
+public struct SynAckPayload: Equatable, Sendable {
+    public var mss: Int
+    public var window: UInt32
+
+    public init(mss: Int, window: UInt32) {
+        self.mss = mss
+        self.window = window
+    }
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(WireError) {
+        var reader = PayloadReader(bytes)
+        let mss = Int(try reader.read(UInt16.self, "mss"))
+        _ = try reader.read(UInt16.self, "reserved")
+        let window = try reader.read(UInt32.self, "window")
+        guard mss > 0, window > 0 else { throw .malformedPayload("zero MSS or window in SYN-ACK") }
+        try reader.expectEnd("SYN-ACK")
+        self.init(mss: mss, window: window)
+    }
+
+    public func encoded() -> [UInt8] {
+        var writer = PayloadWriter()
+        writer.write(UInt16(clamping: mss))
+        writer.write(UInt16(0))
+        writer.write(window)
+        return writer.bytes
+    }
+}
+
+/// FIN payload: the total size and SHA-256 the receiver must match before confirming.
+public struct FinPayload: Equatable, Sendable {
+    public var fileSize: UInt64
+    public var sha256: SHA256Digest
+    /// The sender's current retransmission timeout in microseconds: the receiver lingers long
+    /// enough after a FIN to answer the next retransmitted one.
+    public var retransmitTimeoutMicros: UInt32
+
+    public init(fileSize: UInt64, sha256: SHA256Digest, retransmitTimeoutMicros: UInt32) {
+        self.fileSize = fileSize
+        self.sha256 = sha256
+        self.retransmitTimeoutMicros = retransmitTimeoutMicros
+    }
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(WireError) {
+        var reader = PayloadReader(bytes)
+        let size = try reader.read(UInt64.self, "file size")
+        let digestBytes = try reader.readBytes(32, "SHA-256")
+        let hint = try reader.read(UInt32.self, "retransmit timeout")
+        try reader.expectEnd("FIN")
+        guard let digest = SHA256Digest(bytes: digestBytes) else { throw .malformedPayload("SHA-256") }
+        self.init(fileSize: size, sha256: digest, retransmitTimeoutMicros: hint)
+    }
+
+    public func encoded() -> [UInt8] {
+        var writer = PayloadWriter()
+        writer.write(fileSize)
+        writer.write(sha256.bytes)
+        writer.write(retransmitTimeoutMicros)
+        return writer.bytes
+    }
+}
+
+/// Why a side reset a connection (carried in RST).
+public enum ResetCode: UInt16, Sendable, CaseIterable {
+    case unsafeName = 1
+    case fileExists = 2
+    case integrityFailure = 3
+    case receiverIOError = 4
+    case idleTimeout = 5
+    case cancelled = 6
+    case unknownConnection = 7
+    case protocolViolation = 8
+    case busy = 9
+    case senderIOError = 10
+    case other = 0xFFFF
+}
+
+/// RST payload: a reason code and one human-readable line.
+public struct ResetPayload: Equatable, Sendable {
+    public static let maxMessageLength = 512
+
+    public var code: ResetCode
+    public var message: String
+
+    public init(code: ResetCode, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(WireError) {
+        var reader = PayloadReader(bytes)
+        let rawCode = try reader.read(UInt16.self, "reset code")
+        let text = try reader.readBytes(min(reader.remaining, Self.maxMessageLength), "message")
+        try reader.expectEnd("RST")
+        self.init(code: ResetCode(rawValue: rawCode) ?? .other,
+                  message: String(decoding: text, as: UTF8.self))
+    }
+
+    public func encoded() -> [UInt8] {
+        var writer = PayloadWriter()
+        writer.write(code.rawValue)
+        var text = message
+        while text.utf8.count > Self.maxMessageLength { text.removeLast() }  // whole characters only
+        writer.write(Array(text.utf8))
+        return writer.bytes
+    }
+}

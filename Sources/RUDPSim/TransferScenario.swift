@@ -1,0 +1,74 @@
+import Impairment
+import RUDP
+
+/// One simulated transfer: protocol settings, file size, the link in each direction, and seeds.
+public struct TransferScenario: Sendable {
+    public var mode: TransferMode
+    public var size: Int
+    public var mss = 1200
+    public var window = 64
+    public var retransmission: RetransmissionTimer.Policy = .adaptive
+    public var maxRetries = 10
+    /// Sender → receiver impairments.
+    public var forward = ImpairmentConfig()
+    /// Receiver → sender impairments.
+    public var reverse = ImpairmentConfig()
+    public var seed: UInt64
+    /// The sender's SYN sequence number; by default derived from the seed.
+    public var initialSequence: UInt32?
+    public var receiverIdleTimeout: UInt64 = 10_000_000_000
+    /// The receiver process disappears at this virtual time (it stops answering).
+    public var receiverVanishesAt: UInt64?
+    /// Give up (and report a hang) past this much virtual time.
+    public var timeLimit: UInt64 = 24 * 3_600 * 1_000_000_000
+
+    public init(mode: TransferMode, size: Int, seed: UInt64) {
+        self.mode = mode
+        self.size = size
+        self.seed = seed
+    }
+
+    /// The same impairments in both directions.
+    public mutating func impairBoth(_ config: ImpairmentConfig) {
+        forward = config
+        reverse = config
+    }
+
+    /// The command-line form of this scenario, printed with a failure so it can be reproduced.
+    public var reproduction: String {
+        "mode=\(mode) size=\(size) mss=\(mss) window=\(window) seed=\(seed) isn=\(initialSequence.map(String.init) ?? "derived") "
+            + "forward=\(forward) reverse=\(reverse)"
+    }
+}
+
+/// What happened in a simulated transfer.
+public struct TransferOutcome: Sendable {
+    public var senderState: SenderState
+    /// nil when no SYN ever reached the receiver.
+    public var receiverState: ReceiverState?
+    public var senderStatistics: SenderStatistics
+    public var receiverStatistics: ReceiverStatistics?
+    /// Bytes the receiver delivered in order to its application.
+    public var bytesDelivered: Int
+    /// False if any delivered byte differed from what was sent.
+    public var deliveredBytesMatch: Bool
+    /// Virtual time at which the sender finished or failed.
+    public var senderEndTime: UInt64?
+    /// Virtual time at which the simulation stopped.
+    public var endTime: UInt64
+    /// True if the simulation stopped because the time limit passed or no progress was possible.
+    public var hung: Bool
+    public var forwardStatistics: ImpairmentStats
+    public var reverseStatistics: ImpairmentStats
+
+    /// The sender succeeded and the receiver holds exactly the bytes sent.
+    public var delivered: Bool {
+        senderState == .finished && receiverState == .completed && deliveredBytesMatch && !hung
+    }
+
+    /// Goodput in Mbit/s of virtual time, from the first SYN to the sender's end.
+    public func goodputMbps(size: Int) -> Double {
+        guard let end = senderEndTime, end > 0 else { return 0 }
+        return Double(size) * 8 / (Double(end) / 1e9) / 1e6
+    }
+}
