@@ -1,0 +1,113 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The random part of one datagram's delay, drawn when it enters the pipeline.
+struct DelayTiming {
+    /// Signed jitter added to the configured delay, in ns (0 without jitter).
+    var jitterOffset: Int64 = 0
+    /// Whether the reorder stage holds this datagram back by the reorder gap.
+    var heldBack = false
+}
+
+/// Propagation delay, jitter and reordering: turns a datagram's departure from the rate
+/// limiter (or its arrival, without one) into the time it is released.
+///
+/// due = departure + max(0, delay + jitter sample); without reordering by jitter, raised to
+/// the latest due time of the datagrams before it; then, if the reorder stage picks it, plus
+/// the reorder gap (such a held-back datagram does not hold back those after it).
+struct DelayLine {
+    private let delay: UInt64
+    private let reorderByJitter: Bool
+    private let reorderGap: UInt64
+    /// Originals and duplicates draw from separate streams, so duplication never shifts the
+    /// jitter or reordering of the originals.
+    private var originals: DelaySampler
+    private var duplicates: DelaySampler
+    /// Latest due time given to a datagram that was not held back for reordering.
+    private var lastInOrderDue: UInt64 = 0
+
+    init(config: ImpairmentConfig, seed: UInt64) {
+        delay = config.delay
+        reorderByJitter = config.reorderByJitter
+        reorderGap = config.reorderGap
+        originals = DelaySampler(config: config, seed: seed, streamSuffix: "")
+        duplicates = DelaySampler(config: config, seed: seed, streamSuffix: ".duplicate")
+    }
+
+    /// Draws the jitter and reorder decision of the next original datagram.
+    mutating func nextTiming() -> DelayTiming { originals.next() }
+
+    /// Draws the jitter and reorder decision of the next duplicate copy.
+    mutating func nextDuplicateTiming() -> DelayTiming { duplicates.next() }
+
+    /// The release time of a datagram leaving the rate limiter (or arriving) at `departure`;
+    /// datagrams must be presented in departure order.
+    mutating func dueTime(departure: UInt64, timing: DelayTiming) -> UInt64 {
+        let signedDelay = Int64(delay) + timing.jitterOffset
+        var due = departure + (signedDelay > 0 ? UInt64(signedDelay) : 0)
+        if !reorderByJitter, due < lastInOrderDue {
+            due = lastInOrderDue
+        }
+        if timing.heldBack {
+            return due + reorderGap
+        }
+        lastInOrderDue = max(lastInOrderDue, due)
+        return due
+    }
+}
+
+/// Draws jitter offsets and reorder decisions, each from its own seeded stream.
+private struct DelaySampler {
+    private let jitter: UInt64
+    private let distribution: JitterDistribution
+    private let reorderProbability: Double
+    private var jitterRandom: SeededRandom
+    private var reorderRandom: SeededRandom
+    /// The polar method yields normal deviates in pairs; the second waits here.
+    private var spareNormal: Double?
+
+    init(config: ImpairmentConfig, seed: UInt64, streamSuffix: String) {
+        jitter = config.jitter
+        distribution = config.jitterDistribution
+        reorderProbability = config.reorder
+        jitterRandom = SeededRandom(seed: seed, stream: "jitter" + streamSuffix)
+        reorderRandom = SeededRandom(seed: seed, stream: "reorder" + streamSuffix)
+    }
+
+    mutating func next() -> DelayTiming {
+        var timing = DelayTiming()
+        if jitter > 0 {
+            switch distribution {
+            case .uniform:
+                timing.jitterOffset = Int64(jitterRandom.nextBelow(2 * jitter + 1)) - Int64(jitter)
+            case .normal:
+                timing.jitterOffset = Int64((nextStandardNormal() * Double(jitter)).rounded())
+            }
+        }
+        if reorderProbability > 0 {
+            timing.heldBack = reorderRandom.nextBool(probability: reorderProbability)
+        }
+        return timing
+    }
+
+    /// A standard normal deviate by Marsaglia's polar method.
+    private mutating func nextStandardNormal() -> Double {
+        if let spare = spareNormal {
+            spareNormal = nil
+            return spare
+        }
+        while true {
+            let u = 2 * jitterRandom.nextDouble() - 1
+            let v = 2 * jitterRandom.nextDouble() - 1
+            let s = u * u + v * v
+            if s > 0, s < 1 {
+                let factor = (-2 * log(s) / s).squareRoot()
+                spareNormal = v * factor
+                return u * factor
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+/// All the state of one direction's pipeline, as one value, behind `ImpairmentPipeline`.
+/// Kept as one noncopyable value so the class can hold it through a single pointer (see there).
+struct PipelineCore: ~Copyable {
+    let maxDatagramSize: Int
+    private let isIdentity: Bool
+    private var pool: BufferPool
+    private var schedule = ReleaseSchedule()
+    private var scriptedDrop: ScriptedDrop
+    private var bernoulliLoss: BernoulliLoss?
+    private var burstLoss: GilbertElliottLoss?
+    private var corruption: Corruption?
+    private var duplication: Duplication?
+    private var rateLimiter: RateLimiter
+    private var delayLine: DelayLine
+    private var counters = ImpairmentStats()
+    /// Latest `now` seen by `submit`: time never runs backwards inside the pipeline.
+    private var lastSubmitTime: UInt64 = 0
+    private var highestReleasedIndex = 0
+
+    init(config: ImpairmentConfig, seed: UInt64, maxDatagramSize: Int) {
+        self.maxDatagramSize = maxDatagramSize
+        isIdentity = config.isIdentity
+        pool = BufferPool(maxDatagramSize: maxDatagramSize)
+        scriptedDrop = ScriptedDrop(config.scriptedDrops)
+        if config.loss > 0 {
+            bernoulliLoss = BernoulliLoss(
+                probability: config.loss, random: SeededRandom(seed: seed, stream: "loss"))
+        }
+        if let model = config.burstLoss {
+            burstLoss = GilbertElliottLoss(
+                model: model, random: SeededRandom(seed: seed, stream: "burst-loss"))
+        }
+        if config.corrupt > 0 {
+            corruption = Corruption(
+                probability: config.corrupt, offset: config.corruptOffset,
+                random: SeededRandom(seed: seed, stream: "corrupt"))
+        }
+        if config.duplicate > 0 {
+            duplication = Duplication(
+                probability: config.duplicate, random: SeededRandom(seed: seed, stream: "duplicate"))
+        }
+        rateLimiter = RateLimiter(
+            bitsPerSecond: config.rate, overheadBytes: config.rateOverhead, queueLimit: config.queueLimit)
+        delayLine = DelayLine(config: config, seed: seed)
+    }
+
+    var stats: ImpairmentStats {
+        var snapshot = counters
+        snapshot.queuedNow = rateLimiter.waitingCount
+        snapshot.heldNow = schedule.count
+        return snapshot
+    }
+
+    var nextReleaseTime: UInt64? { schedule.earliestDue }
+
+    var pooledSlotCount: Int { pool.allocatedSlots }
+
+    mutating func submit(_ datagram: UnsafeRawBufferPointer, tag: UInt64, now: UInt64) {
+        let now = max(now, lastSubmitTime)
+        lastSubmitTime = now
+        counters.received += 1
+        let index = counters.received
+        let length = datagram.count
+
+        if isIdentity {
+            guard length <= maxDatagramSize else {
+                counters.droppedOversize += 1
+                return
+            }
+            let slot = copyIntoSlot(datagram)
+            schedule.insert(HeldDatagram(
+                due: now, index: index, isDuplicate: false, tag: tag, slot: slot, length: length))
+            return
+        }
+
+        // Every enabled random stage decides first, whatever the others decide, so that its
+        // decision for the Nth datagram depends on the seed and N alone.
+        let scripted = scriptedDrop.isEnabled && scriptedDrop.drops(index: index)
+        let lost = bernoulliLoss?.nextIsLost() ?? false
+        let burstLost = burstLoss?.nextIsLost() ?? false
+        let flippedBit = corruption?.nextBitToFlip(length: length)
+        let duplicated = duplication?.nextIsDuplicated() ?? false
+        let timing = delayLine.nextTiming()
+
+        guard length <= maxDatagramSize else {
+            counters.droppedOversize += 1
+            return
+        }
+        if scripted {
+            counters.droppedScripted += 1
+            return
+        }
+        if lost {
+            counters.droppedLoss += 1
+            return
+        }
+        if burstLost {
+            counters.droppedBurstLoss += 1
+            return
+        }
+
+        let slot = copyIntoSlot(datagram)
+        if let bit = flippedBit {
+            Corruption.flip(bit: bit, in: pool.pointer(slot))
+            counters.corrupted += 1
+        }
+        var copy: BufferPool.Slot?
+        if duplicated {
+            // The copy is taken after corruption: both carry the same flipped bit.
+            let duplicateSlot = pool.acquire(length: length)
+            pool.pointer(duplicateSlot).copyMemory(from: pool.pointer(slot), byteCount: length)
+            copy = duplicateSlot
+            counters.duplicated += 1
+        }
+        admit(slot: slot, length: length, tag: tag, index: index, isDuplicate: false, now: now, timing: timing)
+        if let copy {
+            let copyTiming = delayLine.nextDuplicateTiming()
+            admit(slot: copy, length: length, tag: tag, index: index, isDuplicate: true, now: now, timing: copyTiming)
+        }
+    }
+
+    /// Lets the rate limiter forget datagrams that started serializing by `now`.
+    mutating func advance(to now: UInt64) {
+        rateLimiter.advance(to: now)
+    }
+
+    /// Takes the next datagram due by `now` out of the schedule, counting it as delivered; its
+    /// slot stays in use until `recycle(_:)`.
+    mutating func popDue(now: UInt64) -> (bytes: UnsafeRawBufferPointer, tag: UInt64, slot: BufferPool.Slot)? {
+        guard let datagram = schedule.popDue(now: now) else { return nil }
+        counters.delivered += 1
+        if datagram.index < highestReleasedIndex {
+            counters.reordered += 1
+        } else {
+            highestReleasedIndex = datagram.index
+        }
+        let bytes = UnsafeRawBufferPointer(start: pool.pointer(datagram.slot), count: Int(datagram.length))
+        return (bytes, datagram.tag, datagram.slot)
+    }
+
+    mutating func recycle(_ slot: BufferPool.Slot) {
+        pool.release(slot)
+    }
+
+    private mutating func copyIntoSlot(_ datagram: UnsafeRawBufferPointer) -> BufferPool.Slot {
+        let slot = pool.acquire(length: datagram.count)
+        if let source = datagram.baseAddress, datagram.count > 0 {
+            pool.pointer(slot).copyMemory(from: source, byteCount: datagram.count)
+        }
+        return slot
+    }
+
+    /// Passes one copy through the rate limiter and the delay line into the release schedule.
+    private mutating func admit(slot: BufferPool.Slot, length: Int, tag: UInt64, index: Int,
+                                isDuplicate: Bool, now: UInt64, timing: DelayTiming) {
+        guard let departure = rateLimiter.admit(bytes: length, now: now) else {
+            counters.droppedQueue += 1
+            pool.release(slot)
+            return
+        }
+        let due = delayLine.dueTime(departure: departure, timing: timing)
+        if due > now { counters.delayed += 1 }
+        if timing.heldBack { counters.heldBackForReorder += 1 }
+        schedule.insert(HeldDatagram(
+            due: due, index: index, isDuplicate: isDuplicate, tag: tag, slot: slot, length: length))
+    }
+}
