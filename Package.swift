@@ -25,14 +25,17 @@ let package = Package(
         .target(name: "RUDPNet", dependencies: ["RUDP"]),
         // Argument parsing, units, JSON and progress output shared by the programs.
         .target(name: "CLIKit"),
+        // The lossproxy front-ends (UDP relay, later the TUN link) around the impairment engine.
+        .target(name: "ProxyKit", dependencies: ["Impairment", "RUDPNet", "CLIKit"]),
         .executableTarget(name: "rudp-send", dependencies: ["RUDP", "RUDPNet", "CLIKit"]),
         .executableTarget(name: "rudp-recv", dependencies: ["RUDP", "RUDPNet", "CLIKit"]),
-        .executableTarget(name: "lossproxy", dependencies: ["Impairment", "RUDPNet", "CLIKit"]),
+        .executableTarget(name: "lossproxy", dependencies: ["ProxyKit", "Impairment", "RUDPNet", "CLIKit"]),
         .executableTarget(name: "rudp-lab", dependencies: ["RUDP", "RUDPSim", "Impairment", "RUDPNet", "CLIKit"]),
         .testTarget(name: "RUDPTests", dependencies: ["RUDP", "RUDPSim", "Impairment"]),
         .testTarget(name: "ImpairmentTests", dependencies: ["Impairment"]),
         .testTarget(name: "RUDPNetTests", dependencies: ["RUDPNet", "RUDP"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
+        .testTarget(name: "ProxyKitTests", dependencies: ["ProxyKit", "Impairment", "RUDPNet", "CLIKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["RUDP"]),
     ],
     swiftLanguageModes: [.v6]
