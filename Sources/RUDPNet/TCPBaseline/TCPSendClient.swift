@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import RUDP
+
+/// The sending side of the TCP baseline (`rudp-send --protocol tcp`): the same file, name and
+/// confirmation as RUDP, over one plain kernel TCP connection (framing: `TCPBaselineFraming`).
+public enum TCPSendClient {
+    /// Sends `file` to the receiver at `address` under `name` and returns once the receiver has
+    /// confirmed that the file is saved with a matching SHA-256.
+    ///
+    /// - Parameters:
+    ///   - connectTimeout: nanoseconds to wait for the TCP handshake.
+    ///   - idleTimeout: nanoseconds without any progress on the connection (while waiting for
+    ///     the receiver, not for a slow standard input) before giving up.
+    ///   - interruptFileDescriptor: polled for readability beside the socket (a signal self-pipe);
+    ///     when it is readable `isInterrupted` is asked, and a non-nil reason stops the send at
+    ///     once: the connection is closed (the receiver discards the partial file) and the
+    ///     reason is thrown.
+    ///   - progress: called about every 100 ms with the file bytes handed to the connection.
+    /// - Returns: a report whose `seconds` run from the start of the connect to the final
+    ///   confirmation, so that it includes the handshake as RUDP's does.
+    public static func run(file: OutgoingFile, to address: SocketAddress, name: [UInt8], connectTimeout: UInt64,
+                           idleTimeout: UInt64, interruptFileDescriptor: Int32?, isInterrupted: () -> String?,
+                           progress: (SendProgress) -> Void) throws(SendFailure) -> SendReport {
+        guard name.count <= TCPBaselineFraming.maxNameLength else {
+            throw SendFailure("the file name is \(name.count) bytes long; the TCP baseline carries at most "
+                + "\(TCPBaselineFraming.maxNameLength) bytes (choose a shorter one with --name)")
+        }
+        let startTime = MonotonicClock.now()
+        let stream = try connect(to: address, timeout: connectTimeout, startTime: startTime,
+                                 interruptFileDescriptor: interruptFileDescriptor, isInterrupted: isInterrupted)
+        // Closing on every exit is what tells the receiver to discard a partial file.
+        defer { stream.close() }
+        // Small STATUS and END frames must leave at once; the big chunks are not affected.
+        try? stream.setNoDelay(true)
+        let session = TCPSendSession(file: file, stream: stream, address: address, name: name,
+                                     idleTimeout: idleTimeout, startTime: startTime,
+                                     interruptFileDescriptor: interruptFileDescriptor)
+        return try session.run(isInterrupted: isInterrupted, progress: progress)
+    }
+
+    // MARK: Connecting
+
+    /// A non-blocking connect that also wakes for the interrupt descriptor.
+    private static func connect(to address: SocketAddress, timeout: UInt64, startTime: UInt64,
+                                interruptFileDescriptor: Int32?, isInterrupted: () -> String?) throws(SendFailure) -> TCPStream {
+        let fd: Int32
+        do {
+            fd = try SocketSetup.open(address.family, type: SocketConstants.stream)
+        } catch {
+            throw SendFailure("cannot open a TCP socket for \(address): \(error)")
+        }
+        // SO_SNDBUF/SO_RCVBUF are left to the kernel on purpose: on Linux an explicit size turns
+        // buffer autotuning off and is capped by wmem_max/rmem_max, typically below what autotuning
+        // reaches (tcp_wmem/tcp_rmem), which matters on the delayed links of the comparison. On
+        // loopback explicit sizes measured no faster: the SHA-256 at each end is the limit there.
+        let connectedAtOnce: Bool
+        do {
+            connectedAtOnce = try SocketSetup.connect(fd, family: address.family, to: address)
+        } catch {
+            try? Posix.close(fd)
+            throw connectFailure(error, address: address, timeout: timeout)
+        }
+        if !connectedAtOnce {
+            do {
+                try awaitConnection(fd, address: address, deadline: startTime &+ timeout, timeout: timeout,
+                                    interruptFileDescriptor: interruptFileDescriptor, isInterrupted: isInterrupted)
+            } catch {
+                try? Posix.close(fd)
+                throw error
+            }
+        }
+        do {
+            return try TCPStream(adopting: fd, peer: address, blocking: false)
+        } catch {
+            throw SendFailure("cannot set up the TCP connection to \(address): \(error)")
+        }
+    }
+
+    private static func awaitConnection(_ fd: Int32, address: SocketAddress, deadline: UInt64, timeout: UInt64,
+                                        interruptFileDescriptor: Int32?, isInterrupted: () -> String?) throws(SendFailure) {
+        var poller = Poller(capacity: 2)
+        var watchesInterrupt = interruptFileDescriptor != nil
+        while true {
+            poller.removeAll()
+            let socketIndex = poller.add(fd, interest: .writable)
+            let interruptIndex = watchesInterrupt ? interruptFileDescriptor.map { poller.add($0, interest: .readable) } : nil
+            let ready: Int
+            do { ready = try poller.wait(until: deadline) } catch { throw SendFailure("poll: \(error)") }
+            if let interruptIndex, !poller.events(at: interruptIndex).isEmpty {
+                if let reason = isInterrupted() { throw SendFailure(reason) }
+                watchesInterrupt = false  // readable without a reason: stop polling it rather than spin
+            }
+            if ready == 0 {
+                throw connectFailure(SystemError(errno: ETIMEDOUT, call: "connect"), address: address, timeout: timeout)
+            }
+            guard !poller.events(at: socketIndex).isEmpty else { continue }
+            let outcome: Int32
+            do {
+                outcome = try Posix.option(fd, level: SOL_SOCKET, name: SO_ERROR)
+            } catch {
+                throw connectFailure(error, address: address, timeout: timeout)
+            }
+            if outcome != 0 {
+                throw connectFailure(SystemError(errno: outcome, call: "connect"), address: address, timeout: timeout)
+            }
+            return
+        }
+    }
+
+    private static func connectFailure(_ error: SystemError, address: SocketAddress, timeout: UInt64) -> SendFailure {
+        if error.isConnectionRefused {
+            return SendFailure("nothing is listening on TCP \(address) (connection refused): is rudp-recv running there?")
+        }
+        if error.isTimedOut {
+            return SendFailure("no answer from TCP \(address) within \(TCPBaselineText.duration(timeout)) (connect timed out)")
+        }
+        if error.isUnreachable {
+            return SendFailure("cannot reach TCP \(address): \(SystemError.message(for: error.errno))")
+        }
+        return SendFailure("cannot connect to TCP \(address): \(error)")
+    }
+}
