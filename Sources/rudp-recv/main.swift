@@ -1,1 +1,94 @@
-print("not yet")
+import CLIKit
+import RUDP
+import RUDPNet
+
+// rudp-recv: receives files over RUDP (UDP) and the TCP baseline, on the same port number.
+
+var spec = CommandSpec(
+    name: "rudp-recv", summary: "Receive files sent with rudp-send, over RUDP and over TCP, on one port.",
+    discussion: """
+    Files are written only inside --out DIR, under the name the sender gives; unsafe names are \
+    refused. A file appears under its final name only once it is complete and its SHA-256 \
+    matches: it is written to a temporary file, synced, then renamed.
+    """,
+    usage: "rudp-recv [--listen ADDR] [--out DIR] [--once] [--overwrite] [--idle-timeout DUR] [--json] [--quiet]",
+    examples: [
+        HelpExample("rudp-recv --out incoming", "serve on port 9000 (UDP and TCP), all interfaces"),
+        HelpExample("rudp-recv --listen 127.0.0.1:9100 --once --json", "one transfer, then exit; JSON line per file"),
+    ])
+let listenOption = spec.option("listen", short: "l", placeholder: "ADDR", default: ":9000",
+                               help: "Address to listen on (UDP for RUDP, TCP for the baseline): HOST:PORT, [IPv6]:PORT or :PORT",
+                               parse: ValueParsers.string)
+let outOption = spec.option("out", short: "o", placeholder: "DIR", default: ".", help: "Directory to write received files into",
+                            parse: ValueParsers.string)
+let onceFlag = spec.flag("once", help: "Exit after the first transfer ends: 0 if it succeeded, 1 if not")
+let overwriteFlag = spec.flag("overwrite", help: "Replace existing files (otherwise the sender gets an error)")
+let idleOption = spec.option("idle-timeout", placeholder: "DUR", default: "10s",
+                             help: "Abandon a transfer after this long without a packet from its sender",
+                             parse: { text in
+                                 let duration = try DurationValue.parse(text).nanoseconds
+                                 guard duration > 0 else { throw ValueError("must be more than 0") }
+                                 return duration
+                             })
+let jsonFlag = spec.flag("json", help: "Print one JSON object per finished transfer on stdout")
+let quietFlag = spec.flag("quiet", short: "q", help: "Print nothing but errors")
+
+runMain(name: "rudp-recv") {
+    let arguments = try spec.parse(CommandLine.arguments)
+    let address: SocketAddress
+    do {
+        address = try SocketAddress.parse(arguments[listenOption], forListening: true)
+    } catch let error as AddressError {
+        if case .cannotResolve = error { throw RuntimeFailure(error.description) }
+        throw UsageError(program: "rudp-recv", message: "--listen: \(error.description)")
+    }
+    let options = ReceiveOptions(outputDirectory: arguments[outOption], overwrite: arguments[overwriteFlag],
+                                 idleTimeout: arguments[idleOption])
+    try IncomingFile.checkWritableDirectory(options.outputDirectory)
+    let quiet = arguments[quietFlag]
+    let json = arguments[jsonFlag]
+
+    SignalNotifier.ignoreSIGPIPE()
+    let signals = try SignalNotifier.install()
+    let server = try ReceiveServer(listeningOn: address, options: options)
+    let progressLine = ProgressLine(enabled: !quiet)
+    if !quiet {
+        progressLine.log("rudp-recv: listening on \(server.localAddress) (UDP: RUDP; TCP: baseline), writing to \(options.outputDirectory)")
+    }
+    let outcome = try server.run(
+        once: arguments[onceFlag], interruptFileDescriptor: signals.readFileDescriptor,
+        isInterrupted: { signals.pendingSignal.map { InterruptedBySignal(signal: $0).description } },
+        onEvent: { event in
+            switch event {
+            case .started(let name, let peer, let protocolName, let size):
+                if !quiet {
+                    progressLine.log("receiving '\(name)' from \(peer) over \(protocolName)"
+                        + (size.map { " (\(HumanFormat.bytes($0)))" } ?? ""))
+                }
+            case .progress(let active):
+                let now = MonotonicClock.now()
+                if active.count == 1, let only = active.first {
+                    progressLine.update("\(only.name): " + TransferProgress(bytesDone: only.bytes, totalBytes: only.size,
+                                                                            bitsPerSecond: 0, retransmissions: 0).line, now: now)
+                } else if !active.isEmpty {
+                    let total = active.reduce(UInt64(0)) { $0 + $1.bytes }
+                    progressLine.update("\(active.count) transfers, \(HumanFormat.bytes(total)) received", now: now)
+                }
+            case .finished(let report):
+                if json {
+                    Console.out(ReceiveSummary.json(report).jsonText)
+                } else if !quiet || !report.succeeded {
+                    progressLine.finish()
+                    let line = ReceiveSummary.human(report)
+                    if report.succeeded { progressLine.log(line) } else { Console.err("rudp-recv: " + line) }
+                }
+            }
+        })
+    progressLine.finish()
+    switch outcome {
+    case .firstTransferEnded(let succeeded):
+        if !succeeded { throw ProgramExit(code: ExitCode.failure, output: "") }
+    case .interrupted(let reason):
+        throw RuntimeFailure(reason)
+    }
+}

@@ -1,1 +1,110 @@
-print("not yet")
+import CLIKit
+import RUDP
+import RUDPNet
+
+// rudp-send: sends one file (or standard input) to rudp-recv over RUDP or, for comparison, TCP.
+
+var spec = CommandSpec(
+    name: "rudp-send", summary: "Send one file reliably over UDP (or TCP, for comparison) to rudp-recv.",
+    discussion: """
+    Exits 0 only once the receiver has confirmed that the whole file arrived and its SHA-256 \
+    matches; 1 if the transfer failed (receiver unreachable, refused, gave up); 2 on a usage error.
+    """,
+    usage: "rudp-send FILE ADDR [--protocol sw|gbn|sr|tcp] [--window N] [--mss BYTES] [--rto auto|DUR] [--max-retries N] [--name NAME] [--json] [--quiet]",
+    examples: [
+        HelpExample("rudp-send report.pdf 127.0.0.1:9000", "Selective Repeat, 64-packet window"),
+        HelpExample("rudp-send big.iso [::1]:9000 --protocol gbn --window 32", "Go-Back-N over IPv6"),
+        HelpExample("tar c dir | rudp-send - host:9000 --name dir.tar", "send standard input"),
+        HelpExample("rudp-send big.iso host:9000 --protocol tcp --json", "the same file over kernel TCP, JSON summary"),
+    ])
+let fileArgument = spec.positional("FILE", help: "File to send, or - for standard input (then --name is needed)",
+                                   parse: ValueParsers.string)
+let addressArgument = spec.positional("ADDR", help: "Receiver address: HOST:PORT, [IPv6]:PORT", parse: ValueParsers.string)
+let protocolOption = spec.option("protocol", short: "p", placeholder: "P", default: "sr",
+                                 help: "sw (stop-and-wait), gbn (Go-Back-N), sr (Selective Repeat) or tcp (kernel TCP)",
+                                 parse: ValueParsers.choice(["sw", "gbn", "sr", "tcp"]))
+let windowOption = spec.option("window", short: "w", placeholder: "N", default: "64",
+                               help: "Packets in flight (ignored by sw, which is window 1)",
+                               parse: ValueParsers.integer(in: 1...SenderConfiguration.maxWindow))
+let mssOption = spec.option("mss", placeholder: "BYTES", default: "1200", help: "Payload bytes per datagram",
+                            parse: { text in
+                                let size = try SizeValue.parse(text).bytes
+                                guard size >= 1 && size <= UInt64(WireLayout.maxPayload) else {
+                                    throw ValueError("'\(text)' is not between 1 and \(WireLayout.maxPayload) bytes")
+                                }
+                                return Int(size)
+                            })
+let rtoOption = spec.option("rto", placeholder: "auto|DUR", default: "auto",
+                            help: "Retransmission timeout: auto (RFC 6298 adaptive) or a fixed duration such as 200ms",
+                            parse: { text -> RetransmissionTimer.Policy in
+                                if text == "auto" { return .adaptive }
+                                let duration = try DurationValue.parse(text).nanoseconds
+                                guard duration >= 1_000_000 else { throw ValueError("'\(text)' is below 1ms") }
+                                return .fixed(duration)
+                            })
+let retriesOption = spec.option("max-retries", placeholder: "N", default: "10",
+                                help: "Consecutive timeouts of one packet before giving up",
+                                parse: ValueParsers.integer(in: 0...1000))
+let nameOption = spec.option("name", placeholder: "NAME", defaultHelp: "FILE's last path component",
+                             help: "Name to store the file under at the receiver, sent exactly as given",
+                             parse: ValueParsers.string)
+let jsonFlag = spec.flag("json", help: "Print one JSON object with the summary on stdout instead of the human summary")
+let quietFlag = spec.flag("quiet", short: "q", help: "Print nothing but errors")
+
+runMain(name: "rudp-send") {
+    let arguments = try spec.parse(CommandLine.arguments)
+    let path = arguments[fileArgument]
+    let address: SocketAddress
+    do {
+        address = try SocketAddress.parse(arguments[addressArgument], forListening: false)
+    } catch let error as AddressError {
+        if case .cannotResolve = error { throw RuntimeFailure(error.description) }
+        throw UsageError(program: "rudp-send", message: "ADDR: \(error.description)")
+    }
+    if path == "-" && !arguments.wasGiven(nameOption) {
+        throw UsageError(program: "rudp-send", message: "sending standard input needs --name NAME", suggestsHelp: false)
+    }
+    let file = try OutgoingFile(path: path)
+    let name = arguments[nameOption] ?? file.defaultName
+    let quiet = arguments[quietFlag]
+    let json = arguments[jsonFlag]
+    let protocolName = arguments[protocolOption]
+
+    SignalNotifier.ignoreSIGPIPE()
+    let signals = try SignalNotifier.install()
+    let interrupted = { () -> String? in signals.pendingSignal.map { InterruptedBySignal(signal: $0).description } }
+    let progressLine = ProgressLine(enabled: !quiet)
+    var meter = ThroughputMeter()
+    let showProgress = { (progress: SendProgress) in
+        let now = MonotonicClock.now()
+        meter.record(totalBytes: progress.bytesAcknowledged, now: now)
+        progressLine.update(TransferProgress(bytesDone: progress.bytesAcknowledged, totalBytes: progress.totalBytes,
+                                             bitsPerSecond: meter.bitsPerSecond,
+                                             retransmissions: UInt64(progress.retransmissions)).line, now: now)
+    }
+
+    let report: SendReport
+    do {
+        if protocolName == "tcp" {
+            report = try TCPSendClient.run(file: file, to: address, name: Array(name.utf8), connectTimeout: 10_000_000_000,
+                                           idleTimeout: 30_000_000_000, interruptFileDescriptor: signals.readFileDescriptor,
+                                           isInterrupted: interrupted, progress: showProgress)
+        } else {
+            let options = RUDPSendOptions(mode: TransferMode(shortName: protocolName)!, mss: arguments[mssOption],
+                                          window: arguments[windowOption], retransmission: arguments[rtoOption],
+                                          maxRetries: arguments[retriesOption], name: Array(name.utf8))
+            report = try RUDPSendClient.run(file: file, to: address, options: options,
+                                            interruptFileDescriptor: signals.readFileDescriptor,
+                                            isInterrupted: interrupted, progress: showProgress)
+        }
+    } catch {
+        progressLine.finish()
+        throw RuntimeFailure("\(error)")
+    }
+    progressLine.finish()
+    if json {
+        Console.out(SendSummary.json(report).jsonText)
+    } else if !quiet {
+        Console.err(SendSummary.human(report, name: name, address: address))
+    }
+}

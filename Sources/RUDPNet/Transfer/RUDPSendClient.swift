@@ -1,0 +1,194 @@
+import RUDP
+
+/// Settings of an outgoing RUDP transfer, as the command line gives them.
+public struct RUDPSendOptions: Sendable {
+    public var mode: TransferMode
+    public var mss: Int
+    public var window: Int
+    public var retransmission: RetransmissionTimer.Policy
+    public var maxRetries: Int
+    /// The name sent to the receiver, exactly as given.
+    public var name: [UInt8]
+
+    public init(mode: TransferMode = .selectiveRepeat, mss: Int = 1200, window: Int = 64,
+                retransmission: RetransmissionTimer.Policy = .adaptive, maxRetries: Int = 10, name: [UInt8]) {
+        self.mode = mode
+        self.mss = mss
+        self.window = window
+        self.retransmission = retransmission
+        self.maxRetries = maxRetries
+        self.name = name
+    }
+}
+
+/// Drives a `Sender` over a connected UDP socket: reads the file, moves datagrams, sleeps in
+/// `poll` until the next datagram or deadline, and reports when the receiver confirmed the file.
+public enum RUDPSendClient {
+    public static func run(file: OutgoingFile, to address: SocketAddress, options: RUDPSendOptions,
+                           interruptFileDescriptor: Int32?, isInterrupted: () -> String?,
+                           progress: (SendProgress) -> Void) throws(SendFailure) -> SendReport {
+        let socket: UDPSocket
+        do {
+            socket = try UDPSocket(connectedTo: address)
+        } catch {
+            throw SendFailure("cannot open a UDP socket to \(address): \(error)")
+        }
+        defer { socket.close() }
+        _ = socket.setBufferSizes(send: 4 << 20, receive: 4 << 20)
+        var loop = SendLoop(file: file, socket: socket, address: address, options: options)
+        return try loop.run(interruptFileDescriptor: interruptFileDescriptor, isInterrupted: isInterrupted, progress: progress)
+    }
+}
+
+/// The state of one running send.
+private struct SendLoop {
+    let file: OutgoingFile
+    let socket: UDPSocket
+    let address: SocketAddress
+    let sender: Sender
+    let startTime: UInt64
+    let datagram = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+    let fileChunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
+    var chunkStart = 0
+    var chunkEnd = 0
+    var inputReadable = false
+    var poller = Poller(capacity: 3)
+    var lastProgress: UInt64 = 0
+
+    init(file: OutgoingFile, socket: UDPSocket, address: SocketAddress, options: RUDPSendOptions) {
+        self.file = file
+        self.socket = socket
+        self.address = address
+        startTime = MonotonicClock.now()
+        let configuration = SenderConfiguration(
+            mode: options.mode, mss: options.mss, window: options.window, retransmission: options.retransmission,
+            maxRetries: options.maxRetries, connectionID: SystemRandom.uint32(), initialSequence: SystemRandom.uint32(),
+            fileName: options.name, fileSize: file.size)
+        sender = Sender(configuration: configuration, now: startTime)
+    }
+
+    mutating func run(interruptFileDescriptor: Int32?, isInterrupted: () -> String?,
+                      progress: (SendProgress) -> Void) throws(SendFailure) -> SendReport {
+        defer {
+            datagram.deallocate()
+            fileChunk.deallocate()
+        }
+        while true {
+            var now = MonotonicClock.now()
+            try feedSender()
+            try transmit(now: now)
+            switch sender.state {
+            case .finished:
+                let seconds = Double(now - startTime) / 1e9
+                progress(currentProgress)
+                return SendReport(protocolName: sender.configuration.mode.shortName, bytes: file.bytesRead,
+                                  seconds: seconds, sha256: file.digest!, statistics: sender.statistics)
+            case .failed(let error):
+                throw SendFailure(describe(error))
+            default:
+                break
+            }
+            if now - lastProgress >= 100_000_000 {
+                lastProgress = now
+                progress(currentProgress)
+            }
+
+            poller.removeAll()
+            let socketIndex = poller.add(socket.fileDescriptor, interest: .readable)
+            let interruptIndex = interruptFileDescriptor.map { poller.add($0, interest: .readable) }
+            let inputIndex = wantsInput && file.isStream ? poller.add(file.fileDescriptor, interest: .readable) : nil
+            do {
+                _ = try poller.wait(until: sender.nextDeadline)
+            } catch {
+                throw SendFailure("poll: \(error)")
+            }
+            now = MonotonicClock.now()
+            if let interruptIndex, !poller.events(at: interruptIndex).isEmpty, let reason = isInterrupted() {
+                sender.abort(code: .cancelled, message: "the sender was interrupted (\(reason))")
+                try? transmit(now: now)
+                throw SendFailure(reason)
+            }
+            if let inputIndex, !poller.events(at: inputIndex).isEmpty { inputReadable = true }
+            if !poller.events(at: socketIndex).isEmpty { try receiveAll(now: now) }
+            sender.handleTimeout(now: now)
+        }
+    }
+
+    var currentProgress: SendProgress {
+        SendProgress(bytesAcknowledged: sender.statistics.bytesAcknowledged, totalBytes: file.size,
+                     retransmissions: sender.statistics.retransmissions)
+    }
+
+    /// Whether the sender could take more bytes than are already read.
+    var wantsInput: Bool { chunkStart == chunkEnd && !file.reachedEnd && sender.writableBytes > 0 }
+
+    /// Moves file bytes into the sender's window while it has room.
+    mutating func feedSender() throws(SendFailure) {
+        while sender.writableBytes > 0 {
+            if chunkStart == chunkEnd {
+                guard !file.reachedEnd else { return }
+                if file.isStream && !inputReadable { return }
+                inputReadable = false
+                let count: Int
+                do { count = try file.read(into: fileChunk) } catch {
+                    sender.abort(code: .senderIOError, message: "the sender could not read its file")
+                    throw SendFailure(error.description)
+                }
+                if count == 0 {
+                    sender.finishWriting(sha256: file.digest!)
+                    return
+                }
+                chunkStart = 0
+                chunkEnd = count
+            }
+            chunkStart += sender.write(UnsafeRawBufferPointer(rebasing: fileChunk[chunkStart..<chunkEnd]))
+        }
+    }
+
+    /// Sends every datagram the sender has ready.
+    mutating func transmit(now: UInt64) throws(SendFailure) {
+        while let length = sender.pollTransmit(into: datagram, now: now) {
+            do {
+                // A full socket buffer drops the datagram, like a full router queue: recovery resends it.
+                _ = try socket.send(UnsafeRawBufferPointer(rebasing: datagram[0..<length]))
+            } catch where error.isConnectionRefused {
+                throw refused()
+            } catch {
+                throw SendFailure("cannot send to \(address): \(error)")
+            }
+        }
+    }
+
+    /// Hands every datagram waiting on the socket to the sender.
+    mutating func receiveAll(now: UInt64) throws(SendFailure) {
+        let buffer = UnsafeMutableRawBufferPointer(rebasing: datagram[...])
+        while true {
+            let received: (count: Int, from: SocketAddress)?
+            do {
+                received = try socket.receive(into: buffer)
+            } catch where error.isConnectionRefused {
+                throw refused()
+            } catch {
+                throw SendFailure("cannot receive from \(address): \(error)")
+            }
+            guard let received else { return }
+            sender.handle(datagram: UnsafeRawBufferPointer(rebasing: buffer[0..<received.count]), now: now)
+        }
+    }
+
+    func refused() -> SendFailure {
+        if sender.state == .connecting {
+            return SendFailure("nothing is listening on UDP \(address) (connection refused): is rudp-recv running there?")
+        }
+        return SendFailure("the receiver at \(address) went away (port unreachable) before confirming the file")
+    }
+
+    func describe(_ error: TransferError) -> String {
+        switch error {
+        case .peerReset(let code, let message) where code != .cancelled && code != .idleTimeout:
+            return "receiver refused the transfer: \(message.hasPrefix("receiver: ") ? String(message.dropFirst(10)) : message)"
+        default:
+            return error.description
+        }
+    }
+}

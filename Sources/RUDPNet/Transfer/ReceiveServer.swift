@@ -1,0 +1,264 @@
+import RUDP
+
+/// Something the receive server wants its program to show.
+public enum ReceiveEvent {
+    case started(name: String, peer: String, protocolName: String, size: UInt64?)
+    /// Transfers still running, reported about ten times a second while there are any.
+    case progress([ActiveTransfer])
+    case finished(ReceivedFileReport)
+}
+
+/// A running incoming transfer, for the progress display.
+public struct ActiveTransfer: Sendable {
+    public var name: String
+    public var bytes: UInt64
+    public var size: UInt64?
+}
+
+/// How a server run ended.
+public enum ReceiveServerOutcome: Equatable, Sendable {
+    /// `--once`: the first transfer ended, successfully or not.
+    case firstTransferEnded(succeeded: Bool)
+    case interrupted(String)
+}
+
+/// One receiving endpoint: a UDP socket for RUDP and a TCP listener for the baseline on the
+/// same port, a poll loop that sleeps until the next datagram, connection or deadline, and the
+/// table of transfers in progress, demultiplexed by peer address and connection ID.
+public final class ReceiveServer {
+    /// The UDP address actually bound (the TCP listener has the same port).
+    public let localAddress: SocketAddress
+    public let options: ReceiveOptions
+    public static let maxConnections = 1_024
+
+    private let udp: UDPSocket
+    private let tcp: TCPListener
+    private var connections: [ConnectionKey: InboundRUDPTransfer] = [:]
+    private var tcpTransfers: [InboundTCPTransfer] = []
+    private var poller = Poller(capacity: 8)
+    private let datagram = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+    private let reply = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+    private var reported: Set<ObjectIdentifier> = []
+    private var lastProgress: UInt64 = 0
+    /// In `--once` mode, the transfer whose end ends the run.
+    private var firstTransfer: ObjectIdentifier?
+    private var firstSucceeded = false
+
+    struct ConnectionKey: Hashable {
+        let peer: SocketAddress
+        let connectionID: UInt32
+    }
+
+    /// Binds UDP and TCP on `address` (port 0: the kernel picks one free for both).
+    public init(listeningOn address: SocketAddress, options: ReceiveOptions) throws(SendFailure) {
+        self.options = options
+        var attempts = 0
+        while true {
+            attempts += 1
+            let udp: UDPSocket
+            do { udp = try UDPSocket(bindingTo: address) } catch {
+                throw SendFailure("cannot listen on UDP \(address): \(error)\(error.isAddressInUse ? " (is another rudp-recv running? try another --listen port)" : "")")
+            }
+            do {
+                let tcp = try TCPListener(bindingTo: address.withPort(udp.localAddress.port))
+                self.udp = udp
+                self.tcp = tcp
+                break
+            } catch {
+                udp.close()
+                // With port 0 the UDP port the kernel chose may be taken for TCP: pick again.
+                if address.port == 0 && error.isAddressInUse && attempts < 20 { continue }
+                throw SendFailure("cannot listen on TCP \(address.withPort(udp.localAddress.port)): \(error)")
+            }
+        }
+        localAddress = udp.localAddress
+        _ = udp.setBufferSizes(send: 4 << 20, receive: 8 << 20)
+    }
+
+    deinit {
+        datagram.deallocate()
+        reply.deallocate()
+        udp.close()
+        tcp.close()
+    }
+
+    /// Serves until interrupted or, with `once`, until the first transfer has ended.
+    public func run(once: Bool, interruptFileDescriptor: Int32?, isInterrupted: () -> String?,
+                    onEvent: (ReceiveEvent) -> Void) throws(SendFailure) -> ReceiveServerOutcome {
+        while true {
+            var deadline: UInt64? = nil
+            for transfer in connections.values {
+                if let next = transfer.receiver.nextDeadline { deadline = min(deadline ?? next, next) }
+            }
+            for transfer in tcpTransfers {
+                if let next = transfer.nextDeadline { deadline = min(deadline ?? next, next) }
+            }
+            if !connections.isEmpty || !tcpTransfers.isEmpty {
+                let tick = lastProgress + 100_000_000
+                deadline = min(deadline ?? tick, tick)
+            }
+            poller.removeAll()
+            let udpIndex = poller.add(udp.fileDescriptor, interest: .readable)
+            let tcpIndex = poller.add(tcp.fileDescriptor, interest: .readable)
+            let interruptIndex = interruptFileDescriptor.map { poller.add($0, interest: .readable) }
+            let firstTCPIndex = poller.count
+            for transfer in tcpTransfers { _ = poller.add(transfer.fileDescriptor, interest: transfer.pollInterest) }
+            do { _ = try poller.wait(until: deadline) } catch { throw SendFailure("poll: \(error)") }
+            let now = MonotonicClock.now()
+
+            if let interruptIndex, !poller.events(at: interruptIndex).isEmpty, let reason = isInterrupted() {
+                shutDown(reason: reason, now: now, onEvent: onEvent)
+                return .interrupted(reason)
+            }
+            if !poller.events(at: udpIndex).isEmpty { try receiveDatagrams(now: now, onEvent: onEvent) }
+            for (offset, transfer) in tcpTransfers.enumerated() where !poller.events(at: firstTCPIndex + offset).isEmpty {
+                transfer.handleReady(now: now)
+            }
+            if !poller.events(at: tcpIndex).isEmpty { acceptConnections(now: now, onEvent: onEvent) }
+            for transfer in connections.values {
+                if let next = transfer.receiver.nextDeadline, next <= now {
+                    transfer.handleTimeout(now: now)
+                    flush(transfer, now: now)
+                }
+            }
+            for transfer in tcpTransfers {
+                if let next = transfer.nextDeadline, next <= now { transfer.handleTimeout(now: now) }
+            }
+            collectReports(once: once, onEvent: onEvent)
+            if now >= lastProgress + 100_000_000 {
+                lastProgress = now
+                let active = activeTransfers
+                if !active.isEmpty { onEvent(.progress(active)) }
+            }
+            if let outcome = reclaim(once: once) { return outcome }
+        }
+    }
+
+    private var activeTransfers: [ActiveTransfer] {
+        var active: [ActiveTransfer] = []
+        for transfer in connections.values where transfer.report == nil && transfer.file != nil {
+            active.append(ActiveTransfer(name: transfer.displayName, bytes: transfer.bytesReceived,
+                                         size: transfer.receiver.offer.fileSize))
+        }
+        for transfer in tcpTransfers where transfer.report == nil {
+            active.append(ActiveTransfer(name: transfer.displayName, bytes: transfer.bytesReceived, size: transfer.declaredSize))
+        }
+        return active
+    }
+
+    // MARK: RUDP
+
+    private func receiveDatagrams(now: UInt64, onEvent: (ReceiveEvent) -> Void) throws(SendFailure) {
+        // Bounded so timers and TCP are served even under a flood.
+        for _ in 0..<512 {
+            let received: (count: Int, from: SocketAddress)?
+            do { received = try udp.receive(into: datagram) } catch {
+                if error.isConnectionRefused { continue }  // an ICMP error for an old reply
+                throw SendFailure("cannot receive on \(localAddress): \(error)")
+            }
+            guard let (count, peer) = received else { return }
+            guard let packet = try? PacketView.decode(UnsafeRawBufferPointer(rebasing: datagram[0..<count])) else {
+                continue  // corrupted or not ours: as if lost
+            }
+            let key = ConnectionKey(peer: peer, connectionID: packet.header.connectionID)
+            if let transfer = connections[key] {
+                transfer.handle(packet: packet, now: now)
+                flush(transfer, now: now)
+            } else if packet.header.type == .syn {
+                open(packet, key: key, now: now, onEvent: onEvent)
+            } else if packet.header.type != .reset {
+                refuseUnknown(packet.header, peer: peer, now: now)
+            }
+        }
+    }
+
+    private func open(_ syn: PacketView, key: ConnectionKey, now: UInt64, onEvent: (ReceiveEvent) -> Void) {
+        guard connections.count < Self.maxConnections else {
+            sendReset(to: key.peer, connectionID: key.connectionID, code: .busy,
+                      message: "the receiver is busy (\(Self.maxConnections) transfers in progress); try again later", now: now)
+            return
+        }
+        var configuration = ReceiverConfiguration(initialSequence: SystemRandom.uint32())
+        configuration.idleTimeout = options.idleTimeout
+        guard let receiver = try? Receiver(syn: syn, configuration: configuration, now: now) else { return }
+        let transfer = InboundRUDPTransfer(receiver: receiver, peer: key.peer, options: options, now: now)
+        connections[key] = transfer
+        if transfer.file != nil {
+            onEvent(.started(name: transfer.displayName, peer: key.peer.description, protocolName: transfer.protocolName,
+                             size: receiver.offer.fileSize))
+        }
+        flush(transfer, now: now)
+    }
+
+    private func refuseUnknown(_ header: PacketHeader, peer: SocketAddress, now: UInt64) {
+        sendReset(to: peer, connectionID: header.connectionID, code: .unknownConnection,
+                  message: "the receiver has no such transfer (it restarted, or gave up on it)", now: now)
+    }
+
+    private func sendReset(to peer: SocketAddress, connectionID: UInt32, code: ResetCode, message: String, now: UInt64) {
+        let header = PacketHeader(type: .reset, connectionID: connectionID, timestamp: UInt32(truncatingIfNeeded: now / 1_000) | 1)
+        let payload = ResetPayload(code: code, message: message).encoded()
+        guard let length = payload.withUnsafeBytes({ try? PacketEncoder.encode(header, payload: $0, into: reply) }) else { return }
+        _ = try? udp.send(UnsafeRawBufferPointer(rebasing: reply[0..<length]), to: peer)
+    }
+
+    private func flush(_ transfer: InboundRUDPTransfer, now: UInt64) {
+        while let length = transfer.receiver.pollTransmit(into: reply, now: now) {
+            // A full socket buffer drops the reply like a lossy link would; the protocol recovers.
+            _ = try? udp.send(UnsafeRawBufferPointer(rebasing: reply[0..<length]), to: transfer.peer)
+        }
+    }
+
+    // MARK: TCP baseline
+
+    private func acceptConnections(now: UInt64, onEvent: (ReceiveEvent) -> Void) {
+        while tcpTransfers.count < Self.maxConnections, let stream = try? tcp.accept() {
+            let transfer = InboundTCPTransfer(stream: stream, peer: stream.peerAddress, options: options, now: now,
+                                              uniqueToken: SystemRandom.uint64())
+            tcpTransfers.append(transfer)
+            transfer.handleReady(now: now)
+        }
+    }
+
+    // MARK: Ends
+
+    private func collectReports(once: Bool, onEvent: (ReceiveEvent) -> Void) {
+        func note(_ report: ReceivedFileReport?, _ id: ObjectIdentifier) {
+            guard let report, !reported.contains(id) else { return }
+            reported.insert(id)
+            if once && firstTransfer == nil {
+                firstTransfer = id
+                firstSucceeded = report.succeeded
+            }
+            onEvent(.finished(report))
+        }
+        for transfer in connections.values { note(transfer.report, ObjectIdentifier(transfer)) }
+        for transfer in tcpTransfers { note(transfer.report, ObjectIdentifier(transfer)) }
+    }
+
+    /// Forgets transfers that are over; in `--once` mode, ends the run when the first one is.
+    private func reclaim(once: Bool) -> ReceiveServerOutcome? {
+        var firstGone = false
+        for (key, transfer) in connections where transfer.receiver.isReclaimable {
+            connections[key] = nil
+            reported.remove(ObjectIdentifier(transfer))
+            if ObjectIdentifier(transfer) == firstTransfer { firstGone = true }
+        }
+        tcpTransfers.removeAll { transfer in
+            guard transfer.isClosed else { return false }
+            reported.remove(ObjectIdentifier(transfer))
+            if ObjectIdentifier(transfer) == firstTransfer { firstGone = true }
+            return true
+        }
+        return firstGone ? .firstTransferEnded(succeeded: firstSucceeded) : nil
+    }
+
+    private func shutDown(reason: String, now: UInt64, onEvent: (ReceiveEvent) -> Void) {
+        for transfer in connections.values where transfer.report == nil {
+            transfer.abort(message: "the receiver was stopped (\(reason))", now: now)
+            flush(transfer, now: now)
+        }
+        for transfer in tcpTransfers where transfer.report == nil { transfer.abort(reason: "the receiver was stopped (\(reason))") }
+        collectReports(once: false, onEvent: onEvent)
+    }
+}

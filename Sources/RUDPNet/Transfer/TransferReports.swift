@@ -1,0 +1,77 @@
+import RUDP
+
+/// How a receiving endpoint handles incoming files (shared by the RUDP and TCP paths).
+public struct ReceiveOptions: Sendable {
+    public var outputDirectory: String
+    public var overwrite: Bool
+    /// A transfer with nothing from its sender for this long is abandoned.
+    public var idleTimeout: UInt64
+
+    public init(outputDirectory: String = ".", overwrite: Bool = false, idleTimeout: UInt64 = 10_000_000_000) {
+        self.outputDirectory = outputDirectory
+        self.overwrite = overwrite
+        self.idleTimeout = idleTimeout
+    }
+}
+
+/// One finished incoming transfer, successful or not, as the receiver reports it.
+public struct ReceivedFileReport: Sendable {
+    /// The name the sender gave (made printable).
+    public var name: String
+    public var bytes: UInt64
+    public var seconds: Double
+    /// `sw`, `gbn`, `sr` or `tcp`.
+    public var protocolName: String
+    public var sha256: SHA256Digest?
+    public var peer: String
+    /// nil on success; otherwise the one-line reason.
+    public var error: String?
+
+    public init(name: String, bytes: UInt64, seconds: Double, protocolName: String, sha256: SHA256Digest?,
+                peer: String, error: String?) {
+        self.name = name
+        self.bytes = bytes
+        self.seconds = seconds
+        self.protocolName = protocolName
+        self.sha256 = sha256
+        self.peer = peer
+        self.error = error
+    }
+
+    public var succeeded: Bool { error == nil }
+}
+
+/// A finished outgoing transfer, as the sender reports it.
+public struct SendReport: Sendable {
+    public var protocolName: String
+    public var bytes: UInt64
+    public var seconds: Double
+    public var sha256: SHA256Digest
+    /// RUDP counters (nil for TCP).
+    public var statistics: SenderStatistics?
+
+    public init(protocolName: String, bytes: UInt64, seconds: Double, sha256: SHA256Digest, statistics: SenderStatistics?) {
+        self.protocolName = protocolName
+        self.bytes = bytes
+        self.seconds = seconds
+        self.sha256 = sha256
+        self.statistics = statistics
+    }
+
+    /// File bytes × 8 / seconds / 10^6.
+    public var goodputMbps: Double { seconds > 0 ? Double(bytes) * 8 / seconds / 1e6 : 0 }
+}
+
+/// Why a send failed; the description is the one line the user sees.
+public struct SendFailure: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Progress of a running send, for the progress display.
+public struct SendProgress: Sendable {
+    public var bytesAcknowledged: UInt64
+    public var totalBytes: UInt64?
+    public var retransmissions: Int
+}
