@@ -65,6 +65,12 @@ public final class SignalNotifier: Sendable {
                 throw RuntimeFailure("sigaction(\(signalName(signalNumber))): \(errnoText())")
             }
         }
+        // A process inherits its parent's signal mask: one started from a thread that blocks
+        // SIGTERM (a test runner's, Dispatch's) would otherwise never see the signals it handles.
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        for signalNumber in signals { sigaddset(&unblocked, signalNumber) }
+        pthread_sigmask(SIG_UNBLOCK, &unblocked, nil)
         return notifier
     }
 

@@ -107,11 +107,18 @@ import Testing
         }
         let results = Mutex<[Int32]>([])
         let address = receiver.address
-        DispatchQueue.concurrentPerform(iterations: protocols.count) { index in
-            let result = try? ProgramRunner.run("rudp-send", [scratch.file("f\(index).bin").path, address,
-                                                              "--protocol", protocols[index], "--quiet"])
-            results.withLock { $0.append(result?.status ?? -1) }
+        // Plain threads, not Dispatch's pool: Foundation's Process needs that pool to notice exits.
+        let group = DispatchGroup()
+        for (index, protocolName) in protocols.enumerated() {
+            group.enter()
+            let path = scratch.file("f\(index).bin").path
+            Thread {
+                let result = try? ProgramRunner.run("rudp-send", [path, address, "--protocol", protocolName, "--quiet"])
+                results.withLock { $0.append(result?.status ?? -1) }
+                group.leave()
+            }.start()
         }
+        #expect(group.wait(timeout: .now() + 120) == .success)
         #expect(results.withLock { $0 } == Array(repeating: 0, count: protocols.count))
         for (name, data) in originals {
             #expect(try Data(contentsOf: incoming.appendingPathComponent(name)) == data, "\(name)")
