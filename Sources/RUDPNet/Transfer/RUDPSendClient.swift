@@ -184,11 +184,12 @@ private struct SendLoop {
     }
 
     func describe(_ error: TransferError) -> String {
-        switch error {
-        case .peerReset(let code, let message) where code != .cancelled && code != .idleTimeout:
-            return "receiver refused the transfer: \(message.hasPrefix("receiver: ") ? String(message.dropFirst(10)) : message)"
-        default:
-            return error.description
+        guard case .peerReset(let code, let message) = error else { return error.description }
+        let reason = message.hasPrefix("receiver: ") ? String(message.dropFirst(10)) : message
+        switch code {
+        case .unsafeName, .fileExists, .busy: return "receiver refused the transfer: \(reason)"
+        case .integrityFailure, .receiverIOError: return "receiver did not save the file: \(reason)"
+        default: return "receiver stopped the transfer: \(reason)"
         }
     }
 }
