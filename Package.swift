@@ -22,11 +22,13 @@ let package = Package(
         // Two protocol endpoints over the impairment engine on a virtual clock.
         .target(name: "RUDPSim", dependencies: ["RUDP", "Impairment"]),
         // Sockets, the poll loop and the file-transfer drivers around the core.
-        .target(name: "RUDPNet", dependencies: ["RUDP"]),
+        .target(name: "RUDPNet", dependencies: ["RUDP", "CRUDPShim"]),
+        // A few C wrappers for what Swift cannot call directly (ioctl, recvmmsg/sendmmsg).
+        .target(name: "CRUDPShim"),
         // Argument parsing, units, JSON and progress output shared by the programs.
         .target(name: "CLIKit"),
         // The lossproxy front-ends (UDP relay, later the TUN link) around the impairment engine.
-        .target(name: "ProxyKit", dependencies: ["Impairment", "RUDPNet", "CLIKit"]),
+        .target(name: "ProxyKit", dependencies: ["Impairment", "RUDPNet", "CLIKit", "CRUDPShim"]),
         .executableTarget(name: "rudp-send", dependencies: ["RUDP", "RUDPNet", "CLIKit"]),
         .executableTarget(name: "rudp-recv", dependencies: ["RUDP", "RUDPNet", "CLIKit"]),
         .executableTarget(name: "lossproxy", dependencies: ["ProxyKit", "Impairment", "RUDPNet", "CLIKit"]),

@@ -1,0 +1,3 @@
+#include "crudp_shim.h"
+
+int crudp_shim_version(void) { return 1; }
