@@ -27,16 +27,19 @@ let package = Package(
         .target(name: "CRUDPShim"),
         // Argument parsing, units, JSON and progress output shared by the programs.
         .target(name: "CLIKit"),
+        // Experiments, textbook models, and the CSV/JSON/SVG/Markdown report writers of rudp-lab.
+        .target(name: "LabKit", dependencies: ["RUDP", "RUDPSim", "Impairment", "CLIKit"]),
         // The lossproxy front-ends (UDP relay, later the TUN link) around the impairment engine.
         .target(name: "ProxyKit", dependencies: ["Impairment", "RUDPNet", "CLIKit", "CRUDPShim"]),
         .executableTarget(name: "rudp-send", dependencies: ["RUDP", "RUDPNet", "CLIKit"]),
         .executableTarget(name: "rudp-recv", dependencies: ["RUDP", "RUDPNet", "CLIKit"]),
         .executableTarget(name: "lossproxy", dependencies: ["ProxyKit", "Impairment", "RUDPNet", "CLIKit"]),
-        .executableTarget(name: "rudp-lab", dependencies: ["RUDP", "RUDPSim", "Impairment", "RUDPNet", "CLIKit"]),
+        .executableTarget(name: "rudp-lab", dependencies: ["RUDP", "RUDPSim", "Impairment", "RUDPNet", "CLIKit", "LabKit"]),
         .testTarget(name: "RUDPTests", dependencies: ["RUDP", "RUDPSim", "Impairment"]),
         .testTarget(name: "ImpairmentTests", dependencies: ["Impairment"]),
         .testTarget(name: "RUDPNetTests", dependencies: ["RUDPNet", "RUDP"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
+        .testTarget(name: "LabKitTests", dependencies: ["LabKit", "RUDPSim", "RUDP", "CLIKit"]),
         .testTarget(name: "ProxyKitTests", dependencies: ["ProxyKit", "Impairment", "RUDPNet", "CLIKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["RUDP"]),
     ],
