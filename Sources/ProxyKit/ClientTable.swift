@@ -1,0 +1,120 @@
+import RUDPNet
+
+/// The relay's clients. Each client address gets its own upstream socket connected to the
+/// server, so the server sees every client as a distinct peer and its replies, arriving on
+/// that socket, go back to the right client.
+///
+/// A client is named by a tag (`generation << 32 | slot`) that travels with its datagrams
+/// through the impairment pipelines: a slot is reused after its client expires, and the
+/// generation lets datagrams still held for the old client be recognised and dropped.
+final class ClientTable {
+    struct Client {
+        let address: SocketAddress
+        /// `address` as the listening socket sends to it.
+        let replyAddress: RawSocketAddress
+        /// The upstream socket, connected to the server.
+        let socket: UDPSocket
+        let generation: UInt32
+        /// Monotonic ns of the last datagram from the client or from the server to it.
+        var lastActivity: UInt64
+    }
+
+    private(set) var slots: [Client?] = []
+    private var freeSlots: [Int] = []
+    private var slotByAddress: [SocketAddress: Int] = [:]
+    private var nextGeneration: UInt32 = 1
+    /// The last client looked up: bulk traffic comes from one client at a time, and comparing
+    /// two addresses is cheaper than hashing one.
+    private var cachedSlot = -1
+    /// Clients now in the table.
+    private(set) var count = 0
+    /// Clients ever added.
+    private(set) var totalAdded = 0
+    /// Set when a client is added or removed, so the caller rebuilds its poll set.
+    var membershipChanged = false
+
+    /// The slot of the client at `address`, if known.
+    @inline(__always)
+    func slot(of address: SocketAddress) -> Int? {
+        if cachedSlot >= 0, let cached = slots[cachedSlot], cached.address == address {
+            return cachedSlot
+        }
+        guard let slot = slotByAddress[address] else { return nil }
+        cachedSlot = slot
+        return slot
+    }
+
+    /// Adds a client whose datagrams go out through `socket` and whose replies leave through a
+    /// socket of `listenFamily`; returns its slot.
+    func add(address: SocketAddress, listenFamily: SocketAddress.Family, socket: UDPSocket, now: UInt64) -> Int {
+        let client = Client(address: address, replyAddress: RawSocketAddress(address, forSocketFamily: listenFamily),
+                            socket: socket, generation: nextGeneration, lastActivity: now)
+        nextGeneration = nextGeneration == UInt32.max ? 1 : nextGeneration + 1
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[slot] = client
+        } else {
+            slot = slots.count
+            slots.append(client)
+        }
+        slotByAddress[address] = slot
+        count += 1
+        totalAdded += 1
+        membershipChanged = true
+        return slot
+    }
+
+    /// The tag carried by the datagrams of the client in `slot`.
+    @inline(__always)
+    func tag(ofSlot slot: Int) -> UInt64 {
+        UInt64(slots[slot]!.generation) << 32 | UInt64(slot)
+    }
+
+    /// The slot of the client a tag names, or nil if that client has expired since.
+    @inline(__always)
+    func slot(ofTag tag: UInt64) -> Int? {
+        let slot = Int(tag & 0xFFFF_FFFF)
+        guard slot < slots.count, let client = slots[slot], UInt64(client.generation) == tag >> 32 else {
+            return nil
+        }
+        return slot
+    }
+
+    @inline(__always)
+    func client(_ slot: Int) -> Client {
+        slots[slot]!
+    }
+
+    @inline(__always)
+    func touch(_ slot: Int, now: UInt64) {
+        slots[slot]!.lastActivity = now
+    }
+
+    /// Removes (and closes the sockets of) clients silent since before `cutoff`; returns them.
+    func removeClients(idleSince cutoff: UInt64) -> [Client] {
+        var removed: [Client] = []
+        for slot in slots.indices {
+            guard let client = slots[slot], client.lastActivity < cutoff else { continue }
+            removed.append(client)
+            remove(slot)
+        }
+        return removed
+    }
+
+    /// Closes every client's socket and forgets them all.
+    func removeAll() {
+        for slot in slots.indices where slots[slot] != nil { remove(slot) }
+    }
+
+    private func remove(_ slot: Int) {
+        guard let client = slots[slot] else { return }
+        client.socket.close()
+        slots[slot] = nil
+        slotByAddress[client.address] = nil
+        freeSlots.append(slot)
+        if cachedSlot == slot { cachedSlot = -1 }
+        count -= 1
+        membershipChanged = true
+    }
+}

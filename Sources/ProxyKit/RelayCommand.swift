@@ -1,0 +1,190 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CLIKit
+import Impairment
+import RUDPNet
+
+/// The `lossproxy` UDP relay command: its command line and its run.
+///
+///     lossproxy --listen ADDR --to ADDR [IMPAIRMENTS] [--seed N] [--stats DUR] [--json] [--quiet]
+///
+/// Output: one line on stderr at start (where it listens, where it forwards, what it does to
+/// each direction, the seed); statistics every `--stats` interval and at exit, as two human
+/// lines on stderr or, with `--json`, one JSON object per report on stdout. SIGINT/SIGTERM
+/// stop it: the final statistics are printed, then it exits 1 as SPEC's common conventions ask
+/// (`lossproxy: interrupted by SIGINT`).
+public struct RelayCommand {
+    /// Everything a run needs, as parsed from the command line.
+    public struct Invocation: Sendable {
+        /// The relay's sockets and impairments.
+        public var configuration: UDPRelay.Configuration
+        /// Whether the seed was chosen at random (it is printed so the run can be repeated).
+        public var seedWasRandom: Bool
+        /// JSON reports on stdout instead of human ones on stderr.
+        public var json: Bool
+        /// Nothing on stderr but errors.
+        public var quiet: Bool
+    }
+
+    /// The command line's declarations (help, every flag).
+    public private(set) var spec: CommandSpec
+    private let listenOption: OptionKey<String>
+    private let toOption: OptionKey<String>
+    private let impairments: ImpairmentOptions
+    private let seedOption: OptionKey<UInt64?>
+    private let statsOption: OptionKey<UInt64?>
+    private let clientTimeoutOption: OptionKey<UInt64>
+    private let jsonFlag: FlagKey
+    private let quietFlag: FlagKey
+
+    /// The declarations of `lossproxy`'s relay mode.
+    public init(name: String = "lossproxy") {
+        var spec = CommandSpec(
+            name: name, summary: "Relay UDP datagrams between clients and a server, impairing them like a bad network.",
+            discussion: """
+            Clients send to --listen; each client gets its own socket towards --to, so the \
+            server sees every client as a distinct peer and replies go back to the right one. \
+            A client silent for --client-timeout is forgotten. Statistics per direction (in, \
+            out, dropped by cause, duplicated, corrupted, reordered, delayed, queue drops) are \
+            printed every --stats interval and at exit; SIGINT or SIGTERM stops the proxy.
+            """,
+            usage: """
+            \(name) --listen ADDR --to ADDR [IMPAIRMENTS] [--seed N] [--stats DUR] [--json] [--quiet]
+            \(name) link --ns-a NAME --ns-b NAME [IMPAIRMENTS] [--seed N] [--stats DUR] [--json]
+            """,
+            subcommands: [("link", "Impair every IP packet between two network namespaces (TUN link)")],
+            examples: [
+                HelpExample("\(name) --listen :9001 --to 127.0.0.1:9000 --loss 10% --delay 10ms",
+                            "10% loss, 10 ms each way (20 ms RTT); then rudp-send FILE 127.0.0.1:9001"),
+                HelpExample("\(name) --listen :9001 --to 127.0.0.1:9000 --forward-loss-burst 1%:25% --stats 1s",
+                            "bursts of 4 lost datagrams (3.8% on average) towards the server only"),
+                HelpExample("\(name) --listen :9001 --to 10.0.0.2:9000 --rate 10mbit --queue 50 --delay 20ms --json",
+                            "a 10 Mbit/s bottleneck with a 50-datagram queue; JSON statistics"),
+                HelpExample("\(name) --listen 127.0.0.1:0 --to 127.0.0.1:9000 --forward-drop 3,7 --seed 1",
+                            "drop exactly the 3rd and 7th datagrams to the server"),
+            ])
+        listenOption = spec.requiredOption(
+            "listen", short: "l", placeholder: "ADDR",
+            help: "Where clients send: HOST:PORT, [IPv6]:PORT or :PORT (all interfaces); port 0 lets the kernel choose",
+            parse: ValueParsers.string)
+        toOption = spec.requiredOption(
+            "to", short: "t", placeholder: "ADDR", help: "The server to forward to: HOST:PORT or [IPv6]:PORT",
+            parse: ValueParsers.string)
+        impairments = ImpairmentOptions(declaringOn: &spec)
+        spec.section("Run and output")
+        seedOption = spec.option(
+            "seed", placeholder: "N", defaultHelp: "random, printed at start",
+            help: "Seed of every random decision: the same seed and traffic give the same decisions",
+            parse: ValueParsers.unsignedInteger)
+        statsOption = spec.option(
+            "stats", placeholder: "DUR", defaultHelp: "only at exit",
+            help: "Print statistics every DUR, e.g. 1s", parse: Self.positiveDuration)
+        clientTimeoutOption = spec.option(
+            "client-timeout", placeholder: "DUR", default: "60s",
+            help: "Forget a client (and close its socket to the server) after this long without traffic",
+            parse: Self.positiveDuration)
+        jsonFlag = spec.flag("json", help: "Print each statistics report as one JSON object on stdout")
+        quietFlag = spec.flag("quiet", short: "q", help: "Print nothing on stderr but errors")
+        self.spec = spec
+    }
+
+    /// Parses a whole command line (`commandLine[0]` is the program). Throws `ProgramExit` for
+    /// help and version, `UsageError` for mistakes, `RuntimeFailure` if a name does not resolve.
+    public func parse(_ commandLine: [String]) throws -> Invocation {
+        let arguments = try spec.parse(commandLine)
+        let listen = try address(arguments[listenOption], option: "--listen", forListening: true)
+        let server = try address(arguments[toOption], option: "--to", forListening: false)
+        if listen.port == server.port && (listen == server || (listen.isWildcard && server.isLoopback)) {
+            throw UsageError(program: spec.name, message: "--to \(server) is the proxy's own --listen address",
+                             suggestsHelp: false)
+        }
+        var (forward, reverse) = try impairments.configurations(from: arguments)
+        // The bottleneck carries IP packets: count the headers the relay does not see.
+        let headerBytes = server.family == .ipv4 ? 28 : 48
+        forward.rateOverhead = headerBytes
+        reverse.rateOverhead = headerBytes
+        let seed = arguments[seedOption]
+        var configuration = UDPRelay.Configuration(
+            listenAddress: listen, serverAddress: server, forward: forward, reverse: reverse,
+            seed: seed ?? UInt64(SystemRandom.uint32()))
+        configuration.clientIdleTimeout = arguments[clientTimeoutOption]
+        configuration.statisticsInterval = arguments[statsOption]
+        return Invocation(configuration: configuration, seedWasRandom: seed == nil,
+                          json: arguments[jsonFlag], quiet: arguments[quietFlag])
+    }
+
+    /// Runs the relay until SIGINT/SIGTERM, printing as described above; the signal ends it by
+    /// throwing `InterruptedBySignal` after the final statistics.
+    public func run(_ invocation: Invocation) throws {
+        SignalNotifier.ignoreSIGPIPE()
+        let signals = try SignalNotifier.install()
+        Self.unblockStopSignals()
+        let configuration = invocation.configuration
+        let relay: UDPRelay
+        do {
+            relay = try UDPRelay(configuration)
+        } catch {
+            throw RuntimeFailure("cannot listen on \(configuration.listenAddress): \(error)")
+        }
+        let program = spec.name
+        if !invocation.quiet {
+            Console.err("\(program): " + Self.startLine(relay: relay, invocation: invocation))
+        }
+        let emit = { (report: RelayStatistics) in
+            if invocation.json {
+                Console.out(report.json.jsonText)
+            } else if !invocation.quiet {
+                for line in report.humanLines { Console.err(line) }
+            }
+        }
+        let final = try relay.run(
+            stopWhenReadable: signals.readFileDescriptor, onReport: emit,
+            log: { line in if !invocation.quiet { Console.err("\(program): \(line)") } })
+        emit(final)
+        throw InterruptedBySignal(signal: signals.pendingSignal ?? SIGTERM)
+    }
+
+    /// Unblocks SIGINT and SIGTERM, which a parent may have left blocked (processes spawned
+    /// from libdispatch worker threads inherit their signal mask): the proxy stops only on them.
+    static func unblockStopSignals() {
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+    }
+
+    /// `listening on A, forwarding to B; both directions: loss 10%, …; seed 42 (random)`.
+    static func startLine(relay: UDPRelay, invocation: Invocation) -> String {
+        let configuration = invocation.configuration
+        var line = "listening on \(relay.localAddress), forwarding to \(configuration.serverAddress); "
+        let forward = ImpairmentSummary.describe(configuration.forward)
+        let reverse = ImpairmentSummary.describe(configuration.reverse)
+        if forward == reverse {
+            line += "both directions: \(forward)"
+        } else {
+            line += "forward (to server): \(forward); reverse (to clients): \(reverse)"
+        }
+        line += "; seed \(configuration.seed)"
+        if invocation.seedWasRandom { line += " (random; --seed \(configuration.seed) repeats this run's decisions)" }
+        return line
+    }
+
+    private func address(_ text: String, option: String, forListening: Bool) throws -> SocketAddress {
+        do {
+            return try SocketAddress.parse(text, forListening: forListening)
+        } catch {
+            if case .cannotResolve = error { throw RuntimeFailure("\(option): \(error.description)") }
+            throw UsageError(program: spec.name, message: "\(option): \(error.description)")
+        }
+    }
+
+    private static func positiveDuration(_ text: String) throws -> UInt64 {
+        let value = try DurationValue.parse(text).nanoseconds
+        guard value >= 1_000_000 else { throw ValueError("'\(text)' is below the minimum of 1ms") }
+        return value
+    }
+}

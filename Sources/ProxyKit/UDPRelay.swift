@@ -1,0 +1,314 @@
+import CLIKit
+import Impairment
+import RUDPNet
+
+/// The lossproxy UDP relay: forwards datagrams between clients and one server through an
+/// impaired link (forward = client → server, reverse = server → client).
+///
+/// Each client address gets an upstream socket connected to the server (see `ClientTable`),
+/// so that the server sees each client as a distinct peer and its replies reach the right
+/// client. A client silent in both directions for `clientIdleTimeout` is forgotten and its
+/// upstream socket closed; a datagram from it later starts afresh with a new upstream port.
+///
+/// One thread runs one poll loop (`run`) that sleeps until the next socket event, the next
+/// datagram the impairment pipelines release (`ImpairedLink.nextReleaseTime`), the next
+/// statistics report or the next idle-client check; there is no fixed tick. Sockets are
+/// drained in batches (`recvmmsg` where available) with a bounded number of datagrams per
+/// wake-up, so that a flood on one socket cannot starve the timers or the other sockets.
+/// Nothing is allocated per datagram.
+public final class UDPRelay: @unchecked Sendable {
+    /// What the relay listens on, where it forwards, and how it impairs.
+    public struct Configuration: Sendable {
+        /// Where clients send their datagrams (port 0: the kernel chooses; see `localAddress`).
+        public var listenAddress: SocketAddress
+        /// The server every client's datagrams are forwarded to.
+        public var serverAddress: SocketAddress
+        /// Impairments of the client → server direction.
+        public var forward: ImpairmentConfig
+        /// Impairments of the server → client direction.
+        public var reverse: ImpairmentConfig
+        /// The seed of every random decision of both directions.
+        public var seed: UInt64
+        /// A client silent this long (ns) in both directions is forgotten (default 60 s).
+        public var clientIdleTimeout: UInt64 = UDPRelay.defaultClientIdleTimeout
+        /// Nanoseconds between statistics reports given to `run`'s `onReport`; nil for none.
+        public var statisticsInterval: UInt64? = nil
+        /// Socket buffer size asked for on every socket, best effort (the kernel caps it).
+        public var socketBufferSize = 4 << 20
+
+        /// A relay from `listenAddress` to `serverAddress`, impairing nothing unless told.
+        public init(listenAddress: SocketAddress, serverAddress: SocketAddress,
+                    forward: ImpairmentConfig = .none, reverse: ImpairmentConfig = .none, seed: UInt64 = 0) {
+            self.listenAddress = listenAddress
+            self.serverAddress = serverAddress
+            self.forward = forward
+            self.reverse = reverse
+            self.seed = seed
+        }
+    }
+
+    /// How long a silent client keeps its upstream socket by default: 60 s, far longer than any
+    /// pause inside a transfer (rudp-recv itself gives up after 10 s of silence), short enough
+    /// that a proxy serving many short runs does not pile up sockets.
+    public static let defaultClientIdleTimeout: UInt64 = 60_000_000_000
+    /// Datagrams taken from one socket per wake-up at most, before timers are looked at again.
+    static let datagramsPerWakeUp = 256
+
+    /// The configuration in effect.
+    public let configuration: Configuration
+    /// The address clients send to, with the port the kernel chose if 0 was asked for.
+    public let localAddress: SocketAddress
+
+    private let listenSocket: UDPSocket
+    private let link: ImpairedLink
+    private let clients = ClientTable()
+    private let batch = ReceiveBatch(capacity: 64)
+    private let sendBatch = SendBatch(capacity: 64)
+    private var forwardCounters = RelayDirectionStatistics()
+    private var reverseCounters = RelayDirectionStatistics()
+    private var startTime: UInt64 = 0
+    private var lastLogTime: [String: UInt64] = [:]
+    private var log: (String) -> Void = { _ in }
+
+    /// Tag of a datagram from a client for which no upstream socket could be opened: it goes
+    /// through the pipeline like any other and is counted as a failed send on release.
+    private static let noClientTag = UInt64.max
+
+    /// Binds the listening socket. Throws `SystemError` (address in use, not available…).
+    public init(_ configuration: Configuration) throws(SystemError) {
+        self.configuration = configuration
+        listenSocket = try UDPSocket(bindingTo: configuration.listenAddress)
+        listenSocket.setBufferSizes(send: configuration.socketBufferSize, receive: configuration.socketBufferSize)
+        localAddress = listenSocket.localAddress
+        link = ImpairedLink(forward: configuration.forward, reverse: configuration.reverse, seed: configuration.seed)
+    }
+
+    /// Relays until `stopFileDescriptor` becomes readable (a `StopSwitch`, or the
+    /// `SignalNotifier` pipe), then returns the final statistics. Datagrams still held by the
+    /// impairment pipelines at that moment are not sent (the report counts them as held).
+    ///
+    /// - Parameters:
+    ///   - onReport: called on this thread every `statisticsInterval` with cumulative counters.
+    ///   - log: called on this thread with one line (no program prefix) when a client comes or
+    ///     goes, or when sending fails (each kind of failure at most once per 10 s).
+    /// - Throws: `SystemError` only if polling itself fails; socket errors are counted instead.
+    public func run(
+        stopWhenReadable stopFileDescriptor: Int32?,
+        onReport: (RelayStatistics) -> Void = { _ in },
+        log: @escaping (String) -> Void = { _ in }
+    ) throws(SystemError) -> RelayStatistics {
+        self.log = log
+        startTime = MonotonicClock.now()
+        let expiryCheckInterval = max(min(configuration.clientIdleTimeout / 4, 1_000_000_000), 1_000_000)
+        var nextExpiryCheck = startTime + expiryCheckInterval
+        var nextReport = configuration.statisticsInterval.map { startTime + $0 }
+        var waiter = EventWaiter(capacity: 16)
+        var slotOfEntry: [Int] = []
+        var stopEntry = -1
+        var listenEntry = 0
+        clients.membershipChanged = true
+        defer { clients.removeAll() }
+
+        while true {
+            let now = MonotonicClock.now()
+            releaseDue(now: now)
+            if let due = nextReport, now >= due, let interval = configuration.statisticsInterval {
+                onReport(statistics(now: now, isFinal: false))
+                nextReport = due + interval > now ? due + interval : now + interval
+            }
+            if now >= nextExpiryCheck {
+                expireIdleClients(now: now)
+                nextExpiryCheck = now + expiryCheckInterval
+            }
+            if clients.membershipChanged {
+                clients.membershipChanged = false
+                waiter.removeAll()
+                slotOfEntry.removeAll(keepingCapacity: true)
+                stopEntry = stopFileDescriptor.map { waiter.addReadable($0) } ?? -1
+                listenEntry = waiter.addReadable(listenSocket.fileDescriptor)
+                for (slot, client) in clients.slots.enumerated() {
+                    guard let client else { continue }
+                    waiter.addReadable(client.socket.fileDescriptor)
+                    slotOfEntry.append(slot)
+                }
+            }
+            var deadline = link.nextReleaseTime
+            if let due = nextReport { deadline = min(deadline ?? due, due) }
+            if clients.count > 0 { deadline = min(deadline ?? nextExpiryCheck, nextExpiryCheck) }
+
+            guard try waiter.wait(until: deadline) > 0 else { continue }
+            if stopEntry >= 0 && waiter.isReady(stopEntry) { break }
+            if waiter.isReady(listenEntry) {
+                drainClients()
+            }
+            let firstClientEntry = listenEntry + 1
+            for (offset, slot) in slotOfEntry.enumerated() where waiter.isReady(firstClientEntry + offset) {
+                // An earlier drain in this round may have replaced the client (never removed: expiry
+                // runs at the top of the loop), so the slot is still the one polled.
+                drainServer(slot: slot)
+            }
+        }
+        return statistics(now: MonotonicClock.now(), isFinal: true)
+    }
+
+    // MARK: - Receiving
+
+    /// Takes datagrams from clients into the forward pipeline, opening upstream sockets for new ones.
+    private func drainClients() {
+        var budget = Self.datagramsPerWakeUp
+        while budget > 0 {
+            let count: Int
+            do {
+                count = try batch.receive(from: listenSocket.fileDescriptor)
+            } catch {
+                note("receive", "receiving from clients failed: \(error)")
+                return
+            }
+            guard count > 0 else { return }
+            let now = MonotonicClock.now()
+            let pipeline = link.forward
+            for index in 0..<count {
+                guard let source = batch.source(index) else { continue }
+                let tag: UInt64
+                if let slot = clients.slot(of: source) ?? addClient(source, now: now) {
+                    clients.touch(slot, now: now)
+                    tag = clients.tag(ofSlot: slot)
+                } else {
+                    tag = Self.noClientTag
+                }
+                pipeline.submit(batch.datagram(index), tag: tag, now: now)
+            }
+            releaseForward(now: now)
+            budget -= count
+            if count < batch.capacity { return }
+        }
+    }
+
+    /// Takes the server's datagrams for the client in `slot` into the reverse pipeline.
+    private func drainServer(slot: Int) {
+        guard clients.slots.indices.contains(slot), let client = clients.slots[slot] else { return }
+        let tag = clients.tag(ofSlot: slot)
+        var budget = Self.datagramsPerWakeUp
+        while budget > 0 {
+            let count: Int
+            do {
+                count = try batch.receive(from: client.socket.fileDescriptor)
+            } catch {
+                noteServerError(error)
+                return
+            }
+            guard count > 0 else { return }
+            let now = MonotonicClock.now()
+            clients.touch(slot, now: now)
+            let pipeline = link.reverse
+            for index in 0..<count {
+                pipeline.submit(batch.datagram(index), tag: tag, now: now)
+            }
+            releaseReverse(now: now)
+            budget -= count
+            if count < batch.capacity { return }
+        }
+    }
+
+    private func addClient(_ address: SocketAddress, now: UInt64) -> Int? {
+        do {
+            let socket = try UDPSocket(connectedTo: configuration.serverAddress)
+            socket.setBufferSizes(send: configuration.socketBufferSize, receive: configuration.socketBufferSize)
+            let slot = clients.add(address: address, listenFamily: listenSocket.family, socket: socket, now: now)
+            log("new client \(address), forwarded to \(configuration.serverAddress) from \(socket.localAddress)")
+            return slot
+        } catch {
+            note("upstream", "cannot open a socket to the server for client \(address): \(error)")
+            return nil
+        }
+    }
+
+    private func expireIdleClients(now: UInt64) {
+        guard clients.count > 0, now > configuration.clientIdleTimeout else { return }
+        for client in clients.removeClients(idleSince: now - configuration.clientIdleTimeout) {
+            log("client \(client.address) expired after \(HumanFormat.duration(nanoseconds: configuration.clientIdleTimeout)) without traffic")
+        }
+    }
+
+    // MARK: - Sending what the pipelines release
+
+    private func releaseDue(now: UInt64) {
+        releaseForward(now: now)
+        releaseReverse(now: now)
+    }
+
+    private func releaseForward(now: UInt64) {
+        var outcome = SendBatch.Outcome()
+        link.forward.releaseDue(now: now) { bytes, tag in
+            guard let slot = clients.slot(ofTag: tag) else {
+                if tag == Self.noClientTag {
+                    forwardCounters.sendFailed += 1
+                } else {
+                    forwardCounters.clientExpired += 1
+                }
+                return
+            }
+            sendBatch.append(bytes, socket: clients.slots[slot].unsafelyUnwrapped.socket, destination: nil,
+                             outcome: &outcome)
+        }
+        sendBatch.flush(into: &outcome)
+        forwardCounters.sent += outcome.sent
+        forwardCounters.sendFailed += outcome.failed
+        if let error = outcome.firstError {
+            noteServerError(error)
+        } else if outcome.failed > 0 {
+            note("forward-full", "datagrams to the server were dropped: the socket buffer is full")
+        }
+    }
+
+    private func releaseReverse(now: UInt64) {
+        var outcome = SendBatch.Outcome()
+        link.reverse.releaseDue(now: now) { bytes, tag in
+            guard let slot = clients.slot(ofTag: tag) else {
+                reverseCounters.clientExpired += 1
+                return
+            }
+            sendBatch.append(bytes, socket: listenSocket, destination: clients.slots[slot].unsafelyUnwrapped.replyAddress,
+                             outcome: &outcome)
+        }
+        sendBatch.flush(into: &outcome)
+        reverseCounters.sent += outcome.sent
+        reverseCounters.sendFailed += outcome.failed
+        if let error = outcome.firstError {
+            note("reverse-\(error.errno)", "sending to a client failed: \(error)")
+        } else if outcome.failed > 0 {
+            note("reverse-full", "datagrams to clients were dropped: the socket buffer is full")
+        }
+    }
+
+    // MARK: - Reporting
+
+    private func statistics(now: UInt64, isFinal: Bool) -> RelayStatistics {
+        var report = RelayStatistics()
+        report.elapsed = now - startTime
+        report.isFinal = isFinal
+        report.activeClients = clients.count
+        report.totalClients = clients.totalAdded
+        report.forward = forwardCounters
+        report.forward.impairment = link.forward.stats
+        report.reverse = reverseCounters
+        report.reverse.impairment = link.reverse.stats
+        return report
+    }
+
+    private func noteServerError(_ error: SystemError) {
+        if error.isConnectionRefused {
+            note("refused", "the server \(configuration.serverAddress) refused datagrams (ICMP port unreachable): is it running?")
+        } else {
+            note("server-\(error.errno)", "exchanging datagrams with the server failed: \(error)")
+        }
+    }
+
+    /// Logs `message` unless the same kind of problem was logged less than 10 s ago.
+    private func note(_ kind: String, _ message: String) {
+        let now = MonotonicClock.now()
+        if let last = lastLogTime[kind], now - last < 10_000_000_000 { return }
+        lastLogTime[kind] = now
+        log(message)
+    }
+}

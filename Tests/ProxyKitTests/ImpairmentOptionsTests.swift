@@ -1,0 +1,158 @@
+import CLIKit
+import Impairment
+import Testing
+
+@testable import ProxyKit
+
+/// The impairment flags: every flag lands in the right field, direction prefixes override the
+/// both-directions flag for their direction only, and impossible values are one-line usage errors.
+@Suite struct ImpairmentOptionsTests {
+    private func configurations(_ arguments: [String]) throws -> (forward: ImpairmentConfig, reverse: ImpairmentConfig) {
+        var spec = CommandSpec(name: "impair", summary: "test")
+        let options = ImpairmentOptions(declaringOn: &spec)
+        return try options.configurations(from: spec.parse(["impair"] + arguments))
+    }
+
+    private func usageError(_ arguments: [String]) -> UsageError? {
+        do {
+            _ = try configurations(arguments)
+            return nil
+        } catch let error as UsageError {
+            return error
+        } catch {
+            Issue.record("expected a UsageError, got \(error)")
+            return nil
+        }
+    }
+
+    @Test func noFlagsMeansNoImpairment() throws {
+        let (forward, reverse) = try configurations([])
+        #expect(forward == .none && reverse == .none)
+        #expect(forward.isIdentity)
+    }
+
+    @Test func everyFlagReachesItsField() throws {
+        let (forward, reverse) = try configurations([
+            "--loss", "10", "--loss-burst", "1%:25%", "--delay", "10ms", "--jitter", "2ms",
+            "--jitter-distribution", "normal", "--no-reorder-by-jitter", "--reorder", "5%", "--reorder-gap", "3ms",
+            "--duplicate", "2", "--corrupt", "1%", "--rate", "8mbit", "--queue", "50", "--drop", "3,7,10-12",
+        ])
+        for config in [forward, reverse] {
+            #expect(config.loss == 0.10)
+            #expect(config.burstLoss == GilbertElliott(p: 0.01, r: 0.25))
+            #expect(config.delay == 10_000_000)
+            #expect(config.jitter == 2_000_000)
+            #expect(config.jitterDistribution == .normal)
+            #expect(config.reorderByJitter == false)
+            #expect(config.reorder == 0.05)
+            #expect(config.reorderGap == 3_000_000)
+            #expect(config.duplicate == 0.02)
+            #expect(config.corrupt == 0.01)
+            #expect(config.rate == 8_000_000)
+            #expect(config.queueLimit == 50)
+            #expect(config.scriptedDrops == [3...3, 7...7, 10...12])
+        }
+    }
+
+    @Test func aDirectionFlagOverridesTheSharedOneForThatDirectionOnly() throws {
+        let (forward, reverse) = try configurations(["--reverse-loss", "1%", "--loss", "10%", "--forward-delay", "5ms", "--delay", "20ms"])
+        #expect(forward.loss == 0.10)
+        #expect(reverse.loss == 0.01)
+        #expect(forward.delay == 5_000_000)
+        #expect(reverse.delay == 20_000_000)
+    }
+
+    @Test func aDirectionFlagAloneLeavesTheOtherDirectionUnimpaired() throws {
+        let (forward, reverse) = try configurations(["--forward-drop", "3,7", "--reverse-no-reorder-by-jitter", "--reverse-rate", "1mbit"])
+        #expect(forward.scriptedDrops == [3...3, 7...7])
+        #expect(reverse.scriptedDrops.isEmpty)
+        #expect(forward.reorderByJitter && !reverse.reorderByJitter)
+        #expect(forward.rate == 0 && reverse.rate == 1_000_000)
+    }
+
+    @Test func everyFlagHasBothDirectionSpellings() throws {
+        var spec = CommandSpec(name: "impair", summary: "test")
+        _ = ImpairmentOptions(declaringOn: &spec)
+        let help = spec.helpText
+        for name in ImpairmentOptions.flagNames {
+            #expect(help.contains("--\(name)"), "help lacks --\(name)")
+            // Option rows are indented by six spaces; the explaining sentence may name a variant.
+            #expect(!help.contains("      --forward-\(name)") && !help.contains("      --reverse-\(name)"),
+                    "--\(name) variants are hidden")
+            let forwardValue = name == "no-reorder-by-jitter" ? [] : [sampleValue(for: name)]
+            let extra = ["queue"].contains(name) ? ["--rate", "1mbit"] : (name == "reorder-gap" ? ["--reorder", "1"] : [])
+            _ = try configurations(["--forward-\(name)"] + forwardValue + extra)
+            _ = try configurations(["--reverse-\(name)"] + forwardValue + extra)
+        }
+        #expect(help.contains("forward- or reverse-"), "the prefixes are explained")
+    }
+
+    private func sampleValue(for name: String) -> String {
+        switch name {
+        case "loss-burst": "1:25"
+        case "delay", "jitter", "reorder-gap": "1ms"
+        case "jitter-distribution": "uniform"
+        case "rate": "1mbit"
+        case "queue": "10"
+        case "drop": "1"
+        default: "1%"
+        }
+    }
+
+    @Test(arguments: [
+        (["--loss", "150%"], "impair: --loss: '150%' is not a percentage between 0 and 100"),
+        (["--forward-duplicate", "101"], "impair: --forward-duplicate: '101' is not a percentage between 0 and 100"),
+        (["--corrupt", "-1"], "impair: --corrupt: '-1' is not a percentage between 0 and 100"),
+        (["--reorder", "lots"], "impair: --reorder: 'lots' is not a percentage (examples: 5, 5%, 0.5%)"),
+        (["--rate", "0"], "impair: --rate: '0' is not a rate above 0; leave --rate out for an unlimited link"),
+        (["--reverse-rate", "fast"], "impair: --reverse-rate: 'fast' is not a rate (examples: 800kbit, 10mbit, 1gbit)"),
+        (["--delay", "10"], "impair: --delay: '10' needs a unit: 10ms, 10s, 10us (units: ns, us, ms, s, m, h)"),
+        (["--delay", "2h"], "impair: --delay: '2h' is longer than the maximum of 1h"),
+        (["--jitter", "soon"], "impair: --jitter: 'soon' is not a duration (examples: 10ms, 1.5s, 250us)"),
+        (["--reorder", "5", "--reorder-gap", "0"], "impair: --reorder-gap: '0' must be longer than 0 (e.g. 10ms)"),
+        (["--jitter-distribution", "pareto"], "impair: --jitter-distribution: 'pareto' is not one of uniform, normal"),
+        (["--rate", "1mbit", "--queue", "-1"], "impair: --queue: '-1' is not a number of datagrams between 0 and 1000000"),
+        (["--queue", "10"], "impair: --queue limits the queue of the --rate bottleneck; give --rate too"),
+        (["--forward-queue", "10", "--reverse-rate", "1mbit"],
+         "impair: --forward-queue limits the queue of the --rate bottleneck; give --forward-rate or --rate too"),
+        (["--reorder-gap", "5ms"], "impair: --reorder-gap sets how long reordered datagrams are held back; give --reorder too"),
+        (["--loss-burst", "5"], "impair: --loss-burst: '5' is not P:R (good→bad and bad→good transition probabilities, e.g. 1%:25%)"),
+        (["--loss-burst", "1:200"], "impair: --loss-burst: R in '1:200': '200' is not a percentage between 0 and 100"),
+        (["--drop", "0"], "impair: --drop: '0': datagrams are numbered from 1"),
+        (["--drop", "5-3"], "impair: --drop: '5-3' is a backwards range; write the smaller index first (3-5)"),
+        (["--drop", "3,,4"], "impair: --drop: '3,,4' has an empty item; write indices and ranges separated by commas, e.g. 3,7,10-12"),
+        (["--reverse-drop", "x"], "impair: --reverse-drop: 'x' is not an index (N) or a range (N-M) of datagrams"),
+        (["--drop", "1-2-3"], "impair: --drop: '1-2-3' is not an index (N) or a range (N-M) of datagrams"),
+    ])
+    func impossibleValuesAreOneLineUsageErrors(arguments: [String], message: String) {
+        let error = usageError(arguments)
+        #expect(error?.description == message)
+        #expect(error?.description.contains("\n") == false)
+    }
+
+    @Test func dropListsAcceptIndicesRangesSpacesAndAnyOrder() throws {
+        #expect(try DropList.parse("3,7,10-12") == [3...3, 7...7, 10...12])
+        #expect(try DropList.parse(" 12 , 1-2 ,5") == [12...12, 1...2, 5...5])
+        #expect(try DropList.parse("4-4") == [4...4])
+        #expect(throws: ValueError.self) { try DropList.parse("") }
+        #expect(throws: ValueError.self) { try DropList.parse("-3") }
+        #expect(throws: ValueError.self) { try DropList.parse("3-") }
+        #expect(throws: ValueError.self) { try DropList.parse("99999999999999999999") }
+    }
+
+    @Test func burstLossTakesTwoToFourPercentages() throws {
+        #expect(try BurstLossValue.parse("1%:25%") == GilbertElliott(p: 0.01, r: 0.25))
+        #expect(try BurstLossValue.parse("1:25:50:2") == GilbertElliott(p: 0.01, r: 0.25, lossInBad: 0.5, lossInGood: 0.02))
+        #expect(throws: ValueError.self) { try BurstLossValue.parse("1:2:3:4:5") }
+        #expect(throws: ValueError.self) { try BurstLossValue.parse("1:") }
+    }
+
+    @Test func summariesNameWhatADirectionDoes() throws {
+        let (forward, reverse) = try configurations(["--loss", "10", "--delay", "10ms", "--reorder", "5", "--reverse-rate", "8mbit"])
+        #expect(ImpairmentSummary.describe(forward) == "loss 10%, delay 10.0 ms, reorder 5% by 10.0 ms")
+        #expect(ImpairmentSummary.describe(reverse) == "loss 10%, rate 8.00 Mbit/s queue 1000, delay 10.0 ms, reorder 5% by 10.0 ms")
+        #expect(ImpairmentSummary.describe(.none) == "none")
+        let (burst, _) = try configurations(["--loss-burst", "1:25", "--drop", "3,10-12"])
+        #expect(ImpairmentSummary.describe(burst) == "drop #3,10-12, burst loss p 1% r 25%: average 3.85%, bursts of 4")
+    }
+}
