@@ -16,7 +16,7 @@ let package = Package(
     dependencies: [],
     targets: [
         // Wire format and the sans-IO protocol core: no sockets, no clock, no files.
-        .target(name: "RUDP"),
+        .target(name: "RUDP", dependencies: ["CRUDPShim"]),
         // The impairment engine shared by the simulator and both proxy front-ends.
         .target(name: "Impairment"),
         // Two protocol endpoints over the impairment engine on a virtual clock.

@@ -5,9 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-64MB}
-swift build -c release --product rudp-send >/dev/null
-swift build -c release --product rudp-recv >/dev/null
-bin=$(swift build -c release --show-bin-path)
+scratch=(${RUDP_SCRATCH:+--scratch-path "$RUDP_SCRATCH"})
+swift build -c release "${scratch[@]}" --product rudp-send >/dev/null
+swift build -c release "${scratch[@]}" --product rudp-recv >/dev/null
+bin=$(swift build -c release "${scratch[@]}" --show-bin-path)
 work=$(mktemp -d)
 trap 'kill $receiver 2>/dev/null; rm -rf "$work"' EXIT
 bytes=$(python3 -c "import sys; s=sys.argv[1]; u={'KB':10**3,'MB':10**6,'GB':10**9,'KiB':2**10,'MiB':2**20,'GiB':2**30}; n=next((k for k in sorted(u,key=len,reverse=True) if s.endswith(k)),None); print(int(float(s[:-len(n)])*u[n]) if n else int(s))" "$size")

@@ -1,3 +1,5 @@
+import CRUDPShim
+
 /// CRC-32C (Castagnoli), the integrity check carried by every packet of the wire format.
 ///
 /// Parameters are those of iSCSI (RFC 3720) and SCTP (RFC 4960): polynomial 0x1EDC6F41,
@@ -26,9 +28,20 @@ public enum CRC32C {
         bytes.withUnsafeBytes { update(0, $0) }
     }
 
+    /// True when the CPU's crc32 instruction (SSE4.2) computes the checksum.
+    public static let usesHardware = crudp_has_crc32c_instruction() == 1
+
     /// The CRC-32C of a message whose earlier part had CRC `crc` (0 for no earlier part) and
     /// which continues with `bytes`.
+    @inline(__always)
     public static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard usesHardware, let base = bytes.baseAddress else { return portableUpdate(crc, bytes) }
+        return crudp_crc32c_update(crc, base.assumingMemoryBound(to: UInt8.self), bytes.count)
+    }
+
+    /// `update` in portable Swift (slicing-by-8): the fallback, and the reference the
+    /// hardware path is tested against.
+    public static func portableUpdate(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         guard var input = bytes.baseAddress, bytes.count > 0 else { return crc }
         var remaining = bytes.count
         var register = ~crc

@@ -1,3 +1,5 @@
+import CRUDPShim
+
 /// Streaming SHA-256 (FIPS 180-4) that verifies whole transferred files end to end.
 ///
 /// Feed bytes with `update` in pieces of any size, then call `finalize` once.
@@ -28,8 +30,32 @@ public struct SHA256: Sendable {
     /// Total message length so far; FIPS 180-4 encodes it (in bits, mod 2^64) in the final block.
     private var messageByteCount: UInt64 = 0
 
+    /// Whether this hasher compresses with the CPU's SHA instructions.
+    private var usesHardware = SHA256.hardwareAvailable
+
+    /// True when the CPU has SHA-256 instructions (then hashing runs several times faster).
+    public static let hardwareAvailable = crudp_has_sha256_instructions() == 1
+
     /// A hasher for an empty message.
     public init() {}
+
+    /// A hasher that never uses the SHA instructions: the reference for testing the fast path.
+    public init(portableOnly: Bool) {
+        usesHardware = SHA256.hardwareAvailable && !portableOnly
+    }
+
+    /// Compresses whole blocks with the fastest implementation this hasher may use.
+    @inline(__always)
+    private mutating func compress(_ blocks: UnsafeRawPointer, count: Int) {
+        if usesHardware {
+            withUnsafeMutableBytes(of: &state) { words in
+                crudp_sha256_blocks(words.baseAddress!.assumingMemoryBound(to: UInt32.self),
+                                    blocks.assumingMemoryBound(to: UInt8.self), count)
+            }
+        } else {
+            Self.compress(&state, blocks: blocks, count: count)
+        }
+    }
 
     /// Appends the bytes in `bytes` to the message.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
@@ -48,13 +74,13 @@ public struct SHA256: Sendable {
             pendingByteCount += taken
             guard pendingByteCount == Self.blockByteCount else { return }
             let block = pending
-            withUnsafeBytes(of: block) { Self.compress(&state, blocks: $0.baseAddress!, count: 1) }
+            withUnsafeBytes(of: block) { compress($0.baseAddress!, count: 1) }
             pendingByteCount = 0
         }
 
         let wholeBlocks = remaining / Self.blockByteCount
         if wholeBlocks > 0 {
-            Self.compress(&state, blocks: input, count: wholeBlocks)
+            compress(input, count: wholeBlocks)
             input += wholeBlocks * Self.blockByteCount
             remaining -= wholeBlocks * Self.blockByteCount
         }
@@ -109,7 +135,8 @@ public struct SHA256: Sendable {
                 UInt64(state.h6) << 32 | UInt64(state.h7)
             )
         )
-        self = SHA256()
+        let portableOnly = !usesHardware
+        self = SHA256(portableOnly: portableOnly)
         return digest
     }
 

@@ -39,6 +39,11 @@ public final class Receiver {
     private var lingerDeadline: UInt64?
     private var senderRetransmitTimeout: UInt64?
     private var ackDue = false
+    /// In-order packets received since the last ACK, and when the delayed ACK is due.
+    private var unacknowledgedCount = 0
+    private var delayedAckDeadline: UInt64?
+    /// In-order packets that make an ACK due at once; fewer wait up to `maxAckDelay`.
+    private let ackFrequency: Int
     private var synAckDue = false
     private var finAckDue = false
     private var resetToSend: ResetPayload?
@@ -59,6 +64,8 @@ public final class Receiver {
         let windowCap = offer.mode == .stopAndWait ? 1 : configuration.maxWindow
         window = max(1, min(Int(offer.window), windowCap, configuration.maxBufferBytes / max(mss, 1)))
         space = SequenceSpace(origin: packet.header.sequence + 1)
+        // A sender must never wait for the delay timer with its window full: at least four ACKs per window.
+        ackFrequency = max(1, min(configuration.ackFrequency, window / 4))
         lastActivity = now
         echo = packet.header.timestamp
         sackBlocks.reserveCapacity(Self.maxSackBlocksSent)
@@ -151,7 +158,9 @@ public final class Receiver {
                 synAckDue = true  // our SYN-ACK was lost
                 echo = header.timestamp
             case .data:
-                echo = header.timestamp
+                // Echo the first packet since the last ACK (RFC 7323 TS.Recent): a delayed ACK
+                // then shows its delay in the RTT instead of hiding it.
+                if unacknowledgedCount == 0 && !ackDue { echo = header.timestamp }
                 receive(packet, now: now)
             case .fin:
                 echo = header.timestamp
@@ -177,7 +186,8 @@ public final class Receiver {
 
     private func receive(_ packet: PacketView, now: UInt64) {
         statistics.dataPacketsReceived += 1
-        ackDue = true
+        let expectedBefore = expected
+        defer { scheduleAcknowledgement(packet, advancedFrom: expectedBefore, now: now) }
         guard var buffer, let index = space.index(of: packet.header.sequence, near: expected) else { return }
         defer { self.buffer = buffer }
         let length = packet.payload.count
@@ -208,6 +218,23 @@ public final class Receiver {
         }
     }
 
+    /// Delayed acknowledgement: a packet that simply extends the in-order data is acknowledged
+    /// with the next `ackFrequency` − 1 of them or after `maxAckDelay`; anything else (a gap, a
+    /// duplicate, a filled hole, a sender asking) is acknowledged at once, as RFC 5681 4.2 says.
+    private func scheduleAcknowledgement(_ packet: PacketView, advancedFrom expectedBefore: UInt64, now: UInt64) {
+        let inOrderByOne = expected == expectedBefore + 1 && expected > highestReceived
+        if !inOrderByOne || packet.header.flags & PacketFlags.acknowledgeNow != 0 {
+            ackDue = true
+            return
+        }
+        unacknowledgedCount += 1
+        if unacknowledgedCount >= ackFrequency {
+            ackDue = true
+        } else if delayedAckDeadline == nil {
+            delayedAckDeadline = now + configuration.maxAckDelay
+        }
+    }
+
     private func receiveFin(_ packet: PacketView, now: UInt64) {
         guard let index = space.index(of: packet.header.sequence, near: expected) else { return }
         guard index == expected else {
@@ -235,7 +262,10 @@ public final class Receiver {
     public var nextDeadline: UInt64? {
         if isReclaimable { return nil }
         switch state {
-        case .offered, .established, .finishing:
+        case .established:
+            let idle = lastActivity + configuration.idleTimeout
+            return delayedAckDeadline.map { min($0, idle) } ?? idle
+        case .offered, .finishing:
             return lastActivity + configuration.idleTimeout
         case .completed, .failed:
             return lingerDeadline
@@ -243,6 +273,7 @@ public final class Receiver {
     }
 
     public func handleTimeout(now: UInt64) {
+        if let deadline = delayedAckDeadline, now >= deadline { ackDue = true }
         switch state {
         case .offered, .established, .finishing:
             if now >= lastActivity + configuration.idleTimeout {
@@ -282,6 +313,8 @@ public final class Receiver {
         }
         guard ackDue, case .established = state else { return nil }
         ackDue = false
+        unacknowledgedCount = 0
+        delayedAckDeadline = nil
         advertisedEdge = readIndex + UInt64(window)
         header.window = UInt32(advertisedEdge - expected)
         collectSackBlocks()

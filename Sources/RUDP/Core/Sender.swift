@@ -297,13 +297,14 @@ public final class Sender {
             while let index = retransmitQueue.popFirst() {
                 guard index >= base, index < next, !buffer[index].acknowledged else { continue }
                 statistics.retransmissions += 1
-                return transmit(index, into: datagram, now: now)
+                return transmit(index, urgent: true, into: datagram, now: now)
             }
-            if next < filled && (next < min(peerWindowEdge, base + UInt64(window)) || probeAllowed) {
+            if next < filled && (next < sendLimit || probeAllowed) {
                 probeAllowed = false
                 next += 1
                 statistics.maxInFlight = max(statistics.maxInFlight, Int(next - base))
-                return transmit(next - 1, into: datagram, now: now)
+                // The last packet before the sender must wait asks for its ACK at once.
+                return transmit(next - 1, urgent: next == filled || next >= sendLimit, into: datagram, now: now)
             }
             guard writingClosed, base == filled, digest != nil else { return nil }
             state = .closing
@@ -322,7 +323,11 @@ public final class Sender {
         }
     }
 
-    private func transmit(_ index: UInt64, into datagram: UnsafeMutableRawBufferPointer, now: UInt64) -> Int? {
+    /// Packets beyond this index may not be sent yet (window or the receiver's advertisement).
+    private var sendLimit: UInt64 { min(peerWindowEdge, base + UInt64(window)) }
+
+    private func transmit(_ index: UInt64, urgent: Bool, into datagram: UnsafeMutableRawBufferPointer,
+                          now: UInt64) -> Int? {
         transmissionCounter += 1
         buffer[index].transmissionNumber = transmissionCounter
         buffer[index].lastSent = now
@@ -334,7 +339,8 @@ public final class Sender {
         }
         statistics.dataPacketsSent += 1
         statistics.datagramsSent += 1
-        let header = PacketHeader(type: .data, connectionID: configuration.connectionID, sequence: space.wire(index),
+        let header = PacketHeader(type: .data, flags: urgent ? PacketFlags.acknowledgeNow : 0,
+                                  connectionID: configuration.connectionID, sequence: space.wire(index),
                                   timestamp: WireClock.timestamp(now), timestampEcho: peerTimestamp)
         let payload = buffer.payload(index)
         return try? PacketEncoder.encode(header, payload: payload, into: datagram)

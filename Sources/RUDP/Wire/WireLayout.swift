@@ -47,3 +47,10 @@ public enum PacketType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 }
+
+/// Bits of the header's flags byte.
+public enum PacketFlags {
+    /// DATA: acknowledge this packet at once rather than delaying the ACK (the sender has
+    /// nothing more in the pipe, or this is a retransmission).
+    public static let acknowledgeNow: UInt8 = 0x01
+}
