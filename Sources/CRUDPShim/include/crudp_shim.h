@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /// Returns 1: lets Swift code check that the shim is linked.
 int crudp_shim_version(void);
@@ -29,5 +30,30 @@ uint32_t crudp_crc32c_update(uint32_t crc, const uint8_t *data, size_t length);
 /// device of that name that already exists. Returns -errno on failure (-ENOSYS off Linux,
 /// -EINVAL for a name longer than 15 bytes).
 int crudp_tun_create(const char *name);
+
+/// Sends `length` bytes as datagrams of `segment_size` bytes each (the last may be shorter)
+/// in one call, with UDP generic segmentation offload; `segment_size` 0 sends one datagram.
+/// Returns the bytes sent or -errno (-EINVAL, -EOPNOTSUPP, -EIO when the offload is missing).
+long crudp_send_segmented(int fd, const void *bytes, size_t length, uint16_t segment_size,
+                          const struct sockaddr *destination, unsigned destination_length);
+
+/// Asks the kernel to coalesce received datagrams of one flow (UDP_GRO); 0 or -errno.
+int crudp_enable_receive_offload(int fd);
+
+/// One slot of a batch receive: the caller's buffer in, the datagram's length, source address
+/// and (with receive offload) the size of the datagrams coalesced into it out.
+struct crudp_received_datagram {
+    void *buffer;
+    size_t capacity;
+    size_t length;
+    struct sockaddr_storage address;
+    socklen_t address_length;
+    /// 0: one datagram; otherwise `length` holds datagrams of this size (the last may be shorter).
+    uint16_t segment_size;
+};
+
+/// Receives up to `count` (at most 64) datagrams without blocking (recvmmsg). Returns how
+/// many arrived, or -errno (-EAGAIN when none is waiting).
+int crudp_receive_batch(int fd, struct crudp_received_datagram *datagrams, int count);
 
 #endif

@@ -53,6 +53,9 @@ private struct SendLoop {
     var chunkEnd = 0
     var inputReadable = false
     var poller = Poller(capacity: 3)
+    let batch: SegmentingSender
+    /// Room for any datagram the sender can produce (the largest is a full DATA packet).
+    let maxDatagramSize: Int
     var lastProgress: UInt64 = 0
 
     init(file: OutgoingFile, socket: UDPSocket, address: SocketAddress, options: RUDPSendOptions) {
@@ -65,6 +68,9 @@ private struct SendLoop {
             maxRetries: options.maxRetries, connectionID: SystemRandom.uint32(), initialSequence: SystemRandom.uint32(),
             fileName: options.name, fileSize: file.size)
         sender = Sender(configuration: configuration, now: startTime)
+        batch = SegmentingSender(socket: socket)
+        maxDatagramSize = WireLayout.overhead + WireLayout.maxSackBlocks * WireLayout.sackBlockSize
+            + max(configuration.effectiveMSS, SynPayload.maxNameLength + 32)
     }
 
     mutating func run(interruptFileDescriptor: Int32?, isInterrupted: () -> String?,
@@ -145,17 +151,20 @@ private struct SendLoop {
         }
     }
 
-    /// Sends every datagram the sender has ready.
+    /// Sends every datagram the sender has ready, in runs of equal-size datagrams (one system
+    /// call per run where the kernel offers segmentation offload).
     mutating func transmit(now: UInt64) throws(SendFailure) {
-        while let length = sender.pollTransmit(into: datagram, now: now) {
-            do {
-                // A full socket buffer drops the datagram, like a full router queue: recovery resends it.
-                _ = try socket.send(UnsafeRawBufferPointer(rebasing: datagram[0..<length]))
-            } catch where error.isConnectionRefused {
-                throw refused()
-            } catch {
-                throw SendFailure("cannot send to \(address): \(error)")
+        do {
+            while true {
+                let slot = try batch.reserve(capacity: maxDatagramSize)
+                guard let length = sender.pollTransmit(into: slot, now: now) else { break }
+                try batch.commit(length: length)
             }
+            try batch.flush()
+        } catch where error.isConnectionRefused {
+            throw refused()
+        } catch {
+            throw SendFailure("cannot send to \(address): \(error)")
         }
     }
 

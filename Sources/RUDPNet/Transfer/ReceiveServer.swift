@@ -32,6 +32,7 @@ public final class ReceiveServer {
     public static let maxConnections = 1_024
 
     private let udp: UDPSocket
+    private let batchReceiver: BatchReceiver
     private let tcp: TCPListener
     private var connections: [ConnectionKey: InboundRUDPTransfer] = [:]
     private var tcpTransfers: [InboundTCPTransfer] = []
@@ -73,6 +74,7 @@ public final class ReceiveServer {
         }
         localAddress = udp.localAddress
         _ = udp.setBufferSizes(send: 4 << 20, receive: 8 << 20)
+        batchReceiver = BatchReceiver(socket: udp)
     }
 
     deinit {
@@ -150,25 +152,23 @@ public final class ReceiveServer {
 
     private func receiveDatagrams(now: UInt64, onEvent: (ReceiveEvent) -> Void) throws(SendFailure) {
         // Bounded so timers and TCP are served even under a flood.
-        for _ in 0..<512 {
-            let received: (count: Int, from: SocketAddress)?
-            do { received = try udp.receive(into: datagram) } catch {
-                if error.isConnectionRefused { continue }  // an ICMP error for an old reply
-                throw SendFailure("cannot receive on \(localAddress): \(error)")
+        do {
+            try batchReceiver.receive(limit: 512) { bytes, peer in
+                guard let packet = try? PacketView.decode(bytes) else { return }  // corrupted or not ours: as if lost
+                let key = ConnectionKey(peer: peer, connectionID: packet.header.connectionID)
+                if let transfer = connections[key] {
+                    transfer.handle(packet: packet, now: now)
+                    flush(transfer, now: now)
+                } else if packet.header.type == .syn {
+                    open(packet, key: key, now: now, onEvent: onEvent)
+                } else if packet.header.type != .reset {
+                    refuseUnknown(packet.header, peer: peer, now: now)
+                }
             }
-            guard let (count, peer) = received else { return }
-            guard let packet = try? PacketView.decode(UnsafeRawBufferPointer(rebasing: datagram[0..<count])) else {
-                continue  // corrupted or not ours: as if lost
-            }
-            let key = ConnectionKey(peer: peer, connectionID: packet.header.connectionID)
-            if let transfer = connections[key] {
-                transfer.handle(packet: packet, now: now)
-                flush(transfer, now: now)
-            } else if packet.header.type == .syn {
-                open(packet, key: key, now: now, onEvent: onEvent)
-            } else if packet.header.type != .reset {
-                refuseUnknown(packet.header, peer: peer, now: now)
-            }
+        } catch where error.isConnectionRefused {
+            return  // an ICMP error for an earlier reply; the next poll reads on
+        } catch {
+            throw SendFailure("cannot receive on \(localAddress): \(error)")
         }
     }
 
