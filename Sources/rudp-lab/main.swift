@@ -5,6 +5,7 @@ import CLIKit
 /// Every command, in help order; add new ones here.
 let labCommands: [any LabCommand.Type] = [
     DemoCommand.self,
+    BenchSimulatorCommand.self,
 ]
 
 let group = CommandGroup(
