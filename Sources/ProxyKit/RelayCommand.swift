@@ -121,7 +121,6 @@ public struct RelayCommand {
     public func run(_ invocation: Invocation) throws {
         SignalNotifier.ignoreSIGPIPE()
         let signals = try SignalNotifier.install()
-        Self.unblockStopSignals()
         let configuration = invocation.configuration
         let relay: UDPRelay
         do {
@@ -145,16 +144,6 @@ public struct RelayCommand {
             log: { line in if !invocation.quiet { Console.err("\(program): \(line)") } })
         emit(final)
         throw InterruptedBySignal(signal: signals.pendingSignal ?? SIGTERM)
-    }
-
-    /// Unblocks SIGINT and SIGTERM, which a parent may have left blocked (processes spawned
-    /// from libdispatch worker threads inherit their signal mask): the proxy stops only on them.
-    static func unblockStopSignals() {
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
     }
 
     /// `listening on A, forwarding to B; both directions: loss 10%, …; seed 42 (random)`.

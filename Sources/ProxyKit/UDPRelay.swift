@@ -143,8 +143,8 @@ public final class UDPRelay: @unchecked Sendable {
             }
             let firstClientEntry = listenEntry + 1
             for (offset, slot) in slotOfEntry.enumerated() where waiter.isReady(firstClientEntry + offset) {
-                // An earlier drain in this round may have replaced the client (never removed: expiry
-                // runs at the top of the loop), so the slot is still the one polled.
+                // Clients are removed only at the top of the loop, so each polled slot still
+                // holds the client that was polled.
                 drainServer(slot: slot)
             }
         }

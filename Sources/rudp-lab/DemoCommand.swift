@@ -102,13 +102,6 @@ final class DemoRun {
         self.settings = settings
         SignalNotifier.ignoreSIGPIPE()
         signals = try SignalNotifier.install()
-        // A parent may have left them blocked (processes spawned from libdispatch worker
-        // threads inherit their mask); Ctrl-C must reach the demo so that it cleans up.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         scratch = try TemporaryDirectory(prefix: "rudp-lab-demo")
     }
 

@@ -31,8 +31,10 @@ enum SiblingPrograms {
     static func path(of name: String) throws -> String {
         let path = directory + "/" + name
         guard access(path, X_OK) == 0 else {
+            // `swift run rudp-lab` builds rudp-lab alone, not its siblings.
             throw RuntimeFailure(
-                "\(name) not found next to rudp-lab in \(directory); build all the programs first (swift build -c release)")
+                "\(name) not found next to rudp-lab in \(directory); build all the programs first: swift build -c release "
+                    + "(or swift build, for debug builds)")
         }
         return path
     }

@@ -74,9 +74,6 @@ import Testing
             #expect(result.status == 2, "\(arguments): \(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1 && result.stderr.hasPrefix("lossproxy: "))
         }
-        let link = try ProgramRunner.run("lossproxy", ["link", "--ns-a", "a", "--ns-b", "b"])
-        #expect(link.status == 1)
-        #expect(link.stderr.contains("not implemented") && link.stderr.split(separator: "\n").count == 1)
     }
 
     @Test func demoSendsAFileThroughTheProxyAndConfirmsIt() throws {
