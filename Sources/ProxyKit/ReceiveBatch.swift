@@ -3,101 +3,107 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CRUDPShim
 import RUDPNet
 
-/// Buffers for receiving up to `capacity` datagrams from a socket with one `recvmmsg` call
-/// (one `recvfrom` each where that call is missing), allocated once and reused.
+/// Takes waiting datagrams from a socket many at a time (`recvmmsg`), allocated once and
+/// reused for every socket of the relay.
 ///
-/// Each slot holds a whole UDP payload (64 KiB) and its source address, so nothing is ever
-/// truncated; pages a datagram does not touch are never made resident.
+/// Sockets given to `enableCoalescing` let the kernel hand over a run of equal-size datagrams
+/// of one flow as one buffer (UDP generic receive offload: what a sender using segmentation
+/// offload, such as rudp-send, produces); `receive` splits such runs back into the original
+/// datagrams, so each is impaired on its own. Where the batch call is missing (not Linux) it
+/// falls back to one `recvfrom` per datagram.
 final class ReceiveBatch {
-    /// Datagrams received by one `receive(from:)` at most.
-    let capacity: Int
-    /// Bytes per slot: the largest UDP payload fits.
+    /// Buffers (slots) filled by one system call at most.
+    static let capacity = 32
+    /// Bytes per slot: a whole UDP payload, or a run of coalesced ones, fits.
     static let slotSize = 65_536
 
-    private let buffers: UnsafeMutableRawPointer
-    private let addresses: UnsafeMutablePointer<sockaddr_storage>
-    private let vectors: UnsafeMutablePointer<iovec>
-    private let messages: UnsafeMutablePointer<MultipleMessageHeader>
-    /// Datagrams held since the last `receive(from:)`.
-    private(set) var count = 0
+    private let storage: UnsafeMutableRawPointer
+    private let slots: UnsafeMutablePointer<crudp_received_datagram>
+    private var batchCallAvailable = true
 
-    init(capacity: Int) {
-        precondition(capacity > 0)
-        self.capacity = capacity
-        buffers = .allocate(byteCount: capacity * Self.slotSize, alignment: 64)
-        addresses = .allocate(capacity: capacity)
-        addresses.initialize(repeating: sockaddr_storage(), count: capacity)
-        vectors = .allocate(capacity: capacity)
-        messages = .allocate(capacity: capacity)
-        for index in 0..<capacity {
-            vectors[index] = iovec(iov_base: buffers + index * Self.slotSize, iov_len: Self.slotSize)
-            messages[index] = MultipleMessageHeader()
+    init() {
+        storage = .allocate(byteCount: Self.capacity * Self.slotSize, alignment: 64)
+        slots = .allocate(capacity: Self.capacity)
+        for index in 0..<Self.capacity {
+            slots[index] = crudp_received_datagram()
+            slots[index].buffer = storage + index * Self.slotSize
+            slots[index].capacity = Self.slotSize
         }
     }
 
     deinit {
-        buffers.deallocate()
-        addresses.deallocate()
-        vectors.deallocate()
-        messages.deallocate()
+        storage.deallocate()
+        slots.deallocate()
     }
 
-    /// Receives what is queued on `fd`, up to `capacity` datagrams; returns how many (0 when
-    /// none was waiting). Errors the socket reports (an ICMP error on a connected socket)
-    /// are thrown after any datagrams already taken are counted.
-    func receive(from fd: Int32) throws(SystemError) -> Int {
-        count = 0
-        if let receiveMany = ExtraSystemCalls.recvmmsg {
-            for index in 0..<capacity { prepare(index) }
-            while true {
-                let received = receiveMany(fd, messages, UInt32(capacity), 0, nil)
-                if received >= 0 {
-                    count = Int(received)
-                    return count
-                }
-                let code = errno
-                if code == EINTR { continue }
-                if code == EAGAIN || code == EWOULDBLOCK { return 0 }
-                throw SystemError(errno: code, call: "recvmmsg")
+    /// Asks the kernel to coalesce the flows arriving on `fd` (best effort; harmless if refused).
+    static func enableCoalescing(on fd: Int32) {
+        _ = crudp_enable_receive_offload(fd)
+    }
+
+    /// Receives what is waiting on `fd` (up to `capacity` buffers) and calls `body` with each
+    /// datagram and its source (nil for a family the relay does not speak). Returns the
+    /// datagrams delivered and whether every buffer was filled (more may be waiting).
+    @inline(__always)
+    func receive(
+        from fd: Int32, _ body: (UnsafeRawBufferPointer, SocketAddress?) -> Void
+    ) throws(SystemError) -> (datagrams: Int, full: Bool) {
+        let filled: Int
+        if batchCallAvailable {
+            let result = crudp_receive_batch(fd, slots, Int32(Self.capacity))
+            if result == -EAGAIN || result == -EWOULDBLOCK { return (0, false) }
+            if result == -EOPNOTSUPP || result == -ENOSYS {
+                batchCallAvailable = false
+                return try receive(from: fd, body)
             }
+            if result < 0 { throw SystemError(errno: -result, call: "recvmmsg") }
+            filled = Int(result)
+        } else {
+            filled = try receiveOneByOne(from: fd)
         }
-        while count < capacity {
-            prepare(count)
-            let received = recvmsg(fd, &messages[count].header, 0)
-            if received >= 0 {
-                messages[count].length = UInt32(received)
-                count += 1
+        var delivered = 0
+        for index in 0..<filled {
+            let slot = slots[index]
+            let source = withUnsafeBytes(of: slot.address) { raw in
+                SocketAddress(storage: raw.load(as: sockaddr_storage.self), length: slot.address_length)
+            }
+            let bytes = UnsafeRawBufferPointer(start: slot.buffer, count: slot.length)
+            guard slot.segment_size > 0, slot.length > Int(slot.segment_size) else {
+                body(bytes, source)
+                delivered += 1
                 continue
             }
-            let code = errno
-            if code == EINTR { continue }
-            if code == EAGAIN || code == EWOULDBLOCK { break }
-            if count > 0 { break }  // report the error on the next call, after these datagrams
-            throw SystemError(errno: code, call: "recvmsg")
+            let step = Int(slot.segment_size)
+            var offset = 0
+            while offset < slot.length {
+                let end = min(offset + step, slot.length)
+                body(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), source)
+                delivered += 1
+                offset = end
+            }
         }
-        return count
+        return (delivered, filled == Self.capacity)
     }
 
-    /// The bytes of datagram `index` (valid until the next `receive`).
-    func datagram(_ index: Int) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: buffers + index * Self.slotSize, count: Int(messages[index].length))
-    }
-
-    /// Who sent datagram `index`; nil for an address family the relay does not speak.
-    func source(_ index: Int) -> SocketAddress? {
-        SocketAddress(storage: addresses[index], length: messages[index].header.msg_namelen)
-    }
-
-    private func prepare(_ index: Int) {
-        messages[index].header.msg_name = UnsafeMutableRawPointer(addresses + index)
-        messages[index].header.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        messages[index].header.msg_iov = vectors + index
-        messages[index].header.msg_iovlen = 1
-        messages[index].header.msg_control = nil
-        messages[index].header.msg_controllen = 0
-        messages[index].header.msg_flags = 0
-        messages[index].length = 0
+    /// The portable path: `recvfrom` into the slots until none is waiting or all are full.
+    private func receiveOneByOne(from fd: Int32) throws(SystemError) -> Int {
+        var filled = 0
+        while filled < Self.capacity {
+            let slot = slots + filled
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let buffer = UnsafeMutableRawBufferPointer(start: slot.pointee.buffer, count: Self.slotSize)
+            let received = try withUnsafeMutableBytes(of: &slot.pointee.address) { (raw) throws(SystemError) -> Int? in
+                try Posix.recvfrom(fd, buffer, flags: 0, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length)
+            }
+            guard let received else { break }
+            slot.pointee.length = received
+            slot.pointee.address_length = length
+            slot.pointee.segment_size = 0
+            filled += 1
+        }
+        return filled
     }
 }

@@ -3,130 +3,142 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CRUDPShim
 import RUDPNet
 
-/// Datagrams waiting to leave through one socket, sent together with one `sendmmsg` call
-/// (one `sendmsg` each where that call is missing). Buffers are allocated once and reused.
+/// Datagrams on their way out, gathered into runs that leave with one system call each.
 ///
-/// The impairment pipeline lends each released datagram only for the duration of a callback,
-/// so `append` copies it (a few dozen nanoseconds for 1,200 bytes, against a system call per
-/// datagram saved). A datagram too large for a slot is sent on its own, after the queued ones.
+/// Consecutive datagrams for the same destination through the same socket, all of one size
+/// (a shorter one may end a run), form a run sent with UDP generic segmentation offload: the
+/// kernel cuts it back into the original datagrams, and on loopback a receiver that allows
+/// coalescing takes the whole run at once. Where the offload is refused the run's datagrams
+/// go one `sendto` each. The pipeline lends each datagram only during a callback, so `append`
+/// copies it into the run's buffer (tens of nanoseconds, against a system call saved).
 final class SendBatch {
-    /// What one `flush` achieved.
+    /// What some sends achieved.
     struct Outcome {
         var sent = 0
         var failed = 0
-        /// The error of the first failed datagram, if any failed with an error (EAGAIN, a full
-        /// socket buffer, counts as failed without an error).
+        /// The error of the first datagram that failed with one (a full socket buffer counts
+        /// as failed without an error).
         var firstError: SystemError? = nil
     }
 
-    /// Datagrams queued before a flush is forced.
-    let capacity: Int
-    /// Bytes per slot; larger datagrams bypass the batch.
-    static let slotSize = 2048
+    /// Datagrams per run at most (the kernel's UDP_MAX_SEGMENTS).
+    static let maxSegments = 64
+    /// Bytes per run at most (a UDP datagram's limit, with room for headers).
+    static let maxRunBytes = 63 * 1024
 
-    private let buffers: UnsafeMutableRawPointer
-    private let addresses: UnsafeMutablePointer<sockaddr_storage>
-    private let vectors: UnsafeMutablePointer<iovec>
-    private let messages: UnsafeMutablePointer<MultipleMessageHeader>
+    private let buffer: UnsafeMutableRawPointer
+    private var used = 0
+    private var segmentSize = 0
+    private var segments = 0
     private var socket: UDPSocket? = nil
-    /// Datagrams queued.
-    private(set) var count = 0
+    private var destination: RawSocketAddress? = nil
+    /// Identifies socket and destination together, to tell runs apart cheaply.
+    private var flow = -1
+    /// False once the kernel refused the offload outright: every datagram then goes alone.
+    private(set) var offloadAvailable = true
 
-    init(capacity: Int) {
-        precondition(capacity > 0)
-        self.capacity = capacity
-        buffers = .allocate(byteCount: capacity * Self.slotSize, alignment: 64)
-        addresses = .allocate(capacity: capacity)
-        addresses.initialize(repeating: sockaddr_storage(), count: capacity)
-        vectors = .allocate(capacity: capacity)
-        messages = .allocate(capacity: capacity)
-        for index in 0..<capacity {
-            vectors[index] = iovec(iov_base: buffers + index * Self.slotSize, iov_len: 0)
-            messages[index] = MultipleMessageHeader()
-            messages[index].header.msg_iov = vectors + index
-            messages[index].header.msg_iovlen = 1
-        }
+    init() {
+        // Room for a full run plus one datagram of any size.
+        buffer = .allocate(byteCount: Self.maxRunBytes + 65_536, alignment: 64)
     }
 
-    deinit {
-        buffers.deallocate()
-        addresses.deallocate()
-        vectors.deallocate()
-        messages.deallocate()
-    }
+    deinit { buffer.deallocate() }
 
-    /// Queues `bytes` for `socket` (to its connected peer when `destination` is nil). The
-    /// queue is flushed first if it holds datagrams for another socket or is full, and the
-    /// datagram is sent at once if it is larger than a slot; what those sends achieved is
-    /// added to `outcome`.
+    /// Adds a datagram for `socket`, to `destination` (nil: the socket's connected peer).
+    /// `flow` must be the same number for every datagram with this socket and destination,
+    /// and differ from other pairs' until the next `flush`. Sends what no longer fits a run,
+    /// adding the result to `outcome`.
     @inline(__always)
-    func append(_ bytes: UnsafeRawBufferPointer, socket: UDPSocket, destination: RawSocketAddress?,
+    func append(_ bytes: UnsafeRawBufferPointer, socket: UDPSocket, destination: RawSocketAddress?, flow: Int,
                 outcome: inout Outcome) {
-        if count == capacity || (count > 0 && self.socket !== socket) {
+        let length = bytes.count
+        // An empty datagram has no bytes to cut a run at: it always goes alone.
+        if segments > 0 && (flow != self.flow || length > segmentSize || length == 0 || segmentSize == 0
+            || used + length > Self.maxRunBytes || segments == Self.maxSegments || !offloadAvailable)
+        {
             flush(into: &outcome)
         }
-        self.socket = socket
-        if bytes.count > Self.slotSize {
-            // Too large for a slot: send what is queued, then this one straight from its bytes.
-            flush(into: &outcome)
-            let slotBase = vectors[0].iov_base
-            vectors[0].iov_base = UnsafeMutableRawPointer(mutating: bytes.baseAddress)
-            describe(0, length: bytes.count, destination: destination)
-            count = 1
-            flush(into: &outcome)
-            vectors[0].iov_base = slotBase
-            return
+        if segments == 0 {
+            self.socket = socket
+            self.destination = destination
+            self.flow = flow
+            segmentSize = length
         }
-        if let base = bytes.baseAddress, bytes.count > 0 {
-            vectors[count].iov_base!.copyMemory(from: base, byteCount: bytes.count)
+        if let base = bytes.baseAddress, length > 0 {
+            (buffer + used).copyMemory(from: base, byteCount: length)
         }
-        describe(count, length: bytes.count, destination: destination)
-        count += 1
+        used += length
+        segments += 1
+        // A shorter datagram can only be a run's last.
+        if length < segmentSize { flush(into: &outcome) }
     }
 
-    @inline(__always)
-    private func describe(_ index: Int, length: Int, destination: RawSocketAddress?) {
-        vectors[index].iov_len = length
-        if let destination {
-            addresses[index] = destination.storage
-            messages[index].header.msg_name = UnsafeMutableRawPointer(addresses + index)
-            messages[index].header.msg_namelen = destination.length
-        } else {
-            messages[index].header.msg_name = nil
-            messages[index].header.msg_namelen = 0
-        }
-    }
-
-    /// Sends every queued datagram, adding the result to `outcome`.
+    /// Sends the run gathered so far, adding the result to `outcome`.
     func flush(into outcome: inout Outcome) {
-        guard count > 0, let socket else { return }
-        let fd = socket.fileDescriptor
-        var next = 0
-        while next < count {
-            let sent: Int
-            if let sendMany = ExtraSystemCalls.sendmmsg {
-                sent = Int(sendMany(fd, UnsafeMutableRawPointer(messages + next), UInt32(count - next), 0))
-            } else {
-                let single = sendmsg(fd, &messages[next].header, 0)
-                sent = single >= 0 ? 1 : -1
-            }
-            if sent > 0 {
-                next += sent
-                outcome.sent += sent
-                continue
-            }
-            if sent < 0 && errno == EINTR { continue }
-            // The datagram at `next` cannot go: count it and carry on with the rest.
-            let code = errno
-            outcome.failed += 1
-            if sent < 0 && code != EAGAIN && code != EWOULDBLOCK && outcome.firstError == nil {
-                outcome.firstError = SystemError(errno: code, call: "sendmmsg")
-            }
-            next += 1
+        guard segments > 0, let socket else { return }
+        defer {
+            used = 0
+            segments = 0
+            segmentSize = 0
+            flow = -1
+            self.socket = nil
         }
-        count = 0
+        let fd = socket.fileDescriptor
+        if segments > 1 && offloadAvailable {
+            let result = withDestination { address, length in
+                crudp_send_segmented(fd, buffer, used, UInt16(segmentSize), address, UInt32(length))
+            }
+            if result >= 0 {
+                outcome.sent += segments
+                return
+            }
+            let code = Int32(-result)
+            switch code {
+            case EAGAIN, EWOULDBLOCK, ENOBUFS:
+                outcome.failed += segments
+                return
+            case EOPNOTSUPP, ENOPROTOOPT, EIO:
+                offloadAvailable = false  // this kernel or device cannot: send one by one from now on
+            case EINVAL, EMSGSIZE:
+                break  // this run cannot (segments above the path MTU): send it one by one
+            default:
+                outcome.failed += segments
+                if outcome.firstError == nil { outcome.firstError = SystemError(errno: code, call: "sendmsg") }
+                return
+            }
+        }
+        var offset = 0
+        for index in 0..<segments {
+            // All but the last are `segmentSize` long; the last may be shorter.
+            let length = index == segments - 1 ? used - offset : segmentSize
+            let datagram = UnsafeRawBufferPointer(start: buffer + offset, count: length)
+            do throws(SystemError) {
+                let sent = try withDestination { (address, addressLength) throws(SystemError) in
+                    try Posix.sendto(fd, datagram, flags: 0, address, addressLength)
+                }
+                if sent != nil { outcome.sent += 1 } else { outcome.failed += 1 }
+            } catch {
+                outcome.failed += 1
+                if outcome.firstError == nil { outcome.firstError = error }
+            }
+            offset += length
+        }
     }
 
+    /// Calls `body` with the run's destination as a `sockaddr` (nil and 0 for a connected socket).
+    @inline(__always)
+    private func withDestination<Result, Failure: Error>(
+        _ body: (UnsafePointer<sockaddr>?, socklen_t) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        guard var destination else { return try body(nil, 0) }
+        let length = destination.length
+        return try withUnsafePointer(to: &destination.storage) { (pointer) throws(Failure) -> Result in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (address) throws(Failure) -> Result in
+                try body(address, length)
+            }
+        }
+    }
 }

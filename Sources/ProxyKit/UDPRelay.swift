@@ -13,9 +13,10 @@ import RUDPNet
 /// One thread runs one poll loop (`run`) that sleeps until the next socket event, the next
 /// datagram the impairment pipelines release (`ImpairedLink.nextReleaseTime`), the next
 /// statistics report or the next idle-client check; there is no fixed tick. Sockets are
-/// drained in batches (`recvmmsg` where available) with a bounded number of datagrams per
-/// wake-up, so that a flood on one socket cannot starve the timers or the other sockets.
-/// Nothing is allocated per datagram.
+/// drained in batches (`recvmmsg`, with the kernel's coalescing of segmented runs, split back
+/// into datagrams) with a bounded number of datagrams per wake-up, so that a flood on one
+/// socket cannot starve the timers or the other sockets; released datagrams leave in runs
+/// (segmentation offload), one system call per run. Nothing is allocated per datagram.
 public final class UDPRelay: @unchecked Sendable {
     /// What the relay listens on, where it forwards, and how it impairs.
     public struct Configuration: Sendable {
@@ -62,8 +63,8 @@ public final class UDPRelay: @unchecked Sendable {
     private let listenSocket: UDPSocket
     private let link: ImpairedLink
     private let clients = ClientTable()
-    private let batch = ReceiveBatch(capacity: 64)
-    private let sendBatch = SendBatch(capacity: 64)
+    private let batch = ReceiveBatch()
+    private let sendBatch = SendBatch()
     private var forwardCounters = RelayDirectionStatistics()
     private var reverseCounters = RelayDirectionStatistics()
     private var startTime: UInt64 = 0
@@ -79,6 +80,7 @@ public final class UDPRelay: @unchecked Sendable {
         self.configuration = configuration
         listenSocket = try UDPSocket(bindingTo: configuration.listenAddress)
         listenSocket.setBufferSizes(send: configuration.socketBufferSize, receive: configuration.socketBufferSize)
+        ReceiveBatch.enableCoalescing(on: listenSocket.fileDescriptor)
         localAddress = listenSocket.localAddress
         link = ImpairedLink(forward: configuration.forward, reverse: configuration.reverse, seed: configuration.seed)
     }
@@ -157,30 +159,29 @@ public final class UDPRelay: @unchecked Sendable {
     private func drainClients() {
         var budget = Self.datagramsPerWakeUp
         while budget > 0 {
-            let count: Int
-            do {
-                count = try batch.receive(from: listenSocket.fileDescriptor)
+            let now = MonotonicClock.now()
+            let pipeline = link.forward
+            let received: (datagrams: Int, full: Bool)
+            do throws(SystemError) {
+                received = try batch.receive(from: listenSocket.fileDescriptor) { bytes, source in
+                    guard let source else { return }
+                    let tag: UInt64
+                    if let slot = clients.slot(of: source) ?? addClient(source, now: now) {
+                        clients.touch(slot, now: now)
+                        tag = clients.tag(ofSlot: slot)
+                    } else {
+                        tag = Self.noClientTag
+                    }
+                    pipeline.submit(bytes, tag: tag, now: now)
+                }
             } catch {
                 note("receive", "receiving from clients failed: \(error)")
                 return
             }
-            guard count > 0 else { return }
-            let now = MonotonicClock.now()
-            let pipeline = link.forward
-            for index in 0..<count {
-                guard let source = batch.source(index) else { continue }
-                let tag: UInt64
-                if let slot = clients.slot(of: source) ?? addClient(source, now: now) {
-                    clients.touch(slot, now: now)
-                    tag = clients.tag(ofSlot: slot)
-                } else {
-                    tag = Self.noClientTag
-                }
-                pipeline.submit(batch.datagram(index), tag: tag, now: now)
-            }
+            guard received.datagrams > 0 else { return }
             releaseForward(now: now)
-            budget -= count
-            if count < batch.capacity { return }
+            budget -= received.datagrams
+            if !received.full { return }
         }
     }
 
@@ -190,23 +191,22 @@ public final class UDPRelay: @unchecked Sendable {
         let tag = clients.tag(ofSlot: slot)
         var budget = Self.datagramsPerWakeUp
         while budget > 0 {
-            let count: Int
-            do {
-                count = try batch.receive(from: client.socket.fileDescriptor)
+            let now = MonotonicClock.now()
+            let pipeline = link.reverse
+            let received: (datagrams: Int, full: Bool)
+            do throws(SystemError) {
+                received = try batch.receive(from: client.socket.fileDescriptor) { bytes, _ in
+                    pipeline.submit(bytes, tag: tag, now: now)
+                }
             } catch {
                 noteServerError(error)
                 return
             }
-            guard count > 0 else { return }
-            let now = MonotonicClock.now()
+            guard received.datagrams > 0 else { return }
             clients.touch(slot, now: now)
-            let pipeline = link.reverse
-            for index in 0..<count {
-                pipeline.submit(batch.datagram(index), tag: tag, now: now)
-            }
             releaseReverse(now: now)
-            budget -= count
-            if count < batch.capacity { return }
+            budget -= received.datagrams
+            if !received.full { return }
         }
     }
 
@@ -214,6 +214,7 @@ public final class UDPRelay: @unchecked Sendable {
         do {
             let socket = try UDPSocket(connectedTo: configuration.serverAddress)
             socket.setBufferSizes(send: configuration.socketBufferSize, receive: configuration.socketBufferSize)
+            ReceiveBatch.enableCoalescing(on: socket.fileDescriptor)
             let slot = clients.add(address: address, listenFamily: listenSocket.family, socket: socket, now: now)
             log("new client \(address), forwarded to \(configuration.serverAddress) from \(socket.localAddress)")
             return slot
@@ -249,7 +250,7 @@ public final class UDPRelay: @unchecked Sendable {
                 return
             }
             sendBatch.append(bytes, socket: clients.slots[slot].unsafelyUnwrapped.socket, destination: nil,
-                             outcome: &outcome)
+                             flow: slot, outcome: &outcome)
         }
         sendBatch.flush(into: &outcome)
         forwardCounters.sent += outcome.sent
@@ -269,7 +270,7 @@ public final class UDPRelay: @unchecked Sendable {
                 return
             }
             sendBatch.append(bytes, socket: listenSocket, destination: clients.slots[slot].unsafelyUnwrapped.replyAddress,
-                             outcome: &outcome)
+                             flow: slot, outcome: &outcome)
         }
         sendBatch.flush(into: &outcome)
         reverseCounters.sent += outcome.sent

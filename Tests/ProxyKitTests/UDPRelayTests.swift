@@ -39,6 +39,43 @@ import Testing
         #expect(stats.forward.sent == 200 && stats.forward.dropped == 0)
     }
 
+    @Test func datagramsOfMixedSizesKeepTheirBoundariesThroughBatchedSends() throws {
+        let server = try Endpoint(), client = try Endpoint()
+        let relay = try RunningRelay(to: server.address)
+        // Runs of equal sizes, broken by shorter, longer and empty datagrams.
+        let sizes = [1200, 1200, 1200, 700, 1200, 1300, 1300, 0, 64, 64, 9000, 9000, 12, 1200]
+        let payloads = sizes.enumerated().map { number, size in
+            (0..<size).map { UInt8(truncatingIfNeeded: $0 &+ number &* 31) }
+        }
+        for payload in payloads { try client.send(payload, to: relay.address) }
+        let received = try server.receiveAll().map(\.bytes)
+        #expect(received.map(\.count) == sizes)
+        #expect(received == payloads)
+        #expect(try relay.stop().forward.sent == sizes.count)
+    }
+
+    @Test func runsCoalescedByTheKernelAreSplitBackIntoDatagrams() throws {
+        let server = try Endpoint()
+        let relay = try RunningRelay(to: server.address)
+        // A sender using segmentation offload, as rudp-send does: one system call per run,
+        // which the relay's socket may receive as one coalesced buffer.
+        let socket = try UDPSocket(connectedTo: relay.address)
+        let sender = SegmentingSender(socket: socket)
+        for number in 1...61 {
+            let datagram = probe(number: UInt32(number), size: number == 61 ? 300 : 1000)
+            let space = try sender.reserve(capacity: datagram.count)
+            space.copyBytes(from: datagram)
+            try sender.commit(length: datagram.count)
+            if number % 20 == 0 { try sender.flush() }
+        }
+        try sender.flush()
+        let arrivals = try server.receiveAll()
+        #expect(arrivals.map { readProbe($0.bytes).number } == Array(1...61))
+        #expect(arrivals.map(\.bytes.count) == Array(repeating: 1000, count: 60) + [300])
+        let stats = try relay.stop()
+        #expect(stats.forward.received == 61, "each datagram is impaired and counted on its own")
+    }
+
     @Test func delayAddsTheConfiguredOneWayDelay() throws {
         let server = try Endpoint(), client = try Endpoint()
         var config = ImpairmentConfig()
