@@ -49,7 +49,8 @@ public struct RelayDirectionStatistics: Sendable, Equatable {
         ])
     }
 
-    /// `in 10234, out 9201, dropped 1023 (loss 1020, queue 3), duplicated 0, …`.
+    /// `in 10234, out 9201, dropped 1023 (loss 1020, queue 3), duplicated 0, corrupted 0,
+    /// reordered 512, delayed 9201, queue drops 3` (and `held N` while datagrams are held).
     public var humanLine: String {
         let stats = impairment
         var causes: [String] = []
@@ -63,7 +64,7 @@ public struct RelayDirectionStatistics: Sendable, Equatable {
         var line = "in \(stats.received), out \(sent), dropped \(dropped)"
         if !causes.isEmpty { line += " (" + causes.joined(separator: ", ") + ")" }
         line += ", duplicated \(stats.duplicated), corrupted \(stats.corrupted), reordered \(stats.reordered)"
-        line += ", delayed \(stats.delayed)"
+        line += ", delayed \(stats.delayed), queue drops \(stats.droppedQueue)"
         if stats.heldNow > 0 { line += ", held \(stats.heldNow)" }
         return line
     }

@@ -53,7 +53,8 @@ import Testing
         let lines = report.humanLines
         #expect(lines.count == 2)
         #expect(lines[0] == "lossproxy [total after 2.5 s] forward: in 100, out 89, dropped 12 (loss 9, queue 2, send failed 1), "
-            + "duplicated 4, corrupted 1, reordered 5, delayed 90, held 3")
-        #expect(lines[1] == "lossproxy [total after 2.5 s] reverse: in 0, out 0, dropped 0, duplicated 0, corrupted 0, reordered 0, delayed 0")
+            + "duplicated 4, corrupted 1, reordered 5, delayed 90, queue drops 2, held 3")
+        #expect(lines[1] == "lossproxy [total after 2.5 s] reverse: in 0, out 0, dropped 0, duplicated 0, corrupted 0, reordered 0, "
+            + "delayed 0, queue drops 0")
     }
 }
