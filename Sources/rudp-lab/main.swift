@@ -5,6 +5,8 @@ import CLIKit
 /// Every command, in help order; add new ones here.
 let labCommands: [any LabCommand.Type] = [
     DemoCommand.self,
+    SweepCommand.self,
+    ReportCommand.self,
     BenchSimulatorCommand.self,
 ]
 

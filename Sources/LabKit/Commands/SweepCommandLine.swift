@@ -1,0 +1,219 @@
+import CLIKit
+import Foundation
+import RUDP
+
+/// `rudp-lab sweep`: the command line, and running it from parsed options to written report.
+public enum SweepCommandLine {
+    public static let name = "sweep"
+    public static let summary = "Measure goodput over protocols × loss × delay × rate × window; write CSV, JSON, plots, README"
+
+    /// What the command line asks for.
+    public struct Options: Sendable {
+        public var plan: SweepPlan
+        public var outDirectory: String
+        public var title: String?
+        public var quiet: Bool
+    }
+
+    /// Parses `commandLine` (which starts with "rudp-lab sweep"); throws UsageError or ProgramExit.
+    public static func parse(_ commandLine: [String], now: Date = Date()) throws -> Options {
+        var spec = CommandSpec(
+            name: commandLine.first ?? "rudp-lab sweep", summary: summary,
+            discussion: "Runs every combination of the listed protocols, losses, delays, rates and windows, "
+                + "--repeats times each, and writes DIR/results.csv (one row per run), DIR/summary.json, SVG plots "
+                + "of goodput with the textbook model of each protocol dashed beside it, and DIR/README.md with the "
+                + "command, the environment, a table and a reading of the results. Lists are comma-separated; "
+                + "--window also takes A..B for every power of two from A to B. --delay is one-way, per direction "
+                + "(10ms makes a 20 ms RTT); loss and rate also apply to each direction. Failed runs are kept "
+                + "(ok=false); protocols a network cannot measure (TCP on sim and proxy) are reported as not measured.",
+            examples: [
+                HelpExample("rudp-lab sweep --protocols sw,gbn,sr --loss 0,1,2,5,10,20 --out results/loss-sweep",
+                            "a loss sweep in the simulator"),
+                HelpExample("rudp-lab sweep --protocols gbn,sr --loss 2 --window 1..256 --out results/window-sweep",
+                            "window 1, 2, 4, … 256 at 2% loss"),
+                HelpExample("rudp-lab sweep --network proxy --protocols sr --loss 0,5 --size 2MB --repeats 1",
+                            "real processes through lossproxy on loopback"),
+                HelpExample("sudo rudp-lab sweep --network link --protocols sr,tcp --loss 0,1,5",
+                            "RUDP against TCP over the same impaired TUN link"),
+            ])
+        spec.section("Grid")
+        let protocols = spec.option("protocols", short: "p", placeholder: "LIST", default: "sw,gbn,sr,tcp",
+                                    help: "Protocols to measure: sw, gbn, sr, tcp", parse: parseProtocols)
+        let losses = spec.option("loss", placeholder: "LIST", default: "0,1,2,5,10",
+                                 help: "Loss percentages per direction, e.g. 0,1,2,5,10",
+                                 parse: nonEmpty(ValueParsers.list(PercentValue.parse)))
+        let delays = spec.option("delay", placeholder: "DUR[,DUR…]", default: "10ms",
+                                 help: "One-way delay per direction, e.g. 10ms or 1ms,10ms,100ms",
+                                 parse: nonEmpty(ValueParsers.list(DurationValue.parse)))
+        let rates = spec.option("rate", placeholder: "RATE[,RATE…]", default: "50mbit",
+                                help: "Bottleneck rate per direction (0 or unlimited: none), e.g. 50mbit",
+                                parse: nonEmpty(ValueParsers.list(parseRate)))
+        let windows = spec.option("window", short: "w", placeholder: "N[,N…]|A..B", default: "64",
+                                  help: "Window in packets for gbn and sr (sw is always 1), e.g. 64 or 1..256",
+                                  parse: parseWindows)
+        let size = spec.option("size", short: "s", placeholder: "SIZE", default: "1MB", help: "File size per transfer",
+                               parse: parseSize)
+        let repeats = spec.option("repeats", short: "r", placeholder: "N", default: "3",
+                                  help: "Runs per condition, each with its own seed", parse: ValueParsers.integer(in: 1...1000))
+        spec.section("Where and how")
+        let network = spec.option("network", short: "n", placeholder: "sim|proxy|link", default: "sim",
+                                  help: "sim: in-process simulation; proxy: processes through lossproxy's UDP relay; "
+                                      + "link: processes in namespaces through lossproxy link (root)",
+                                  parse: { try NetworkKind(rawValue: ValueParsers.choice(NetworkKind.allCases.map(\.rawValue))($0))! })
+        let mss = spec.option("mss", placeholder: "BYTES", default: "1200", help: "RUDP payload bytes per packet",
+                              parse: ValueParsers.integer(in: 1...WireLayout.maxPayload))
+        let rto = spec.option("rto", placeholder: "auto|DUR", default: "auto",
+                              help: "Retransmission timeout: RFC 6298 adaptive, or fixed (e.g. 100ms)", parse: parseRTO)
+        let maxRetries = spec.option("max-retries", placeholder: "N", default: "10",
+                                     help: "Consecutive timeouts of one packet before a run fails",
+                                     parse: ValueParsers.integer(in: 1...1000))
+        let seed = spec.option("seed", placeholder: "N", default: "1",
+                               help: "Seed from which every run's seed is derived", parse: ValueParsers.unsignedInteger)
+        spec.section("Output")
+        let out = spec.option("out", short: "o", placeholder: "DIR", defaultHelp: "results/sweep-NETWORK-DATE",
+                              help: "Directory for the results (created; files in it are replaced)",
+                              parse: ValueParsers.string)
+        let title = spec.option("title", placeholder: "TEXT", defaultHelp: "from what varies",
+                                help: "Title of the README and the results index", parse: ValueParsers.string)
+        let quiet = spec.flag("quiet", short: "q", help: "Print nothing but errors")
+
+        let arguments = try spec.parse(commandLine)
+        var plan = SweepPlan(
+            protocols: arguments[protocols], losses: arguments[losses].map(\.fraction),
+            delays: arguments[delays].map(\.nanoseconds), rates: arguments[rates],
+            windows: arguments[windows], size: arguments[size], repeats: arguments[repeats], network: arguments[network])
+        plan.mss = arguments[mss]
+        plan.retransmission = arguments[rto]
+        plan.maxRetries = arguments[maxRetries]
+        plan.seed = arguments[seed]
+        let stamp = RunEnvironment.isoDate(now).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
+        return Options(plan: plan, outDirectory: arguments[out] ?? "results/sweep-\(plan.network)-\(stamp)",
+                       title: arguments[title], quiet: arguments[quiet])
+    }
+
+    /// Parses, runs the sweep with a progress line, writes the report and prints where it is.
+    public static func run(_ commandLine: [String]) throws {
+        let options = try parse(commandLine)
+        let plan = options.plan
+        let network = try makeNetwork(plan.network)
+        if let link = network as? LinkNetwork, let reason = link.unavailableReason, !options.quiet {
+            Console.err("rudp-lab sweep: --network link is not possible here: \(reason). Nothing will be measured; "
+                + "the report marks every row not measured.")
+        }
+        let notifier = try? SignalNotifier.install()
+        let progress = ProgressLine(enabled: !options.quiet)
+        let results = SweepRunner.run(plan, on: network, shouldStop: { notifier?.pendingSignal != nil }) { event in
+            progress.update(progressText(event), now: DispatchTime.now().uptimeNanoseconds)
+            if case .finished(_, _, let record) = event, !record.ok, !options.quiet {
+                progress.log("failed: \(record.condition.label) repeat \(record.repeatNumber): \(record.failure ?? "unknown")")
+            }
+        }
+        progress.finish()
+        if let signal = notifier?.pendingSignal {
+            throw InterruptedBySignal(signal: signal)
+        }
+        let description = SweepDescription(
+            title: options.title ?? SweepDescription.defaultTitle(for: plan),
+            command: commandText(commandLine), environment: .current(date: results.started))
+        try SweepReport.write(results, description: description, to: options.outDirectory)
+        let failed = results.records.filter { !$0.ok }.count
+        if !options.quiet {
+            var line = "wrote \(options.outDirectory)/README.md: \(results.records.count) runs"
+            if failed > 0 { line += ", \(failed) failed" }
+            if !results.notMeasured.isEmpty {
+                line += "; not measured: " + results.notMeasured.keys.sorted().map(\.rawValue).joined(separator: ", ")
+            }
+            Console.out(line)
+        }
+        if results.records.isEmpty, let reason = results.notMeasured.values.first {
+            throw SweepError("nothing was measured: \(reason)")
+        }
+    }
+
+    static func makeNetwork(_ kind: NetworkKind) throws -> any SweepNetwork {
+        switch kind {
+        case .sim:
+            return SimulatedNetwork()
+        case .proxy, .link:
+            let programs = ProgramDirectory.besideExecutable()
+            let work = FileManager.default.temporaryDirectory.appendingPathComponent("rudp-lab-\(getpid())").path
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            if kind == .proxy {
+                for program in ["rudp-send", "rudp-recv", "lossproxy"] { _ = try programs.executable(program) }
+                return ProxyNetwork(programs: programs, workDirectory: work)
+            }
+            return LinkNetwork(programs: programs, workDirectory: work)
+        }
+    }
+
+    static func progressText(_ event: SweepRunner.Event) -> String {
+        switch event {
+        case .starting(let index, let total, let condition, let repeatNumber):
+            return "run \(index)/\(total): \(condition.label), repeat \(repeatNumber) …"
+        case .finished(let index, let total, let record):
+            let outcome = record.goodputMbps.map { "\(ReportNumbers.goodput($0)) Mbit/s" } ?? "failed"
+            return "run \(index)/\(total): \(record.condition.label), repeat \(record.repeatNumber): \(outcome)"
+        }
+    }
+
+    /// The command as typed, quoted for a shell where needed.
+    public static func commandText(_ commandLine: [String]) -> String {
+        commandLine.enumerated().map { index, argument in
+            if index == 0 { return argument }  // "rudp-lab sweep", already the program and command
+            let safe = argument.allSatisfy { $0.isLetter || $0.isNumber || "-_.,:/=%+@".contains($0) }
+            return safe && !argument.isEmpty ? argument : "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }.joined(separator: " ")
+    }
+
+    static func parseProtocols(_ text: String) throws -> [LabProtocol] {
+        let names = try ValueParsers.list(ValueParsers.choice(LabProtocol.allCases.map(\.rawValue)))(text)
+        var result: [LabProtocol] = []
+        for name in names { if let value = LabProtocol(rawValue: name), !result.contains(value) { result.append(value) } }
+        return result
+    }
+
+    static func parseRate(_ text: String) throws -> UInt64 {
+        if ["unlimited", "none"].contains(text.lowercased()) { return 0 }
+        return try RateValue.parse(text).bitsPerSecond
+    }
+
+    static func parseSize(_ text: String) throws -> Int {
+        let bytes = try SizeValue.parse(text).bytes
+        guard bytes >= 1, bytes <= 1 << 34 else { throw ValueError("'\(text)' is out of range (1 byte to 16 GiB)") }
+        return Int(bytes)
+    }
+
+    static func parseRTO(_ text: String) throws -> RetransmissionTimer.Policy {
+        if text == "auto" { return .adaptive }
+        let duration = try DurationValue.parse(text)
+        guard duration.nanoseconds >= 1_000_000 else { throw ValueError("'\(text)' is too short a timeout (1ms at least)") }
+        return .fixed(duration.nanoseconds)
+    }
+
+    /// `64`, `1,8,64` or `1..256` (every power of two from 1 to 256).
+    static func parseWindows(_ text: String) throws -> [Int] {
+        let element = ValueParsers.integer(in: 1...SenderConfiguration.maxWindow)
+        if let range = text.range(of: "..") {
+            let low = try element(String(text[..<range.lowerBound]))
+            let high = try element(String(text[range.upperBound...]))
+            guard low <= high else { throw ValueError("'\(text)': the range must go from low to high, e.g. 1..256") }
+            var values: [Int] = []
+            var value = low
+            while value < high {
+                values.append(value)
+                value *= 2
+            }
+            values.append(high)
+            return values
+        }
+        return try nonEmpty(ValueParsers.list(element))(text)
+    }
+
+    static func nonEmpty<Element>(_ parse: @escaping (String) throws -> [Element]) -> (String) throws -> [Element] {
+        { text in
+            let values = try parse(text)
+            guard !values.isEmpty else { throw ValueError("'\(text)' lists nothing") }
+            return values
+        }
+    }
+}

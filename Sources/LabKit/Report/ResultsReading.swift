@@ -1,0 +1,129 @@
+/// The "what the numbers show" paragraph of a report, computed from the measurements: how
+/// each protocol changes along the swept parameter, which was fastest, how close each came
+/// to its model, how much repeats varied, and what failed or was not measured.
+public enum ResultsReading {
+    public static func bullets(_ results: SweepResults, summaries: [ConditionSummary]) -> [String] {
+        let plan = results.plan
+        let axis = SweepDimension.varying(in: plan).first ?? .loss
+        var lines: [String] = []
+        lines += trends(plan: plan, summaries: summaries, axis: axis)
+        if let fastest = fastest(summaries: summaries, axis: axis) { lines.append(fastest) }
+        lines += modelAgreement(plan: plan, summaries: summaries, axis: axis)
+        if let spread = repeatSpread(summaries) { lines.append(spread) }
+        let failed = summaries.reduce(0) { $0 + $1.failed }
+        if failed > 0 {
+            let runs = summaries.reduce(0) { $0 + $1.runs }
+            let worst = summaries.filter { $0.failed > 0 }.map { "\($0.condition.labProtocol) at \(place($0.condition, axis: axis))" }
+            let reasons = Set(summaries.flatMap(\.failures)).sorted().prefix(3).joined(separator: "; ")
+            lines.append("\(failed) of \(runs) runs failed (\(worst.prefix(6).joined(separator: ", "))"
+                + "\(worst.count > 6 ? ", …" : "")): \(reasons). They are in results.csv with ok=false and "
+                + "left out of the means.")
+        }
+        for (labProtocol, reason) in results.notMeasured.sorted(by: { $0.key < $1.key }) {
+            lines.append("\(labProtocol.title) was not measured on this network: \(reason).")
+        }
+        if lines.isEmpty { lines.append("No run succeeded, so there is nothing to read; see the failures in the table.") }
+        return lines
+    }
+
+    static func place(_ condition: SweepCondition, axis: SweepDimension) -> String {
+        axis.value(of: condition).map { axis.describe($0) } ?? condition.label
+    }
+
+    /// Per protocol: first and last value along the axis, the share kept, and who fell fastest.
+    static func trends(plan: SweepPlan, summaries: [ConditionSummary], axis: SweepDimension) -> [String] {
+        var lines: [String] = []
+        var retention: [(LabProtocol, Double)] = []
+        for labProtocol in plan.protocols {
+            let points = summaries.filter { $0.condition.labProtocol == labProtocol }
+                .compactMap { summary -> (x: Double, y: Double)? in
+                    guard let x = axis.value(of: summary.condition), let y = summary.meanGoodput else { return nil }
+                    return (x, y)
+                }.sorted { $0.x < $1.x }
+            guard let first = points.first, let last = points.last, points.count >= 2, first.x != last.x,
+                  first.y > 0 else { continue }
+            let kept = last.y / first.y
+            retention.append((labProtocol, kept))
+            var line = "\(labProtocol.title): \(ReportNumbers.goodput(first.y)) Mbit/s at \(axis.describe(first.x)), "
+                + "\(ReportNumbers.goodput(last.y)) Mbit/s at \(axis.describe(last.x)) "
+                + "(\(ReportNumbers.plain(kept * 100, decimals: kept < 0.1 ? 1 : 0))% of the first)"
+            if let peak = points.max(by: { $0.y < $1.y }), peak.x != first.x, peak.x != last.x {
+                line += "; highest, \(ReportNumbers.goodput(peak.y)) Mbit/s, at \(axis.describe(peak.x))"
+            }
+            if axis == .window || axis == .rate,
+               let knee = points.first(where: { $0.y >= 0.9 * (points.map(\.y).max() ?? 0) }), knee.x != last.x {
+                line += "; within 10% of its best from \(axis.describe(knee.x)) on"
+            }
+            lines.append(line + ".")
+        }
+        if axis == .loss || axis == .delay, retention.count >= 2,
+           let worst = retention.min(by: { $0.1 < $1.1 }), let best = retention.max(by: { $0.1 < $1.1 }) {
+            lines.append("\(worst.0.title) degraded fastest as \(axis == .loss ? "loss" : "delay") grew, keeping "
+                + "\(ReportNumbers.plain(worst.1 * 100, decimals: 1))% of its goodput; \(best.0.title) held up best "
+                + "(\(ReportNumbers.plain(best.1 * 100, decimals: 1))%).")
+        }
+        return lines
+    }
+
+    /// Which protocol had the highest mean goodput, condition by condition.
+    static func fastest(summaries: [ConditionSummary], axis: SweepDimension) -> String? {
+        struct Key: Hashable { let loss: Double; let delay: UInt64; let rate: UInt64; let window: Int? }
+        var groups: [Key: [ConditionSummary]] = [:]
+        var order: [Key] = []
+        for summary in summaries where summary.meanGoodput != nil {
+            let condition = summary.condition
+            // Windows are compared only where protocols share one; stop-and-wait's is always 1.
+            let key = Key(loss: condition.loss, delay: condition.delay, rate: condition.rate,
+                          window: axis == .window ? condition.window : nil)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(summary)
+        }
+        var wins: [LabProtocol: [String]] = [:]
+        var compared = 0
+        for key in order {
+            guard let group = groups[key], group.count >= 2,
+                  let best = group.max(by: { ($0.meanGoodput ?? 0) < ($1.meanGoodput ?? 0) }) else { continue }
+            compared += 1
+            wins[best.condition.labProtocol, default: []].append(place(best.condition, axis: axis))
+        }
+        guard compared > 0 else { return nil }
+        let ranked = wins.sorted { $0.value.count > $1.value.count }
+        let leader = ranked[0]
+        if leader.value.count == compared {
+            return "\(leader.key.title) had the highest goodput in every condition compared (\(compared))."
+        }
+        let others = ranked.dropFirst().map { "\($0.key) at \($0.value.joined(separator: ", "))" }.joined(separator: "; ")
+        return "\(leader.key.title) had the highest goodput in \(leader.value.count) of \(compared) conditions; "
+            + "elsewhere \(others)."
+    }
+
+    /// Per protocol: mean and worst distance between measured mean and model.
+    static func modelAgreement(plan: SweepPlan, summaries: [ConditionSummary], axis: SweepDimension) -> [String] {
+        var parts: [String] = []
+        for labProtocol in plan.protocols {
+            let ratios = summaries.filter { $0.condition.labProtocol == labProtocol }
+                .compactMap { summary in summary.modelRatio.map { (summary, $0) } }
+            guard !ratios.isEmpty else { continue }
+            let deviations = ratios.map { abs($0.1 - 1) }
+            let mean = deviations.reduce(0, +) / Double(deviations.count)
+            let worst = ratios.max { abs($0.1 - 1) < abs($1.1 - 1) }!
+            let direction = worst.1 >= 1 ? "above" : "below"
+            parts.append("\(labProtocol) within \(ReportNumbers.plain(mean * 100, decimals: 0))% on average (worst: "
+                + "\(ReportNumbers.plain(abs(worst.1 - 1) * 100, decimals: 0))% \(direction) at \(place(worst.0.condition, axis: axis)))")
+        }
+        guard !parts.isEmpty else { return [] }
+        return ["Against the models (measured mean ÷ model): " + parts.joined(separator: "; ") + "."]
+    }
+
+    /// The largest (max − min)/mean over repeats of one condition.
+    static func repeatSpread(_ summaries: [ConditionSummary]) -> String? {
+        let spreads = summaries.compactMap { summary -> (ConditionSummary, Double)? in
+            guard summary.succeeded >= 2, let mean = summary.meanGoodput, mean > 0,
+                  let low = summary.minimumGoodput, let high = summary.maximumGoodput else { return nil }
+            return (summary, (high - low) / mean)
+        }
+        guard let widest = spreads.max(by: { $0.1 < $1.1 }) else { return nil }
+        return "Repeats agreed within \(ReportNumbers.plain(widest.1 * 100, decimals: 0))% of the mean at worst "
+            + "(\(widest.0.condition.label)); the bars in the plots show each condition's min–max."
+    }
+}

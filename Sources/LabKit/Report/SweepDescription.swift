@@ -1,0 +1,30 @@
+/// What a report says about the experiment besides its numbers: title, exact command, environment.
+public struct SweepDescription: Sendable {
+    /// A title such as "Loss sweep (sim)".
+    public var title: String
+    /// The command line exactly as typed (program name first).
+    public var command: String
+    public var environment: RunEnvironment
+
+    public init(title: String, command: String, environment: RunEnvironment) {
+        self.title = title
+        self.command = command
+        self.environment = environment
+    }
+
+    /// The default title: which parameter the sweep varies, and where it ran.
+    public static func defaultTitle(for plan: SweepPlan) -> String {
+        let varying = SweepDimension.varying(in: plan)
+        let what = varying.isEmpty ? "Single-condition run" : varying.map { $0.rawValue.capitalized }.joined(separator: " × ") + " sweep"
+        return "\(what) (\(plan.network))"
+    }
+
+    /// One line saying what the network was.
+    public static func networkDescription(_ network: NetworkKind) -> String {
+        switch network {
+        case .sim: "sim: the real sender and receiver state machines over the impairment engine, on a virtual clock (deterministic)"
+        case .proxy: "proxy: rudp-send and rudp-recv as processes on loopback, through lossproxy's UDP relay impairing both directions"
+        case .link: "link: processes in two network namespaces joined by lossproxy's TUN link, impairing every IP packet both ways"
+        }
+    }
+}

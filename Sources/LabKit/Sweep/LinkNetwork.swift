@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Runs each transfer as real processes in two network namespaces joined by `lossproxy link`,
+/// which impairs every IP packet both ways, so TCP and RUDP cross exactly the same link.
+/// Needs Linux, root (or CAP_NET_ADMIN), `ip` and /dev/net/tun; `unavailableReason` says
+/// which is missing and what to do, and then nothing is measured.
+public final class LinkNetwork: SweepNetwork {
+    let transfer: RealTransfer
+    /// The namespaces' names, unique to this process.
+    let namespaceA: String
+    let namespaceB: String
+    /// Address of the receiver's side of the link (lossproxy link's default for B).
+    public static let receiverAddress = "10.77.0.2"
+    /// Why the link cannot be used at all, found before the first run or at its first setup.
+    public private(set) var unavailableReason: String?
+
+    public init(programs: ProgramDirectory, workDirectory: String) {
+        transfer = RealTransfer(programs: programs, workDirectory: workDirectory)
+        namespaceA = "rudplab-a-\(getpid())"
+        namespaceB = "rudplab-b-\(getpid())"
+        unavailableReason = Self.preflight(programs)
+    }
+
+    /// Checks what `lossproxy link` needs; nil when everything is there.
+    static func preflight(_ programs: ProgramDirectory) -> String? {
+        #if !os(Linux)
+        return "the TUN link needs Linux network namespaces; on this system use --network proxy (RUDP only) or sim"
+        #else
+        let fix = "run the sweep as root (sudo) on Linux, or use --network proxy for RUDP without privileges"
+        if geteuid() != 0 { return "the TUN link needs root to create network namespaces and TUN devices; \(fix)" }
+        guard ipCommand != nil else { return "the 'ip' command (iproute2) is not installed; install iproute2, or \(fix)" }
+        guard access("/dev/net/tun", R_OK | W_OK) == 0 else {
+            return "/dev/net/tun is missing or not accessible (modprobe tun); or use --network proxy"
+        }
+        guard let proxy = try? programs.executable("lossproxy") else {
+            return "lossproxy not found in \(programs.path); build every program first (swift build -c release)"
+        }
+        guard let help = try? LaunchedProgram(path: proxy, arguments: ["link", "--help"]),
+              help.waitForExit(timeout: 10) == 0 else {
+            return "this lossproxy has no working 'link' command; use --network proxy (RUDP) or sim"
+        }
+        return nil
+        #endif
+    }
+
+    static let ipCommand: String? = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]
+        .first { access($0, X_OK) == 0 }
+
+    public func notMeasuredReason(for labProtocol: LabProtocol) -> String? {
+        unavailableReason
+    }
+
+    public func run(_ condition: SweepCondition, repeatNumber: Int, plan: SweepPlan) -> RunRecord {
+        if let unavailableReason { return .failed(condition, repeatNumber: repeatNumber, unavailableReason) }
+        do {
+            let proxyPath = try transfer.programs.executable("lossproxy")
+            guard let ip = Self.ipCommand else { throw SweepError("ip command not found") }
+            let seed = plan.seed(for: condition, repeatNumber: repeatNumber)
+            let link = try LaunchedProgram(
+                path: proxyPath,
+                arguments: ["link", "--ns-a", namespaceA, "--ns-b", namespaceB]
+                    + RealTransfer.impairmentArguments(condition, seed: seed))
+            defer { link.stop(timeout: 10) }
+            guard link.waitForAnyLine(timeout: 15, where: { $0.hasPrefix("link up") }) != nil else {
+                let reason = "lossproxy link did not come up: \(link.lastError ?? "no 'link up' line within 15 s")"
+                // A link that cannot be set up once will not be set up later: stop measuring.
+                unavailableReason = reason
+                return .failed(condition, repeatNumber: repeatNumber, reason)
+            }
+            let (receiver, port) = try transfer.startReceiver(
+                listen: "\(Self.receiverAddress):0", prefix: [ip, "netns", "exec", namespaceB])
+            defer { receiver.stop() }
+            let record = try transfer.send(condition, repeatNumber: repeatNumber, plan: plan,
+                                           to: "\(Self.receiverAddress):\(port)", prefix: [ip, "netns", "exec", namespaceA])
+            receiver.waitForExit(timeout: 5)
+            return record
+        } catch {
+            return .failed(condition, repeatNumber: repeatNumber, "\(error)")
+        }
+    }
+}

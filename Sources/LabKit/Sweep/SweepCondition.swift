@@ -1,0 +1,47 @@
+/// One point of a sweep's grid: a protocol under one link, without the repeat number.
+public struct SweepCondition: Hashable, Sendable {
+    public var labProtocol: LabProtocol
+    /// Loss probability per packet, each direction (0...1).
+    public var loss: Double
+    /// One-way delay in nanoseconds, each direction.
+    public var delay: UInt64
+    /// Bottleneck rate in bits per second, each direction; 0 for unlimited.
+    public var rate: UInt64
+    /// Window in packets: 1 for stop-and-wait, nil for TCP (the kernel sizes its own).
+    public var window: Int?
+    /// File size in bytes.
+    public var size: Int
+
+    public init(labProtocol: LabProtocol, loss: Double, delay: UInt64, rate: UInt64, window: Int?, size: Int) {
+        self.labProtocol = labProtocol
+        self.loss = loss
+        self.delay = delay
+        self.rate = rate
+        self.window = window
+        self.size = size
+    }
+
+    /// A short human label: `sr loss 5% delay 10 ms rate 50 Mbit/s window 64`.
+    public var label: String {
+        var parts = ["\(labProtocol)", "loss \(ReportNumbers.percent(loss))", "delay \(ReportNumbers.milliseconds(delay)) ms",
+                     "rate \(rate == 0 ? "unlimited" : ReportNumbers.mbps(rate) + " Mbit/s")"]
+        if let window { parts.append("window \(window)") }
+        return parts.joined(separator: " ")
+    }
+
+    /// The textbook model's parameters for this condition.
+    public func modelParameters(mss: Int, fixedTimeout: Double?) -> ModelParameters {
+        let isTCP = labProtocol == .tcp
+        return ModelParameters(
+            rate: Double(rate), oneWayDelay: Double(delay) / 1e9, loss: loss, window: window ?? 1,
+            mss: isTCP ? ModelParameters.tcpMSS : mss,
+            packetOverhead: isTCP ? ModelParameters.tcpOverhead : ModelParameters.rudpOverhead,
+            ackSize: isTCP ? ModelParameters.tcpOverhead : ModelParameters.rudpOverhead,
+            fixedTimeout: isTCP ? nil : fixedTimeout, size: size)
+    }
+
+    /// The model's prediction for this condition.
+    public func prediction(mss: Int, fixedTimeout: Double?) -> ModelPrediction {
+        LabModels.predict(labProtocol, modelParameters(mss: mss, fixedTimeout: fixedTimeout))
+    }
+}

@@ -1,0 +1,99 @@
+import RUDP
+
+/// Where a sweep's transfers run.
+public enum NetworkKind: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// In-process simulation on a virtual clock.
+    case sim
+    /// Real processes on loopback through lossproxy's UDP relay.
+    case proxy
+    /// Real processes in two network namespaces joined by lossproxy's TUN link.
+    case link
+
+    public var description: String { rawValue }
+}
+
+/// Everything a sweep will do: the grid of conditions, the repeats and the settings of every run.
+public struct SweepPlan: Sendable, Equatable {
+    public var protocols: [LabProtocol]
+    /// Loss probabilities (0...1).
+    public var losses: [Double]
+    /// One-way delays in nanoseconds.
+    public var delays: [UInt64]
+    /// Rates in bits per second (0 = unlimited).
+    public var rates: [UInt64]
+    public var windows: [Int]
+    public var size: Int
+    public var repeats: Int
+    public var network: NetworkKind
+    /// Payload bytes per packet for the RUDP protocols.
+    public var mss: Int = 1200
+    /// Retransmission timeout: adaptive (RFC 6298) or fixed, in nanoseconds.
+    public var retransmission: RetransmissionTimer.Policy = .adaptive
+    public var maxRetries: Int = 10
+    /// Seed from which every run's seed is derived.
+    public var seed: UInt64 = 1
+
+    public init(protocols: [LabProtocol], losses: [Double], delays: [UInt64], rates: [UInt64], windows: [Int],
+                size: Int, repeats: Int, network: NetworkKind) {
+        self.protocols = protocols
+        self.losses = losses
+        self.delays = delays
+        self.rates = rates
+        self.windows = windows
+        self.size = size
+        self.repeats = repeats
+        self.network = network
+    }
+
+    /// The fixed timeout in seconds, or nil when adaptive.
+    public var fixedTimeout: Double? {
+        if case .fixed(let nanoseconds) = retransmission { return Double(nanoseconds) / 1e9 }
+        return nil
+    }
+
+    /// Every distinct condition in run order (protocol, then rate, delay, window, loss).
+    /// Stop-and-wait runs once with window 1 and TCP once with no window, whatever the window list.
+    public var conditions: [SweepCondition] {
+        var result: [SweepCondition] = []
+        var seen = Set<SweepCondition>()
+        for labProtocol in protocols {
+            for rate in rates {
+                for delay in delays {
+                    for window in windows {
+                        let effective: Int? = switch labProtocol {
+                        case .stopAndWait: 1
+                        case .tcp: nil
+                        case .goBackN, .selectiveRepeat: window
+                        }
+                        for loss in losses {
+                            let condition = SweepCondition(labProtocol: labProtocol, loss: loss, delay: delay,
+                                                           rate: rate, window: effective, size: size)
+                            if seen.insert(condition).inserted { result.append(condition) }
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The seed of one run: a stable function of the plan's seed, the condition and the repeat,
+    /// so any single run can be reproduced alone.
+    public func seed(for condition: SweepCondition, repeatNumber: Int) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325 ^ seed
+        func mix(_ value: UInt64) {
+            for shift in stride(from: 0, to: 64, by: 8) {
+                hash ^= (value >> UInt64(shift)) & 0xFF
+                hash = hash &* 0x0000_0100_0000_01B3
+            }
+        }
+        mix(UInt64(LabProtocol.allCases.firstIndex(of: condition.labProtocol)!))
+        mix(condition.loss.bitPattern)
+        mix(condition.delay)
+        mix(condition.rate)
+        mix(UInt64(condition.window ?? 0))
+        mix(UInt64(condition.size))
+        mix(UInt64(repeatNumber))
+        return hash
+    }
+}
