@@ -87,7 +87,7 @@ import CLIKit
         let results = Self.smallResults(protocols: [.stopAndWait, .selectiveRepeat])
         let bullets = ResultsReading.bullets(results, summaries: ConditionSummary.summarize(results))
         // Selective Repeat is faster than stop-and-wait at every loss here.
-        #expect(bullets.contains { $0.hasPrefix("Selective Repeat had the highest goodput in every condition compared (2)") })
+        #expect(bullets.contains { $0.hasPrefix("Selective Repeat had the highest goodput in every condition with a clear winner (2)") })
         #expect(bullets.contains { $0.hasPrefix("Against the models") && $0.contains("sw within") && $0.contains("sr within") })
         #expect(bullets.contains { $0.contains("degraded fastest") })
     }

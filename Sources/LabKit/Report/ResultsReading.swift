@@ -26,6 +26,17 @@ public enum ResultsReading {
         return lines
     }
 
+    /// `26% of the first`, or `13× the first` for growth.
+    static func share(_ ratio: Double) -> String {
+        ratio >= 2 ? "\(ReportNumbers.plain(ratio, decimals: 1))× the first"
+            : "\(ReportNumbers.plain(ratio * 100, decimals: ratio < 0.1 ? 1 : 0))% of the first"
+    }
+
+    /// A percentage with one decimal below 10 (`0.4%`, `12%`).
+    static func percent(_ fraction: Double) -> String {
+        ReportNumbers.plain(fraction * 100, decimals: fraction < 0.1 ? 1 : 0) + "%"
+    }
+
     static func place(_ condition: SweepCondition, axis: SweepDimension) -> String {
         axis.value(of: condition).map { axis.describe($0) } ?? condition.label
     }
@@ -45,8 +56,7 @@ public enum ResultsReading {
             let kept = last.y / first.y
             retention.append((labProtocol, kept))
             var line = "\(labProtocol.title): \(ReportNumbers.goodput(first.y)) Mbit/s at \(axis.describe(first.x)), "
-                + "\(ReportNumbers.goodput(last.y)) Mbit/s at \(axis.describe(last.x)) "
-                + "(\(ReportNumbers.plain(kept * 100, decimals: kept < 0.1 ? 1 : 0))% of the first)"
+                + "\(ReportNumbers.goodput(last.y)) Mbit/s at \(axis.describe(last.x)) (\(share(kept)))"
             if let peak = points.max(by: { $0.y < $1.y }), peak.x != first.x, peak.x != last.x {
                 line += "; highest, \(ReportNumbers.goodput(peak.y)) Mbit/s, at \(axis.describe(peak.x))"
             }
@@ -80,21 +90,30 @@ public enum ResultsReading {
         }
         var wins: [LabProtocol: [String]] = [:]
         var compared = 0
+        var ties: [String] = []
         for key in order {
-            guard let group = groups[key], group.count >= 2,
-                  let best = group.max(by: { ($0.meanGoodput ?? 0) < ($1.meanGoodput ?? 0) }) else { continue }
+            guard let group = groups[key], group.count >= 2 else { continue }
+            let ranked = group.sorted { ($0.meanGoodput ?? 0) > ($1.meanGoodput ?? 0) }
+            let best = ranked[0]
+            // Within 1% is a tie (e.g. every window mode is the same schedule without loss).
+            if let second = ranked[1].meanGoodput, let top = best.meanGoodput, top - second <= 0.01 * top {
+                ties.append(place(best.condition, axis: axis))
+                continue
+            }
             compared += 1
             wins[best.condition.labProtocol, default: []].append(place(best.condition, axis: axis))
         }
-        guard compared > 0 else { return nil }
+        let tieNote = ties.isEmpty ? "" : " Ties within 1%: \(ties.joined(separator: ", "))."
+        guard compared > 0 else { return ties.isEmpty ? nil : "The protocols tied within 1% everywhere." }
         let ranked = wins.sorted { $0.value.count > $1.value.count }
         let leader = ranked[0]
         if leader.value.count == compared {
-            return "\(leader.key.title) had the highest goodput in every condition compared (\(compared))."
+            return "\(leader.key.title) had the highest goodput in every condition with a clear winner (\(compared))."
+                + tieNote
         }
         let others = ranked.dropFirst().map { "\($0.key) at \($0.value.joined(separator: ", "))" }.joined(separator: "; ")
         return "\(leader.key.title) had the highest goodput in \(leader.value.count) of \(compared) conditions; "
-            + "elsewhere \(others)."
+            + "elsewhere \(others)." + tieNote
     }
 
     /// Per protocol: mean and worst distance between measured mean and model.
@@ -108,8 +127,8 @@ public enum ResultsReading {
             let mean = deviations.reduce(0, +) / Double(deviations.count)
             let worst = ratios.max { abs($0.1 - 1) < abs($1.1 - 1) }!
             let direction = worst.1 >= 1 ? "above" : "below"
-            parts.append("\(labProtocol) within \(ReportNumbers.plain(mean * 100, decimals: 0))% on average (worst: "
-                + "\(ReportNumbers.plain(abs(worst.1 - 1) * 100, decimals: 0))% \(direction) at \(place(worst.0.condition, axis: axis)))")
+            parts.append("\(labProtocol) within \(percent(mean)) on average (worst: "
+                + "\(percent(abs(worst.1 - 1))) \(direction) at \(place(worst.0.condition, axis: axis)))")
         }
         guard !parts.isEmpty else { return [] }
         return ["Against the models (measured mean ÷ model): " + parts.joined(separator: "; ") + "."]
@@ -123,7 +142,7 @@ public enum ResultsReading {
             return (summary, (high - low) / mean)
         }
         guard let widest = spreads.max(by: { $0.1 < $1.1 }) else { return nil }
-        return "Repeats agreed within \(ReportNumbers.plain(widest.1 * 100, decimals: 0))% of the mean at worst "
+        return "The widest spread between repeats was \(percent(widest.1)) of the mean "
             + "(\(widest.0.condition.label)); the bars in the plots show each condition's min–max."
     }
 }
