@@ -142,3 +142,28 @@ func aVanishingReceiverMakesTheSenderFailInBoundedTime(mode: TransferMode) {
     // Handshake 2 ms, lost packet waits 300 ms, then three round trips and the FIN exchange.
     #expect(outcome.senderEndTime! >= 300_000_000 && outcome.senderEndTime! < 320_000_000)
 }
+
+// Windows up to 2.5 × the path's bandwidth-delay product (about 100 packets). Far larger ones
+// fill the bottleneck queue faster than the RTO adapts, and without congestion control their
+// spurious timeouts are expected.
+@Test(arguments: [64, 256])
+func selectiveRepeatRarelyResendsWhatArrived(window: Int) {
+    // Loss on the data path only: every retransmission beyond the packets actually lost is waste.
+    // With 10% loss a 256-packet window holds ~25 holes, more than one ACK's SACK blocks list.
+    var scenario = TransferScenario(mode: .selectiveRepeat, size: 4 << 20, seed: 21)
+    scenario.window = window
+    // 10 ms each way at 50 Mbit/s: a full window is queued at the bottleneck, as in a lab sweep.
+    var forward = TestLinks.delayOnly(10_000_000)
+    forward.loss = 0.1
+    forward.rate = 50_000_000
+    forward.queueLimit = 2_000
+    scenario.forward = forward
+    scenario.reverse = TestLinks.delayOnly(10_000_000)
+    scenario.maxRetries = 30
+    let outcome = TransferSimulation.run(scenario)
+    #expect(outcome.delivered, "\(outcome.summary(scenario))")
+    let lost = outcome.forwardStatistics.droppedLoss
+    let resent = outcome.senderStatistics.retransmissions
+    print("window \(window): \(lost) datagrams lost, \(resent) retransmissions, \(outcome.receiverStatistics?.duplicates ?? 0) duplicates")
+    #expect(resent <= lost + lost / 4 + 5, "\(resent) retransmissions for \(lost) losses")
+}

@@ -50,7 +50,11 @@ public final class Receiver {
     private var echo: UInt32 = 0
     private var advertisedEdge: UInt64 = 0
     private var sackBlocks: [SackBlock] = []
-    private static let maxSackBlocksSent = 16
+    private static let maxSackBlocksSent = WireLayout.maxSackBlocks
+    /// Where the next ACK's rotating share of SACK blocks starts.
+    private var sackRotation = 0
+    /// Runs beyond the lowest half, kept between ACKs so building one allocates nothing.
+    private var rotated: [SackBlock] = []
 
     /// Starts a connection from a SYN; throws if the packet is not a valid SYN.
     public init(syn packet: PacketView, configuration: ReceiverConfiguration, now: UInt64) throws(TransferError) {
@@ -325,20 +329,42 @@ public final class Receiver {
         }
     }
 
-    /// Fills `sackBlocks` with the runs of packets held above the first gap, lowest first.
+    /// Fills `sackBlocks` with the runs of packets held above the first gap. When there are
+    /// more runs than one ACK carries, it reports the lowest half (the holes to repair first)
+    /// and a rotating share of the others, so that over a few ACKs the sender hears of every
+    /// packet held and never resends one the receiver has (RFC 2018 §4 reports recent blocks
+    /// for the same reason).
     private func collectSackBlocks() {
         sackBlocks.removeAll(keepingCapacity: true)
         guard offer.mode == .selectiveRepeat, let buffer, highestReceived > expected else { return }
+        let lowest = Self.maxSackBlocksSent / 2
+        var runIndex = 0
+        rotated.removeAll(keepingCapacity: true)
         var index = expected + 1
-        while index <= highestReceived && sackBlocks.count < Self.maxSackBlocksSent {
+        while index <= highestReceived {
             guard buffer.contains(index) else {
                 index += 1
                 continue
             }
             let start = index
             while index <= highestReceived && buffer.contains(index) { index += 1 }
-            sackBlocks.append(SackBlock(start: space.wire(start), end: space.wire(index)))
+            let block = SackBlock(start: space.wire(start), end: space.wire(index))
+            if runIndex < lowest {
+                sackBlocks.append(block)
+            } else {
+                rotated.append(block)
+            }
+            runIndex += 1
         }
+        guard !rotated.isEmpty else { return }
+        let room = Self.maxSackBlocksSent - sackBlocks.count
+        if rotated.count <= room {
+            sackBlocks.append(contentsOf: rotated)
+            return
+        }
+        sackRotation %= rotated.count
+        for offset in 0..<room { sackBlocks.append(rotated[(sackRotation + offset) % rotated.count]) }
+        sackRotation += room
     }
 
     private func encode(_ header: PacketHeader, payload: [UInt8], into datagram: UnsafeMutableRawBufferPointer) -> Int? {
