@@ -83,8 +83,11 @@ public struct SynPayload: Equatable, Sendable {
         writer.write(UInt16(clamping: mss))
         writer.write(window)
         writer.write(fileSize ?? Self.unknownSize)
-        writer.write(UInt16(clamping: name.count))
-        writer.write(Array(name.prefix(Self.maxNameLength)))
+        // The length field must count the bytes actually written: a name over the limit is cut
+        // to it (the receiver then refuses it as too long) rather than announced in full.
+        let carried = name.prefix(Self.maxNameLength)
+        writer.write(UInt16(carried.count))
+        writer.write(Array(carried))
         return writer.bytes
     }
 }
