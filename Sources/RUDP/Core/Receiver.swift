@@ -51,6 +51,8 @@ public final class Receiver {
     private var advertisedEdge: UInt64 = 0
     private var sackBlocks: [SackBlock] = []
     private static let maxSackBlocksSent = WireLayout.maxSackBlocks
+    /// Unordered delivery: packets stored but not yet handed to the application, in arrival order.
+    private var arrivals = RingQueue<UInt64>(capacity: 64)
     /// Where the next ACK's rotating share of SACK blocks starts.
     private var sackRotation = 0
     /// Runs beyond the lowest half, kept between ACKs so building one allocates nothing.
@@ -112,19 +114,32 @@ public final class Receiver {
     public func readDelivered(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         guard var buffer else { return }
         defer { self.buffer = buffer }
-        while readIndex < expected {
-            let payload = buffer.payload(readIndex)
-            try body(payload)
-            statistics.bytesDelivered += UInt64(payload.count)
-            buffer.release(readIndex)
-            readIndex += 1
+        if offer.delivery == .unordered {
+            // Every packet was handed over when it arrived; slots below `expected` are free now.
+            while let index = arrivals.popFirst() {
+                let payload = buffer.payload(index)
+                try body(payload)
+                statistics.bytesDelivered += UInt64(payload.count)
+            }
+            while readIndex < expected {
+                buffer.release(readIndex)
+                readIndex += 1
+            }
+        } else {
+            while readIndex < expected {
+                let payload = buffer.payload(readIndex)
+                try body(payload)
+                statistics.bytesDelivered += UInt64(payload.count)
+                buffer.release(readIndex)
+                readIndex += 1
+            }
         }
         // Reopening a window the sender saw (nearly) closed needs an update it would otherwise wait for.
         if case .established = state, advertisedEdge < readIndex + UInt64(window) / 2 { ackDue = true }
     }
 
     /// Bytes delivered in order and not yet read.
-    public var hasDeliverableData: Bool { readIndex < expected }
+    public var hasDeliverableData: Bool { offer.delivery == .unordered ? !arrivals.isEmpty : readIndex < expected }
 
     // MARK: Network input
 
@@ -215,6 +230,7 @@ public final class Receiver {
             }
         }
         buffer.store(index, packet.payload)
+        if offer.delivery == .unordered { arrivals.append(index) }
         highestReceived = max(highestReceived, index)
         while expected < readIndex + UInt64(window) && buffer.contains(expected) && expected <= highestReceived {
             expected += 1

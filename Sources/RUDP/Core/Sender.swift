@@ -94,6 +94,22 @@ public final class Sender {
         return taken
     }
 
+    /// Sends `message` as one packet of its own (sending any partly filled packet first), so
+    /// that the receiver gets it as a unit; false if the window has no room now or the message
+    /// is longer than the MSS.
+    @discardableResult
+    public func writeMessage(_ message: UnsafeRawBufferPointer) -> Bool {
+        guard message.count > 0, message.count <= mss, writableBytes > 0 else { return false }
+        if buffer[filled].length > 0 {
+            filled += 1  // the partial packet goes as it is
+            guard writableBytes > 0 else { return false }
+        }
+        let taken = buffer.fill(filled, from: message, limit: mss)
+        filled += 1
+        bytesWritten += UInt64(taken)
+        return true
+    }
+
     /// Declares the end of the data and its SHA-256; the FIN follows once everything is acknowledged.
     public func finishWriting(sha256: SHA256Digest) {
         guard !writingClosed else { return }
@@ -289,8 +305,9 @@ public final class Sender {
             guard controlDue else { return nil }
             controlDue = false
             controlLastSent = now
-            let syn = SynPayload(mode: configuration.mode, mss: mss, window: UInt32(window),
+            var syn = SynPayload(mode: configuration.mode, mss: mss, window: UInt32(window),
                                  fileSize: configuration.fileSize, name: configuration.fileName)
+            syn.delivery = configuration.delivery
             return control(.syn, sequence: SequenceNumber(configuration.initialSequence), payload: syn.encoded(),
                            into: datagram, now: now)
         case .transferring:

@@ -18,6 +18,8 @@ public struct SenderConfiguration: Sendable {
     public var connectionID: UInt32
     /// The SYN's sequence number; DATA starts one after it.
     public var initialSequence: UInt32
+    /// How the receiver should hand data over: in order (a file) or each message as it arrives.
+    public var delivery: DeliveryOrder = .ordered
     public var fileName: [UInt8]
     /// Size in bytes if known in advance (nil for standard input).
     public var fileSize: UInt64?
