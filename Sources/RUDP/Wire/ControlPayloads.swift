@@ -44,6 +44,8 @@ public struct SynPayload: Equatable, Sendable {
     public static let maxNameLength = 4096
 
     public var mode: TransferMode
+    /// Whether the receiver hands packets over as they arrive or strictly in order.
+    public var delivery: DeliveryOrder = .ordered
     public var mss: Int
     public var window: UInt32
     /// File size in bytes, or nil when unknown in advance (standard input).
@@ -63,7 +65,8 @@ public struct SynPayload: Equatable, Sendable {
         var reader = PayloadReader(bytes)
         let rawMode = try reader.read(UInt8.self, "mode")
         guard let mode = TransferMode(rawValue: rawMode) else { throw .malformedPayload("unknown mode \(rawMode)") }
-        _ = try reader.read(UInt8.self, "reserved")
+        let flags = try reader.read(UInt8.self, "flags")
+        guard flags & ~Self.unorderedFlag == 0 else { throw .malformedPayload("unknown SYN flags \(flags)") }
         let mss = Int(try reader.read(UInt16.self, "mss"))
         guard mss > 0 else { throw .malformedPayload("MSS 0") }
         let window = try reader.read(UInt32.self, "window")
@@ -74,12 +77,16 @@ public struct SynPayload: Equatable, Sendable {
         let name = try reader.readBytes(nameLength, "name")
         try reader.expectEnd("SYN")
         self.init(mode: mode, mss: mss, window: window, fileSize: size == Self.unknownSize ? nil : size, name: name)
+        delivery = flags & Self.unorderedFlag != 0 ? .unordered : .ordered
     }
+
+    /// SYN flags bit 0: unordered delivery.
+    static let unorderedFlag: UInt8 = 0x01
 
     public func encoded() -> [UInt8] {
         var writer = PayloadWriter()
         writer.write(mode.rawValue)
-        writer.write(UInt8(0))
+        writer.write(delivery == .unordered ? Self.unorderedFlag : 0)
         writer.write(UInt16(clamping: mss))
         writer.write(window)
         writer.write(fileSize ?? Self.unknownSize)
@@ -90,6 +97,14 @@ public struct SynPayload: Equatable, Sendable {
         writer.write(Array(carried))
         return writer.bytes
     }
+}
+
+/// How a receiver hands data to its application.
+public enum DeliveryOrder: Sendable, Equatable {
+    /// A byte stream, in order (a file): a lost packet holds back everything after it.
+    case ordered
+    /// Each packet (message) as soon as it arrives, in any order; still reliable, no duplicates.
+    case unordered
 }
 
 /// SYN-ACK payload: the MSS and window the receiver accepted (never more than proposed).
