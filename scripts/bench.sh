@@ -16,6 +16,7 @@
 #                          a tmpfs keeps the disk's fsync and writeback out of a network figure
 #   BENCH_RSS_SIZE=256MiB  file of the peak-RSS measurement (sr)
 #   BENCH_CALLGRIND=1      0 skips scripts/bench/callgrind.sh (about a minute)
+#   BENCH_PERF=1           0 skips scripts/bench/perf-profile.sh (perf's cpu-clock profile, ~10 s)
 #   BENCH_INSTALL=1        0 never runs apt-get for missing tools (their rows say "not measured")
 #   BENCH_OUT=results/perf where the results go
 #   SCRATCH_PATH=.build-x  build in another scratch directory
@@ -298,6 +299,12 @@ if [[ ${BENCH_CALLGRIND:-1} == 1 ]] && have valgrind; then
     fi
 fi
 
+if [[ ${BENCH_PERF:-1} == 1 ]] && have perf; then
+    echo "perf profile (where the time goes)"
+    BENCH_BIN="$bin" BENCH_SINK_DIR="$sink_root" scripts/bench/perf-profile.sh > "$work/perf-profile.txt" 2>&1 \
+        || { echo "perf profile failed:"; tail -5 "$work/perf-profile.txt"; rm -f "$work/perf-profile.txt"; }
+fi
+
 python3 - "$work/env.json" <<'PY'
 import json, sys
 env = json.load(open(sys.argv[1]))
@@ -308,11 +315,12 @@ echo "finished in $((SECONDS - started)) s"
 echo
 mkdir -p "$out"
 python3 scripts/bench/report.py --raw "$raw" --env "$work/env.json" --out "$out" \
-    --callgrind-top "$work/callgrind-top.txt" --seconds "$((SECONDS - started))"
+    --callgrind-top "$work/callgrind-top.txt" --perf-profile "$work/perf-profile.txt" --seconds "$((SECONDS - started))"
 cp "$raw" "$out/raw.jsonl"
 cp "$work/env.json" "$out/env.json"
 [[ -f $work/callgrind.txt ]] && cp "$work/callgrind.txt" "$out/callgrind.txt"
 [[ -f $work/callgrind-top.txt ]] && cp "$work/callgrind-top.txt" "$out/callgrind-top.txt"
+[[ -f $work/perf-profile.txt ]] && cp "$work/perf-profile.txt" "$out/perf-profile.txt"
 # The console output last, so that it holds the table the report just printed.
 sleep 0.2
 cp "$work/console.txt" "$out/bench-output.txt"

@@ -202,7 +202,7 @@ MEASUREMENT_HEADERS = ("measurement", "goodput Mbit/s", "sender RSS MiB", "recei
 RATIO_HEADERS = ("ours", *[label for _, label in BASELINES])
 
 
-def console(run, seconds):
+def console(run, seconds, perf_profile):
     env = run.env
     print(f"Benchmark, {env['date']}, commit {env['commit']}"
           + (f" + {env['uncommitted_source_files']} uncommitted source files" if env["uncommitted_source_files"] else "")
@@ -232,6 +232,12 @@ def console(run, seconds):
             print(f"callgrind {program}: {figures['per_mb']:,} instructions/MB "
                   f"({figures['per_mb_without_sha256']:,} without SHA-256, whose portable code valgrind forces)")
         print(f"callgrind simulator: {callgrind['sim']['instructions_per_packet']:,} instructions per simulated packet")
+    notes = reading(run, perf_profile)
+    if notes:
+        print()
+        print("Reading this run:")
+        for note in notes:
+            print(note.replace(" ([perf-profile.txt](perf-profile.txt))", "").replace("`", ""))
     print(f"(run took {seconds} s)")
 
 
@@ -271,7 +277,72 @@ HISTORY_HEADERS = ("date", "commit", "size", "sr", "gbn", "sw", "sr via proxy", 
                    "sim instr/pkt")
 
 
-def readme(run, history, has_top, seconds):
+def spread_notes(run):
+    """Measurements whose runs differ by more than half the median: their medians are soft."""
+    notes = []
+    for name, label, _ in ROWS:
+        values = [record.get("mbps") for record in run.ok(name) if record.get("mbps")]
+        if len(values) >= 3:
+            middle = statistics.median(values)
+            if (max(values) - min(values)) > 0.5 * middle:
+                notes.append(f"{label} ({fmt(min(values))} to {fmt(max(values))})")
+    return notes
+
+
+def profile_tops(path, count=3):
+    """The first `count` functions of each section of perf-profile.txt: [(section, [(share, function)])]."""
+    sections, current = [], None
+    with open(path) as file:
+        for line in file:
+            stripped = line.strip()
+            if stripped.endswith("(self):") or stripped.startswith("rudp-lab bench-sim"):
+                current = (stripped.split(":")[0].split(",")[0], [])
+                sections.append(current)
+            elif current is not None and stripped[:1].isdigit() and "%" in stripped and len(current[1]) < count:
+                share, rest = stripped.split("%", 1)
+                words = rest.split()
+                current[1].append((share + "%", " ".join(words[2:]) if len(words) > 2 else rest.strip()))
+    return sections
+
+
+def reading(run, perf_profile):
+    """Observations computed from this run, for whoever reads the tables."""
+    env = run.env
+    lines = []
+    load = env.get("loadavg_start", "")
+    try:
+        busy = float(load.split()[0]) > 0.5 * int(env["cores"])
+    except (ValueError, IndexError):
+        busy = False
+    if busy:
+        lines.append(f"- The machine was busy: load average {load} at the start and {env.get('loadavg_end')} at the end "
+                     f"on {env['cores']} cores. Every figure here shares the CPUs with that work; prefer the ratios "
+                     "and the instruction counts, which move less.")
+    iperf = run.ok("iperf3")
+    if iperf:
+        lost = median([record.get("lost_percent") for record in iperf])
+        if lost is not None and lost > 5:
+            lines.append(f"- iperf3's UDP receiver lost {fmt(lost, 1)}% (median) of the "
+                         f"{fmt(median([r.get('sent_mbps') for r in iperf]))} Mbit/s its sender offered: its received "
+                         "rate is the speed of iperf3's own receive loop (one datagram per system call) on a shared "
+                         "core, not a limit of the loopback link.")
+    tcp, raw_tcp = run.goodput("tcp"), run.goodput("iperf3-tcp")
+    if tcp and raw_tcp:
+        lines.append(f"- `rudp-send --protocol tcp` reaches {fmt(100 * tcp / raw_tcp, 0)}% of iperf3's TCP: the rest "
+                     "is the file handling both share with RUDP (reading the file, SHA-256 on both sides, writing, "
+                     "syncing and renaming at the receiver).")
+    noisy = spread_notes(run)
+    if noisy:
+        lines.append("- Runs spread by more than half their median for: " + "; ".join(noisy) + ".")
+    if perf_profile:
+        for section, tops in profile_tops(perf_profile):
+            if tops:
+                lines.append(f"- perf, {section}: " + ", ".join(f"{function} {share}" for share, function in tops)
+                             + " of its CPU samples ([perf-profile.txt](perf-profile.txt)).")
+    return lines
+
+
+def readme(run, history, has_top, seconds, perf_profile):
     env = run.env
     callgrind = run.callgrind()
     lines = [
@@ -353,6 +424,9 @@ def readme(run, history, has_top, seconds):
         ]
         if has_top:
             lines += ["The costliest functions of each side: [callgrind-top.txt](callgrind-top.txt).", ""]
+    notes = reading(run, perf_profile)
+    if notes:
+        lines += ["## Reading this run", "", *notes, ""]
     lines += [
         "## History",
         "",
@@ -369,6 +443,7 @@ def readme(run, history, has_top, seconds):
         "- `env.json`: the environment above",
         "- `bench-output.txt`: the console output of this run",
         "- `callgrind.txt`, `callgrind-top.txt`: the output of scripts/bench/callgrind.sh",
+        "- `perf-profile.txt`: the output of scripts/bench/perf-profile.sh (CPU samples per function)",
         "- `history.jsonl`: the headline figures of every run",
         "",
     ]
@@ -381,12 +456,14 @@ def main():
     parser.add_argument("--env", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--callgrind-top", default="")
+    parser.add_argument("--perf-profile", default="")
     parser.add_argument("--seconds", default="?")
     arguments = parser.parse_args()
     with open(arguments.env) as file:
         env = json.load(file)
     run = Run(load(arguments.raw), env)
-    console(run, arguments.seconds)
+    perf_profile = arguments.perf_profile if arguments.perf_profile and os.path.exists(arguments.perf_profile) else None
+    console(run, arguments.seconds, perf_profile)
     history_path = os.path.join(arguments.out, "history.jsonl")
     history = load(history_path) if os.path.exists(history_path) else []
     history.append(history_entry(run))
@@ -394,7 +471,7 @@ def main():
         file.write(json.dumps(history[-1]) + "\n")
     has_top = bool(arguments.callgrind_top) and os.path.exists(arguments.callgrind_top)
     with open(os.path.join(arguments.out, "README.md"), "w") as file:
-        file.write(readme(run, history, has_top, arguments.seconds))
+        file.write(readme(run, history, has_top, arguments.seconds, perf_profile))
 
 
 if __name__ == "__main__":
