@@ -25,6 +25,8 @@ public final class Receiver {
     public let window: Int
     public private(set) var state: ReceiverState = .offered
     public private(set) var statistics = ReceiverStatistics()
+    /// Called with every protocol event, if set (tracing); costs nothing when nil.
+    public var observer: ProtocolEventObserver?
     /// True once lingering is over: the connection can be forgotten.
     public private(set) var isReclaimable = false
 
@@ -216,8 +218,10 @@ public final class Receiver {
         }
         if index < expected || buffer.contains(index) {
             statistics.duplicates += 1
+            observer?(now, .received(index: index, duplicate: true, outOfOrder: false))
             return
         }
+        observer?(now, .received(index: index, duplicate: false, outOfOrder: index != expected))
         guard index < readIndex + UInt64(window) else {
             statistics.discarded += 1
             return
@@ -339,6 +343,7 @@ public final class Receiver {
         header.window = UInt32(advertisedEdge - expected)
         collectSackBlocks()
         statistics.acksSent += 1
+        observer?(now, .ackSent(cumulative: expected, sackBlocks: sackBlocks.count, window: header.window))
         return sackBlocks.withUnsafeBufferPointer { sacks in
             try? PacketEncoder.encode(header, sacks: sacks, payload: UnsafeRawBufferPointer(start: nil, count: 0),
                                       into: datagram)

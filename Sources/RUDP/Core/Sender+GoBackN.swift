@@ -16,7 +16,7 @@ extension Sender {
     func goBackNTimeout(now: UInt64) {
         guard countTimeout(of: base) else { return }
         statistics.timeouts += 1
-        timer.backOff()
+        backOff()
         retransmitQueue.removeAll()
         var index = base
         while index < next {

@@ -32,6 +32,7 @@ extension Sender {
             if isOutstanding(entry) {
                 retransmitQueue.append(entry.index)
                 statistics.fastRetransmits += 1
+                observer?(eventTime, .fastRetransmit(index: entry.index))
             }
         }
     }
@@ -63,7 +64,7 @@ extension Sender {
         }
         if expired {
             statistics.timeouts += 1
-            timer.backOff()
+            backOff()
         }
     }
 }

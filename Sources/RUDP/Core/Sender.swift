@@ -22,6 +22,10 @@ public final class Sender {
     /// MSS and window after the receiver's answer (the proposal until then).
     public private(set) var mss: Int
     public private(set) var window: Int
+    /// Called with every protocol event, if set (tracing); costs nothing when nil.
+    public var observer: ProtocolEventObserver?
+    /// The `now` of the input being handled, for events raised deep inside it.
+    var eventTime: UInt64 = 0
 
     let space: SequenceSpace
     var buffer: SendBuffer
@@ -146,6 +150,7 @@ public final class Sender {
 
     /// Handles one decoded packet.
     public func handle(packet: PacketView, now: UInt64) {
+        eventTime = now
         let header = packet.header
         guard header.connectionID == configuration.connectionID else { return }
         switch state {
@@ -194,6 +199,7 @@ public final class Sender {
               acknowledged <= next else { return }  // acknowledges what was never sent: ignore
         peerWindowEdge = max(peerWindowEdge, acknowledged + UInt64(packet.header.window))
         let before = base
+        observer?(now, .acknowledged(cumulative: acknowledged, sackBlocks: packet.sackCount, windowEdge: peerWindowEdge))
         if isSelectiveRepeat {
             processSelectiveAcknowledgement(packet, cumulative: acknowledged)
         } else {
@@ -225,7 +231,9 @@ public final class Sender {
     }
 
     private func recordSample(_ rtt: UInt64) {
+        let before = timer.timeout
         timer.addSample(rtt)
+        if timer.timeout != before { observer?(eventTime, .rtoChanged(rto: timer.timeout, smoothedRTT: timer.smoothedRTT)) }
         statistics.rtt.add(rtt)
     }
 
@@ -249,6 +257,7 @@ public final class Sender {
 
     /// Acts on every timer that expired by `now`.
     public func handleTimeout(now: UInt64) {
+        eventTime = now
         switch state {
         case .connecting, .closing:
             guard let sent = controlLastSent, now >= sent + timer.timeout else { return }
@@ -260,7 +269,7 @@ public final class Sender {
             }
             controlRetries += 1
             statistics.timeouts += 1
-            timer.backOff()
+            backOff()
             controlDue = true
         case .transferring:
             if let start = dataTimerStart, now >= start + timer.timeout {
@@ -269,7 +278,7 @@ public final class Sender {
                         && now >= lastAcknowledgementTime + timer.timeout {
                 probeAllowed = true
                 lastAcknowledgementTime = now
-                timer.backOff()
+                backOff()
             }
         case .finished, .failed:
             return
@@ -284,11 +293,19 @@ public final class Sender {
     /// Records that packet `index` exceeded its timeouts; fails the transfer if it is one too many.
     func countTimeout(of index: UInt64) -> Bool {
         buffer[index].timeouts += 1
+        observer?(eventTime, .timeout(index: index, rto: timer.timeout))
         guard buffer[index].timeouts <= configuration.maxRetries else {
             state = .failed(.retriesExhausted(what: "packet \(space.wire(index))", attempts: configuration.maxRetries))
             return false
         }
         return true
+    }
+
+    /// Doubles the timeout after an expiry, telling the observer.
+    func backOff() {
+        let before = timer.timeout
+        timer.backOff()
+        if timer.timeout != before { observer?(eventTime, .rtoChanged(rto: timer.timeout, smoothedRTT: timer.smoothedRTT)) }
     }
 
     // MARK: Output
@@ -349,6 +366,7 @@ public final class Sender {
         buffer[index].transmissionNumber = transmissionCounter
         buffer[index].lastSent = now
         buffer[index].transmissions += 1
+        observer?(now, .sent(index: index, bytes: buffer[index].length, retransmission: buffer[index].transmissions > 1))
         if isSelectiveRepeat {
             sendOrder.append((index, transmissionCounter))
         } else if windowTimerStart == nil {
