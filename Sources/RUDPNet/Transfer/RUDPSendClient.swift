@@ -26,6 +26,7 @@ public struct RUDPSendOptions: Sendable {
 public enum RUDPSendClient {
     public static func run(file: OutgoingFile, to address: SocketAddress, options: RUDPSendOptions,
                            interruptFileDescriptor: Int32?, isInterrupted: () -> String?,
+                           observer: ProtocolEventObserver? = nil,
                            progress: (SendProgress) -> Void) throws(SendFailure) -> SendReport {
         let socket: UDPSocket
         do {
@@ -36,6 +37,7 @@ public enum RUDPSendClient {
         defer { socket.close() }
         _ = socket.setBufferSizes(send: 4 << 20, receive: 4 << 20)
         var loop = SendLoop(file: file, socket: socket, address: address, options: options)
+        loop.sender.observer = observer
         return try loop.run(interruptFileDescriptor: interruptFileDescriptor, isInterrupted: isInterrupted, progress: progress)
     }
 }

@@ -30,6 +30,9 @@ public final class ReceiveServer {
     public let localAddress: SocketAddress
     public let options: ReceiveOptions
     public static let maxConnections = 1_024
+    /// Gives each new RUDP transfer an event observer (for `--trace`), given its peer and
+    /// connection ID; nil (the default) traces nothing.
+    public var makeObserver: ((SocketAddress, UInt32) -> ProtocolEventObserver?)?
 
     private let udp: UDPSocket
     private let batchReceiver: BatchReceiver
@@ -181,6 +184,7 @@ public final class ReceiveServer {
         var configuration = ReceiverConfiguration(initialSequence: SystemRandom.uint32())
         configuration.idleTimeout = options.idleTimeout
         guard let receiver = try? Receiver(syn: syn, configuration: configuration, now: now) else { return }
+        receiver.observer = makeObserver?(key.peer, key.connectionID)
         let transfer = InboundRUDPTransfer(receiver: receiver, peer: key.peer, options: options, now: now)
         connections[key] = transfer
         if transfer.file != nil {
