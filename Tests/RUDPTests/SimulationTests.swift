@@ -167,3 +167,21 @@ func selectiveRepeatRarelyResendsWhatArrived(window: Int) {
     print("window \(window): \(lost) datagrams lost, \(resent) retransmissions, \(outcome.receiverStatistics?.duplicates ?? 0) duplicates")
     #expect(resent <= lost + lost / 4 + 5, "\(resent) retransmissions for \(lost) losses")
 }
+
+@Test func reorderingAndLossDoNotSetOffAStormOfRetransmissions() {
+    // 10% loss and 5% reordering each way: each loss costs about one retransmission, and each
+    // reordered packet at most one spurious one.
+    var scenario = TransferScenario(mode: .selectiveRepeat, size: 2 << 20, seed: 33)
+    var link = TestLinks.delayOnly(10_000_000)
+    link.loss = 0.1
+    link.reorder = 0.05
+    scenario.impairBoth(link)
+    scenario.maxRetries = 30
+    let outcome = TransferSimulation.run(scenario)
+    #expect(outcome.delivered, "\(outcome.summary(scenario))")
+    let lost = outcome.forwardStatistics.droppedLoss
+    let reordered = outcome.forwardStatistics.heldBackForReorder
+    let resent = outcome.senderStatistics.retransmissions
+    #expect(resent <= 2 * (lost + reordered), "\(resent) retransmissions for \(lost) losses and \(reordered) reorderings")
+    #expect(outcome.senderStatistics.timeouts <= 10, "lost retransmissions are found without waiting for timeouts")
+}

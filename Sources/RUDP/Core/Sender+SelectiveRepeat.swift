@@ -3,7 +3,7 @@
 // later-sent packets were acknowledged (fast retransmit).
 
 extension Sender {
-    func processSelectiveAcknowledgement(_ packet: PacketView, cumulative acknowledged: UInt64) {
+    func processSelectiveAcknowledgement(_ packet: PacketView, cumulative acknowledged: UInt64, now: UInt64) {
         var index = base
         while index < acknowledged {
             markAcknowledged(index)
@@ -21,6 +21,28 @@ extension Sender {
         }
         advanceBase()
         detectLossByPacketThreshold()
+        detectLossByTime(echo: packet.header.timestampEcho, now: now)
+    }
+
+    /// RACK-style time threshold (RFC 8985): the echoed timestamp names a transmission that
+    /// arrived; anything still outstanding that was sent more than a reordering window before
+    /// it is lost. Unlike the packet threshold this also finds lost retransmissions, which
+    /// otherwise wait for a timeout in a stalled window.
+    private func detectLossByTime(echo: UInt32, now: UInt64) {
+        guard let rtt = WireClock.roundTrip(echo: echo, now: now), rtt <= now else { return }
+        newestDeliveredSendTime = max(newestDeliveredSendTime, now - rtt)
+        let reorderingWindow = max(statistics.rtt.minimum / 4, 1_000_000)
+        while let entry = sendOrder.first {
+            guard isOutstanding(entry) else {
+                sendOrder.popFirst()
+                continue
+            }
+            guard buffer[entry.index].lastSent + reorderingWindow < newestDeliveredSendTime else { return }
+            sendOrder.popFirst()
+            retransmitQueue.append(entry.index)
+            statistics.fastRetransmits += 1
+            observer?(eventTime, .fastRetransmit(index: entry.index))
+        }
     }
 
     /// Queues for retransmission every packet whose latest transmission is `threshold` or more

@@ -42,6 +42,8 @@ public final class Sender {
     var sendOrder = RingQueue<(index: UInt64, transmission: UInt64)>(capacity: 128)
     var transmissionCounter: UInt64 = 0
     var largestAcknowledgedTransmission: UInt64 = 0
+    /// Send time of the newest transmission known to have arrived (from echoed timestamps).
+    var newestDeliveredSendTime: UInt64 = 0
     /// Go-Back-N's single timer, started when the oldest outstanding packet was (re)sent.
     var windowTimerStart: UInt64?
     private var writingClosed = false
@@ -201,7 +203,7 @@ public final class Sender {
         let before = base
         observer?(now, .acknowledged(cumulative: acknowledged, sackBlocks: packet.sackCount, windowEdge: peerWindowEdge))
         if isSelectiveRepeat {
-            processSelectiveAcknowledgement(packet, cumulative: acknowledged)
+            processSelectiveAcknowledgement(packet, cumulative: acknowledged, now: now)
         } else {
             processCumulativeAcknowledgement(cumulative: acknowledged, now: now)
         }
@@ -212,7 +214,12 @@ public final class Sender {
     func markAcknowledged(_ index: UInt64) {
         guard !buffer[index].acknowledged else { return }
         buffer[index].acknowledged = true
-        largestAcknowledgedTransmission = max(largestAcknowledgedTransmission, buffer[index].transmissionNumber)
+        // Only a packet sent once says which transmission arrived. Crediting a resent packet's
+        // latest transmission when its original arrived would declare everything sent in
+        // between lost (Karn's rule, applied to loss detection).
+        if buffer[index].transmissions == 1 {
+            largestAcknowledgedTransmission = max(largestAcknowledgedTransmission, buffer[index].transmissionNumber)
+        }
         statistics.bytesAcknowledged += UInt64(buffer[index].length)
         newlyAcknowledged = (buffer[index].lastSent, buffer[index].transmissions)
     }
