@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import RUDP
 import Synchronization
 
@@ -7,26 +12,52 @@ public enum ContentPattern {
     /// Writes the pattern's bytes for `[offset, offset + buffer.count)` into `buffer`.
     public static func fill(_ buffer: UnsafeMutableRawBufferPointer, offset: UInt64) {
         var position = 0
+        // A partial first word, byte by byte; then whole words, eight bytes at a time.
+        while position < buffer.count && (offset + UInt64(position)) % 8 != 0 {
+            let absolute = offset + UInt64(position)
+            buffer[position] = UInt8(truncatingIfNeeded: mix(absolute / 8) >> (8 * (absolute % 8)))
+            position += 1
+        }
+        if buffer.count - position >= 8 {
+            let base = buffer.baseAddress!
+            var word = (offset + UInt64(position)) / 8
+            while buffer.count - position >= 8 {
+                (base + position).storeBytes(of: mix(word).littleEndian, as: UInt64.self)
+                word += 1
+                position += 8
+            }
+        }
         while position < buffer.count {
             let absolute = offset + UInt64(position)
-            let word = mix(absolute / 8)
-            let byteInWord = Int(absolute % 8)
-            let take = min(8 - byteInWord, buffer.count - position)
-            for byte in 0..<take {
-                buffer[position + byte] = UInt8(truncatingIfNeeded: word >> (8 * UInt64(byteInWord + byte)))
-            }
-            position += take
+            buffer[position] = UInt8(truncatingIfNeeded: mix(absolute / 8) >> (8 * (absolute % 8)))
+            position += 1
         }
     }
 
     /// Whether `bytes` equal the pattern at `offset`; `scratch` must be at least as large.
     public static func matches(_ bytes: UnsafeRawBufferPointer, offset: UInt64, scratch: UnsafeMutableRawBufferPointer) -> Bool {
+        guard bytes.count > 0 else { return true }
         let expected = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<bytes.count])
         fill(expected, offset: offset)
-        return bytes.elementsEqual(expected)
+        return memcmp(bytes.baseAddress!, expected.baseAddress!, bytes.count) == 0
     }
 
     private static let digests = Mutex<[Int: SHA256Digest]>([:])
+    private static let references = Mutex<[Int: ContentReference]>([:])
+    /// Files up to this size are kept whole in memory, shared by every simulation of that size.
+    public static let largestReference = 16 << 20
+
+    /// The first `size` bytes of the pattern, made once per size and shared, so simulations
+    /// copy and compare instead of regenerating; nil above `largestReference`.
+    public static func reference(size: Int) -> ContentReference? {
+        guard size <= largestReference else { return nil }
+        return references.withLock { cache in
+            if let known = cache[size] { return known }
+            let made = ContentReference(size: size)
+            cache[size] = made
+            return made
+        }
+    }
 
     /// SHA-256 of the first `size` bytes of the pattern (computed once per size).
     public static func sha256(size: Int) -> SHA256Digest {
@@ -47,10 +78,25 @@ public enum ContentPattern {
         return digest
     }
 
+    /// The pattern's word number `value`: one multiply and a shift, distinct for every word (the
+    /// multiplier is odd, so the map is a bijection) and cheap enough that the simulator spends
+    /// its time on the protocol rather than on making up file content.
     @inline(__always) private static func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        let z = (value &+ 0x9E37_79B9_7F4A_7C15) &* 0xBF58_476D_1CE4_E5B9
         return z ^ (z >> 31)
     }
+}
+
+/// The pattern's first bytes, immutable once made, for simulations to read.
+public final class ContentReference: @unchecked Sendable {
+    /// Never written after `init`, so any thread may read it.
+    public let bytes: UnsafeRawBufferPointer
+
+    init(size: Int) {
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
+        ContentPattern.fill(UnsafeMutableRawBufferPointer(rebasing: storage[0..<size]), offset: 0)
+        bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(storage)[0..<size])
+    }
+
+    deinit { UnsafeMutableRawBufferPointer(mutating: bytes).deallocate() }
 }

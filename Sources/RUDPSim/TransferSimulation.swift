@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Impairment
 import RUDP
 
@@ -23,6 +28,8 @@ private struct SimulationRun {
     var senderEndTime: UInt64?
     let datagram = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+    /// The whole file, shared between simulations, when it is small enough.
+    let reference: ContentReference?
     var receiverRandom: SeededRandom
 
     init(_ scenario: TransferScenario) {
@@ -38,6 +45,7 @@ private struct SimulationRun {
         configuration.fastRetransmitThreshold = 3
         sender = Sender(configuration: configuration, now: 0)
         receiverRandom = random
+        reference = ContentPattern.reference(size: scenario.size)
     }
 
     mutating func execute() -> TransferOutcome {
@@ -142,6 +150,10 @@ private struct SimulationRun {
         guard sender.state == .transferring else { return }
         while produced < scenario.size && sender.writableBytes > 0 {
             let count = min(sender.writableBytes, scenario.size - produced, scratch.count)
+            if let reference {
+                produced += sender.write(UnsafeRawBufferPointer(rebasing: reference.bytes[produced..<(produced + count)]))
+                continue
+            }
             let chunk = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<count])
             ContentPattern.fill(chunk, offset: UInt64(produced))
             produced += sender.write(UnsafeRawBufferPointer(chunk))
@@ -166,8 +178,17 @@ private struct SimulationRun {
         var offset = UInt64(delivered)
         var match = deliveredMatch
         let scratch = self.scratch
+        let reference = self.reference
         receiver.readDelivered { chunk in
-            if !ContentPattern.matches(chunk, offset: offset, scratch: scratch) { match = false }
+            if let reference {
+                let end = Int(offset) + chunk.count
+                if end > reference.bytes.count
+                    || memcmp(chunk.baseAddress!, reference.bytes.baseAddress! + Int(offset), chunk.count) != 0 {
+                    match = false
+                }
+            } else if !ContentPattern.matches(chunk, offset: offset, scratch: scratch) {
+                match = false
+            }
             offset += UInt64(chunk.count)
         }
         delivered = Int(offset)
