@@ -84,7 +84,6 @@ public final class Receiver {
     /// Accepts the offer: the SYN-ACK goes out and data may flow.
     public func accept(now: UInt64) {
         guard state == .offered else { return }
-        buffer = ReceiveBuffer(slotCount: window, stride: mss)
         advertisedEdge = UInt64(window)  // the SYN-ACK grants the whole window
         state = .established
         synAckDue = true
@@ -114,7 +113,9 @@ public final class Receiver {
     /// The application's bytes, in order: calls `body` with each contiguous arrived packet
     /// not yet read, then frees its slot (which opens the window).
     public func readDelivered(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-        guard var buffer else { return }
+        // Taken out while in use, so it stays uniquely referenced and its slot arrays are mutated
+        // in place (a copy held in `self.buffer` would make every mutation copy them: O(window)).
+        guard var buffer = buffer.take() else { return }
         defer { self.buffer = buffer }
         if offer.delivery == .unordered {
             // Every packet was handed over when it arrived; slots below `expected` are free now.
@@ -209,7 +210,10 @@ public final class Receiver {
         statistics.dataPacketsReceived += 1
         let expectedBefore = expected
         defer { scheduleAcknowledgement(packet, advancedFrom: expectedBefore, now: now) }
-        guard var buffer, let index = space.index(of: packet.header.sequence, near: expected) else { return }
+        guard let index = space.index(of: packet.header.sequence, near: expected) else { return }
+        // Allocated on the first DATA, not on accept: a handshake alone (perhaps a spoofed one)
+        // holds no reassembly memory. Taken out while in use: see readDelivered.
+        var buffer = buffer.take() ?? ReceiveBuffer(slotCount: window, stride: mss)
         defer { self.buffer = buffer }
         let length = packet.payload.count
         guard length > 0 && length <= mss else {
