@@ -1,0 +1,225 @@
+import CLIKit
+import Impairment
+import RUDPNet
+
+/// The TUN link's data path: relays IP packets between two packet descriptors (the TUN devices
+/// of namespaces A and B) through an `ImpairedLink`, forward = A → B, reverse = B → A.
+///
+/// One thread runs one poll loop (`run`) that sleeps until a device has packets, the next
+/// packet the pipelines release, or the next statistics report; there is no fixed tick. Each
+/// read is one packet; a device is drained at most `packetsPerWakeUp` packets at a time so the
+/// other direction and the timers are never starved. One 64 KiB buffer serves every read and
+/// the pipelines copy into pooled slots: nothing is allocated per packet.
+///
+/// Corruption is applied to the transport payload only (`TransportCorruption`): the engine's
+/// own corruption stage is switched off in the pipelines and this stage runs before `submit`.
+/// Any descriptor that delivers whole packets per read and write works, which is how the tests
+/// drive it without privileges (datagram socket pairs).
+///
+/// Not thread-safe: `@unchecked Sendable` only so that it can be handed to the thread that runs it.
+public final class LinkRelay: @unchecked Sendable {
+    /// Packets read from one device per wake-up at most, before timers are looked at again.
+    static let packetsPerWakeUp = 256
+    /// Largest packet read: a TUN device's MTU can be raised up to 64 KiB.
+    static let bufferSize = 65_536
+
+    /// The pipelines of both directions, seeded from the run's seed.
+    public let link: ImpairedLink
+    private let forward: Direction
+    private let reverse: Direction
+    private let statisticsInterval: UInt64?
+    private let buffer: UnsafeMutableRawBufferPointer
+    private var startTime: UInt64 = 0
+    private var lastLogTime: [String: UInt64] = [:]
+    private var log: (String) -> Void = { _ in }
+
+    /// One direction: where its packets come from and go, its pipeline and counters.
+    private final class Direction {
+        let name: String
+        let source: Int32
+        let sourceLabel: String
+        let destination: Int32
+        let pipeline: ImpairmentPipeline
+        var corruption: TransportCorruption?
+        var counters = RelayDirectionStatistics()
+        var corrupted = 0
+
+        init(name: String, source: Int32, sourceLabel: String, destination: Int32, pipeline: ImpairmentPipeline,
+             corrupt: Double) {
+            self.name = name
+            self.source = source
+            self.sourceLabel = sourceLabel
+            self.destination = destination
+            self.pipeline = pipeline
+            if corrupt > 0 {
+                corruption = TransportCorruption(probability: corrupt, pipelineSeed: pipeline.seed)
+            }
+        }
+
+        var statistics: RelayDirectionStatistics {
+            var result = counters
+            result.impairment = pipeline.stats
+            result.impairment.corrupted += corrupted
+            return result
+        }
+    }
+
+    /// A relay between `a` and `b` (descriptors, non-blocking, one packet per read/write).
+    /// `labelA`/`labelB` name the sides in error messages (e.g. the namespaces).
+    public init(a: Int32, b: Int32, labelA: String = "A", labelB: String = "B",
+                forward forwardConfig: ImpairmentConfig, reverse reverseConfig: ImpairmentConfig, seed: UInt64,
+                statisticsInterval: UInt64? = nil) {
+        var enginesForward = forwardConfig
+        var enginesReverse = reverseConfig
+        enginesForward.corrupt = 0
+        enginesReverse.corrupt = 0
+        link = ImpairedLink(forward: enginesForward, reverse: enginesReverse, seed: seed,
+                            maxDatagramSize: Self.bufferSize)
+        forward = Direction(name: "forward", source: a, sourceLabel: labelA, destination: b, pipeline: link.forward,
+                            corrupt: forwardConfig.corrupt)
+        reverse = Direction(name: "reverse", source: b, sourceLabel: labelB, destination: a, pipeline: link.reverse,
+                            corrupt: reverseConfig.corrupt)
+        self.statisticsInterval = statisticsInterval
+        buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Relays until `stopFileDescriptor` becomes readable (a `StopSwitch`, or the
+    /// `SignalNotifier` pipe), then returns the final statistics. Packets still held by the
+    /// pipelines at that moment are not delivered (the report counts them as held).
+    ///
+    /// - Parameters:
+    ///   - onReport: called on this thread every `statisticsInterval` with cumulative counters.
+    ///   - log: called with one line when writing to a device fails (each kind at most once per 10 s).
+    /// - Throws: `LinkError` if a device stops working (its namespace was deleted, say) or
+    ///   polling fails.
+    public func run(
+        stopWhenReadable stopFileDescriptor: Int32?,
+        onReport: (LinkStatistics) -> Void = { _ in },
+        log: @escaping (String) -> Void = { _ in }
+    ) throws(LinkError) -> LinkStatistics {
+        self.log = log
+        startTime = MonotonicClock.now()
+        var nextReport = statisticsInterval.map { startTime + $0 }
+        var waiter = EventWaiter(capacity: 3)
+        let stopEntry = stopFileDescriptor.map { waiter.addReadable($0) } ?? -1
+        let forwardEntry = waiter.addReadable(forward.source)
+        let reverseEntry = waiter.addReadable(reverse.source)
+
+        while true {
+            let now = MonotonicClock.now()
+            release(forward, now: now)
+            release(reverse, now: now)
+            if let due = nextReport, now >= due, let interval = statisticsInterval {
+                onReport(statistics(now: now, isFinal: false))
+                nextReport = due + interval > now ? due + interval : now + interval
+            }
+            var deadline = link.nextReleaseTime
+            if let due = nextReport { deadline = min(deadline ?? due, due) }
+            let ready: Int
+            do {
+                ready = try waiter.wait(until: deadline)
+            } catch {
+                throw LinkError("waiting for packets failed: \(error)")
+            }
+            guard ready > 0 else { continue }
+            if stopEntry >= 0 && waiter.isReady(stopEntry) { break }
+            if waiter.isReady(forwardEntry) { try drain(forward) }
+            if waiter.isReady(reverseEntry) { try drain(reverse) }
+        }
+        return statistics(now: MonotonicClock.now(), isFinal: true)
+    }
+
+    /// The counters so far (between runs, or after one).
+    public func statistics(now: UInt64, isFinal: Bool) -> LinkStatistics {
+        var report = LinkStatistics()
+        report.elapsed = now >= startTime ? now - startTime : 0
+        report.isFinal = isFinal
+        report.forward = forward.statistics
+        report.reverse = reverse.statistics
+        return report
+    }
+
+    /// Reads the packets waiting on `direction`'s source into its pipeline, releasing what is
+    /// due after each one, so an unimpaired packet crosses within one wake-up.
+    private func drain(_ direction: Direction) throws(LinkError) {
+        for _ in 0..<Self.packetsPerWakeUp {
+            let count: Int
+            do {
+                guard let read = try Posix.read(direction.source, buffer) else { return }
+                count = read
+            } catch {
+                throw LinkError(
+                    "the link's device in \(direction.sourceLabel) stopped working (\(error)); "
+                        + "was the namespace deleted or the device removed?")
+            }
+            // A TUN device never yields an empty packet: 0 means the other end is gone (a
+            // socket pair in tests), and polling it again would spin.
+            guard count > 0 else {
+                throw LinkError("the link's device in \(direction.sourceLabel) was closed")
+            }
+            let packet = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
+            let now = MonotonicClock.now()
+            if direction.corruption?.apply(to: packet) == true {
+                submitCorrupted(packet, direction: direction, now: now)
+            } else {
+                direction.pipeline.submit(UnsafeRawBufferPointer(packet), tag: 0, now: now)
+            }
+            release(direction, now: now)
+        }
+    }
+
+    /// Submits a packet whose bit was flipped, counting it as corrupted only if the loss stages
+    /// let it through: the engine's rule, since its corruption stage comes after them.
+    private func submitCorrupted(_ packet: UnsafeMutableRawBufferPointer, direction: Direction, now: UInt64) {
+        let before = direction.pipeline.stats
+        direction.pipeline.submit(UnsafeRawBufferPointer(packet), tag: 0, now: now)
+        let after = direction.pipeline.stats
+        if Self.droppedBeforeCorruption(after) == Self.droppedBeforeCorruption(before) {
+            direction.corrupted += 1
+        }
+    }
+
+    private static func droppedBeforeCorruption(_ stats: ImpairmentStats) -> Int {
+        stats.droppedScripted + stats.droppedLoss + stats.droppedBurstLoss + stats.droppedOversize
+    }
+
+    /// Writes every packet `direction`'s pipeline has due by `now` to its destination.
+    private func release(_ direction: Direction, now: UInt64) {
+        let destination = direction.destination
+        var sent = 0
+        var failed = 0
+        var firstError: SystemError?
+        direction.pipeline.releaseDue(now: now) { bytes, _ in
+            do throws(SystemError) {
+                if try Posix.write(destination, bytes) != nil {
+                    sent += 1
+                } else {
+                    failed += 1
+                }
+            } catch {
+                failed += 1
+                if firstError == nil { firstError = error }
+            }
+        }
+        direction.counters.sent += sent
+        direction.counters.sendFailed += failed
+        if failed > 0 {
+            let target = direction === forward ? reverse.sourceLabel : forward.sourceLabel
+            if let error = firstError {
+                note("\(direction.name)-\(error.errno)", "delivering packets into \(target) failed: \(error)")
+            } else {
+                note("\(direction.name)-full", "packets into \(target) were dropped: the device's queue is full")
+            }
+        }
+    }
+
+    /// Logs `message` unless the same kind of problem was logged less than 10 s ago.
+    private func note(_ kind: String, _ message: String) {
+        let now = MonotonicClock.now()
+        if let last = lastLogTime[kind], now - last < 10_000_000_000 { return }
+        lastLogTime[kind] = now
+        log(message)
+    }
+}

@@ -1,0 +1,50 @@
+import CLIKit
+import Impairment
+
+/// One statistics report of the TUN link: both directions, cumulative since it started. The
+/// per-direction counters are the relay's (`RelayDirectionStatistics`): `sent` counts packets
+/// written to the far side's TUN device, `sendFailed` those the kernel refused there.
+public struct LinkStatistics: Sendable, Equatable {
+    /// Nanoseconds since the link started relaying.
+    public var elapsed: UInt64 = 0
+    /// Whether this is the report made when the link stopped.
+    public var isFinal = false
+    /// A → B.
+    public var forward = RelayDirectionStatistics()
+    /// B → A.
+    public var reverse = RelayDirectionStatistics()
+
+    /// A zeroed report.
+    public init() {}
+
+    /// One JSON object, the relay's without its client counts:
+    /// `{"seconds":…,"final":…,"forward":{"in":…,"out":…,"dropped":…,…},"reverse":{…}}`.
+    public var json: JSONValue {
+        .object([
+            ("seconds", .double(Double(elapsed) / 1e9)),
+            ("final", .bool(isFinal)),
+            ("forward", Self.linkJSON(forward)),
+            ("reverse", Self.linkJSON(reverse)),
+        ])
+    }
+
+    /// Two lines, one per direction, named after the namespaces:
+    /// `lossproxy link [2.0 s] forward a → b: in 120, out 117, dropped 3 (loss 3), …`.
+    public func humanLines(program: String, namespaceA: String, namespaceB: String) -> [String] {
+        let time = HumanFormat.fixed(Double(elapsed) / 1e9, decimals: 1) + " s"
+        let stamp = isFinal ? "total after \(time)" : time
+        return [
+            "\(program) [\(stamp)] forward \(namespaceA) → \(namespaceB): \(forward.humanLine)",
+            "\(program) [\(stamp)] reverse \(namespaceB) → \(namespaceA): \(reverse.humanLine)",
+        ]
+    }
+
+    /// The relay's direction object minus `client_expired`, which a link has no use for.
+    private static func linkJSON(_ direction: RelayDirectionStatistics) -> JSONValue {
+        guard case .object(let members) = direction.json else { return direction.json }
+        return .object(members.map { member in
+            guard member.key == "dropped_by", case .object(let causes) = member.value else { return member }
+            return (member.key, .object(causes.filter { $0.key != "client_expired" }))
+        })
+    }
+}
