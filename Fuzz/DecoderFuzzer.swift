@@ -1,0 +1,101 @@
+// libFuzzer target: the packet decoder and the control-payload codecs.
+//
+// Every byte string must either decode or yield a WireError (never trap or read out of
+// bounds: the build adds AddressSanitizer), and whatever decodes must encode back to exactly
+// the same bytes. The input is tried as it is (the checksum almost always fails) and with its
+// CRC32C repaired, so the fields behind the checksum are explored too. Finally the input is
+// read as the fields of each control payload, to check that encoding and decoding agree.
+
+private let forge = PacketForge()
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func decoderFuzzerEntry(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let input = UnsafeRawBufferPointer(start: data, count: size)
+    checkDecoding(input)
+    checkDecoding(forge.raw(Array(input), repairChecksum: true))
+    var fields = FuzzInput(input)
+    checkPayloadEncodings(&fields)
+    return 0
+}
+
+/// Decodes `datagram`; if it is a packet, re-encodes it and its payload and compares.
+private func checkDecoding(_ datagram: UnsafeRawBufferPointer) {
+    let packet: PacketView
+    do {
+        packet = try PacketView.decode(datagram)
+    } catch {
+        _ = error.description  // every error must describe itself
+        return
+    }
+    fuzzCheck(packet.payload.count <= datagram.count, "payload larger than the datagram")
+    fuzzCheck(packet.sackCount <= WireLayout.maxSackBlocks, "too many SACK blocks accepted")
+    // Reserved bytes are not carried by PacketHeader; the encoder writes them as zero.
+    let reservedZero = datagram[WireLayout.reservedOffset] == 0 && datagram[WireLayout.reservedOffset + 1] == 0
+    let again = try? PacketEncoder.encode(packet.header, sacks: packet.sackBlocks, payload: Array(packet.payload))
+    fuzzCheck(again != nil, "a decoded packet cannot be encoded again")
+    if reservedZero {
+        fuzzCheck(again! == Array(datagram), "decode then encode changed the packet")
+    }
+
+    switch packet.header.type {
+    case .syn:
+        if let syn = try? SynPayload(decoding: packet.payload) {
+            fuzzCheck(syn.encoded() == Array(packet.payload) || packet.payload[1] != 0,
+                      "SYN payload does not encode back to itself")
+        }
+    case .synAck:
+        if let answer = try? SynAckPayload(decoding: packet.payload) {
+            fuzzCheck(answer.mss > 0 && answer.window > 0, "SYN-ACK with a zero field accepted")
+            let same = packet.payload[2] == 0 && packet.payload[3] == 0
+            fuzzCheck(!same || answer.encoded() == Array(packet.payload), "SYN-ACK payload does not encode back to itself")
+        }
+    case .fin:
+        if let fin = try? FinPayload(decoding: packet.payload) {
+            fuzzCheck(fin.encoded() == Array(packet.payload), "FIN payload does not encode back to itself")
+        }
+    case .reset:
+        if let reset = try? ResetPayload(decoding: packet.payload) {
+            fuzzCheck(reset.message.utf8.count <= 3 * ResetPayload.maxMessageLength, "RST message unbounded")
+            if String(validating: packet.payload.dropFirst(2), as: UTF8.self) != nil,
+               ResetCode(rawValue: packet.payload.readBigEndian(0, as: UInt16.self)) != nil {
+                fuzzCheck(reset.encoded() == Array(packet.payload), "RST payload does not encode back to itself")
+            }
+        }
+    case .data, .ack, .finAck:
+        break
+    }
+}
+
+/// Builds each control payload from fuzzed fields: what the encoder writes must decode to the
+/// same value, or (for values the wire cannot carry) to a refusal, never to something else.
+private func checkPayloadEncodings(_ input: inout FuzzInput) {
+    // Names around the 4,096-byte limit are made by repeating input bytes (inputs stay short).
+    let nameLength = input.chance(8) ? input.within(4_000...4_200) : input.below(300)
+    let nameSeed = input.bytes(upTo: 16) + [0x61]
+    let name = (0..<nameLength).map { nameSeed[$0 % nameSeed.count] }
+    let syn = SynPayload(mode: TransferMode.allCases[input.below(3)], mss: input.within(1...65_535),
+                         window: UInt32(input.within(1...Int(UInt16.max))), fileSize: input.chance(3) ? nil : input.integer(),
+                         name: name)
+    let synBytes = syn.encoded()
+    let decodedSyn = synBytes.withUnsafeBytes { try? SynPayload(decoding: $0) }
+    fuzzCheck(decodedSyn != nil, "an encoded SYN (name of \(name.count) bytes) does not decode")
+    var expected = syn
+    if expected.fileSize == SynPayload.unknownSize { expected.fileSize = nil }  // the wire's "unknown"
+    if name.count <= SynPayload.maxNameLength {
+        fuzzCheck(decodedSyn == expected, "an encoded SYN decodes to another value")
+    } else {
+        fuzzCheck(decodedSyn?.name == Array(name.prefix(SynPayload.maxNameLength)), "an overlong name is not cut at the limit")
+    }
+
+    let fin = FinPayload(fileSize: input.integer(), sha256: SHA256.hash(input.bytes(upTo: 8)),
+                         retransmitTimeoutMicros: input.integer())
+    fuzzCheck(fin.encoded().withUnsafeBytes { try? FinPayload(decoding: $0) } == fin, "FIN round trip")
+
+    let message = String(decoding: input.bytes(upTo: 700), as: UTF8.self)
+    let reset = ResetPayload(code: ResetCode.allCases[input.below(ResetCode.allCases.count)], message: message)
+    let resetBytes = reset.encoded()
+    fuzzCheck(resetBytes.count <= 2 + ResetPayload.maxMessageLength, "RST payload over its limit")
+    let decodedReset = resetBytes.withUnsafeBytes { try? ResetPayload(decoding: $0) }
+    fuzzCheck(decodedReset?.code == reset.code && message.hasPrefix(decodedReset?.message ?? "\u{0}"),
+              "RST round trip")
+}

@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes the decoder target's hand-made seeds: one valid packet of every type, with SACK
+/// blocks and with each control payload, so fuzzing starts behind the checksum.
+/// Run by `scripts/fuzz.sh --seeds`; the other targets' seeds are corpora the fuzzer grew.
+@main
+enum SeedCorpus {
+    static func main() {
+        let directory = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] + "/decoder" : "Fuzz/corpus/decoder"
+        mkdir(directory, 0o755)
+        let connection: UInt32 = 0xC0FF_EE00
+        let isn = SequenceNumber(UInt32.max - 2)
+        func header(_ type: PacketType) -> PacketHeader {
+            PacketHeader(type: type, connectionID: connection, sequence: isn, acknowledgement: isn + 1, window: 64,
+                         timestamp: 123_456, timestampEcho: 654_321)
+        }
+        let digest = SHA256.hash(Array("seed".utf8))
+        let seeds: [(String, PacketHeader, [SackBlock], [UInt8])] = [
+            ("syn", header(.syn), [], SynPayload(mode: .selectiveRepeat, mss: 1200, window: 64, fileSize: 5_000,
+                                                  name: Array("report.pdf".utf8)).encoded()),
+            ("syn-stdin", header(.syn), [], SynPayload(mode: .goBackN, mss: 1, window: 1, fileSize: nil,
+                                                        name: Array("dir.tar".utf8)).encoded()),
+            ("synack", header(.synAck), [], SynAckPayload(mss: 1200, window: 64).encoded()),
+            ("data", header(.data), [], Array("hello, fuzzer".utf8)),
+            ("ack", header(.ack), [], []),
+            ("ack-sack", header(.ack), [SackBlock(start: isn + 3, end: isn + 5), SackBlock(start: isn + 7, end: isn + 8)], []),
+            ("fin", header(.fin), [], FinPayload(fileSize: 4, sha256: digest, retransmitTimeoutMicros: 200_000).encoded()),
+            ("finack", header(.finAck), [], []),
+            ("rst", header(.reset), [], ResetPayload(code: .fileExists, message: "'a' already exists").encoded()),
+        ]
+        for (name, header, sacks, payload) in seeds {
+            guard let bytes = try? PacketEncoder.encode(header, sacks: sacks, payload: payload) else { continue }
+            let path = "\(directory)/\(name).bin"
+            guard let file = fopen(path, "wb") else { continue }
+            _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+            fclose(file)
+        }
+        print("wrote \(seeds.count) seeds to \(directory)")
+    }
+}

@@ -1,0 +1,15 @@
+/// Stops the process when an invariant does not hold: libFuzzer records the input as a crash.
+/// `fatalError` is used, not `precondition`, because -O builds keep it.
+@inline(__always)
+func fuzzCheck(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
+               file: StaticString = #fileID, line: UInt = #line) {
+    if !condition() { fatalError("fuzz invariant broken: \(message())", file: file, line: line) }
+}
+
+/// Prints a step of a harness when built with -D FUZZ_TRACE (scripts/fuzz.sh --trace TARGET FILE).
+@inline(__always)
+func fuzzTrace(_ message: @autoclosure () -> String) {
+    #if FUZZ_TRACE
+    print(message())
+    #endif
+}

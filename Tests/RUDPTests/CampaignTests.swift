@@ -1,0 +1,50 @@
+import RUDP
+import RUDPSim
+import Testing
+
+/// The randomized simulation campaign in its quick profile: 2,000 seeds, each a transfer with
+/// random loss (0-50 %, Bernoulli and bursts), reordering, duplication, corruption, delay up to
+/// 500 ms, window 1-1024, a size on a packet or window boundary, and an ISN near the wrap.
+/// scripts/simulate.sh runs the full profile (larger transfers, any number of seeds).
+@Suite struct CampaignTests {
+    static let shards = 8
+    static let seedsPerShard = 250
+
+    @Test(arguments: 0..<shards)
+    func everyScenarioDeliversExactlyOrFailsOnBothSides(shard: Int) {
+        var tally: [String: Int] = [:]
+        for offset in 0..<Self.seedsPerShard {
+            let seed = UInt64(shard * Self.seedsPerShard + offset + 1)
+            let scenario = CampaignGenerator.scenario(seed: seed, profile: .quick)
+            let outcome = TransferSimulation.run(scenario)
+            let verdict = CampaignVerdict(outcome, size: scenario.size)
+            tally[verdict.label, default: 0] += 1
+            #expect(!verdict.isViolation,
+                    "\(verdict); reproduce with: \(CampaignProfile.quick.reproduction(seed: seed))\n \(scenario.reproduction)")
+        }
+        #expect(tally.values.reduce(0, +) == Self.seedsPerShard)
+        // Loss tops out at 50 %, and the sender's patience grows with it: most transfers must arrive.
+        #expect(tally["delivered", default: 0] * 10 >= Self.seedsPerShard * 8, "\(tally)")
+    }
+
+    @Test func theGeneratorIsDeterministicAndCoversTheRanges() {
+        var windows = Set<Int>(), sizes = 0, wraps = 0, modes = Set<TransferMode>()
+        for seed in UInt64(1)...2_000 {
+            let first = CampaignGenerator.scenario(seed: seed, profile: .full)
+            let again = CampaignGenerator.scenario(seed: seed, profile: .full)
+            #expect(first.reproduction == again.reproduction)
+            windows.insert(first.window)
+            modes.insert(first.mode)
+            if first.size % first.mss == 0 || first.size % first.mss == 1 || first.size % first.mss == first.mss - 1 { sizes += 1 }
+            let packets = UInt64(first.size / first.mss + 1)
+            if let isn = first.initialSequence, UInt64(isn) + packets + 1 > UInt64(UInt32.max) { wraps += 1 }
+            #expect(max(first.forward.loss, first.reverse.loss) <= 0.5)
+            #expect(first.forward.delay <= 500_000_000 && first.reverse.delay <= 500_000_000)
+            #expect(first.window >= 1 && first.window <= 1_024)
+        }
+        #expect(windows.contains(1) && windows.contains(where: { $0 >= 512 }))
+        #expect(modes.count == 3)
+        #expect(sizes > 1_000, "most sizes sit on a packet boundary or next to one")
+        #expect(wraps > 500, "many transfers cross the 2^32 wrap")
+    }
+}
