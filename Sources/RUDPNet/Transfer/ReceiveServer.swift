@@ -25,11 +25,24 @@ public enum ReceiveServerOutcome: Equatable, Sendable {
 /// One receiving endpoint: a UDP socket for RUDP and a TCP listener for the baseline on the
 /// same port, a poll loop that sleeps until the next datagram, connection or deadline, and the
 /// table of transfers in progress, demultiplexed by peer address and connection ID.
+///
+/// Resources are bounded whatever peers send (docs/SECURITY.md): at most `maxConnections`
+/// established RUDP transfers and `memoryBudget` bytes of reassembly buffers; at most
+/// `maxHalfOpenConnections` handshakes in progress, which expire and give way, oldest first, to
+/// new ones; an address that has not completed the handshake is sent at most three times what
+/// it sent (see ConnectionTable and InboundRUDPTransfer).
 public final class ReceiveServer {
     /// The UDP address actually bound (the TCP listener has the same port).
     public let localAddress: SocketAddress
     public let options: ReceiveOptions
     public static let maxConnections = 1_024
+    /// Handshakes in progress (each holds a few kilobytes: no file, no buffer).
+    public static let maxHalfOpenConnections = 4_096
+    /// Reassembly memory of all RUDP connections together (each is also bounded, by default to 32 MiB).
+    public static let memoryBudget = 1 << 30
+    /// A half-open connection with nothing from its peer for this long (or the idle timeout,
+    /// if shorter) is forgotten. A real sender resends its SYN well within it.
+    public static let halfOpenTimeout: UInt64 = 5_000_000_000
     /// Gives each new RUDP transfer an event observer (for `--trace`), given its peer and
     /// connection ID; nil (the default) traces nothing.
     public var makeObserver: ((SocketAddress, UInt32) -> ProtocolEventObserver?)?
@@ -37,7 +50,9 @@ public final class ReceiveServer {
     private let udp: UDPSocket
     private let batchReceiver: BatchReceiver
     private let tcp: TCPListener
-    private var connections: [ConnectionKey: InboundRUDPTransfer] = [:]
+    private var connections: ConnectionTable
+    /// Connections evicted or expired since the last report collection (their reports still count).
+    private var departed: [InboundRUDPTransfer] = []
     private var tcpTransfers: [InboundTCPTransfer] = []
     private var poller = Poller(capacity: 8)
     private let datagram = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
@@ -48,14 +63,11 @@ public final class ReceiveServer {
     private var firstTransfer: ObjectIdentifier?
     private var firstSucceeded = false
 
-    struct ConnectionKey: Hashable {
-        let peer: SocketAddress
-        let connectionID: UInt32
-    }
-
     /// Binds UDP and TCP on `address` (port 0: the kernel picks one free for both).
     public init(listeningOn address: SocketAddress, options: ReceiveOptions) throws(SendFailure) {
         self.options = options
+        connections = ConnectionTable(capacity: Self.maxConnections, halfOpenCapacity: Self.maxHalfOpenConnections,
+                                      memoryBudget: Self.memoryBudget, halfOpenTimeout: min(Self.halfOpenTimeout, options.idleTimeout))
         var attempts = 0
         while true {
             attempts += 1
@@ -92,8 +104,8 @@ public final class ReceiveServer {
                     onEvent: (ReceiveEvent) -> Void) throws(SendFailure) -> ReceiveServerOutcome {
         while true {
             var deadline: UInt64? = nil
-            for transfer in connections.values {
-                if let next = transfer.receiver.nextDeadline { deadline = min(deadline ?? next, next) }
+            for transfer in connections.transfers {
+                if let next = transfer.nextDeadline { deadline = min(deadline ?? next, next) }
             }
             for transfer in tcpTransfers {
                 if let next = transfer.nextDeadline { deadline = min(deadline ?? next, next) }
@@ -120,12 +132,13 @@ public final class ReceiveServer {
                 transfer.handleReady(now: now)
             }
             if !poller.events(at: tcpIndex).isEmpty { acceptConnections(now: now, onEvent: onEvent) }
-            for transfer in connections.values {
-                if let next = transfer.receiver.nextDeadline, next <= now {
+            for transfer in connections.transfers {
+                if let next = transfer.nextDeadline, next <= now {
                     transfer.handleTimeout(now: now)
                     flush(transfer, now: now)
                 }
             }
+            departed += connections.expireHalfOpen(now: now)
             for transfer in tcpTransfers {
                 if let next = transfer.nextDeadline, next <= now { transfer.handleTimeout(now: now) }
             }
@@ -141,7 +154,7 @@ public final class ReceiveServer {
 
     private var activeTransfers: [ActiveTransfer] {
         var active: [ActiveTransfer] = []
-        for transfer in connections.values where transfer.report == nil && transfer.file != nil {
+        for transfer in connections.transfers where transfer.report == nil && transfer.file != nil {
             active.append(ActiveTransfer(name: transfer.displayName, bytes: transfer.bytesReceived,
                                          size: transfer.receiver.offer.fileSize))
         }
@@ -158,14 +171,17 @@ public final class ReceiveServer {
         do {
             try batchReceiver.receive(limit: 512) { bytes, peer in
                 guard let packet = try? PacketView.decode(bytes) else { return }  // corrupted or not ours: as if lost
-                let key = ConnectionKey(peer: peer, connectionID: packet.header.connectionID)
+                let key = ConnectionTable.Key(peer: peer, connectionID: packet.header.connectionID)
                 if let transfer = connections[key] {
-                    transfer.handle(packet: packet, now: now)
+                    let started = transfer.handle(packet: packet, datagramLength: bytes.count, now: now) {
+                        connections.admit(key)
+                    }
+                    if started { announce(transfer, onEvent) }
                     flush(transfer, now: now)
                 } else if packet.header.type == .syn {
-                    open(packet, key: key, now: now, onEvent: onEvent)
+                    open(packet, datagramLength: bytes.count, key: key, now: now)
                 } else if packet.header.type != .reset {
-                    refuseUnknown(packet.header, peer: peer, now: now)
+                    refuseUnknown(packet.header, datagramLength: bytes.count, peer: peer, now: now)
                 }
             }
         } catch where error.isConnectionRefused {
@@ -175,41 +191,61 @@ public final class ReceiveServer {
         }
     }
 
-    private func open(_ syn: PacketView, key: ConnectionKey, now: UInt64, onEvent: (ReceiveEvent) -> Void) {
-        guard connections.count < Self.maxConnections else {
+    private func open(_ syn: PacketView, datagramLength: Int, key: ConnectionTable.Key, now: UInt64) {
+        let limit = InboundRUDPTransfer.amplificationFactor * datagramLength
+        guard connections.establishedCount < Self.maxConnections else {
             sendReset(to: key.peer, connectionID: key.connectionID, code: .busy,
-                      message: "the receiver is busy (\(Self.maxConnections) transfers in progress); try again later", now: now)
+                      message: "the receiver is busy (\(Self.maxConnections) transfers in progress); try again later",
+                      limit: limit, now: now)
             return
         }
         var configuration = ReceiverConfiguration(initialSequence: SystemRandom.uint32())
         configuration.idleTimeout = options.idleTimeout
-        guard let receiver = try? Receiver(syn: syn, configuration: configuration, now: now) else { return }
-        receiver.observer = makeObserver?(key.peer, key.connectionID)
-        let transfer = InboundRUDPTransfer(receiver: receiver, peer: key.peer, options: options, now: now)
-        connections[key] = transfer
-        if transfer.file != nil {
-            onEvent(.started(name: transfer.displayName, peer: key.peer.description, protocolName: transfer.protocolName,
-                             size: receiver.offer.fileSize))
+        // The grant is what memory is left now; the transfer is admitted only if it still fits
+        // once its sender completes the handshake.
+        configuration.maxBufferBytes = min(configuration.maxBufferBytes, connections.availableBytes)
+        let transfer: InboundRUDPTransfer
+        do {
+            // A random offset of up to 2^32 µs makes this connection's timestamps unpredictable.
+            transfer = try InboundRUDPTransfer(
+                syn: syn, datagramLength: datagramLength, peer: key.peer, options: options, configuration: configuration,
+                clockOffset: UInt64(SystemRandom.uint32()) * 1_000, observer: makeObserver?(key.peer, key.connectionID),
+                now: now)
+        } catch {
+            sendReset(to: key.peer, connectionID: key.connectionID, code: .protocolViolation, message: error.description,
+                      limit: limit, now: now)
+            return
         }
+        departed += connections.insertHalfOpen(transfer, for: key)
         flush(transfer, now: now)
     }
 
-    private func refuseUnknown(_ header: PacketHeader, peer: SocketAddress, now: UInt64) {
-        sendReset(to: peer, connectionID: header.connectionID, code: .unknownConnection,
-                  message: "the receiver has no such transfer (it restarted, or gave up on it)", now: now)
+    /// Tells the program a transfer started (its sender proved its address and the file exists).
+    private func announce(_ transfer: InboundRUDPTransfer, _ onEvent: (ReceiveEvent) -> Void) {
+        onEvent(.started(name: transfer.displayName, peer: transfer.peer.description, protocolName: transfer.protocolName,
+                         size: transfer.receiver.offer.fileSize))
     }
 
-    private func sendReset(to peer: SocketAddress, connectionID: UInt32, code: ResetCode, message: String, now: UInt64) {
+    private func refuseUnknown(_ header: PacketHeader, datagramLength: Int, peer: SocketAddress, now: UInt64) {
+        sendReset(to: peer, connectionID: header.connectionID, code: .unknownConnection,
+                  message: "the receiver has no such transfer (it restarted, or gave up on it)",
+                  limit: InboundRUDPTransfer.amplificationFactor * datagramLength, now: now)
+    }
+
+    /// An RST outside any connection, no larger than `limit` (its message is cut to fit): the
+    /// answer to one datagram never exceeds three times its size.
+    private func sendReset(to peer: SocketAddress, connectionID: UInt32, code: ResetCode, message: String, limit: Int,
+                           now: UInt64) {
         let header = PacketHeader(type: .reset, connectionID: connectionID, timestamp: UInt32(truncatingIfNeeded: now / 1_000) | 1)
-        let payload = ResetPayload(code: code, message: message).encoded()
-        guard let length = payload.withUnsafeBytes({ try? PacketEncoder.encode(header, payload: $0, into: reply) }) else { return }
-        _ = try? udp.send(UnsafeRawBufferPointer(rebasing: reply[0..<length]), to: peer)
+        guard let datagram = InboundRUDPTransfer.encodeReset(header, code: code, message: message, limit: limit, into: reply)
+        else { return }
+        _ = try? udp.send(datagram, to: peer)
     }
 
     private func flush(_ transfer: InboundRUDPTransfer, now: UInt64) {
-        while let length = transfer.receiver.pollTransmit(into: reply, now: now) {
+        transfer.transmit(into: reply, now: now) { datagram in
             // A full socket buffer drops the reply like a lossy link would; the protocol recovers.
-            _ = try? udp.send(UnsafeRawBufferPointer(rebasing: reply[0..<length]), to: transfer.peer)
+            _ = try? udp.send(datagram, to: transfer.peer)
         }
     }
 
@@ -236,18 +272,23 @@ public final class ReceiveServer {
             }
             onEvent(.finished(report))
         }
-        for transfer in connections.values { note(transfer.report, ObjectIdentifier(transfer)) }
+        for transfer in connections.transfers { note(transfer.report, ObjectIdentifier(transfer)) }
+        for transfer in departed { note(transfer.report, ObjectIdentifier(transfer)) }
         for transfer in tcpTransfers { note(transfer.report, ObjectIdentifier(transfer)) }
     }
 
     /// Forgets transfers that are over; in `--once` mode, ends the run when the first one is.
     private func reclaim(once: Bool) -> ReceiveServerOutcome? {
         var firstGone = false
-        for (key, transfer) in connections where transfer.receiver.isReclaimable {
-            connections[key] = nil
+        for (key, transfer) in connections.entries where transfer.receiver.isReclaimable {
+            connections.remove(key)
+            departed.append(transfer)
+        }
+        for transfer in departed {
             reported.remove(ObjectIdentifier(transfer))
             if ObjectIdentifier(transfer) == firstTransfer { firstGone = true }
         }
+        departed.removeAll()
         tcpTransfers.removeAll { transfer in
             guard transfer.isClosed else { return false }
             reported.remove(ObjectIdentifier(transfer))
@@ -258,7 +299,7 @@ public final class ReceiveServer {
     }
 
     private func shutDown(reason: String, now: UInt64, onEvent: (ReceiveEvent) -> Void) {
-        for transfer in connections.values where transfer.report == nil {
+        for transfer in connections.transfers where transfer.report == nil {
             transfer.abort(message: "the receiver was stopped (\(reason))", now: now)
             flush(transfer, now: now)
         }

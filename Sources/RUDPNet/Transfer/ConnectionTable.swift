@@ -1,0 +1,110 @@
+/// The receive server's RUDP connections, with bounded resources.
+///
+/// A connection starts half-open: its peer has not yet proved it receives our packets (see
+/// InboundRUDPTransfer). Half-open connections are cheap (no file, no reassembly buffer) and
+/// have a quota of their own; when it is full, the oldest gives way to a new SYN, and one that
+/// hears nothing for `halfOpenTimeout` is forgotten. A flood of handshakes from spoofed
+/// addresses thus churns the half-open entries only: a real sender completes its handshake
+/// unless the flood replaces the whole quota within one round trip, and established transfers
+/// are never displaced. Admission to the established set is bounded by `capacity` connections
+/// and `memoryBudget` bytes of reassembly buffers in all.
+struct ConnectionTable {
+    struct Key: Hashable {
+        let peer: SocketAddress
+        let connectionID: UInt32
+    }
+
+    /// Established connections at most.
+    let capacity: Int
+    /// Half-open connections at most.
+    let halfOpenCapacity: Int
+    let memoryBudget: Int
+    let halfOpenTimeout: UInt64
+    private(set) var entries: [Key: InboundRUDPTransfer] = [:]
+    private(set) var establishedCount = 0
+    /// Reassembly bytes granted to the established connections.
+    private(set) var reservedBytes = 0
+    /// Half-open keys in the order they came; keys no longer half-open are skipped at the front.
+    private var halfOpenOrder: [Key] = []
+    private var halfOpenHead = 0
+
+    init(capacity: Int, halfOpenCapacity: Int, memoryBudget: Int, halfOpenTimeout: UInt64) {
+        self.capacity = capacity
+        self.halfOpenCapacity = halfOpenCapacity
+        self.memoryBudget = memoryBudget
+        self.halfOpenTimeout = halfOpenTimeout
+    }
+
+    var isEmpty: Bool { entries.isEmpty }
+    var halfOpenCount: Int { entries.count - establishedCount }
+    var transfers: Dictionary<Key, InboundRUDPTransfer>.Values { entries.values }
+
+    subscript(key: Key) -> InboundRUDPTransfer? { entries[key] }
+
+    /// Reassembly bytes a connection admitted now could still be granted.
+    var availableBytes: Int { max(0, memoryBudget - reservedBytes) }
+
+    /// Adds a half-open connection, evicting the oldest half-open ones if the quota is full;
+    /// returns the evicted transfers.
+    mutating func insertHalfOpen(_ transfer: InboundRUDPTransfer, for key: Key) -> [InboundRUDPTransfer] {
+        precondition(entries[key] == nil && !transfer.isAddressValidated, "not a new half-open connection")
+        var evicted: [InboundRUDPTransfer] = []
+        while halfOpenCount >= halfOpenCapacity, let oldest = oldestHalfOpen() {
+            halfOpenHead += 1
+            if let transfer = remove(oldest) { evicted.append(transfer) }
+        }
+        entries[key] = transfer
+        halfOpenOrder.append(key)
+        compact()
+        return evicted
+    }
+
+    /// Whether the half-open connection at `key` may become established (a place and its
+    /// reassembly memory are free); if so, counts it as established.
+    mutating func admit(_ key: Key) -> Bool {
+        guard let transfer = entries[key], !transfer.isAddressValidated,
+              establishedCount < capacity, reservedBytes + transfer.reservedBytes <= memoryBudget else { return false }
+        establishedCount += 1
+        reservedBytes += transfer.reservedBytes
+        return true
+    }
+
+    @discardableResult
+    mutating func remove(_ key: Key) -> InboundRUDPTransfer? {
+        guard let transfer = entries.removeValue(forKey: key) else { return nil }
+        if transfer.isAddressValidated {
+            establishedCount -= 1
+            reservedBytes -= transfer.reservedBytes
+        }
+        return transfer
+    }
+
+    /// Removes the half-open connections that have heard nothing for `halfOpenTimeout`.
+    mutating func expireHalfOpen(now: UInt64) -> [InboundRUDPTransfer] {
+        var expired: [InboundRUDPTransfer] = []
+        while let key = oldestHalfOpen(), let transfer = entries[key], transfer.lastHeard + halfOpenTimeout <= now {
+            halfOpenHead += 1
+            remove(key)
+            expired.append(transfer)
+        }
+        compact()
+        return expired
+    }
+
+    /// The oldest connection still half-open, dropping stale keys from the front of the queue.
+    private mutating func oldestHalfOpen() -> Key? {
+        while halfOpenHead < halfOpenOrder.count {
+            let key = halfOpenOrder[halfOpenHead]
+            if let transfer = entries[key], !transfer.isAddressValidated { return key }
+            halfOpenHead += 1
+        }
+        return nil
+    }
+
+    /// Drops consumed keys once they are the larger part of the queue (amortized O(1)).
+    private mutating func compact() {
+        guard halfOpenHead > 64 && halfOpenHead * 2 > halfOpenOrder.count else { return }
+        halfOpenOrder.removeFirst(halfOpenHead)
+        halfOpenHead = 0
+    }
+}

@@ -1,0 +1,326 @@
+import Foundation
+import RUDP
+import Testing
+
+/// A real rudp-recv under attack while a real transfer runs through it: garbage, packets for
+/// connections it does not know, replays of an earlier connection, a handshake flood from
+/// thousands of source ports. The transfer must arrive intact, nothing must be written for the
+/// attacker, and no address that never completed a handshake may get back more than three
+/// times the bytes it sent.
+@Suite(.serialized) struct HostileTrafficTests {
+    /// Deterministic bytes for the attacks (a SplitMix64 stream).
+    struct Noise {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+        mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
+    }
+
+    /// A receiver, a file and a background sender of it; `check` then confirms it arrived intact.
+    struct TransferUnderAttack {
+        let scratch: ScratchDirectory
+        let incoming: URL
+        let receiver: RunningReceiver
+        let original: Data
+        let send: BackgroundRun
+
+        init(size: Int, protocolName: String = "sr", receiverArguments: [String] = []) throws {
+            scratch = try ScratchDirectory()
+            incoming = scratch.file("in")
+            try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
+            original = try scratch.randomFile("payload.bin", size: size)
+            receiver = try RunningReceiver(directory: incoming, arguments: ["--json"] + receiverArguments)
+            send = BackgroundRun("rudp-send", [scratch.file("payload.bin").path, receiver.address,
+                                               "--protocol", protocolName, "--quiet"])
+        }
+
+        func checkDelivered() throws {
+            let result = send.wait()
+            #expect(result?.status == 0, "rudp-send: \(result?.stderr ?? "did not finish")")
+            #expect(try Data(contentsOf: incoming.appendingPathComponent("payload.bin")) == original)
+            #expect(receiver.process.isRunning, "the receiver survived")
+        }
+
+        func finish() {
+            receiver.stop()
+            scratch.remove()
+        }
+    }
+
+    @Test func garbageDatagramsAreIgnoredWhileATransferCompletes() throws {
+        let attack = try TransferUnderAttack(size: 3_000_000)
+        defer { attack.finish() }
+        let peer = try HostilePeer()
+        var noise = Noise(state: 1)
+        let valid = ForgedPacket.data(connectionID: 7, sequence: 1, echo: 1, payload: noise.bytes(100))
+        for index in 0..<20_000 {
+            var datagram: [UInt8]
+            switch index % 4 {
+            case 0: datagram = noise.bytes(noise.below(1_500))  // anything, empty included
+            case 1:
+                // Looks like a header (version 1, a known type, plausible lengths) with a wrong CRC.
+                datagram = noise.bytes(36 + noise.below(200))
+                datagram[0] = 1
+                datagram[1] = UInt8(1 + noise.below(7))
+                datagram[3] = 0
+                datagram[28] = 0
+                datagram[29] = UInt8(datagram.count - 36)
+            case 2:
+                datagram = valid  // one bit flipped: the CRC must catch it
+                let bit = noise.below(datagram.count * 8)
+                datagram[bit / 8] ^= 1 << UInt8(bit % 8)
+            default:
+                datagram = Array(valid.prefix(noise.below(valid.count)))  // truncated
+            }
+            peer.send(datagram, to: attack.receiver.port)
+        }
+        peer.collect(for: 0.5)
+        #expect(peer.datagramsSent >= 19_000)
+        #expect(peer.bytesReceived == 0, "garbage is never answered")
+        try attack.checkDelivered()
+        #expect(ScratchDirectory(existing: attack.incoming).contents() == ["payload.bin"])
+    }
+
+    @Test func unknownConnectionsGetOneShortResetEach() throws {
+        let attack = try TransferUnderAttack(size: 3_000_000)
+        defer { attack.finish() }
+        var noise = Noise(state: 2)
+        var peers: [HostilePeer] = []
+        for _ in 0..<10 { peers.append(try HostilePeer()) }
+        let types: [PacketType] = [.data, .ack, .fin, .finAck, .synAck]
+        for index in 0..<3_000 {
+            let header = PacketHeader(type: types[index % types.count], connectionID: UInt32(truncatingIfNeeded: noise.next()),
+                                      sequence: SequenceNumber(UInt32(truncatingIfNeeded: noise.next())), timestamp: 1)
+            peers[index % peers.count].send(ForgedPacket.packet(header, payload: noise.bytes(noise.below(3))), to: attack.receiver.port)
+        }
+        for peer in peers {
+            peer.collect(for: 0.3)
+            #expect(peer.bytesReceived <= 3 * peer.bytesSent, "amplification: \(peer.bytesReceived) for \(peer.bytesSent)")
+            for (header, payload) in peer.decodedReplies {
+                #expect(header.type == .reset)
+                let reset = payload.withUnsafeBytes { try? ResetPayload(decoding: $0) }
+                #expect(reset?.code == .unknownConnection)
+            }
+            for reply in peer.replies { #expect(reply.count <= 3 * 36, "each reply at most 3 × the smallest packet") }
+        }
+        #expect(peers.reduce(0) { $0 + $1.replies.count } > 2_000, "most are answered, so a restarted receiver's senders learn it")
+        try attack.checkDelivered()
+        #expect(ScratchDirectory(existing: attack.incoming).contents() == ["payload.bin"])
+    }
+
+    @Test func replayingAnEarlierConnectionWritesNothing() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let incoming = scratch.file("in")
+        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
+        let original = try scratch.randomFile("payload.bin", size: 400_000)
+        let receiver = try RunningReceiver(directory: incoming, arguments: ["--json", "--idle-timeout", "1s", "--overwrite"])
+        defer { receiver.stop() }
+        let relay = try RecordingRelay(toReceiverPort: receiver.port)
+        let sent = try ProgramRunner.run("rudp-send", [scratch.file("payload.bin").path, relay.address, "--quiet"])
+        relay.stop()
+        #expect(sent.status == 0, "stderr: \(sent.stderr)")
+        #expect(try Data(contentsOf: incoming.appendingPathComponent("payload.bin")) == original)
+        let recorded = relay.recorded
+        #expect(recorded.count > 300)
+
+        // The file is taken away; once the connection's linger is over, its packets come back.
+        try FileManager.default.removeItem(at: incoming.appendingPathComponent("payload.bin"))
+        usleep(1_500_000)
+        let stranger = try HostilePeer()
+        for datagram in recorded {
+            relay.back.send(datagram, to: receiver.port)  // from the original source address
+            stranger.send(datagram, to: receiver.port)    // and from another one
+        }
+        relay.back.collect(for: 2.5)
+        stranger.collect(for: 0.1)
+        #expect(ScratchDirectory(existing: incoming).contents().isEmpty, "a replay creates no file, not even a temporary one")
+        for peer in [relay.back, stranger] {
+            let repliesToReplay = peer.replies.count
+            #expect(peer.decodedReplies.allSatisfy { $0.header.type != .ack && $0.header.type != .finAck },
+                    "replayed DATA and FIN are not acknowledged (\(repliesToReplay) replies)")
+        }
+        #expect(stranger.bytesReceived <= 3 * stranger.bytesSent)
+        let lines = receiver.stdout.snapshot().split(separator: "\n")
+        #expect(lines.count == 1, "one transfer reported, the real one: \(lines)")
+    }
+
+    @Test func transfersCompleteIntactDuringAHandshakeFloodFromThousandsOfPorts() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let incoming = scratch.file("in")
+        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
+        let receiver = try RunningReceiver(directory: incoming, arguments: ["--idle-timeout", "2s"])
+        defer { receiver.stop() }
+        let before = residentBytes(of: receiver.process)
+        // With a 2 s idle timeout, half-open entries expire after 2 s; 10,000 SYNs in less than
+        // that overflow the 4,096 half-open places, so the oldest are evicted as well.
+        let flood = HandshakeFlood(port: receiver.port, minimumPorts: 10_000)
+        // Real transfers, one after another, each with its handshake in the middle of the flood.
+        var originals: [String: Data] = [:]
+        for (index, protocolName) in ["sr", "gbn", "sw", "sr", "tcp"].enumerated() {
+            let name = "real-\(index).bin"
+            originals[name] = try scratch.randomFile(name, size: protocolName == "sw" ? 100_000 : 1_000_000)
+            let result = try ProgramRunner.run("rudp-send", [scratch.file(name).path, receiver.address, "--protocol", protocolName,
+                                                             "--quiet"], timeout: 30)
+            #expect(result.status == 0, "\(name) over \(protocolName): \(result.stderr)")
+        }
+        let during = residentBytes(of: receiver.process)
+        let tally = flood.stop()
+        #expect(tally.ports >= 10_000, "the flood came from \(tally.ports) source ports")
+        #expect(tally.amplified == 0, "no flooding port got more than 3× its bytes back")
+        #expect(tally.synAcks * 10 > tally.ports * 9,
+                "old half-open entries make room for new ones: \(tally.synAcks) SYN-ACKs for \(tally.ports) SYNs")
+        if let before, let during {
+            #expect(during - before < 200 << 20, "resident memory grew by \((during - before) >> 20) MiB")
+        }
+        for (name, data) in originals {
+            #expect(try Data(contentsOf: incoming.appendingPathComponent(name)) == data, "\(name)")
+        }
+        #expect(ScratchDirectory(existing: incoming).contents() == originals.keys.sorted(), "the flood wrote nothing")
+        #expect(receiver.process.isRunning)
+
+        // The oldest flooding handshakes were evicted: completing one now finds no connection.
+        // The newest are still there: completing one starts a transfer (then cancelled).
+        for (peer, connection, synAck) in flood.oldest {
+            peer.send(ForgedPacket.data(connectionID: connection, sequence: UInt32.max - 4, echo: synAck.timestamp, payload: [1]),
+                      to: receiver.port)
+            peer.collect(for: 1) { $0.replies.count > 1 }
+            let reset = peer.decodedReplies.last.flatMap { reply in reply.payload.withUnsafeBytes { try? ResetPayload(decoding: $0) } }
+            #expect(reset?.code == .unknownConnection, "an evicted handshake: \(String(describing: reset))")
+        }
+        for (peer, connection, synAck) in flood.newest {
+            peer.send(ForgedPacket.data(connectionID: connection, sequence: UInt32.max - 4, echo: synAck.timestamp, payload: [1]),
+                      to: receiver.port)
+            peer.collect(for: 1) { $0.replies.count > 1 }
+            #expect(peer.decodedReplies.last?.header.type == .ack, "a recent handshake completes")
+            let reset = ResetPayload(code: .cancelled, message: "test over").encoded()
+            peer.send(ForgedPacket.packet(PacketHeader(type: .reset, connectionID: connection, timestamp: 1), payload: reset),
+                      to: receiver.port)
+        }
+        let deadline = Date().addingTimeInterval(5)
+        while ScratchDirectory(existing: incoming).contents() != originals.keys.sorted() && Date() < deadline { usleep(20_000) }
+        #expect(ScratchDirectory(existing: incoming).contents() == originals.keys.sorted(), "cancelled ones left nothing")
+    }
+
+    @Test func aHalfOpenConnectionIsNotAnAmplifier() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let receiver = try RunningReceiver(directory: scratch.url, arguments: ["--idle-timeout", "2s"])
+        defer { receiver.stop() }
+        let peer = try HostilePeer()
+        let connection: UInt32 = 0xABCD_0001
+        let isn: UInt32 = 1_000
+        peer.send(ForgedPacket.syn(connectionID: connection, isn: isn, name: "half-open.bin"), to: receiver.port)
+        peer.collect(for: 2) { !$0.replies.isEmpty }
+        let synAck = try #require(peer.decodedReplies.first { $0.header.type == .synAck }?.header)
+        // Tiny DATA packets that do not echo the SYN-ACK: a spoofer's, who never saw it.
+        for index in 0..<200 {
+            peer.send(ForgedPacket.data(connectionID: connection, sequence: isn + 1 + UInt32(index % 40) * 2,
+                                        echo: synAck.timestamp &+ 1 &+ UInt32(index), payload: [1]), to: receiver.port)
+        }
+        peer.collect(for: 0.5)
+        #expect(peer.decodedReplies.allSatisfy { $0.header.type != .ack }, "no ACK before the handshake completes")
+        #expect(peer.bytesReceived <= 3 * peer.bytesSent)
+        #expect(ScratchDirectory(existing: scratch.url).contents().isEmpty, "no file for an unproven peer")
+
+        // The real peer echoes the SYN-ACK: now it is answered, and its file exists.
+        peer.send(ForgedPacket.data(connectionID: connection, sequence: isn + 1, echo: synAck.timestamp, payload: [1]),
+                  to: receiver.port)
+        peer.collect(for: 2) { $0.decodedReplies.contains { $0.header.type == .ack } }
+        #expect(peer.decodedReplies.contains { $0.header.type == .ack }, "a validated peer is acknowledged")
+        #expect(ScratchDirectory(existing: scratch.url).contents().count == 1, "its temporary file exists")
+        let reset = ResetPayload(code: .cancelled, message: "test over").encoded()
+        peer.send(ForgedPacket.packet(PacketHeader(type: .reset, connectionID: connection, timestamp: 1), payload: reset),
+                  to: receiver.port)
+        let deadline = Date().addingTimeInterval(5)
+        while !ScratchDirectory(existing: scratch.url).contents().isEmpty && Date() < deadline { usleep(20_000) }
+        #expect(ScratchDirectory(existing: scratch.url).contents().isEmpty, "the RST removed the temporary file")
+    }
+
+    @Test func aRefusalIsShortEnoughToNeverAmplify() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let receiver = try RunningReceiver(directory: scratch.url)
+        defer { receiver.stop() }
+        // Short SYNs whose refusals have long reasons (each names the file and explains the rule).
+        for (index, name) in ["/", "a\u{1}", ".", "..", "\\", String(repeating: "é", count: 40) + "/"].enumerated() {
+            let peer = try HostilePeer()
+            for _ in 0..<3 { peer.send(ForgedPacket.syn(connectionID: UInt32(index + 1), name: name), to: receiver.port) }
+            peer.collect(for: 2) { $0.replies.count >= 3 }
+            #expect(!peer.replies.isEmpty, "refused '\(name)'")
+            #expect(peer.bytesReceived <= 3 * peer.bytesSent, "'\(name)': \(peer.bytesReceived) bytes for \(peer.bytesSent)")
+            let reset = peer.decodedReplies.first.flatMap { reply in reply.payload.withUnsafeBytes { try? ResetPayload(decoding: $0) } }
+            #expect(reset?.code == .unsafeName && reset?.message.contains("refused") == true, "\(String(describing: reset))")
+        }
+        #expect(ScratchDirectory(existing: scratch.url).contents().isEmpty)
+    }
+}
+
+/// SYNs from ever new source ports, each asking for the largest buffer it can, on a thread of
+/// its own until stopped; counts the replies per port.
+final class HandshakeFlood: @unchecked Sendable {
+    struct Tally {
+        var ports = 0
+        var synAcks = 0
+        /// Ports that got back more than three times what they sent.
+        var amplified = 0
+    }
+
+    private let lock = NSLock()
+    private var stopRequested = false
+    private var tally = Tally()
+    private let finished = DispatchSemaphore(value: 0)
+    /// A few of the first and of the last flooding ports, kept open with their SYN-ACKs.
+    private(set) var oldest: [(HostilePeer, UInt32, PacketHeader)] = []
+    private(set) var newest: [(HostilePeer, UInt32, PacketHeader)] = []
+
+    init(port: Int, minimumPorts: Int) {
+        Thread { [self] in
+            var noise = HostileTrafficTests.Noise(state: 3)
+            while !(lock.withLock { stopRequested && tally.ports >= minimumPorts }) {
+                var peers: [(HostilePeer, UInt32)] = []
+                for _ in 0..<100 {
+                    guard let peer = try? HostilePeer() else { continue }
+                    let connection = UInt32(truncatingIfNeeded: noise.next())
+                    peer.send(ForgedPacket.syn(connectionID: connection, name: "flood-\(connection).bin", mss: 65_000,
+                                               window: 16_384), to: port)
+                    peers.append((peer, connection))
+                }
+                usleep(2_000)
+                var batch = Tally()
+                var kept: [(HostilePeer, UInt32, PacketHeader)] = []
+                for (peer, connection) in peers {
+                    peer.collect(for: 0.05) { !$0.replies.isEmpty }
+                    batch.ports += 1
+                    if peer.bytesReceived > 3 * peer.bytesSent { batch.amplified += 1 }
+                    if let synAck = peer.decodedReplies.first(where: { $0.header.type == .synAck })?.header {
+                        batch.synAcks += 1
+                        if kept.count < 5 { kept.append((peer, connection, synAck)) }
+                    }
+                }
+                if oldest.isEmpty { oldest = kept }
+                newest = kept
+                lock.withLock {
+                    tally.ports += batch.ports
+                    tally.synAcks += batch.synAcks
+                    tally.amplified += batch.amplified
+                }
+            }
+            finished.signal()
+        }.start()
+    }
+
+    /// Stops the flood (once it reached its minimum number of ports) and returns the counts.
+    func stop() -> Tally {
+        lock.withLock { stopRequested = true }
+        finished.wait()
+        return lock.withLock { tally }
+    }
+}
