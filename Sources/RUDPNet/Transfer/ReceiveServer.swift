@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import RUDP
 
 /// Something the receive server wants its program to show.
@@ -66,6 +71,9 @@ public final class ReceiveServer {
     /// Binds UDP and TCP on `address` (port 0: the kernel picks one free for both).
     public init(listeningOn address: SocketAddress, options: ReceiveOptions) throws(SendFailure) {
         self.options = options
+        // A file-size limit (ulimit -f) must make write() fail with EFBIG, an I/O error that fails
+        // one transfer cleanly, rather than raise SIGXFSZ, whose default action kills the server.
+        signal(SIGXFSZ, SIG_IGN)
         connections = ConnectionTable(capacity: Self.maxConnections, halfOpenCapacity: Self.maxHalfOpenConnections,
                                       memoryBudget: Self.memoryBudget, halfOpenTimeout: min(Self.halfOpenTimeout, options.idleTimeout))
         var attempts = 0
