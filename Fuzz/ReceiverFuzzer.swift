@@ -3,7 +3,8 @@
 //
 // The DATA packets it is given carry bytes that name their own packet index, so the checks can
 // tell exactly what was delivered. Checked after every step: the application gets packets 0,
-// 1, 2, ... in order, each whole, none twice, none skipped; an ACK never acknowledges (nor a
+// 1, 2, ... in order (in any order for unordered delivery), each whole, none twice, none
+// skipped (none never received); an ACK never acknowledges (nor a
 // SACK block claims) a packet that was not received, never moves backwards, and never grants
 // room beyond the buffer; FIN-ACK only follows the application's confirmation; the receiver
 // never spins on a passed deadline and always keeps a timer until it may be forgotten.
@@ -34,7 +35,10 @@ private struct ReceiverHarness {
     var now: UInt64 = 0
     /// Indices of DATA packets handed to the receiver with a valid payload.
     var sent = Set<UInt64>()
+    /// Every packet below this one was delivered.
     var delivered: UInt64 = 0
+    /// Packets delivered at or above `delivered` (unordered delivery only).
+    var deliveredAhead = Set<UInt64>()
     var deliveredBytes = 0
     var highestAcknowledged: UInt64 = 0
     var confirmed = false
@@ -49,9 +53,11 @@ private struct ReceiverHarness {
         if input.chance(4) { configuration.maxMSS = input.within(1...64) }
         connectionID = input.integer()
         let isn = input.initialSequence()
-        offer = SynPayload(mode: TransferMode.allCases[input.below(3)], mss: input.within(1...48),
-                           window: UInt32(input.within(1...80)), fileSize: input.chance(3) ? nil : UInt64(input.below(5_000)),
-                           name: Array("fuzz.bin".utf8))
+        var proposal = SynPayload(mode: TransferMode.allCases[input.below(3)], mss: input.within(1...48),
+                                  window: UInt32(input.within(1...80)),
+                                  fileSize: input.chance(3) ? nil : UInt64(input.below(5_000)), name: Array("fuzz.bin".utf8))
+        if input.chance(3) { proposal.delivery = .unordered }
+        offer = proposal
         let header = PacketHeader(type: .syn, connectionID: connectionID, sequence: SequenceNumber(isn),
                                   timestamp: input.integer())
         synBytes = Array(forge.packet(header, payload: input.chance(16) ? input.bytes(upTo: 30) : offer.encoded()))
@@ -144,12 +150,21 @@ private struct ReceiverHarness {
     mutating func application() {
         if applicationReads || receiver.state != .established {
             receiver.readDelivered { chunk in
-                fuzzCheck(sent.contains(delivered), "delivered packet \(delivered), which was never received")
                 fuzzCheck(chunk.count >= 1 && chunk.count <= receiver.mss, "delivered a chunk of \(chunk.count) bytes")
-                for (position, byte) in chunk.enumerated() where byte != dataByte(index: delivered, position: position) {
-                    fuzzCheck(false, "delivered chunk \(delivered) holds bytes of another packet")
+                func holds(_ index: UInt64) -> Bool {
+                    chunk.enumerated().allSatisfy { $0.element == dataByte(index: index, position: $0.offset) }
                 }
-                delivered += 1
+                if offer.delivery == .unordered {
+                    // Some packet received and not delivered yet, whole.
+                    let index = sent.first { $0 >= delivered && !deliveredAhead.contains($0) && holds($0) }
+                    fuzzCheck(index != nil, "delivered a chunk that is no undelivered packet received")
+                    deliveredAhead.insert(index!)
+                    while deliveredAhead.remove(delivered) != nil { delivered += 1 }
+                } else {
+                    fuzzCheck(sent.contains(delivered), "delivered packet \(delivered), which was never received")
+                    fuzzCheck(holds(delivered), "delivered chunk \(delivered) holds bytes of another packet")
+                    delivered += 1
+                }
                 deliveredBytes += chunk.count
             }
         }

@@ -261,6 +261,22 @@ import Testing
         }
         #expect(ScratchDirectory(existing: scratch.url).contents().isEmpty)
     }
+
+    @Test func anUnorderedDeliveryOfferIsRefusedForAFile() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let receiver = try RunningReceiver(directory: scratch.url)
+        defer { receiver.stop() }
+        let peer = try HostilePeer()
+        var offer = SynPayload(mode: .selectiveRepeat, mss: 1200, window: 64, fileSize: 10, name: Array("messages.bin".utf8))
+        offer.delivery = .unordered  // packets would be handed over, and written, in arrival order
+        peer.send(ForgedPacket.packet(PacketHeader(type: .syn, connectionID: 99, sequence: SequenceNumber(5), timestamp: 1),
+                                      payload: offer.encoded()), to: receiver.port)
+        peer.collect(for: 2) { !$0.replies.isEmpty }
+        let reset = peer.decodedReplies.first.flatMap { reply in reply.payload.withUnsafeBytes { try? ResetPayload(decoding: $0) } }
+        #expect(reset?.code == .protocolViolation, "\(String(describing: reset))")
+        #expect(ScratchDirectory(existing: scratch.url).contents().isEmpty)
+    }
 }
 
 /// SYNs from ever new source ports, each asking for the largest buffer it can, on a thread of

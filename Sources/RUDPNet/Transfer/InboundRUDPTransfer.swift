@@ -58,6 +58,10 @@ final class InboundRUDPTransfer {
         switch FileNamePolicy.validate(receiver.offer.name) {
         case .failure(let refusal):
             receiver.fail(code: .unsafeName, message: refusal.message, now: now + clockOffset)
+        case .success where receiver.offer.delivery == .unordered:
+            // Packets handed over as they arrive would be written out of order: a file needs order.
+            receiver.fail(code: .protocolViolation, message: "unordered delivery is for messages; a file is received in order",
+                          now: now + clockOffset)
         case .success(let name):
             // Whether the name is free is checked when the file is created (see startFile).
             acceptedName = name
