@@ -6,9 +6,14 @@ import CLIKit
 let labCommands: [any LabCommand.Type] = [
     DemoCommand.self,
     SweepCommand.self,
+    WhyUDPCommand.self,
+    PlotTraceCommand.self,
     ReportCommand.self,
     BenchSimulatorCommand.self,
 ]
+
+/// Commands the lab runs itself (inside namespaces), accepted but not listed in the help.
+let hiddenLabCommands: [any LabCommand.Type] = [WhyUDPPeerCommand.self]
 
 let group = CommandGroup(
     name: "rudp-lab",
@@ -20,7 +25,11 @@ let group = CommandGroup(
     ])
 
 runMain(name: "rudp-lab") {
-    let (name, commandLine) = try group.select(CommandLine.arguments)
+    let arguments = CommandLine.arguments
+    if arguments.count > 1, let hidden = hiddenLabCommands.first(where: { $0.name == arguments[1] }) {
+        return try hidden.run(["rudp-lab \(arguments[1])"] + arguments.dropFirst(2))
+    }
+    let (name, commandLine) = try group.select(arguments)
     guard let command = labCommands.first(where: { $0.name == name }) else {
         preconditionFailure("CommandGroup returned an unlisted command \(name)")
     }

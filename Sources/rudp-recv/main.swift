@@ -11,10 +11,11 @@ var spec = CommandSpec(
     refused. A file appears under its final name only once it is complete and its SHA-256 \
     matches: it is written to a temporary file, synced, then renamed.
     """,
-    usage: "rudp-recv [--listen ADDR] [--out DIR] [--once] [--overwrite] [--idle-timeout DUR] [--json] [--quiet]",
+    usage: "rudp-recv [--listen ADDR] [--out DIR] [--once] [--overwrite] [--idle-timeout DUR] [--trace FILE] [--json] [--quiet]",
     examples: [
         HelpExample("rudp-recv --out incoming", "serve on port 9000 (UDP and TCP), all interfaces"),
         HelpExample("rudp-recv --listen 127.0.0.1:9100 --once --json", "one transfer, then exit; JSON line per file"),
+        HelpExample("rudp-recv --trace recv.jsonl", "record the protocol events of every transfer in one file"),
     ])
 let listenOption = spec.option("listen", short: "l", placeholder: "ADDR", default: ":9000",
                                help: "Address to listen on (UDP for RUDP, TCP for the baseline): HOST:PORT, [IPv6]:PORT or :PORT",
@@ -30,6 +31,11 @@ let idleOption = spec.option("idle-timeout", placeholder: "DUR", default: "10s",
                                  guard duration > 0 else { throw ValueError("must be more than 0") }
                                  return duration
                              })
+let traceOption = spec.option("trace", placeholder: "FILE",
+                              help: "Write the protocol events (receive, ack_sent) of every RUDP transfer to FILE as JSON "
+                                  + "lines, one file for all transfers, each line with its connection ID in a conn field "
+                                  + "(the format is in rudp-lab plot-trace --help)",
+                              parse: ValueParsers.string)
 let jsonFlag = spec.flag("json", help: "Print one JSON object per finished transfer on stdout")
 let quietFlag = spec.flag("quiet", short: "q", help: "Print nothing but errors")
 
@@ -51,6 +57,14 @@ runMain(name: "rudp-recv") {
     SignalNotifier.ignoreSIGPIPE()
     let signals = try SignalNotifier.install()
     let server = try ReceiveServer(listeningOn: address, options: options)
+    let trace = try arguments[traceOption].map { path throws(FileError) in try TraceWriter(path: path) }
+    defer { try? trace?.close() }
+    if let trace {
+        server.makeObserver = { peer, connectionID in
+            trace.recordStart(role: "receiver", connection: connectionID, fields: [("peer", .string(peer.description))])
+            return trace.observer(origin: MonotonicClock.now(), connection: connectionID)
+        }
+    }
     let progressLine = ProgressLine(enabled: !quiet)
     if !quiet {
         progressLine.log("rudp-recv: listening on \(server.localAddress) (UDP: RUDP; TCP: baseline), writing to \(options.outputDirectory)")
@@ -75,6 +89,8 @@ runMain(name: "rudp-recv") {
                     progressLine.update("\(active.count) transfers, \(HumanFormat.bytes(total)) received", now: now)
                 }
             case .finished(let report):
+                // A finished transfer's events reach the file now, not only when the server exits.
+                if let trace { do { try trace.flush() } catch { Console.err("rudp-recv: \(error)") } }
                 if json {
                     Console.out(ReceiveSummary.json(report).jsonText)
                 } else if !quiet || !report.succeeded {
@@ -85,6 +101,7 @@ runMain(name: "rudp-recv") {
             }
         })
     progressLine.finish()
+    try trace?.close()
     switch outcome {
     case .firstTransferEnded(let succeeded):
         if !succeeded { throw ProgramExit(code: ExitCode.failure, output: "") }

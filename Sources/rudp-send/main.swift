@@ -10,12 +10,14 @@ var spec = CommandSpec(
     Exits 0 only once the receiver has confirmed that the whole file arrived and its SHA-256 \
     matches; 1 if the transfer failed (receiver unreachable, refused, gave up); 2 on a usage error.
     """,
-    usage: "rudp-send FILE ADDR [--protocol sw|gbn|sr|tcp] [--window N] [--mss BYTES] [--rto auto|DUR] [--max-retries N] [--name NAME] [--json] [--quiet]",
+    usage: "rudp-send FILE ADDR [--protocol sw|gbn|sr|tcp] [--window N] [--mss BYTES] [--rto auto|DUR] [--max-retries N] [--name NAME] [--trace FILE] [--json] [--quiet]",
     examples: [
         HelpExample("rudp-send report.pdf 127.0.0.1:9000", "Selective Repeat, 64-packet window"),
         HelpExample("rudp-send big.iso [::1]:9000 --protocol gbn --window 32", "Go-Back-N over IPv6"),
         HelpExample("tar c dir | rudp-send - host:9000 --name dir.tar", "send standard input"),
         HelpExample("rudp-send big.iso host:9000 --protocol tcp --json", "the same file over kernel TCP, JSON summary"),
+        HelpExample("rudp-send big.iso host:9000 --protocol gbn --trace gbn.jsonl && rudp-lab plot-trace gbn.jsonl",
+                    "record every protocol event, then draw the time-sequence graph"),
     ])
 let fileArgument = spec.positional("FILE", help: "File to send, or - for standard input (then --name is needed)",
                                    parse: ValueParsers.string)
@@ -48,6 +50,10 @@ let retriesOption = spec.option("max-retries", placeholder: "N", default: "10",
 let nameOption = spec.option("name", placeholder: "NAME", defaultHelp: "FILE's last path component",
                              help: "Name to store the file under at the receiver, sent exactly as given",
                              parse: ValueParsers.string)
+let traceOption = spec.option("trace", placeholder: "FILE",
+                              help: "Write every protocol event (send, retransmit, ack, timeout, RTO change) to FILE as "
+                                  + "JSON lines, for rudp-lab plot-trace (RUDP only; the format is in rudp-lab plot-trace --help)",
+                              parse: ValueParsers.string)
 let jsonFlag = spec.flag("json", help: "Print one JSON object with the summary on stdout instead of the human summary")
 let quietFlag = spec.flag("quiet", short: "q", help: "Print nothing but errors")
 
@@ -63,6 +69,10 @@ runMain(name: "rudp-send") {
     }
     if path == "-" && !arguments.wasGiven(nameOption) {
         throw UsageError(program: "rudp-send", message: "sending standard input needs --name NAME", suggestsHelp: false)
+    }
+    if arguments.wasGiven(traceOption) && arguments[protocolOption] == "tcp" {
+        throw UsageError(program: "rudp-send", message: "--trace records RUDP protocol events; kernel TCP has none to "
+            + "record (capture it with tcpdump instead)", suggestsHelp: false)
     }
     let file = try OutgoingFile(path: path)
     let name = arguments[nameOption] ?? file.defaultName
@@ -83,6 +93,10 @@ runMain(name: "rudp-send") {
                                              retransmissions: UInt64(progress.retransmissions)).line, now: now)
     }
 
+    // The trace is created before the transfer so that a bad path fails before anything is sent.
+    let trace = try arguments[traceOption].map { path throws(FileError) in try TraceWriter(path: path) }
+    defer { try? trace?.close() }
+
     let report: SendReport
     do {
         if protocolName == "tcp" {
@@ -93,15 +107,23 @@ runMain(name: "rudp-send") {
             let options = RUDPSendOptions(mode: TransferMode(shortName: protocolName)!, mss: arguments[mssOption],
                                           window: arguments[windowOption], retransmission: arguments[rtoOption],
                                           maxRetries: arguments[retriesOption], name: Array(name.utf8))
+            var traceFields: [(String, TraceWriter.Field)] = [
+                ("protocol", .string(protocolName)), ("window", .integer(options.mode == .stopAndWait ? 1 : options.window)),
+                ("mss", .integer(options.mss)), ("name", .string(name)), ("peer", .string(address.description))]
+            if let size = file.size { traceFields.append(("size", .integer(Int(clamping: size)))) }
+            trace?.recordStart(role: "sender", fields: traceFields)
             report = try RUDPSendClient.run(file: file, to: address, options: options,
                                             interruptFileDescriptor: signals.readFileDescriptor,
-                                            isInterrupted: interrupted, progress: showProgress)
+                                            isInterrupted: interrupted,
+                                            observer: trace?.observer(origin: MonotonicClock.now()),
+                                            progress: showProgress)
         }
     } catch {
         progressLine.finish()
         throw RuntimeFailure("\(error)")
     }
     progressLine.finish()
+    try trace?.close()
     if json {
         Console.out(SendSummary.json(report).jsonText)
     } else if !quiet {

@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// `why-udp` over the real network: `lossproxy link` joins two network namespaces through an
+/// impaired TUN link, and `rudp-lab why-udp-peer` processes send from side A and receive on
+/// side B, over UDP, kernel TCP and RUDP, all crossing the same impairments.
+public final class WhyUDPLinkRunner {
+    let programs: ProgramDirectory
+    let namespaceA: String
+    let namespaceB: String
+    /// Why the link cannot be used here (nil when it can), with what to do about it.
+    public private(set) var unavailableReason: String?
+
+    public init(programs: ProgramDirectory) {
+        self.programs = programs
+        namespaceA = "whyudp-a-\(getpid())"
+        namespaceB = "whyudp-b-\(getpid())"
+        unavailableReason = LinkNetwork.preflight(programs)
+        if unavailableReason == nil, (try? programs.executable("rudp-lab")) == nil {
+            unavailableReason = "rudp-lab is not in \(programs.path) beside lossproxy; build every program first "
+                + "(swift build -c release)"
+        }
+    }
+
+    /// Sets up the link, measures every stream and exchange of `plan`, and takes the link down.
+    /// `shouldStop` is asked between steps (an interrupted run returns what it has).
+    public func run(_ plan: WhyUDPPlan, shouldStop: () -> Bool, progress: (String) -> Void) throws -> WhyUDPResults {
+        if let unavailableReason { throw SweepError(unavailableReason) }
+        let started = Date()
+        let proxy = try programs.executable("lossproxy")
+        progress("setting up lossproxy link between \(namespaceA) and \(namespaceB) …")
+        var linkArguments = ["link", "--ns-a", namespaceA, "--ns-b", namespaceB,
+                             "--loss", ReportNumbers.percentNumber(plan.loss) + "%", "--seed", String(plan.seed)]
+        if plan.delay > 0 { linkArguments += ["--delay", "\(plan.delay)ns"] }
+        let link = try LaunchedProgram(path: proxy, arguments: linkArguments)
+        defer { link.stop(timeout: 10) }
+        guard link.waitForAnyLine(timeout: 15, where: { $0.hasPrefix("link up") }) != nil else {
+            let reason = "lossproxy link did not come up: \(link.lastError ?? "no 'link up' line within 15 s")"
+            unavailableReason = reason
+            throw SweepError(reason)
+        }
+        var streams: [MessageStreamResult] = []
+        for transport in WhyUDPTransport.allCases where !shouldStop() {
+            progress("message stream over \(transport.title): \(plan.messageCount) messages, "
+                + "\(ReportNumbers.plain(Double(plan.duration) / 1e9, decimals: 1)) s …")
+            streams.append(stream(transport, plan: plan))
+        }
+        var exchanges: [FirstResponseResult] = []
+        for exchange in WhyUDPExchange.allCases where !shouldStop() {
+            progress("request/response over \(exchange.title): \(plan.requests) trials …")
+            exchanges.append(firstResponse(exchange, plan: plan))
+        }
+        return WhyUDPResults(plan: plan, streams: streams, exchanges: exchanges, started: started, finished: Date())
+    }
+
+    /// Starts a peer inside `namespace`.
+    func peer(in namespace: String, _ arguments: [String]) throws -> LaunchedProgram {
+        guard let ip = LinkNetwork.ipCommand else { throw SweepError("the ip command (iproute2) is not installed") }
+        return try LaunchedProgram(path: ip, arguments: ["netns", "exec", namespace, try programs.executable("rudp-lab")]
+                                       + arguments)
+    }
+
+    /// Starts a listening peer on side B and returns it with the address to reach it at.
+    func listeningPeer(_ arguments: [String]) throws -> (LaunchedProgram, address: String) {
+        let program = try peer(in: namespaceB, arguments)
+        guard let line = program.waitForStderrLine(timeout: 10, where: { $0.hasPrefix(WhyUDPPeerInterface.listeningPrefix) }),
+              let port = RealTransfer.port(inListeningLine: line) else {
+            program.stop()
+            throw SweepError("why-udp-peer did not start: \(program.lastError ?? "no 'listening on' line within 10 s")")
+        }
+        return (program, "\(LinkNetwork.receiverAddress):\(port)")
+    }
+
+    func stream(_ transport: WhyUDPTransport, plan: WhyUDPPlan) -> MessageStreamResult {
+        do {
+            let (sink, address) = try listeningPeer(WhyUDPPeerInterface.sinkArguments(
+                transport, listen: "\(LinkNetwork.receiverAddress):0", plan: plan))
+            defer { sink.stop() }
+            let source = try peer(in: namespaceA, WhyUDPPeerInterface.sourceArguments(transport, to: address, plan: plan))
+            let limit = Double(plan.duration) / 1e9 + 120
+            let status = source.waitForExit(timeout: limit)
+            // The sink ends by itself once everything arrived (or after its idle time); a stop
+            // (SIGTERM) makes it print what it has.
+            if sink.waitForAnyLine(timeout: 10, where: { $0 == WhyUDPPeerInterface.doneLine }) == nil { sink.stop() }
+            var failure: String?
+            if status == nil {
+                failure = "the source did not finish within \(Int(limit)) s"
+            } else if status != 0 {
+                failure = "the source failed: \(source.lastError ?? "exit status \(status!)")"
+            }
+            return Self.streamResult(transport, sourceLines: source.stdoutLines, sinkLines: sink.stdoutLines,
+                                     failure: failure)
+        } catch {
+            var result = MessageStreamResult(transport: transport, sentMilliseconds: [], latencyMilliseconds: [])
+            result.failure = "\(error)"
+            return result
+        }
+    }
+
+    /// Joins the source's send log and the sink's arrival log into per-message latencies.
+    static func streamResult(_ transport: WhyUDPTransport, sourceLines: [String], sinkLines: [String],
+                             failure: String?) -> MessageStreamResult {
+        var sent: [Int: UInt64] = [:]
+        var retransmissions: Int?
+        for line in sourceLines {
+            if let fields = WhyUDPPeerInterface.fields(line, keyword: "sent"), fields.count == 2,
+               let index = Int(fields[0]), let time = UInt64(fields[1]) {
+                sent[index] = time
+            } else if let fields = WhyUDPPeerInterface.fields(line, keyword: "retransmissions"), let count = fields.first.flatMap({ Int($0) }) {
+                retransmissions = count
+            }
+        }
+        var arrived: [Int: (sent: UInt64, arrived: UInt64)] = [:]
+        for line in sinkLines {
+            guard let fields = WhyUDPPeerInterface.fields(line, keyword: "arrived"), fields.count == 3,
+                  let index = Int(fields[0]), let stamp = UInt64(fields[1]), let time = UInt64(fields[2]) else { continue }
+            arrived[index] = (stamp, time)
+        }
+        let count = max(sent.keys.max().map { $0 + 1 } ?? 0, 0)
+        let first = sent.values.min() ?? 0
+        var sentMilliseconds: [Double] = []
+        var latencies: [Double?] = []
+        for index in 0..<count {
+            let sentAt = sent[index] ?? arrived[index]?.sent ?? first
+            sentMilliseconds.append(Double(sentAt - min(first, sentAt)) / 1e6)
+            latencies.append(arrived[index].map { Double($0.arrived >= $0.sent ? $0.arrived - $0.sent : 0) / 1e6 })
+        }
+        return MessageStreamResult(transport: transport, sentMilliseconds: sentMilliseconds, latencyMilliseconds: latencies,
+                                   retransmissions: transport == .udp || transport == .tcp ? nil : retransmissions,
+                                   failure: failure ?? (count == 0 ? "no message was sent" : nil))
+    }
+
+    func firstResponse(_ exchange: WhyUDPExchange, plan: WhyUDPPlan) -> FirstResponseResult {
+        do {
+            let (server, address) = try listeningPeer(WhyUDPPeerInterface.echoArguments(
+                exchange, listen: "\(LinkNetwork.receiverAddress):0", plan: plan))
+            defer { server.stop() }
+            let client = try peer(in: namespaceA, WhyUDPPeerInterface.askArguments(exchange, to: address, plan: plan))
+            let status = client.waitForExit(timeout: Double(plan.requests) * 6 + 30)
+            var times = [Double?](repeating: nil, count: plan.requests)
+            for line in client.stdoutLines {
+                guard let fields = WhyUDPPeerInterface.fields(line, keyword: "trial"), fields.count == 2,
+                      let index = Int(fields[0]), index >= 0, index < times.count else { continue }
+                times[index] = UInt64(fields[1]).map { Double($0) / 1e6 }
+            }
+            guard status == 0 else {
+                return .notMeasured(exchange, "\(exchange.title) request/response was not measured: the client failed "
+                    + "(\(client.lastError ?? "killed after its time limit"))")
+            }
+            return FirstResponseResult(exchange: exchange, milliseconds: times)
+        } catch {
+            return .notMeasured(exchange, "\(exchange.title) request/response was not measured: \(error)")
+        }
+    }
+}

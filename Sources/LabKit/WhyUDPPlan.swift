@@ -1,0 +1,114 @@
+import Impairment
+
+/// Where `rudp-lab why-udp` runs: in-process on a virtual clock, or as real processes in two
+/// network namespaces joined by `lossproxy link`.
+public enum WhyUDPNetwork: String, Sendable, CaseIterable {
+    case sim
+    case link
+}
+
+/// A way to carry the message stream of `why-udp`.
+public enum WhyUDPTransport: String, Sendable, CaseIterable, Comparable {
+    /// Raw datagrams: lost messages stay lost.
+    case udp
+    /// Kernel TCP, one connection, Nagle off.
+    case tcp
+    /// RUDP Selective Repeat delivering in order.
+    case rudpOrdered = "rudp-ordered"
+    /// RUDP Selective Repeat delivering each message as it arrives.
+    case rudpUnordered = "rudp-unordered"
+
+    /// The name in tables and legends.
+    public var title: String {
+        switch self {
+        case .udp: "UDP"
+        case .tcp: "TCP"
+        case .rudpOrdered: "RUDP ordered"
+        case .rudpUnordered: "RUDP unordered"
+        }
+    }
+
+    /// Colour-blind-safe colours (Okabe & Ito); TCP keeps the sweep plots' colour.
+    public var color: String {
+        switch self {
+        case .udp: "#E69F00"
+        case .tcp: "#CC79A7"
+        case .rudpOrdered: "#0072B2"
+        case .rudpUnordered: "#009E73"
+        }
+    }
+
+    public static func < (lhs: WhyUDPTransport, rhs: WhyUDPTransport) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// A way to carry the single request/response of `why-udp`'s time-to-first-response measurement.
+public enum WhyUDPExchange: String, Sendable, CaseIterable {
+    /// One datagram each way, no handshake; a loss means no answer at all.
+    case udp
+    /// Connect (three-way handshake), request, response.
+    case tcp
+    /// An RUDP connection each way, the server's opened as soon as the client's SYN arrives.
+    case rudp
+
+    public var title: String {
+        switch self {
+        case .udp: "UDP"
+        case .tcp: "TCP"
+        case .rudp: "RUDP"
+        }
+    }
+}
+
+/// What `rudp-lab why-udp` measures: a stream of small timestamped messages at a steady rate
+/// over a lossy, delayed link, per transport, and request/response exchanges.
+public struct WhyUDPPlan: Sendable, Equatable {
+    /// Loss probability per direction (0...1).
+    public var loss = 0.02
+    /// One-way delay per direction, in nanoseconds.
+    public var delay: UInt64 = 20_000_000
+    /// Bytes per message (and per request and response).
+    public var messageSize = 100
+    /// Messages the application writes per second.
+    public var messagesPerSecond = 50
+    /// How long the application writes, in nanoseconds.
+    public var duration: UInt64 = 20_000_000_000
+    /// Request/response exchanges measured per transport.
+    public var requests = 50
+    /// RUDP window in packets.
+    public var window = 64
+    public var network: WhyUDPNetwork = .sim
+    /// Seed of the link's decisions (the same for every transport, so on sim the n-th datagram
+    /// of each run meets the same fate).
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    /// Messages per run.
+    public var messageCount: Int {
+        max(1, Int((Double(duration) / 1e9 * Double(messagesPerSecond)).rounded()))
+    }
+
+    /// Time between two messages, in nanoseconds.
+    public var interval: UInt64 {
+        UInt64((1e9 / Double(max(messagesPerSecond, 1))).rounded())
+    }
+
+    /// The impairments of each direction.
+    public var impairment: ImpairmentConfig {
+        var config = ImpairmentConfig()
+        config.loss = loss
+        config.delay = delay
+        return config
+    }
+
+    /// A message counts as late when it arrives more than this long after the one-way delay
+    /// (it waited for a retransmission, its own or an earlier message's), in milliseconds.
+    public static let lateMarginMilliseconds = 10.0
+
+    /// The latency above which a message is late, in milliseconds.
+    public var lateThresholdMilliseconds: Double {
+        Double(delay) / 1e6 + Self.lateMarginMilliseconds
+    }
+}

@@ -1,0 +1,159 @@
+import CLIKit
+import LabKit
+import RUDP
+import RUDPNet
+import RUDPSim
+
+/// `rudp-lab why-udp-peer ask`: makes request/response trials one after the other against an
+/// echo peer and prints each one's time from the first packet to the response reaching the
+/// application (`trial INDEX NS`), or `trial INDEX none` when none came within --timeout.
+struct WhyUDPPeerAsk {
+    let address: SocketAddress
+    let size: Int
+    let timeout: UInt64
+    let signals: SignalNotifier
+    let request: UnsafeMutableRawBufferPointer
+
+    static func run(_ commandLine: [String]) throws {
+        var spec = CommandSpec(name: commandLine.first ?? "rudp-lab why-udp-peer ask",
+                               summary: "Time why-udp request/response trials (used by why-udp --network link)")
+        let transport = spec.option("transport", placeholder: "udp|tcp|rudp", default: "udp", help: "How to ask",
+                                    parse: ValueParsers.choice(WhyUDPExchange.allCases.map(\.rawValue)))
+        let to = spec.requiredOption("to", placeholder: "ADDR", help: "The echo peer's address", parse: ValueParsers.string)
+        let trials = spec.option("trials", placeholder: "N", default: "50", help: "Request/response trials",
+                                 parse: ValueParsers.integer(in: 1...10_000))
+        let size = spec.option("size", placeholder: "BYTES", default: "100", help: "Bytes per request and response",
+                               parse: ValueParsers.integer(in: MessageStamp.minimumSize...1_200))
+        let timeout = spec.option("timeout", placeholder: "DUR", default: "5s", help: "Give up on a trial after this long",
+                                  parse: DurationValue.parse)
+        let arguments = try spec.parse(commandLine)
+        SignalNotifier.ignoreSIGPIPE()
+        let ask = WhyUDPPeerAsk(
+            address: try WhyUDPPeerSupport.address(arguments[to], listening: false, program: spec.name),
+            size: arguments[size], timeout: arguments[timeout].nanoseconds, signals: try SignalNotifier.install(),
+            request: UnsafeMutableRawBufferPointer.allocate(byteCount: arguments[size], alignment: 8))
+        defer { ask.request.deallocate() }
+        let exchange = WhyUDPExchange(rawValue: arguments[transport])!
+        for trial in 0..<arguments[trials] {
+            MessageStamp.write(index: UInt64(trial), sentAt: MonotonicClock.now(), into: ask.request)
+            let time: UInt64?
+            switch exchange {
+            case .udp: time = try ask.datagram()
+            case .tcp: time = try ask.stream()
+            case .rudp: time = try ask.connections()
+            }
+            Console.out(WhyUDPPeerInterface.trialLine(index: trial, nanoseconds: time))
+            // A short pause, so that one trial's stragglers never meet the next.
+            _ = try WhyUDPPeerSupport.wait(for: nil, until: MonotonicClock.now() + 20_000_000, signals: ask.signals)
+        }
+    }
+
+    func datagram() throws -> UInt64? {
+        let socket = try UDPSocket(connectedTo: address)
+        defer { socket.close() }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { buffer.deallocate() }
+        let start = MonotonicClock.now()
+        WhyUDPPeerSupport.send(UnsafeRawBufferPointer(request), socket: socket, to: nil)
+        while try WhyUDPPeerSupport.wait(for: socket.fileDescriptor, until: start + timeout, signals: signals) {
+            let now = MonotonicClock.now()
+            var answered = false
+            try WhyUDPPeerSupport.receiveAll(socket, buffer: buffer) { bytes, _ in
+                if MessageStamp.read(bytes) != nil { answered = true }
+            }
+            if answered { return now - start }
+        }
+        return nil
+    }
+
+    func stream() throws -> UInt64? {
+        let start = MonotonicClock.now()
+        guard let stream = try? TCPStream.connect(to: address, timeout: .nanoseconds(Int64(timeout)), blocking: false) else {
+            return nil
+        }
+        defer { stream.close() }
+        try? stream.setNoDelay(true)
+        guard (try? stream.writeAll(UnsafeRawBufferPointer(request))) != nil else { return nil }
+        let response = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
+        defer { response.deallocate() }
+        var received = 0
+        while received < size {
+            guard try WhyUDPPeerSupport.wait(for: stream.fileDescriptor, until: start + timeout, signals: signals) else {
+                return nil
+            }
+            guard let count = try? stream.read(into: UnsafeMutableRawBufferPointer(rebasing: response[received...])) else {
+                continue
+            }
+            if count == 0 { return nil }
+            received += count
+        }
+        return MonotonicClock.now() - start
+    }
+
+    /// The client's RUDP connection carries the request; the server's connection back carries
+    /// the response. After the response, both are closed properly (bounded to a second).
+    func connections() throws -> UInt64? {
+        let socket = try UDPSocket(connectedTo: address)
+        defer { socket.close() }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        let reply = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer {
+            buffer.deallocate()
+            reply.deallocate()
+        }
+        let start = MonotonicClock.now()
+        let configuration = WhyUDPPeerSupport.senderConfiguration(delivery: .unordered, window: 8, size: UInt64(size),
+                                                                  name: "request")
+        let sender = Sender(configuration: configuration, now: start)
+        var receiver: Receiver?
+        var requestWritten = false
+        var answeredAt: UInt64?
+        while true {
+            let now = MonotonicClock.now()
+            if !requestWritten && sender.state == .transferring {
+                if sender.writeMessage(UnsafeRawBufferPointer(request)) {
+                    var hasher = SHA256()
+                    hasher.update(UnsafeRawBufferPointer(request))
+                    sender.finishWriting(sha256: hasher.finalize())
+                    requestWritten = true
+                }
+            }
+            WhyUDPPeerSupport.flush(sender, socket: socket, to: nil, buffer: reply, now: now)
+            if let receiver { WhyUDPPeerSupport.flush(receiver, socket: socket, to: nil, buffer: reply, now: now) }
+            let limit = answeredAt.map { $0 + 1_000_000_000 } ?? start + timeout
+            let senderDone: Bool
+            switch sender.state {
+            case .finished, .failed: senderDone = true
+            default: senderDone = false
+            }
+            if now >= limit || (answeredAt != nil && senderDone && (receiver?.isReclaimable ?? true)) {
+                return answeredAt.map { $0 - start }
+            }
+            let deadline = [sender.nextDeadline, receiver?.nextDeadline, limit].compactMap { $0 }.min()
+            if try WhyUDPPeerSupport.wait(for: socket.fileDescriptor, until: deadline, signals: signals) {
+                let arrived = MonotonicClock.now()
+                try WhyUDPPeerSupport.receiveAll(socket, buffer: buffer) { bytes, _ in
+                    guard let packet = try? PacketView.decode(bytes) else { return }
+                    if WhyUDPPeerSupport.isForSender(packet.header.type) {
+                        sender.handle(packet: packet, now: arrived)
+                        if packet.header.type != .reset { return }
+                    }
+                    if receiver == nil {
+                        guard packet.header.type == .syn else { return }
+                        receiver = WhyUDPPeerSupport.acceptConnection(packet, now: arrived)
+                        return
+                    }
+                    guard let current = receiver else { return }
+                    current.handle(packet: packet, now: arrived)
+                    current.readDelivered { payload in
+                        if MessageStamp.read(payload) != nil && answeredAt == nil { answeredAt = arrived }
+                    }
+                    if case .finishing = current.state { current.confirmFinish(now: arrived) }
+                }
+            }
+            let later = MonotonicClock.now()
+            sender.handleTimeout(now: later)
+            receiver?.handleTimeout(now: later)
+        }
+    }
+}

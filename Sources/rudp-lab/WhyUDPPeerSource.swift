@@ -1,0 +1,159 @@
+import CLIKit
+import LabKit
+import RUDP
+import RUDPNet
+import RUDPSim
+
+/// `rudp-lab why-udp-peer source`: writes a why-udp message stream on schedule over UDP, TCP or
+/// RUDP (ordered or unordered delivery), each message stamped with its index and the monotonic
+/// time the application wrote it; prints the send log when done.
+struct WhyUDPPeerSource {
+    let count: Int
+    let size: Int
+    let interval: UInt64
+    let signals: SignalNotifier
+    var sentAt: [UInt64] = []
+    let message: UnsafeMutableRawBufferPointer
+
+    static func run(_ commandLine: [String]) throws {
+        var spec = CommandSpec(name: commandLine.first ?? "rudp-lab why-udp-peer source",
+                               summary: "Send a why-udp message stream (used by why-udp --network link)")
+        let transport = spec.option("transport", placeholder: "T", default: "udp",
+                                    help: "udp, tcp, rudp-ordered or rudp-unordered",
+                                    parse: ValueParsers.choice(WhyUDPTransport.allCases.map(\.rawValue)))
+        let to = spec.requiredOption("to", placeholder: "ADDR", help: "The sink's address", parse: ValueParsers.string)
+        let count = spec.option("count", placeholder: "N", default: "1000", help: "Messages to write",
+                                parse: ValueParsers.integer(in: 1...1_000_000))
+        let interval = spec.option("interval", placeholder: "DUR", default: "20ms", help: "Time between two messages",
+                                   parse: DurationValue.parse)
+        let size = spec.option("size", placeholder: "BYTES", default: "100", help: "Bytes per message",
+                               parse: ValueParsers.integer(in: MessageStamp.minimumSize...1_200))
+        let window = spec.option("window", placeholder: "N", default: "64", help: "RUDP window in packets",
+                                 parse: ValueParsers.integer(in: 1...4_096))
+        let arguments = try spec.parse(commandLine)
+        let address = try WhyUDPPeerSupport.address(arguments[to], listening: false, program: spec.name)
+        SignalNotifier.ignoreSIGPIPE()
+        var source = WhyUDPPeerSource(
+            count: arguments[count], size: arguments[size], interval: max(arguments[interval].nanoseconds, 1),
+            signals: try SignalNotifier.install(),
+            message: UnsafeMutableRawBufferPointer.allocate(byteCount: arguments[size], alignment: 8))
+        defer { source.message.deallocate() }
+        source.sentAt.reserveCapacity(arguments[count])
+        var retransmissions: Int?
+        var failure: (any Error)?
+        do {
+            switch WhyUDPTransport(rawValue: arguments[transport])! {
+            case .udp: try source.sendDatagrams(to: address)
+            case .tcp: try source.sendStream(to: address)
+            case .rudpOrdered: retransmissions = try source.sendConnection(to: address, delivery: .ordered, window: arguments[window])
+            case .rudpUnordered: retransmissions = try source.sendConnection(to: address, delivery: .unordered,
+                                                                             window: arguments[window])
+            }
+        } catch is PeerStopped {
+            failure = RuntimeFailure("stopped by a signal")
+        } catch {
+            failure = error
+        }
+        for (index, time) in source.sentAt.enumerated() {
+            Console.out(WhyUDPPeerInterface.sentLine(index: index, sentAt: time))
+        }
+        if let retransmissions { Console.out(WhyUDPPeerInterface.retransmissionsLine(retransmissions)) }
+        Console.out(WhyUDPPeerInterface.doneLine)
+        if let failure { throw failure }
+    }
+
+    /// Sleeps until message `index` is due (a signal ends the run).
+    func waitForTurn(_ index: Int, start: UInt64) throws {
+        _ = try WhyUDPPeerSupport.wait(for: nil, until: start + UInt64(index) * interval, signals: signals)
+    }
+
+    /// Stamps message `index` with the current time and notes it; returns the message.
+    mutating func write(_ index: Int) -> UnsafeRawBufferPointer {
+        let now = MonotonicClock.now()
+        MessageStamp.write(index: UInt64(index), sentAt: now, into: message)
+        sentAt.append(now)
+        return UnsafeRawBufferPointer(message)
+    }
+
+    mutating func sendDatagrams(to address: SocketAddress) throws {
+        let socket = try UDPSocket(connectedTo: address)
+        defer { socket.close() }
+        let start = MonotonicClock.now()
+        for index in 0..<count {
+            try waitForTurn(index, start: start)
+            WhyUDPPeerSupport.send(write(index), socket: socket, to: nil)
+        }
+    }
+
+    mutating func sendStream(to address: SocketAddress) throws {
+        let stream = try TCPStream.connect(to: address, timeout: .seconds(30), blocking: true)
+        defer { stream.close() }
+        try stream.setNoDelay(true)
+        let start = MonotonicClock.now()
+        for index in 0..<count {
+            try waitForTurn(index, start: start)
+            try stream.writeAll(write(index))
+        }
+        // Wait for the sink to close its end: then every byte has arrived.
+        try stream.shutdownWrite()
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)
+        defer { scratch.deallocate() }
+        let deadline = MonotonicClock.now() + 120_000_000_000
+        while MonotonicClock.now() < deadline {
+            guard try WhyUDPPeerSupport.wait(for: stream.fileDescriptor, until: deadline, signals: signals) else { continue }
+            if try stream.read(into: scratch) == 0 { return }
+        }
+    }
+
+    /// The RUDP stream: messages produced on schedule wait in the application's queue while the
+    /// window is full. Returns the retransmission count.
+    mutating func sendConnection(to address: SocketAddress, delivery: DeliveryOrder, window: Int) throws -> Int {
+        let socket = try UDPSocket(connectedTo: address)
+        defer { socket.close() }
+        _ = socket.setBufferSizes(send: 4 << 20, receive: 4 << 20)
+        let configuration = WhyUDPPeerSupport.senderConfiguration(delivery: delivery, window: window,
+                                                                  size: UInt64(count * size), name: "why-udp")
+        let sender = Sender(configuration: configuration, now: MonotonicClock.now())
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { buffer.deallocate() }
+        var hasher = SHA256()
+        var start: UInt64?
+        var accepted = 0
+        var writingFinished = false
+        while true {
+            let now = MonotonicClock.now()
+            if sender.state == .transferring {
+                if start == nil { start = now }
+                while sentAt.count < count, now >= start! + UInt64(sentAt.count) * interval { _ = write(sentAt.count) }
+                while accepted < sentAt.count {
+                    MessageStamp.write(index: UInt64(accepted), sentAt: sentAt[accepted], into: message)
+                    guard sender.writeMessage(UnsafeRawBufferPointer(message)) else { break }
+                    hasher.update(UnsafeRawBufferPointer(message))
+                    accepted += 1
+                }
+                if accepted == count && !writingFinished {
+                    writingFinished = true
+                    sender.finishWriting(sha256: hasher.finalize())
+                }
+            }
+            WhyUDPPeerSupport.flush(sender, socket: socket, to: nil, buffer: buffer, now: now)
+            switch sender.state {
+            case .finished: return sender.statistics.retransmissions
+            case .failed(let error): throw RuntimeFailure("the RUDP stream failed: \(error)")
+            default: break
+            }
+            var deadline = sender.nextDeadline
+            if let start, sentAt.count < count {
+                let due = start + UInt64(sentAt.count) * interval
+                deadline = min(deadline ?? due, due)
+            }
+            if try WhyUDPPeerSupport.wait(for: socket.fileDescriptor, until: deadline, signals: signals) {
+                let arrived = MonotonicClock.now()
+                try WhyUDPPeerSupport.receiveAll(socket, buffer: buffer) { bytes, _ in
+                    sender.handle(datagram: bytes, now: arrived)
+                }
+            }
+            sender.handleTimeout(now: MonotonicClock.now())
+        }
+    }
+}
