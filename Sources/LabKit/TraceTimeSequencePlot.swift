@@ -74,11 +74,17 @@ public struct TimeSequencePlot {
             let duration = "\(ReportNumbers.plain(seconds, decimals: 3)) s"
             switch side {
             case .sender:
-                return "\(packets) packets, \(retransmissions) retransmissions (\(timeouts) timeouts, "
-                    + "\(fastRetransmits) fast retransmits), \(duration)"
+                return "\(Self.count(packets, "packet")), \(Self.count(retransmissions, "retransmission")) "
+                    + "(\(Self.count(timeouts, "timeout")), \(Self.count(fastRetransmits, "fast retransmit"))), \(duration)"
             case .receiver:
-                return "\(packets) packets received, \(outOfOrder) out of order, \(duplicates) duplicates, \(duration)"
+                return "\(Self.count(packets, "packet")) received, \(outOfOrder) out of order, "
+                    + "\(Self.count(duplicates, "duplicate")), \(duration)"
             }
+        }
+
+        /// `1 timeout`, `3 timeouts`.
+        static func count(_ value: Int, _ noun: String) -> String {
+            "\(value) \(noun)\(value == 1 ? "" : "s")"
         }
     }
 

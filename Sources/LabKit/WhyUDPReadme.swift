@@ -34,7 +34,7 @@ public enum WhyUDPReadme {
         lines.append("| commit | \(environment.commit) |")
         lines.append("| build | \(environment.build) |")
         let took = results.finished.timeIntervalSince(results.started)
-        lines.append("| date | \(environment.date) (took \(ReportNumbers.plain(took, decimals: 1)) s) |")
+        lines.append("| date | \(environment.date) (took \(ReportNumbers.plain(took, decimals: took < 1 ? 2 : 1)) s) |")
         lines.append("| seed | \(plan.seed) |")
         lines.append("")
         lines.append("## Message latency")

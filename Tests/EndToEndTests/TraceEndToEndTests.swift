@@ -66,7 +66,7 @@ import Testing
         let svg = scratch.file("graph.svg")
         let plotted = try ProgramRunner.run("rudp-lab", ["plot-trace", senderTrace.path, "--out", svg.path])
         #expect(plotted.status == 0, "stderr: \(plotted.stderr)")
-        #expect(plotted.stdout.contains("\(packets) packets, \(retransmits.count) retransmissions"))
+        #expect(plotted.stdout.contains("\(packets) packets, \(retransmits.count) retransmission"))
         let document = try String(contentsOf: svg, encoding: .utf8)
         #expect(document.hasPrefix("<?xml") && document.contains("class=\"series retransmit\""))
         let receiverPlot = try ProgramRunner.run("rudp-lab", ["plot-trace", receiverTrace.path, "--quiet"])

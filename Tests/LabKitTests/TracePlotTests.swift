@@ -93,7 +93,7 @@ import Testing
         #expect(structure.texts.contains("sequence (packet index)"))
         #expect(structure.texts.contains("retransmission"))
         #expect(structure.texts.contains("window edge"))
-        #expect(structure.texts.contains { $0.hasPrefix("5 packets, 3 retransmissions (1 timeouts") })
+        #expect(structure.texts.contains { $0.hasPrefix("5 packets, 3 retransmissions (1 timeout, 0 fast retransmits)") })
     }
 
     @Test func theAckLineStepsAtEachNewCumulativeValue() throws {
@@ -118,7 +118,7 @@ import Testing
         let (plot, chosen) = try TracePlotCommandLine.plot(options, trace: trace)
         #expect(chosen == 11, "the first transfer unless --connection says otherwise")
         #expect(plot.side == .receiver)
-        #expect(plot.subtitle.hasPrefix("connection 11: 3 packets received, 1 out of order, 1 duplicates"))
+        #expect(plot.subtitle.hasPrefix("connection 11: 3 packets received, 1 out of order, 1 duplicate,"))
         let structure = try SVGStructure(plot.render())
         for role in ["series receive", "series out-of-order", "series duplicate", "series ack", "legend"] {
             #expect(structure.groupClasses.contains(role), "missing \(role)")
