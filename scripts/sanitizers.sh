@@ -52,6 +52,9 @@ for sanitizer in "${sanitizers[@]}"; do
         echo "sanitizers.sh: $sanitizer: PASSED in ${elapsed}s — $summary"
     else
         echo "sanitizers.sh: $sanitizer: FAILED in ${elapsed}s (exit $status, $reports sanitizer reports; see $log) — $summary"
+        # Where, once per site (ThreadSanitizer also flags state guarded by Synchronization.Mutex
+        # when a contended lock is handed over in the kernel: check such sites before trusting them).
+        grep -E '^SUMMARY: (AddressSanitizer|ThreadSanitizer)' "$log" | sed 's/ in \$.*//' | sort | uniq -c | sed 's/^/    /'
         failed+=("$sanitizer")
     fi
 done
