@@ -19,7 +19,8 @@ public final class WhyUDPLinkRunner {
         self.programs = programs
         namespaceA = "whyudp-a-\(getpid())"
         namespaceB = "whyudp-b-\(getpid())"
-        unavailableReason = LinkNetwork.preflight(programs)
+        // The shared preflight speaks of sweeps; here it is why-udp that needs the privileges.
+        unavailableReason = LinkNetwork.preflight(programs)?.replacingOccurrences(of: "run the sweep", with: "run why-udp")
         if unavailableReason == nil, (try? programs.executable("rudp-lab")) == nil {
             unavailableReason = "rudp-lab is not in \(programs.path) beside lossproxy; build every program first "
                 + "(swift build -c release)"
@@ -47,12 +48,12 @@ public final class WhyUDPLinkRunner {
         for transport in WhyUDPTransport.allCases where !shouldStop() {
             progress("message stream over \(transport.title): \(plan.messageCount) messages, "
                 + "\(ReportNumbers.plain(Double(plan.duration) / 1e9, decimals: 1)) s …")
-            streams.append(stream(transport, plan: plan))
+            streams.append(stream(transport, plan: plan, shouldStop: shouldStop))
         }
         var exchanges: [FirstResponseResult] = []
         for exchange in WhyUDPExchange.allCases where !shouldStop() {
             progress("request/response over \(exchange.title): \(plan.requests) trials …")
-            exchanges.append(firstResponse(exchange, plan: plan))
+            exchanges.append(firstResponse(exchange, plan: plan, shouldStop: shouldStop))
         }
         return WhyUDPResults(plan: plan, streams: streams, exchanges: exchanges, started: started, finished: Date())
     }
@@ -75,14 +76,29 @@ public final class WhyUDPLinkRunner {
         return (program, "\(LinkNetwork.receiverAddress):\(port)")
     }
 
-    func stream(_ transport: WhyUDPTransport, plan: WhyUDPPlan) -> MessageStreamResult {
+    /// Waits for `program` to exit, up to `limit` seconds (then it is killed), or until
+    /// `shouldStop` says so (then it is stopped); returns its status, nil if it had to be ended.
+    func waitForExit(_ program: LaunchedProgram, limit: Double, shouldStop: () -> Bool) -> Int32? {
+        let deadline = Date().addingTimeInterval(limit)
+        while program.isRunning && Date() < deadline && !shouldStop() {
+            // Reads the program's output meanwhile, so a full pipe never blocks it.
+            _ = program.waitForAnyLine(timeout: 0.25, where: { _ in false })
+        }
+        if program.isRunning {
+            program.stop()
+            return nil
+        }
+        return program.waitForExit(timeout: 5)
+    }
+
+    func stream(_ transport: WhyUDPTransport, plan: WhyUDPPlan, shouldStop: () -> Bool) -> MessageStreamResult {
         do {
             let (sink, address) = try listeningPeer(WhyUDPPeerInterface.sinkArguments(
                 transport, listen: "\(LinkNetwork.receiverAddress):0", plan: plan))
             defer { sink.stop() }
             let source = try peer(in: namespaceA, WhyUDPPeerInterface.sourceArguments(transport, to: address, plan: plan))
             let limit = Double(plan.duration) / 1e9 + 120
-            let status = source.waitForExit(timeout: limit)
+            let status = waitForExit(source, limit: limit, shouldStop: shouldStop)
             // The sink ends by itself once everything arrived (or after its idle time); a stop
             // (SIGTERM) makes it print what it has.
             if sink.waitForAnyLine(timeout: 10, where: { $0 == WhyUDPPeerInterface.doneLine }) == nil { sink.stop() }
@@ -134,13 +150,13 @@ public final class WhyUDPLinkRunner {
                                    failure: failure ?? (count == 0 ? "no message was sent" : nil))
     }
 
-    func firstResponse(_ exchange: WhyUDPExchange, plan: WhyUDPPlan) -> FirstResponseResult {
+    func firstResponse(_ exchange: WhyUDPExchange, plan: WhyUDPPlan, shouldStop: () -> Bool) -> FirstResponseResult {
         do {
             let (server, address) = try listeningPeer(WhyUDPPeerInterface.echoArguments(
                 exchange, listen: "\(LinkNetwork.receiverAddress):0", plan: plan))
             defer { server.stop() }
             let client = try peer(in: namespaceA, WhyUDPPeerInterface.askArguments(exchange, to: address, plan: plan))
-            let status = client.waitForExit(timeout: Double(plan.requests) * 6 + 30)
+            let status = waitForExit(client, limit: Double(plan.requests) * 6 + 30, shouldStop: shouldStop)
             var times = [Double?](repeating: nil, count: plan.requests)
             for line in client.stdoutLines {
                 guard let fields = WhyUDPPeerInterface.fields(line, keyword: "trial"), fields.count == 2,
