@@ -116,8 +116,9 @@ public enum WhyUDPCommandLine {
         case .link:
             let runner = WhyUDPLinkRunner(programs: ProgramDirectory.besideExecutable())
             if let reason = runner.unavailableReason {
-                throw SweepError("--network link is not possible here: \(reason). Nothing was measured; "
-                    + "--network sim runs everything but TCP without privileges")
+                let fix = reason.contains("root") ? "run it as root on Linux (sudo), or use" : "or use"
+                throw SweepError("--network link is not possible here: \(reason). Nothing was measured; \(fix) "
+                    + "--network sim, which measures everything but TCP without privileges")
             }
             let notifier = try? SignalNotifier.install()
             results = try runner.run(plan, shouldStop: { notifier?.pendingSignal != nil }, progress: report)

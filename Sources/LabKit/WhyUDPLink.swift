@@ -19,8 +19,8 @@ public final class WhyUDPLinkRunner {
         self.programs = programs
         namespaceA = "whyudp-a-\(getpid())"
         namespaceB = "whyudp-b-\(getpid())"
-        // The shared preflight speaks of sweeps; here it is why-udp that needs the privileges.
-        unavailableReason = LinkNetwork.preflight(programs)?.replacingOccurrences(of: "run the sweep", with: "run why-udp")
+        // The shared preflight's advice speaks of sweeps and --network proxy; keep its finding only.
+        unavailableReason = LinkNetwork.preflight(programs).map { String($0.prefix { $0 != ";" }) }
         if unavailableReason == nil, (try? programs.executable("rudp-lab")) == nil {
             unavailableReason = "rudp-lab is not in \(programs.path) beside lossproxy; build every program first "
                 + "(swift build -c release)"
