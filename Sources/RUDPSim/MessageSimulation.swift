@@ -55,7 +55,7 @@ public enum MessageSimulation {
 
 /// One RUDP message stream while it runs: a sender application writing on a schedule, the
 /// protocol endpoints and the link, moved forward event by event.
-private struct MessageConnectionRun {
+private struct MessageConnectionRun: LinkedEndpoints {
     let scenario: MessageScenario
     let link: ImpairedLink
     let sender: Sender
@@ -152,25 +152,6 @@ private struct MessageConnectionRun {
 
     var nextEventTime: UInt64? {
         [sender.nextDeadline, receiver?.nextDeadline, link.nextReleaseTime, nextMessageTime].compactMap { $0 }.min()
-    }
-
-    mutating func pumpUntilQuiet() {
-        var active = true
-        while active {
-            active = false
-            if drainSender() { active = true }
-            if drainReceiver() { active = true }
-            link.forward.releaseDue(now: now) { bytes, _ in
-                active = true
-                deliverToReceiver(bytes)
-                _ = drainReceiver()
-            }
-            link.reverse.releaseDue(now: now) { bytes, _ in
-                active = true
-                sender.handle(datagram: bytes, now: now)
-                _ = drainSender()
-            }
-        }
     }
 
     /// The sending application: writes every message whose time has come, then the sender sends.

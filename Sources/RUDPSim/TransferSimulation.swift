@@ -16,7 +16,7 @@ public enum TransferSimulation {
 }
 
 /// The state of one simulation while it runs.
-private struct SimulationRun {
+private struct SimulationRun: LinkedEndpoints {
     let scenario: TransferScenario
     let link: ImpairedLink
     let sender: Sender
@@ -98,27 +98,6 @@ private struct SimulationRun {
     var nextEventTime: UInt64? {
         [sender.nextDeadline, receiverAlive ? receiver?.nextDeadline : nil, link.nextReleaseTime]
             .compactMap { $0 }.min()
-    }
-
-    /// Moves data and datagrams at the current instant until nothing more happens at it.
-    /// Each endpoint answers every datagram before the next one arrives, as a real process would.
-    mutating func pumpUntilQuiet() {
-        var active = true
-        while active {
-            active = false
-            if drainSender() { active = true }
-            if drainReceiver() { active = true }
-            link.forward.releaseDue(now: now) { bytes, _ in
-                active = true
-                deliverToReceiver(bytes)
-                _ = drainReceiver()
-            }
-            link.reverse.releaseDue(now: now) { bytes, _ in
-                active = true
-                sender.handle(datagram: bytes, now: now)
-                _ = drainSender()
-            }
-        }
     }
 
     /// Sends everything the sender has to send now; true if it sent anything.
