@@ -60,7 +60,6 @@ public final class ReceiveServer {
     private var departed: [InboundRUDPTransfer] = []
     private var tcpTransfers: [InboundTCPTransfer] = []
     private var poller = Poller(capacity: 8)
-    private let datagram = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
     private let reply = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
     private var reported: Set<ObjectIdentifier> = []
     private var lastProgress: UInt64 = 0
@@ -101,7 +100,6 @@ public final class ReceiveServer {
     }
 
     deinit {
-        datagram.deallocate()
         reply.deallocate()
         udp.close()
         tcp.close()
