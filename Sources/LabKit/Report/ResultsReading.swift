@@ -1,3 +1,4 @@
+import Foundation
 /// The "what the numbers show" paragraph of a report, computed from the measurements: how
 /// each protocol changes along the swept parameter, which was fastest, how close each came
 /// to its model, how much repeats varied, and what failed or was not measured.
@@ -125,6 +126,17 @@ public enum ResultsReading {
             guard !ratios.isEmpty else { continue }
             let deviations = ratios.map { abs($0.1 - 1) }
             let mean = deviations.reduce(0, +) / Double(deviations.count)
+            // Far from its model, a percentage misleads: say how many times, and for TCP why.
+            if let low = ratios.map(\.1).min(), let high = ratios.map(\.1).max(), high > 2 || low < 0.5 {
+                var part = "\(labProtocol) ran at \(multiple(low))–\(multiple(high)) its model"
+                if labProtocol == .tcp && high > 2 {
+                    part += " (Mathis and PFTK model Reno halving its window at every loss in steady state; "
+                        + "Linux's CUBIC with SACK and RACK recovers most losses without that, "
+                        + "so the models are a floor for today's TCP, not a prediction)"
+                }
+                parts.append(part)
+                continue
+            }
             let worst = ratios.max { abs($0.1 - 1) < abs($1.1 - 1) }!
             let direction = worst.1 >= 1 ? "above" : "below"
             parts.append("\(labProtocol) within \(percent(mean)) on average (worst: "
@@ -132,6 +144,11 @@ public enum ResultsReading {
         }
         guard !parts.isEmpty else { return [] }
         return ["Against the models (measured mean ÷ model): " + parts.joined(separator: "; ") + "."]
+    }
+
+    /// `0.63×`, `47×`: a ratio for the reading.
+    static func multiple(_ ratio: Double) -> String {
+        ratio >= 10 ? "\(Int(ratio.rounded()))×" : String(format: "%.2g×", ratio)
     }
 
     /// The largest (max − min)/mean over repeats of one condition.
