@@ -89,7 +89,7 @@ import CLIKit
         // Selective Repeat is faster than stop-and-wait at every loss here.
         #expect(bullets.contains { $0.hasPrefix("Selective Repeat had the highest goodput in every condition with a clear winner (2)") })
         #expect(bullets.contains { $0.hasPrefix("Against the models") && $0.contains("sw within") && $0.contains("sr within") })
-        #expect(bullets.contains { $0.contains("degraded fastest") })
+        #expect(bullets.contains { $0.contains("kept the least") && $0.contains("compares each protocol with itself") })
     }
 
     @Test func everyPlotIsXMLWithAxesAndLegend() throws {

@@ -69,9 +69,11 @@ public enum ResultsReading {
         }
         if axis == .loss || axis == .delay, retention.count >= 2,
            let worst = retention.min(by: { $0.1 < $1.1 }), let best = retention.max(by: { $0.1 < $1.1 }) {
-            lines.append("\(worst.0.title) degraded fastest as \(axis == .loss ? "loss" : "delay") grew, keeping "
-                + "\(ReportNumbers.plain(worst.1 * 100, decimals: 1))% of its goodput; \(best.0.title) held up best "
-                + "(\(ReportNumbers.plain(best.1 * 100, decimals: 1))%).")
+            // Shares of each protocol's own first value: relative robustness, not speed.
+            lines.append("Relative to its own goodput at the lowest \(axis == .loss ? "loss" : "delay"), "
+                + "\(worst.0.title) kept the least (\(ReportNumbers.plain(worst.1 * 100, decimals: 1))%) and "
+                + "\(best.0.title) the most (\(ReportNumbers.plain(best.1 * 100, decimals: 1))%); "
+                + "this compares each protocol with itself, not their speeds.")
         }
         return lines
     }
