@@ -1,4 +1,6 @@
 import Foundation
+import RUDP
+import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -7,9 +9,10 @@ import Darwin
 #endif
 
 /// Faults in the middle of a transfer, on real processes: a side killed, frozen or interrupted,
-/// the receiver's disk full. Each side must end in bounded time with one clear line, and the
-/// receiver must leave neither a final nor a temporary file behind. (An output directory that
-/// is not writable is refused at start: CommandLineEndToEndTests.)
+/// the receiver's disk full, FIN-ACKs lost past the receiver's linger. Each side must end in
+/// bounded time with one clear line, and the receiver must leave neither a final nor a temporary
+/// file behind unless it confirmed it. (An output directory that is not writable is refused at
+/// start: CommandLineEndToEndTests.)
 @Suite(.serialized) struct FaultEndToEndTests {
     /// Bytes fed before the fault: the receiver has written at least a megabyte of them.
     static let fedBytes = 3_000_000
@@ -164,5 +167,37 @@ import Darwin
         let stderr = transfer.sender.stderr.text()
         #expect(status == 1)
         #expect(isOneLine(stderr) && stderr.contains("receiver"), "\(stderr)")
+    }
+
+    @Test func aFinRetransmittedAfterTheLingerIsStillConfirmed() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let incoming = scratch.file("in")
+        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
+        let original = try scratch.randomFile("payload.bin", size: 200_000)
+        let receiver = try RunningReceiver(directory: incoming, arguments: ["--json"])
+        defer { receiver.stop() }
+        // The first FIN arrives and the file is saved, but its FIN-ACK is lost; so are the next
+        // two FINs. The fourth comes 7 RTOs after the first (the timeout doubles), after the
+        // receiver's linger of 3 RTOs (at least 250 ms): it must be confirmed all the same.
+        let fins = Mutex(0)
+        let relay = try RecordingRelay(
+            toReceiverPort: receiver.port,
+            dropToReceiver: { datagram in
+                guard datagram.count >= 36 && datagram[1] == PacketType.fin.rawValue else { return false }
+                return fins.withLock { count in
+                    count += 1
+                    return count == 2 || count == 3
+                }
+            },
+            dropToSender: { datagram in
+                datagram.count >= 36 && datagram[1] == PacketType.finAck.rawValue && fins.withLock { $0 } < 4
+            })
+        let sent = try ProgramRunner.run("rudp-send", [scratch.file("payload.bin").path, relay.address], timeout: 60)
+        relay.stop()
+        #expect(sent.status == 0, "the saved file is confirmed: \(sent.stderr)")
+        #expect(fins.withLock { $0 } >= 4)
+        #expect(try Data(contentsOf: incoming.appendingPathComponent("payload.bin")) == original)
+        #expect(receiver.stdout.snapshot().split(separator: "\n").count == 1, "one transfer, saved once")
     }
 }

@@ -143,7 +143,8 @@ final class BackgroundRun: @unchecked Sendable {
 }
 
 /// A UDP relay between a sender and a receiver on loopback that records what the sender sent,
-/// so a test can replay an earlier connection's packets from the same source address.
+/// so a test can replay an earlier connection's packets from the same source address, and
+/// drops what a test's filters say (they run on the relay's thread, one datagram at a time).
 final class RecordingRelay: @unchecked Sendable {
     /// The sender connects here.
     let front: HostilePeer
@@ -154,11 +155,16 @@ final class RecordingRelay: @unchecked Sendable {
     private let lock = NSLock()
     private var stopRequested = false
     private var recordedDatagrams: [[UInt8]] = []
+    private let dropToReceiver: ([UInt8]) -> Bool
+    private let dropToSender: ([UInt8]) -> Bool
 
-    init(toReceiverPort port: Int) throws {
+    init(toReceiverPort port: Int, dropToReceiver: @escaping ([UInt8]) -> Bool = { _ in false },
+         dropToSender: @escaping ([UInt8]) -> Bool = { _ in false }) throws {
         front = try HostilePeer()
         back = try HostilePeer()
         receiverPort = port
+        self.dropToReceiver = dropToReceiver
+        self.dropToSender = dropToSender
         Thread { [self] in relay() }.start()
     }
 
@@ -193,12 +199,12 @@ final class RecordingRelay: @unchecked Sendable {
                 knowsSender = true
                 let datagram = Array(buffer[0..<count])
                 lock.withLock { recordedDatagrams.append(datagram) }
-                back.send(datagram, to: receiverPort)
+                if !dropToReceiver(datagram) { back.send(datagram, to: receiverPort) }
             }
             while true {  // receiver → sender
                 let count = buffer.withUnsafeMutableBytes { recv(back.descriptor, $0.baseAddress, $0.count, 0) }
                 guard count >= 0 else { break }
-                guard knowsSender else { continue }
+                guard knowsSender, !dropToSender(Array(buffer[0..<count])) else { continue }
                 _ = buffer.withUnsafeBytes { raw in
                     withUnsafePointer(to: &senderAddress) {
                         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {

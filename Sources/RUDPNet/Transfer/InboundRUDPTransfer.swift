@@ -37,6 +37,8 @@ final class InboundRUDPTransfer {
     private(set) var datagramBytesSent = 0
     /// Replies not sent because they would have exceeded the amplification limit.
     private(set) var repliesWithheld = 0
+    /// The acknowledgement of the FIN-ACK sent, once the file is confirmed.
+    private(set) var confirmedAcknowledgement: SequenceNumber?
     private var sentTimestamps: [UInt32] = []
 
     /// Starts a connection from a SYN; throws when the SYN is malformed.
@@ -130,6 +132,10 @@ final class InboundRUDPTransfer {
                 }
                 remember(timestamp: UInt32(bigEndian: datagram.loadUnaligned(fromByteOffset: WireLayout.timestampOffset,
                                                                               as: UInt32.self)))
+            }
+            if datagram[WireLayout.typeOffset] == PacketType.finAck.rawValue {
+                confirmedAcknowledgement = SequenceNumber(UInt32(bigEndian: datagram.loadUnaligned(
+                    fromByteOffset: WireLayout.acknowledgementOffset, as: UInt32.self)))
             }
             datagramBytesSent += datagram.count
             send(datagram)

@@ -48,6 +48,10 @@ public final class ReceiveServer {
     /// A half-open connection with nothing from its peer for this long (or the idle timeout,
     /// if shorter) is forgotten. A real sender resends its SYN well within it.
     public static let halfOpenTimeout: UInt64 = 5_000_000_000
+    /// How many confirmed transfers, and for how long, are remembered after their connections
+    /// end, to confirm a FIN retransmitted that late (see CompletedTransfers).
+    public static let completedTransfersRemembered = 16_384
+    public static let completedTransferHorizon: UInt64 = 300_000_000_000
     /// Gives each new RUDP transfer an event observer (for `--trace`), given its peer and
     /// connection ID; nil (the default) traces nothing.
     public var makeObserver: ((SocketAddress, UInt32) -> ProtocolEventObserver?)?
@@ -58,6 +62,8 @@ public final class ReceiveServer {
     private var connections: ConnectionTable
     /// Connections evicted or expired since the last report collection (their reports still count).
     private var departed: [InboundRUDPTransfer] = []
+    private var completed = CompletedTransfers(capacity: ReceiveServer.completedTransfersRemembered,
+                                               horizon: ReceiveServer.completedTransferHorizon)
     private var tcpTransfers: [InboundTCPTransfer] = []
     private var poller = Poller(capacity: 8)
     private let reply = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
@@ -154,7 +160,7 @@ public final class ReceiveServer {
                 let active = activeTransfers
                 if !active.isEmpty { onEvent(.progress(active)) }
             }
-            if let outcome = reclaim(once: once) { return outcome }
+            if let outcome = reclaim(once: once, now: now) { return outcome }
         }
     }
 
@@ -184,6 +190,8 @@ public final class ReceiveServer {
                     }
                     if started { announce(transfer, onEvent) }
                     flush(transfer, now: now)
+                } else if packet.header.type != .syn, let acknowledgement = completed.acknowledgement(for: key, now: now) {
+                    confirmAgain(packet.header, acknowledgement: acknowledgement, peer: peer, now: now)
                 } else if packet.header.type == .syn {
                     open(packet, datagramLength: bytes.count, key: key, now: now)
                 } else if packet.header.type != .reset {
@@ -238,6 +246,17 @@ public final class ReceiveServer {
                   limit: InboundRUDPTransfer.amplificationFactor * datagramLength, now: now)
     }
 
+    /// Answers a FIN of a transfer confirmed and forgotten with its FIN-ACK again; anything else
+    /// from it is late and ignored (an RST would make its sender fail).
+    private func confirmAgain(_ header: PacketHeader, acknowledgement: SequenceNumber, peer: SocketAddress, now: UInt64) {
+        guard header.type == .fin, header.sequence + 1 == acknowledgement else { return }
+        let reply = PacketHeader(type: .finAck, connectionID: header.connectionID, acknowledgement: acknowledgement,
+                                 timestamp: UInt32(truncatingIfNeeded: now / 1_000) | 1, timestampEcho: header.timestamp)
+        guard let length = try? PacketEncoder.encode(reply, payload: UnsafeRawBufferPointer(start: nil, count: 0), into: self.reply)
+        else { return }
+        _ = try? udp.send(UnsafeRawBufferPointer(rebasing: self.reply[0..<length]), to: peer)
+    }
+
     /// An RST outside any connection, no larger than `limit` (its message is cut to fit): the
     /// answer to one datagram never exceeds three times its size.
     private func sendReset(to peer: SocketAddress, connectionID: UInt32, code: ResetCode, message: String, limit: Int,
@@ -284,11 +303,14 @@ public final class ReceiveServer {
     }
 
     /// Forgets transfers that are over; in `--once` mode, ends the run when the first one is.
-    private func reclaim(once: Bool) -> ReceiveServerOutcome? {
+    private func reclaim(once: Bool, now: UInt64) -> ReceiveServerOutcome? {
         var firstGone = false
         for (key, transfer) in connections.entries where transfer.receiver.isReclaimable {
             connections.remove(key)
             departed.append(transfer)
+            if let acknowledgement = transfer.confirmedAcknowledgement {
+                completed.remember(key, acknowledgement: acknowledgement, now: now)
+            }
         }
         for transfer in departed {
             reported.remove(ObjectIdentifier(transfer))

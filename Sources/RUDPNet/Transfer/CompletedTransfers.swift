@@ -1,0 +1,56 @@
+import RUDP
+
+/// The RUDP transfers this server confirmed recently, long after their connections were
+/// forgotten: for each, the acknowledgement its FIN-ACK carried.
+///
+/// A connection lingers after its FIN-ACK for three times the sender's retransmission timeout
+/// only, while a sender whose FIN-ACKs and FINs are lost keeps retransmitting its FIN with a
+/// doubling timeout, for up to `--max-retries` times: its FIN can arrive after the linger. It
+/// must then be confirmed again, not answered "no such transfer", which would make the sender
+/// report a failure for a file that was saved. Late packets of such a connection are ignored,
+/// for the same reason. Bounded: the oldest entries are forgotten first, and none is kept
+/// longer than `horizon`.
+struct CompletedTransfers {
+    let capacity: Int
+    let horizon: UInt64
+    private var acknowledgements: [ConnectionTable.Key: (acknowledgement: SequenceNumber, time: UInt64)] = [:]
+    private var order: [ConnectionTable.Key] = []
+    private var head = 0
+
+    init(capacity: Int, horizon: UInt64) {
+        self.capacity = capacity
+        self.horizon = horizon
+    }
+
+    mutating func remember(_ key: ConnectionTable.Key, acknowledgement: SequenceNumber, now: UInt64) {
+        expire(now: now)
+        while acknowledgements.count >= capacity, head < order.count {
+            acknowledgements[order[head]] = nil
+            head += 1
+        }
+        acknowledgements[key] = (acknowledgement, now)
+        order.append(key)
+        compact()
+    }
+
+    /// The FIN-ACK acknowledgement of a recently confirmed transfer, if `key` is one.
+    mutating func acknowledgement(for key: ConnectionTable.Key, now: UInt64) -> SequenceNumber? {
+        expire(now: now)
+        return acknowledgements[key]?.acknowledgement
+    }
+
+    private mutating func expire(now: UInt64) {
+        while head < order.count {
+            let key = order[head]
+            if let entry = acknowledgements[key], entry.time + horizon > now { return }
+            acknowledgements[key] = nil
+            head += 1
+        }
+    }
+
+    private mutating func compact() {
+        guard head > 64 && head * 2 > order.count else { return }
+        order.removeFirst(head)
+        head = 0
+    }
+}
