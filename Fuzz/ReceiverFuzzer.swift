@@ -21,9 +21,20 @@ private let forge = PacketForge()
 /// Where the state machine writes its datagrams (one buffer for the whole run).
 private let outgoing = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
 
-/// The byte at `position` of DATA packet `index`: every packet's content names it.
+/// The byte at `position` of DATA packet `index`: every packet's content names it. Its first
+/// eight bytes are the index itself (unordered delivery identifies packets by them; there every
+/// packet has at least eight), the rest a mix of index and position.
 private func dataByte(index: UInt64, position: Int) -> UInt8 {
-    UInt8(truncatingIfNeeded: index &* 239 &+ UInt64(position) &* 17 ^ (index >> 8))
+    if position < 8 { return UInt8(truncatingIfNeeded: index >> (8 * UInt64(position))) }
+    var mixed = (index &+ 1) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(position) &* 0xBF58_476D_1CE4_E5B9
+    mixed ^= mixed >> 31
+    return UInt8(truncatingIfNeeded: mixed ^ (mixed >> 17))
+}
+
+/// The packet index a chunk of at least eight bytes names.
+private func namedIndex(_ chunk: UnsafeRawBufferPointer) -> UInt64? {
+    guard chunk.count >= 8 else { return nil }
+    return (0..<8).reduce(UInt64(0)) { $0 | UInt64(chunk[$1]) << (8 * UInt64($1)) }
 }
 
 private struct ReceiverHarness {
@@ -50,13 +61,15 @@ private struct ReceiverHarness {
         configuration.ackFrequency = input.within(1...10)
         configuration.idleTimeout = UInt64(input.within(1...20)) * 500_000_000
         if input.chance(4) { configuration.maxBufferBytes = input.within(1...4_096) }
-        if input.chance(4) { configuration.maxMSS = input.within(1...64) }
+        let unordered = input.chance(3)
+        let smallestMSS = unordered ? 8 : 1  // unordered packets name themselves in 8 bytes
+        if input.chance(4) { configuration.maxMSS = input.within(smallestMSS...64) }
         connectionID = input.integer()
         let isn = input.initialSequence()
-        var proposal = SynPayload(mode: TransferMode.allCases[input.below(3)], mss: input.within(1...48),
+        var proposal = SynPayload(mode: TransferMode.allCases[input.below(3)], mss: input.within(smallestMSS...48),
                                   window: UInt32(input.within(1...80)),
                                   fileSize: input.chance(3) ? nil : UInt64(input.below(5_000)), name: Array("fuzz.bin".utf8))
-        if input.chance(3) { proposal.delivery = .unordered }
+        if unordered { proposal.delivery = .unordered }
         offer = proposal
         let header = PacketHeader(type: .syn, connectionID: connectionID, sequence: SequenceNumber(isn),
                                   timestamp: input.integer())
@@ -80,7 +93,9 @@ private struct ReceiverHarness {
         var steps = 0
         while !input.isExhausted && steps < 4_000 {
             steps += 1
-            switch input.below(12) {
+            let operation = input.below(12)
+            fuzzTrace("step \(steps): operation \(operation), now \(now), state \(receiver.state), delivered \(delivered)")
+            switch operation {
             case 0, 1, 2, 3: deliverData(&input)
             case 4: deliverFin(&input)
             case 5: now += input.timeStep()
@@ -120,7 +135,7 @@ private struct ReceiverHarness {
         }
         var length = receiver.mss
         switch input.below(8) {
-        case 0: length = input.within(1...receiver.mss)
+        case 0: length = input.within((offer.delivery == .unordered ? 8 : 1)...receiver.mss)
         case 1: length = input.chance(2) ? 0 : receiver.mss + input.within(1...3)  // protocol violations
         default: break
         }
@@ -128,6 +143,7 @@ private struct ReceiverHarness {
         let header = PacketHeader(type: .data, flags: input.chance(4) ? PacketFlags.acknowledgeNow : 0, connectionID: connectionID,
                                   sequence: space.wire(index), timestamp: input.integer(), timestampEcho: input.integer())
         let before = receiver.state
+        fuzzTrace("  DATA \(index) of \(length) bytes")
         receiver.handle(datagram: forge.packet(header, payload: payload), now: now)
         if before == .established, length >= 1, length <= receiver.mss { sent.insert(index) }
     }
@@ -155,9 +171,10 @@ private struct ReceiverHarness {
                     chunk.enumerated().allSatisfy { $0.element == dataByte(index: index, position: $0.offset) }
                 }
                 if offer.delivery == .unordered {
-                    // Some packet received and not delivered yet, whole.
-                    let index = sent.first { $0 >= delivered && !deliveredAhead.contains($0) && holds($0) }
-                    fuzzCheck(index != nil, "delivered a chunk that is no undelivered packet received")
+                    // A packet received and not delivered yet, whole.
+                    let index = namedIndex(chunk)
+                    fuzzCheck(index.map { $0 >= delivered && !deliveredAhead.contains($0) && sent.contains($0) && holds($0) } == true,
+                              "delivered a chunk that is no undelivered packet received (\(String(describing: index)))")
                     deliveredAhead.insert(index!)
                     while deliveredAhead.remove(delivered) != nil { delivered += 1 }
                 } else {
@@ -204,6 +221,7 @@ private struct ReceiverHarness {
                 fuzzCheck(false, "ACK before the first packet")
                 return
             }
+            fuzzTrace("  ACK \(acknowledged) window \(header.window), \(packet.sackCount) SACK blocks")
             fuzzCheck(acknowledged >= highestAcknowledged, "ACK went back from \(highestAcknowledged) to \(acknowledged)")
             highestAcknowledged = acknowledged
             for index in delivered..<acknowledged where !sent.contains(index) {

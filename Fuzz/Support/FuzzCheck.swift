@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Stops the process when an invariant does not hold: libFuzzer records the input as a crash.
 /// `fatalError` is used, not `precondition`, because -O builds keep it.
 @inline(__always)
@@ -10,6 +16,6 @@ func fuzzCheck(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () 
 @inline(__always)
 func fuzzTrace(_ message: @autoclosure () -> String) {
     #if FUZZ_TRACE
-    print(message())
+    fputs(message() + "\n", stderr)  // unbuffered: the last steps before a crash must show
     #endif
 }
