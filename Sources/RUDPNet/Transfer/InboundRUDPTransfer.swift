@@ -33,10 +33,8 @@ final class InboundRUDPTransfer {
     private(set) var isAddressValidated = false
     /// When the last packet of this connection arrived (server clock).
     private(set) var lastHeard: UInt64
-    private(set) var datagramBytesReceived = 0
-    private(set) var datagramBytesSent = 0
-    /// Replies not sent because they would have exceeded the amplification limit.
-    private(set) var repliesWithheld = 0
+    private var datagramBytesReceived = 0
+    private var datagramBytesSent = 0
     /// The acknowledgement of the FIN-ACK sent, once the file is confirmed.
     private(set) var confirmedAcknowledgement: SequenceNumber?
     private var sentTimestamps: [UInt32] = []
@@ -124,10 +122,7 @@ final class InboundRUDPTransfer {
                 let allowance = Self.amplificationFactor * datagramBytesReceived - datagramBytesSent
                 if length > allowance {
                     // An RST still fits when its message is cut; anything else waits for more from the peer.
-                    guard let shorter = Self.shortenedReset(datagram, to: allowance, into: buffer) else {
-                        repliesWithheld += 1
-                        continue
-                    }
+                    guard let shorter = Self.shortenedReset(datagram, to: allowance, into: buffer) else { continue }
                     datagram = shorter
                 }
                 remember(timestamp: UInt32(bigEndian: datagram.loadUnaligned(fromByteOffset: WireLayout.timestampOffset,
