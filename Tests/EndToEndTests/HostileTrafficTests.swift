@@ -1,6 +1,11 @@
 import Foundation
 import RUDP
 import Testing
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A real rudp-recv under attack while a real transfer runs through it: garbage, packets for
 /// connections it does not know, replays of an earlier connection, a handshake flood from
@@ -262,6 +267,26 @@ import Testing
         #expect(ScratchDirectory(existing: scratch.url).contents().isEmpty)
     }
 
+    @Test func garbageOnTheTCPPortIsTurnedAwayWhileATransferCompletes() throws {
+        let attack = try TransferUnderAttack(size: 2_000_000, protocolName: "tcp")
+        defer { attack.finish() }
+        var noise = Noise(state: 4)
+        for index in 0..<100 {
+            // Garbage; a valid magic with an absurd name length; a valid header then garbage chunks.
+            var bytes = noise.bytes(1 + noise.below(2_000))
+            if index % 3 == 1 { bytes = Array("RUDPTCP1".utf8) + [0xFF, 0xFF] + bytes }
+            if index % 3 == 2 {
+                bytes = Array("RUDPTCP1".utf8) + [0, 3] + Array("x.y".utf8) + [UInt8](repeating: 0, count: 8)
+                    + [0xFF, 0xFF, 0xFF, 0xFF] + bytes
+            }
+            let answer = try TCPProbe.exchange(bytes, port: attack.receiver.port, timeout: 5)
+            #expect(answer.closed, "connection \(index) is closed by the receiver")
+            #expect(answer.lastStatusCode.map { $0 != 0 } ?? true, "the last word is a refusal: \(answer.bytes.prefix(80))")
+        }
+        try attack.checkDelivered()
+        #expect(ScratchDirectory(existing: attack.incoming).contents() == ["payload.bin"], "garbage wrote nothing")
+    }
+
     @Test func anUnorderedDeliveryOfferIsRefusedForAFile() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
@@ -338,5 +363,52 @@ final class HandshakeFlood: @unchecked Sendable {
         lock.withLock { stopRequested = true }
         finished.wait()
         return lock.withLock { tally }
+    }
+}
+
+/// A plain TCP client for hostile tests: connects to 127.0.0.1, sends bytes, reads until the
+/// server closes (or the timeout).
+enum TCPProbe {
+    struct Answer {
+        var bytes: [UInt8]
+        var closed: Bool
+
+        /// The code of the last whole STATUS (code u8, message length u16, message) received.
+        var lastStatusCode: UInt8? {
+            var offset = 0, last: UInt8?
+            while offset + 3 <= bytes.count {
+                let length = Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2])
+                guard offset + 3 + length <= bytes.count else { break }
+                last = bytes[offset]
+                offset += 3 + length
+            }
+            return last
+        }
+    }
+
+    static func exchange(_ bytes: [UInt8], port: Int, timeout: Double) throws -> Answer {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw HostilePeerError("socket: errno \(errno)") }
+        defer { close(descriptor) }
+        var address = HostilePeer.loopback(port: UInt16(port))
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw HostilePeerError("connect: errno \(errno)") }
+        _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var answer = Answer(bytes: [], closed: false)
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            var descriptorSet = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptorSet, 1, 50) > 0 else { continue }
+            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count <= 0 {
+                answer.closed = true  // EOF, or reset
+                break
+            }
+            answer.bytes += buffer[0..<count]
+        }
+        return answer
     }
 }
