@@ -16,7 +16,7 @@ public enum ReceiverState: Equatable, Sendable {
 /// Created from a SYN; delivers bytes in order through `readDelivered`, acknowledges
 /// cumulatively (Go-Back-N, stop-and-wait) or with SACK blocks (Selective Repeat), and lingers
 /// after the end, as TCP's TIME-WAIT, so that a lost last FIN-ACK is answered again.
-public final class Receiver {
+public final class Receiver: PacketHandling {
     public let configuration: ReceiverConfiguration
     public let connectionID: UInt32
     /// What the sender proposed: mode, MSS, window, size and name.
@@ -145,17 +145,6 @@ public final class Receiver {
     public var hasDeliverableData: Bool { offer.delivery == .unordered ? !arrivals.isEmpty : readIndex < expected }
 
     // MARK: Network input
-
-    /// Handles one datagram; malformed ones are returned as an error and otherwise ignored.
-    @discardableResult
-    public func handle(datagram: UnsafeRawBufferPointer, now: UInt64) -> WireError? {
-        do {
-            handle(packet: try PacketView.decode(datagram), now: now)
-            return nil
-        } catch {
-            return error
-        }
-    }
 
     /// Handles one decoded packet of this connection.
     public func handle(packet: PacketView, now: UInt64) {

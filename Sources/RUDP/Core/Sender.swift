@@ -14,7 +14,7 @@ public enum SenderState: Equatable, Sendable {
 /// (`handle`) and expired deadlines (`handleTimeout`); drain `pollTransmit` after every input and
 /// sleep until `nextDeadline`. Stop-and-wait and Go-Back-N share the cumulative strategy
 /// (stop-and-wait is its window-1 case); Selective Repeat uses SACKs.
-public final class Sender {
+public final class Sender: PacketHandling {
     public let configuration: SenderConfiguration
     public internal(set) var state: SenderState = .connecting
     public internal(set) var statistics = SenderStatistics()
@@ -138,17 +138,6 @@ public final class Sender {
     }
 
     // MARK: Network input
-
-    /// Handles one datagram; malformed ones are returned as an error and otherwise ignored.
-    @discardableResult
-    public func handle(datagram: UnsafeRawBufferPointer, now: UInt64) -> WireError? {
-        do {
-            handle(packet: try PacketView.decode(datagram), now: now)
-            return nil
-        } catch {
-            return error
-        }
-    }
 
     /// Handles one decoded packet.
     public func handle(packet: PacketView, now: UInt64) {

@@ -1,0 +1,18 @@
+/// An endpoint fed decoded packets; raw datagrams are decoded once, here, for all of them.
+public protocol PacketHandling: AnyObject {
+    /// Handles one decoded packet.
+    func handle(packet: PacketView, now: UInt64)
+}
+
+extension PacketHandling {
+    /// Handles one datagram; a malformed one is returned as an error and otherwise ignored.
+    @discardableResult
+    public func handle(datagram: UnsafeRawBufferPointer, now: UInt64) -> WireError? {
+        do {
+            handle(packet: try PacketView.decode(datagram), now: now)
+            return nil
+        } catch {
+            return error
+        }
+    }
+}
