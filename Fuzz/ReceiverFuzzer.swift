@@ -204,11 +204,7 @@ private struct ReceiverHarness {
     }
 
     mutating func check(_ datagram: UnsafeRawBufferPointer) {
-        let packet: PacketView
-        do { packet = try PacketView.decode(datagram) } catch {
-            fuzzCheck(false, "the receiver produced an undecodable datagram: \(error)")
-            return
-        }
+        guard let packet = decodeOutput(datagram, of: "receiver") else { return }
         let header = packet.header
         fuzzCheck(header.connectionID == connectionID, "foreign connection ID")
         switch header.type {

@@ -156,11 +156,7 @@ private struct SenderHarness {
     }
 
     mutating func check(_ datagram: UnsafeRawBufferPointer) {
-        let packet: PacketView
-        do { packet = try PacketView.decode(datagram) } catch {
-            fuzzCheck(false, "the sender produced an undecodable datagram: \(error)")
-            return
-        }
+        guard let packet = decodeOutput(datagram, of: "sender") else { return }
         let header = packet.header
         fuzzCheck(header.connectionID == configuration.connectionID, "foreign connection ID")
         fuzzCheck(header.timestamp != 0, "zero timestamp")

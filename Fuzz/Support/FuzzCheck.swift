@@ -19,3 +19,13 @@ func fuzzTrace(_ message: @autoclosure () -> String) {
     fputs(message() + "\n", stderr)  // unbuffered: the last steps before a crash must show
     #endif
 }
+
+/// Decodes a datagram a state machine produced: whatever it sends must be a valid packet.
+func decodeOutput(_ datagram: UnsafeRawBufferPointer, of producer: String) -> PacketView? {
+    do {
+        return try PacketView.decode(datagram)
+    } catch {
+        fuzzCheck(false, "the \(producer) produced an undecodable datagram: \(error)")
+        return nil
+    }
+}
