@@ -2,13 +2,13 @@ import RUDP
 import RUDPSim
 import Testing
 
-/// The randomized simulation campaign in its quick profile: 2,000 seeds, each a transfer with
+/// The randomized simulation campaign in its quick profile: 4,000 seeds, each a transfer with
 /// random loss (0-50 %, Bernoulli and bursts), reordering, duplication, corruption, delay up to
 /// 500 ms, window 1-1024, a size on a packet or window boundary, and an ISN near the wrap.
 /// scripts/simulate.sh runs the full profile (larger transfers, any number of seeds).
 @Suite struct CampaignTests {
     static let shards = 8
-    static let seedsPerShard = 250
+    static let seedsPerShard = 500
 
     @Test(arguments: 0..<shards)
     func everyScenarioDeliversExactlyOrFailsOnBothSides(shard: Int) {
