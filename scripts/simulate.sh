@@ -16,11 +16,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=.build-simulate
 
-count=""
 args=()
 for argument in "$@"; do
     case $argument in
-        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) args+=("$argument") ;;
     esac
 done
@@ -112,6 +111,7 @@ guard let count, count > 0 else { fail("give the number of scenarios, or --seed 
 
 struct Tally {
     var verdicts: [String: Int] = [:]
+    var verdictExample: [String: UInt64] = [:]
     var byMode: [String: Int] = [:]
     /// Why the sender failed, in the scenarios where both sides failed.
     var failureCauses: [String: Int] = [:]
@@ -135,6 +135,7 @@ DispatchQueue.concurrentPerform(iterations: jobs) { _ in
         let (scenario, outcome, verdict) = describe(seed)
         let done = tally.withLock { tally -> Int in
             tally.verdicts[verdict.label, default: 0] += 1
+            tally.verdictExample[verdict.label] = min(tally.verdictExample[verdict.label] ?? seed, seed)
             tally.byMode["\(scenario.mode)", default: 0] += 1
             tally.bytes += outcome.bytesDelivered
             tally.virtualSeconds += Double(outcome.endTime) / 1e9
@@ -160,7 +161,8 @@ let elapsed = clock.now - began
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 print("scenarios: \(count) (seeds \(start)...\(start + UInt64(count) - 1), \(profile.rawValue) profile), "
       + "wall time \(tenths(seconds)) s on \(jobs) thread(s)")
-print("outcomes: " + result.verdicts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+print("outcomes: " + result.verdicts.sorted { $0.key < $1.key }
+    .map { "\($0.key) \($0.value) (e.g. seed \(result.verdictExample[$0.key]!))" }.joined(separator: ", "))
 print("why both failed: " + result.failureCauses.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value) (e.g. seed \(result.failureExample[$0.key]!))" }.joined(separator: ", "))
 print("modes: " + result.byMode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
 print("delivered \(result.bytes) bytes in \(result.packetsSent) DATA packets (\(result.retransmissions) retransmissions), "
