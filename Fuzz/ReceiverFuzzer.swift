@@ -70,13 +70,15 @@ private struct ReceiverHarness {
                                   window: UInt32(input.within(1...80)),
                                   fileSize: input.chance(3) ? nil : UInt64(input.below(5_000)), name: Array("fuzz.bin".utf8))
         if unordered { proposal.delivery = .unordered }
-        offer = proposal
         let header = PacketHeader(type: .syn, connectionID: connectionID, sequence: SequenceNumber(isn),
                                   timestamp: input.integer())
-        synBytes = Array(forge.packet(header, payload: input.chance(16) ? input.bytes(upTo: 30) : offer.encoded()))
+        synBytes = Array(forge.packet(header, payload: input.chance(16) ? input.bytes(upTo: 30) : proposal.encoded()))
         guard let packet = synBytes.withUnsafeBytes({ try? PacketView.decode($0) }),
               let receiver = try? Receiver(syn: packet, configuration: configuration, now: 0) else { return nil }
         self.receiver = receiver
+        // What the receiver decoded: the proposal, or what fuzzed SYN bytes happened to say.
+        offer = receiver.offer
+        guard offer.delivery == .ordered || receiver.mss >= 8 else { return nil }  // unordered packets name themselves in 8 bytes
         space = SequenceSpace(origin: SequenceNumber(isn) + 1)
         fuzzCheck(receiver.mss >= 1 && receiver.mss <= offer.mss && receiver.mss <= configuration.maxMSS, "granted MSS \(receiver.mss)")
         fuzzCheck(receiver.window >= 1 && receiver.window <= Int(offer.window) && receiver.window <= configuration.maxWindow,
