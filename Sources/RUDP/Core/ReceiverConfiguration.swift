@@ -10,7 +10,8 @@ public struct ReceiverConfiguration: Sendable {
     public var idleTimeout: UInt64 = 10_000_000_000
     /// How long to stay answering retransmitted FINs (or with RST after a failure), as a multiple
     /// of the sender's announced retransmission timeout, within the bounds below.
-    public var lingerMultiple: UInt64 = 3
+    /// Eight covers two FINs lost in a row: the sender resends after 1, then 2, then 4 RTOs.
+    public var lingerMultiple: UInt64 = 8
     public var minimumLinger: UInt64 = 250_000_000
     public var maximumLinger: UInt64 = 30_000_000_000
     /// Linger when the sender announced no timeout (a failure before the FIN).
