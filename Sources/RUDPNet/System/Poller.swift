@@ -70,6 +70,19 @@ public struct Poller: Sendable {
         try Poller.untilDeadline(deadline) { (timeout) throws(SystemError) in try pollOnce(timeoutMilliseconds: timeout) }
     }
 
+    /// As `wait(until:)`, but first re-polls without sleeping for up to `spin` nanoseconds (see
+    /// `BusyPoll`), yielding the CPU between polls to anything else runnable on it.
+    public mutating func wait(until deadline: UInt64?, spinningFor spin: UInt64) throws(SystemError) -> Int {
+        if spin > 0 {
+            let spinEnd = min(MonotonicClock.now() &+ spin, deadline ?? .max)
+            repeat {
+                if let ready = try pollOnce(timeoutMilliseconds: 0), ready > 0 { return ready }
+                sched_yield()
+            } while MonotonicClock.now() < spinEnd
+        }
+        return try wait(until: deadline)
+    }
+
     /// Waits on a single descriptor without a `Poller` (and without allocating); returns
     /// its events, empty when `deadline` passed first.
     public static func wait(for fd: Int32, interest: PollEvents, until deadline: UInt64?) throws(SystemError) -> PollEvents {

@@ -55,6 +55,7 @@ private struct SendLoop {
     var chunkEnd = 0
     var inputReadable = false
     var poller = Poller(capacity: 3)
+    var busyPoll = BusyPoll()
     let batch: SegmentingSender
     /// Room for any datagram the sender can produce (the largest is a full DATA packet).
     let maxDatagramSize: Int
@@ -106,7 +107,7 @@ private struct SendLoop {
             let interruptIndex = interruptFileDescriptor.map { poller.add($0, interest: .readable) }
             let inputIndex = wantsInput && file.isStream ? poller.add(file.fileDescriptor, interest: .readable) : nil
             do {
-                _ = try poller.wait(until: sender.nextDeadline)
+                _ = try poller.wait(until: sender.nextDeadline, spinningFor: busyPoll.spin(now: now))
             } catch {
                 throw SendFailure("poll: \(error)")
             }
@@ -183,6 +184,7 @@ private struct SendLoop {
                 throw SendFailure("cannot receive from \(address): \(error)")
             }
             guard let received else { return }
+            busyPoll.noteActivity(now: now)
             sender.handle(datagram: UnsafeRawBufferPointer(rebasing: buffer[0..<received.count]), now: now)
         }
     }

@@ -66,6 +66,7 @@ public final class ReceiveServer {
                                                horizon: ReceiveServer.completedTransferHorizon)
     private var tcpTransfers: [InboundTCPTransfer] = []
     private var poller = Poller(capacity: 8)
+    private var busyPoll = BusyPoll()
     private let reply = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
     private var reported: Set<ObjectIdentifier> = []
     private var lastProgress: UInt64 = 0
@@ -132,7 +133,11 @@ public final class ReceiveServer {
             let interruptIndex = interruptFileDescriptor.map { poller.add($0, interest: .readable) }
             let firstTCPIndex = poller.count
             for transfer in tcpTransfers { _ = poller.add(transfer.fileDescriptor, interest: transfer.pollInterest) }
-            do { _ = try poller.wait(until: deadline) } catch { throw SendFailure("poll: \(error)") }
+            do {
+                _ = try poller.wait(until: deadline, spinningFor: busyPoll.spin(now: MonotonicClock.now()))
+            } catch {
+                throw SendFailure("poll: \(error)")
+            }
             let now = MonotonicClock.now()
 
             if let interruptIndex, !poller.events(at: interruptIndex).isEmpty, let reason = isInterrupted() {
@@ -181,7 +186,7 @@ public final class ReceiveServer {
     private func receiveDatagrams(now: UInt64, onEvent: (ReceiveEvent) -> Void) throws(SendFailure) {
         // Bounded so timers and TCP are served even under a flood.
         do {
-            try batchReceiver.receive(limit: 512) { bytes, peer in
+            let received = try batchReceiver.receive(limit: 512) { bytes, peer in
                 guard let packet = try? PacketView.decode(bytes) else { return }  // corrupted or not ours: as if lost
                 let key = ConnectionTable.Key(peer: peer, connectionID: packet.header.connectionID)
                 if let transfer = connections[key] {
@@ -198,6 +203,7 @@ public final class ReceiveServer {
                     refuseUnknown(packet.header, datagramLength: bytes.count, peer: peer, now: now)
                 }
             }
+            if received > 0 { busyPoll.noteActivity(now: now) }
         } catch where error.isConnectionRefused {
             return  // an ICMP error for an earlier reply; the next poll reads on
         } catch {
