@@ -8,6 +8,10 @@ import RUDP
 /// A file being received: written to a temporary file in the output directory while its
 /// SHA-256 is computed, and moved to its final name only once complete, verified and synced.
 /// Discarding (or dropping the object) removes the temporary file.
+///
+/// Bytes are staged in large chunks that a background queue hashes and writes, so that the
+/// receiving thread goes on with the network meanwhile; a write error surfaces at a later
+/// `write` or at `commit`, and fails the transfer all the same.
 public final class IncomingFile {
     public let directory: String
     public let name: String
@@ -15,12 +19,15 @@ public final class IncomingFile {
     public let temporaryPath: String
     public private(set) var bytesWritten: UInt64 = 0
     private var descriptor: Int32
-    private var hasher = SHA256()
     private let overwrite: Bool
     private var isOpen = true
-    private let staging: UnsafeMutableRawBufferPointer
+    private let chunks = ChunkRing(label: "rudp.incoming-file", chunkSize: IncomingFile.chunkSize)
+    private let writer: ChunkWriter
+    /// The chunk being filled, and how much of it is.
+    private var current: (index: Int, buffer: UnsafeMutableRawBufferPointer)?
     private var staged = 0
-    private static let stagingSize = 1 << 20
+    /// Bytes per write to the file.
+    public static let chunkSize = 1 << 18
 
     /// Creates the temporary file; fails if the final name exists and `overwrite` is false.
     public init(directory: String, name: String, overwrite: Bool, uniqueToken: UInt64) throws(FileError) {
@@ -37,47 +44,63 @@ public final class IncomingFile {
         guard descriptor >= 0 else {
             throw FileError.io("cannot create a file in '\(directory)'", errno: errno)
         }
-        staging = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.stagingSize, alignment: 16)
+        writer = ChunkWriter(descriptor: descriptor)
     }
 
     deinit {
         discard()
-        staging.deallocate()
     }
 
-    /// Appends bytes (staged in memory and written in large chunks).
+    /// Appends bytes (staged in memory, hashed and written in large chunks in the background).
+    /// Throws the error of an earlier chunk's write, if one failed.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
-        hasher.update(bytes)
         bytesWritten += UInt64(bytes.count)
         var offset = 0
         while offset < bytes.count {
-            let take = min(bytes.count - offset, staging.count - staged)
-            UnsafeMutableRawBufferPointer(rebasing: staging[staged..<(staged + take)])
-                .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + take)]))
+            let chunk: UnsafeMutableRawBufferPointer
+            if let current {
+                chunk = current.buffer
+            } else {
+                let (index, buffer, previousStatus) = chunks.acquire()
+                current = (index, buffer)
+                chunk = buffer
+                if previousStatus != 0 { throw writeError(previousStatus) }
+            }
+            let take = min(bytes.count - offset, chunk.count - staged)
+            (chunk.baseAddress! + staged).copyMemory(from: bytes.baseAddress! + offset, byteCount: take)
             staged += take
             offset += take
-            if staged == staging.count { try flush() }
+            if staged == chunk.count { submitCurrent() }
         }
     }
 
+    /// Queues the chunk being filled for hashing and writing.
+    private func submitCurrent() {
+        guard let current else { return }
+        self.current = nil
+        defer { staged = 0 }
+        guard staged > 0 else { return chunks.releaseUnused() }
+        let writer = writer
+        chunks.submit(index: current.index, count: staged) { bytes in writer.append(bytes) }
+    }
+
+    /// Waits until everything staged is written; throws if any write failed.
     private func flush() throws(FileError) {
-        var offset = 0
-        while offset < staged {
-            let written = Glibc.write(descriptor, staging.baseAddress! + offset, staged - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw FileError.io("cannot write '\(temporaryPath)'", errno: errno)
-            }
-            offset += written
-        }
-        staged = 0
+        submitCurrent()
+        let status = chunks.drain()
+        if status != 0 { throw writeError(status) }
+    }
+
+    private func writeError(_ code: Int32) -> FileError {
+        FileError.io("cannot write '\(temporaryPath)'", errno: code)
     }
 
     /// Checks size and digest, syncs, and gives the file its final name. Returns the digest.
     @discardableResult
     public func commit(expectedSize: UInt64?, expectedDigest: SHA256Digest) throws(FileError) -> SHA256Digest {
         try flush()
-        let digest = hasher.finalize()
+        let writer = writer
+        let digest = chunks.sync { writer.hasher.finalize() }
         if let expectedSize, expectedSize != bytesWritten {
             throw FileError(.integrity, "integrity failure: received \(bytesWritten) bytes, the sender sent \(expectedSize)")
         }
@@ -112,6 +135,8 @@ public final class IncomingFile {
     /// Removes the temporary file (idempotent); the final name is never touched.
     public func discard() {
         guard isOpen else { return }
+        // Queued writes use the descriptor: let them end before it is closed (and reused).
+        _ = chunks.drain()
         Glibc.close(descriptor)
         unlink(temporaryPath)
         isOpen = false
@@ -137,5 +162,32 @@ public final class IncomingFile {
         guard access(directory, W_OK | X_OK) == 0 else {
             throw FileError(.io, "output directory '\(directory)' is not writable")
         }
+    }
+}
+
+/// Hashes and writes an `IncomingFile`'s chunks in order; touched only on its ring's queue.
+private final class ChunkWriter: @unchecked Sendable {
+    let descriptor: Int32
+    var hasher = SHA256()
+    /// The errno of the first failed write; later chunks are not written after it.
+    private var failure: Int32 = 0
+
+    init(descriptor: Int32) { self.descriptor = descriptor }
+
+    /// Hashes and writes `bytes`; returns 0, or the errno of this or an earlier failed write.
+    func append(_ bytes: UnsafeRawBufferPointer) -> Int32 {
+        guard failure == 0 else { return failure }
+        hasher.update(bytes)
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                failure = errno
+                return failure
+            }
+            offset += written
+        }
+        return 0
     }
 }

@@ -6,7 +6,7 @@ import Darwin
 import RUDP
 
 /// The file (or standard input) being sent: read in large chunks with its SHA-256 computed
-/// on the way.
+/// on the way, on a background queue, so that hashing one chunk overlaps sending the previous.
 public final class OutgoingFile {
     /// The path as given (`-` for standard input).
     public let path: String
@@ -17,8 +17,13 @@ public final class OutgoingFile {
     public let fileDescriptor: Int32
     public private(set) var bytesRead: UInt64 = 0
     public private(set) var reachedEnd = false
-    private var hasher = SHA256()
     private var digestValue: SHA256Digest?
+    private let chunks = ChunkRing(label: "rudp.outgoing-sha256", chunkSize: OutgoingFile.chunkSize)
+    private let digestState = RunningDigest()
+    /// What `read(into:)` has not copied out yet of the last chunk read.
+    private var pending = UnsafeRawBufferPointer(start: nil, count: 0)
+    /// Bytes per read from the file.
+    public static let chunkSize = 1 << 18
 
     public init(path: String) throws(FileError) {
         self.path = path
@@ -45,26 +50,59 @@ public final class OutgoingFile {
         path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
     }
 
-    /// Reads up to `buffer.count` bytes; 0 means the end was reached (then `digest` is final).
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(FileError) -> Int {
-        guard !reachedEnd, buffer.count > 0 else { return 0 }
+    /// Reads the next chunk (up to `chunkSize` bytes) and returns it, valid until the next call
+    /// to either read method; empty means the end was reached (then `digest` is final).
+    public func read() throws(FileError) -> UnsafeRawBufferPointer {
+        if !pending.isEmpty {
+            defer { pending = UnsafeRawBufferPointer(start: nil, count: 0) }
+            return pending
+        }
+        guard !reachedEnd else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        let (index, chunk, _) = chunks.acquire()
         while true {
-            let count = Glibc.read(fileDescriptor, buffer.baseAddress!, buffer.count)
+            let count = Glibc.read(fileDescriptor, chunk.baseAddress!, chunk.count)
             if count < 0 {
                 if errno == EINTR { continue }
-                throw FileError.io("cannot read '\(path)'", errno: errno)
+                let code = errno
+                chunks.releaseUnused()
+                throw FileError.io("cannot read '\(path)'", errno: code)
             }
             if count == 0 {
+                chunks.releaseUnused()
                 reachedEnd = true
-                digestValue = hasher.finalize()
+                let state = digestState
+                digestValue = chunks.sync { state.hasher.finalize() }
+                return UnsafeRawBufferPointer(start: nil, count: 0)
+            }
+            let state = digestState
+            chunks.submit(index: index, count: count) { bytes in
+                state.hasher.update(bytes)
                 return 0
             }
-            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             bytesRead += UInt64(count)
-            return count
+            return UnsafeRawBufferPointer(rebasing: chunk[0..<count])
         }
+    }
+
+    /// Copies up to `buffer.count` bytes into `buffer`; 0 means the end was reached (then
+    /// `digest` is final).
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(FileError) -> Int {
+        guard buffer.count > 0 else { return 0 }
+        if pending.isEmpty {
+            pending = try read()
+            if pending.isEmpty { return 0 }
+        }
+        let count = min(buffer.count, pending.count)
+        buffer.baseAddress!.copyMemory(from: pending.baseAddress!, byteCount: count)
+        pending = UnsafeRawBufferPointer(rebasing: pending[count...])
+        return count
     }
 
     /// The SHA-256 of everything read, once the end was reached.
     public var digest: SHA256Digest? { digestValue }
+}
+
+/// The hash state of an `OutgoingFile`, touched only on its chunk ring's queue.
+private final class RunningDigest: @unchecked Sendable {
+    var hasher = SHA256()
 }

@@ -50,9 +50,8 @@ private struct SendLoop {
     let sender: Sender
     let startTime: UInt64
     let datagram = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-    let fileChunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
-    var chunkStart = 0
-    var chunkEnd = 0
+    /// What the sender has not taken yet of the last chunk read from the file.
+    var chunk = UnsafeRawBufferPointer(start: nil, count: 0)
     var inputReadable = false
     var poller = Poller(capacity: 3)
     var busyPoll = BusyPoll()
@@ -78,10 +77,7 @@ private struct SendLoop {
 
     mutating func run(interruptFileDescriptor: Int32?, isInterrupted: () -> String?,
                       progress: (SendProgress) -> Void) throws(SendFailure) -> SendReport {
-        defer {
-            datagram.deallocate()
-            fileChunk.deallocate()
-        }
+        defer { datagram.deallocate() }
         while true {
             var now = MonotonicClock.now()
             try feedSender()
@@ -129,28 +125,25 @@ private struct SendLoop {
     }
 
     /// Whether the sender could take more bytes than are already read.
-    var wantsInput: Bool { chunkStart == chunkEnd && !file.reachedEnd && sender.writableBytes > 0 }
+    var wantsInput: Bool { chunk.isEmpty && !file.reachedEnd && sender.writableBytes > 0 }
 
     /// Moves file bytes into the sender's window while it has room.
     mutating func feedSender() throws(SendFailure) {
         while sender.writableBytes > 0 {
-            if chunkStart == chunkEnd {
+            if chunk.isEmpty {
                 guard !file.reachedEnd else { return }
                 if file.isStream && !inputReadable { return }
                 inputReadable = false
-                let count: Int
-                do { count = try file.read(into: fileChunk) } catch {
+                do { chunk = try file.read() } catch {
                     sender.abort(code: .senderIOError, message: "the sender could not read its file")
                     throw SendFailure(error.description)
                 }
-                if count == 0 {
+                if chunk.isEmpty {
                     sender.finishWriting(sha256: file.digest!)
                     return
                 }
-                chunkStart = 0
-                chunkEnd = count
             }
-            chunkStart += sender.write(UnsafeRawBufferPointer(rebasing: fileChunk[chunkStart..<chunkEnd]))
+            chunk = UnsafeRawBufferPointer(rebasing: chunk[sender.write(chunk)...])
         }
     }
 
