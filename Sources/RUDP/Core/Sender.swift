@@ -58,6 +58,9 @@ public final class Sender: PacketHandling {
     /// Time of the last acknowledgement, for the zero-window probe.
     private var lastAcknowledgementTime: UInt64 = 0
     private var probeAllowed = false
+    /// When the last datagram of any kind went out, for the keepalive.
+    private var lastTransmission: UInt64
+    private var keepaliveDue = false
     /// Send time and transmission count of the latest packet an ACK newly acknowledged.
     private var newlyAcknowledged: (sent: UInt64, transmissions: Int)?
 
@@ -70,6 +73,7 @@ public final class Sender: PacketHandling {
         space = SequenceSpace(origin: SequenceNumber(configuration.initialSequence) + 1)
         buffer = SendBuffer(slotCount: configuration.effectiveWindow, stride: configuration.effectiveMSS)
         lastAcknowledgementTime = now
+        lastTransmission = now
     }
 
     deinit { buffer.deallocate() }
@@ -245,11 +249,16 @@ public final class Sender: PacketHandling {
             if base == next && next < filled && next >= peerWindowEdge {
                 return lastAcknowledgementTime + timer.timeout  // zero-window probe
             }
+            if isWaitingForApplication { return lastTransmission + configuration.keepaliveInterval }
             return nil
         case .finished, .failed:
             return nil
         }
     }
+
+    /// Everything sent is acknowledged and the application has not written the next packet
+    /// (nor closed): only a keepalive tells the receiver the transfer is still alive.
+    private var isWaitingForApplication: Bool { base == next && next == filled && !writingClosed }
 
     /// Acts on every timer that expired by `now`.
     public func handleTimeout(now: UInt64) {
@@ -275,6 +284,8 @@ public final class Sender: PacketHandling {
                 probeAllowed = true
                 lastAcknowledgementTime = now
                 backOff()
+            } else if isWaitingForApplication && now >= lastTransmission + configuration.keepaliveInterval {
+                keepaliveDue = true
             }
         case .finished, .failed:
             return
@@ -336,6 +347,13 @@ public final class Sender: PacketHandling {
                 // The last packet before the sender must wait asks for its ACK at once.
                 return transmit(next - 1, urgent: next == filled || next >= sendLimit, into: datagram, now: now)
             }
+            if keepaliveDue {
+                keepaliveDue = false
+                guard isWaitingForApplication else { return pollTransmit(into: datagram, now: now) }
+                statistics.keepalivesSent += 1
+                // An ACK from the sender carries nothing; the receiver takes it as a sign of life.
+                return control(.ack, sequence: space.wire(next), payload: [], into: datagram, now: now)
+            }
             guard writingClosed, base == filled, digest != nil else { return nil }
             state = .closing
             controlDue = true
@@ -370,6 +388,7 @@ public final class Sender: PacketHandling {
         }
         statistics.dataPacketsSent += 1
         statistics.datagramsSent += 1
+        lastTransmission = now
         let header = PacketHeader(type: .data, flags: urgent ? PacketFlags.acknowledgeNow : 0,
                                   connectionID: configuration.connectionID, sequence: space.wire(index),
                                   timestamp: WireClock.timestamp(now), timestampEcho: peerTimestamp)
@@ -380,6 +399,7 @@ public final class Sender: PacketHandling {
     private func control(_ type: PacketType, sequence: SequenceNumber, payload: [UInt8],
                          into datagram: UnsafeMutableRawBufferPointer, now: UInt64) -> Int? {
         statistics.datagramsSent += 1
+        lastTransmission = now
         let header = PacketHeader(type: type, connectionID: configuration.connectionID, sequence: sequence,
                                   timestamp: WireClock.timestamp(now), timestampEcho: peerTimestamp)
         return payload.withUnsafeBytes { try? PacketEncoder.encode(header, payload: $0, into: datagram) }

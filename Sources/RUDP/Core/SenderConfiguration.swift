@@ -15,6 +15,9 @@ public struct SenderConfiguration: Sendable {
     /// A packet is deemed lost once a packet sent this many transmissions later is acknowledged
     /// (Selective Repeat fast retransmit, RFC 9002's packet threshold).
     public var fastRetransmitThreshold = 3
+    /// With nothing in flight and the application slow to write (a pipe), a keepalive goes out
+    /// after this long without sending, so the receiver does not give the transfer up as idle.
+    public var keepaliveInterval: UInt64 = 250_000_000
     public var connectionID: UInt32
     /// The SYN's sequence number; DATA starts one after it.
     public var initialSequence: UInt32

@@ -10,6 +10,8 @@ public struct SenderStatistics: Sendable, Equatable {
     /// Packets resent because three later-sent packets were acknowledged first.
     public var fastRetransmits = 0
     public var acksReceived = 0
+    /// Keepalives sent while waiting for the application's next bytes.
+    public var keepalivesSent = 0
     public var bytesAcknowledged: UInt64 = 0
     /// Most DATA packets outstanding (sent, not yet acknowledged) at any moment.
     public var maxInFlight = 0

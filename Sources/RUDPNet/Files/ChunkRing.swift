@@ -30,7 +30,10 @@ final class ChunkRing: @unchecked Sendable {
         storage = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize * chunkCount, alignment: 64)
         statuses = UnsafeMutablePointer<Int32>.allocate(capacity: chunkCount)
         statuses.initialize(repeating: 0, count: chunkCount)
-        free = DispatchSemaphore(value: chunkCount)
+        // Created at zero and raised: libdispatch traps when a semaphore is destroyed below its
+        // initial value, which is where one stands if the owner drops the ring mid-chunk.
+        free = DispatchSemaphore(value: 0)
+        for _ in 0..<chunkCount { free.signal() }
         queue = DispatchQueue(label: label)
     }
 
