@@ -2,6 +2,13 @@
 import PackageDescription
 
 // No package dependencies, by design: the lab builds offline with the toolchain alone.
+
+// Release builds of the per-packet code skip the run-time exclusivity checks (each access to a
+// class's stored property otherwise records itself in a thread-local set: a few percent of a
+// transfer's CPU in profiles). Debug builds, which the tests run, keep them, so an overlapping
+// access is still caught there.
+let perPacketCode: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "rudp-lab",
     platforms: [.macOS(.v14)],
@@ -16,13 +23,13 @@ let package = Package(
     dependencies: [],
     targets: [
         // Wire format and the sans-IO protocol core: no sockets, no clock, no files.
-        .target(name: "RUDP", dependencies: ["CRUDPShim"]),
+        .target(name: "RUDP", dependencies: ["CRUDPShim"], swiftSettings: perPacketCode),
         // The impairment engine shared by the simulator and both proxy front-ends.
-        .target(name: "Impairment"),
+        .target(name: "Impairment", swiftSettings: perPacketCode),
         // Two protocol endpoints over the impairment engine on a virtual clock.
-        .target(name: "RUDPSim", dependencies: ["RUDP", "Impairment"]),
+        .target(name: "RUDPSim", dependencies: ["RUDP", "Impairment"], swiftSettings: perPacketCode),
         // Sockets, the poll loop and the file-transfer drivers around the core.
-        .target(name: "RUDPNet", dependencies: ["RUDP", "CRUDPShim"]),
+        .target(name: "RUDPNet", dependencies: ["RUDP", "CRUDPShim"], swiftSettings: perPacketCode),
         // A few C wrappers for what Swift cannot call directly (ioctl, recvmmsg/sendmmsg).
         .target(name: "CRUDPShim"),
         // Argument parsing, units, JSON and progress output shared by the programs.
@@ -30,7 +37,7 @@ let package = Package(
         // Experiments, textbook models, and the CSV/JSON/SVG/Markdown report writers of rudp-lab.
         .target(name: "LabKit", dependencies: ["RUDP", "RUDPSim", "Impairment", "CLIKit"]),
         // The lossproxy front-ends (UDP relay, later the TUN link) around the impairment engine.
-        .target(name: "ProxyKit", dependencies: ["Impairment", "RUDPNet", "CLIKit", "CRUDPShim"]),
+        .target(name: "ProxyKit", dependencies: ["Impairment", "RUDPNet", "CLIKit", "CRUDPShim"], swiftSettings: perPacketCode),
         .executableTarget(name: "rudp-send", dependencies: ["RUDP", "RUDPNet", "CLIKit"]),
         .executableTarget(name: "rudp-recv", dependencies: ["RUDP", "RUDPNet", "CLIKit"]),
         .executableTarget(name: "lossproxy", dependencies: ["ProxyKit", "Impairment", "RUDPNet", "CLIKit"]),

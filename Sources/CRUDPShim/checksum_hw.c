@@ -6,6 +6,7 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #include <immintrin.h>
+#include <pthread.h>
 
 static int cpu_feature(unsigned leaf, unsigned subleaf, int reg, unsigned bit) {
     unsigned regs[4] = {0, 0, 0, 0};
@@ -76,9 +77,74 @@ void crudp_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks) 
     _mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(dchg, feba, 8));
 }
 
+// The crc32 instruction has a latency of 3 cycles and a throughput of 1: one dependent chain
+// uses a third of it. Long inputs are therefore cut into rounds of three lanes, each lane with
+// its own CRC register, and the lanes are joined after every round: the register after a lane
+// and n more bytes is its register "shifted" through n zero bytes, XORed with the register of
+// the n bytes alone (CRC is linear). That shift is a linear map of 32 bits, tabulated once per
+// byte of the register. Two lane sizes: 408 bytes (a round covers a 1200-byte payload and its
+// header in one go) and 128 bytes for shorter inputs.
+typedef struct { size_t lane; uint32_t shift[4][256]; } crc_lanes;
+static crc_lanes crc_long_lanes = { .lane = 408 }, crc_short_lanes = { .lane = 128 };
+static pthread_once_t crc_lanes_once = PTHREAD_ONCE_INIT;
+
+__attribute__((target("sse4.2")))
+static uint32_t crc_through_zeros(uint32_t value, size_t bytes) {
+    uint64_t register64 = value;
+    for (size_t i = 0; i < bytes / 8; i++) register64 = _mm_crc32_u64(register64, 0);
+    return (uint32_t)register64;
+}
+
+static void crc_tabulate(crc_lanes *lanes) {
+    for (int byte = 0; byte < 4; byte++) {
+        for (uint32_t value = 0; value < 256; value++) {
+            lanes->shift[byte][value] = crc_through_zeros(value << (8 * byte), lanes->lane);
+        }
+    }
+}
+
+static void crc_build_lanes(void) {
+    crc_tabulate(&crc_long_lanes);
+    crc_tabulate(&crc_short_lanes);
+}
+
+static inline uint32_t crc_shift(const crc_lanes *lanes, uint32_t value) {
+    return lanes->shift[0][value & 0xff] ^ lanes->shift[1][(value >> 8) & 0xff]
+        ^ lanes->shift[2][(value >> 16) & 0xff] ^ lanes->shift[3][value >> 24];
+}
+
+/// Consumes whole rounds of three `lanes->lane`-byte lanes from *data, continuing `value`.
+__attribute__((target("sse4.2")))
+static inline uint64_t crc_rounds(const crc_lanes *lanes, uint64_t value, const uint8_t **data, size_t *length) {
+    const size_t lane = lanes->lane;
+    while (*length >= 3 * lane) {
+        const uint8_t *bytes = *data;
+        uint64_t lane1 = 0, lane2 = 0;
+        for (size_t offset = 0; offset < lane; offset += 8) {
+            uint64_t word0, word1, word2;
+            __builtin_memcpy(&word0, bytes + offset, 8);
+            __builtin_memcpy(&word1, bytes + lane + offset, 8);
+            __builtin_memcpy(&word2, bytes + 2 * lane + offset, 8);
+            value = _mm_crc32_u64(value, word0);
+            lane1 = _mm_crc32_u64(lane1, word1);
+            lane2 = _mm_crc32_u64(lane2, word2);
+        }
+        uint32_t joined = crc_shift(lanes, (uint32_t)value) ^ (uint32_t)lane1;
+        value = crc_shift(lanes, joined) ^ (uint32_t)lane2;
+        *data += 3 * lane;
+        *length -= 3 * lane;
+    }
+    return value;
+}
+
 __attribute__((target("sse4.2")))
 uint32_t crudp_crc32c_update(uint32_t crc, const uint8_t *data, size_t length) {
     uint64_t value = ~crc;
+    if (length >= 3 * 128) {
+        pthread_once(&crc_lanes_once, crc_build_lanes);
+        value = crc_rounds(&crc_long_lanes, value, &data, &length);
+        value = crc_rounds(&crc_short_lanes, value, &data, &length);
+    }
     while (length >= 8) {
         uint64_t word;
         __builtin_memcpy(&word, data, 8);

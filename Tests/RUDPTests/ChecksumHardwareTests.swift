@@ -31,9 +31,10 @@ import Testing
         }
     }
 
+    /// Lengths around the interleaved lanes' rounds (3 × 128 and 3 × 408 bytes) and past them.
     @Test func crc32cFastPathMatchesThePortableOne() {
         print("CRC32C instruction: \(CRC32C.usesHardware ? "used" : "not available on this CPU (portable path only)")")
-        for length in [0, 1, 7, 8, 9, 15, 16, 17, 1236, 65_536] {
+        for length in [0, 1, 7, 8, 9, 15, 16, 17, 383, 384, 385, 767, 1223, 1224, 1225, 1236, 1608, 1609, 4_000, 65_536] {
             let bytes = Self.randomBytes(length, seed: UInt64(length) * 31 + 1)
             bytes.withUnsafeBytes { raw in
                 #expect(CRC32C.update(0x1234_5678, raw) == CRC32C.portableUpdate(0x1234_5678, raw), "length \(length)")
