@@ -34,6 +34,23 @@ struct EventWaiter {
         entries[index].revents != 0
     }
 
+    /// As `wait(until:)`, but first re-polls without sleeping for up to `spin` nanoseconds (see
+    /// `BusyPoll`), yielding the CPU between polls to anything else runnable on it.
+    mutating func wait(until deadline: UInt64?, spinningFor spin: UInt64) throws(SystemError) -> Int {
+        if spin > 0 {
+            let spinEnd = min(MonotonicClock.now() &+ spin, deadline ?? .max)
+            repeat {
+                let ready = entries.withUnsafeMutableBufferPointer { buffer in
+                    for index in buffer.indices { buffer[index].revents = 0 }
+                    return poll(buffer.baseAddress, nfds_t(buffer.count), 0)
+                }
+                if ready > 0 { return Int(ready) }
+                sched_yield()
+            } while MonotonicClock.now() < spinEnd
+        }
+        return try wait(until: deadline)
+    }
+
     /// Sleeps until a descriptor is ready or `deadline` (ns, `MonotonicClock`) passes; nil
     /// waits without limit. Returns the number of ready descriptors; 0 after a timeout or a
     /// signal (the caller's loop recomputes what is due either way).

@@ -105,6 +105,7 @@ public final class UDPRelay: @unchecked Sendable {
         var nextExpiryCheck = startTime + expiryCheckInterval
         var nextReport = configuration.statisticsInterval.map { startTime + $0 }
         var waiter = EventWaiter(capacity: 16)
+        var busyPoll = BusyPoll()
         var slotOfEntry: [Int] = []
         var stopEntry = -1
         var listenEntry = 0
@@ -138,8 +139,9 @@ public final class UDPRelay: @unchecked Sendable {
             if let due = nextReport { deadline = min(deadline ?? due, due) }
             if clients.count > 0 { deadline = min(deadline ?? nextExpiryCheck, nextExpiryCheck) }
 
-            guard try waiter.wait(until: deadline) > 0 else { continue }
+            guard try waiter.wait(until: deadline, spinningFor: busyPoll.spin(now: now)) > 0 else { continue }
             if stopEntry >= 0 && waiter.isReady(stopEntry) { break }
+            busyPoll.noteActivity(now: MonotonicClock.now())
             if waiter.isReady(listenEntry) {
                 drainClients()
             }
