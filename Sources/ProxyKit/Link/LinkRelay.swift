@@ -103,6 +103,7 @@ public final class LinkRelay: @unchecked Sendable {
         startTime = MonotonicClock.now()
         var nextReport = statisticsInterval.map { startTime + $0 }
         var waiter = EventWaiter(capacity: 3)
+        var busyPoll = BusyPoll()
         let stopEntry = stopFileDescriptor.map { waiter.addReadable($0) } ?? -1
         let forwardEntry = waiter.addReadable(forward.source)
         let reverseEntry = waiter.addReadable(reverse.source)
@@ -119,12 +120,13 @@ public final class LinkRelay: @unchecked Sendable {
             if let due = nextReport { deadline = min(deadline ?? due, due) }
             let ready: Int
             do {
-                ready = try waiter.wait(until: deadline)
+                ready = try waiter.wait(until: deadline, spinningFor: busyPoll.spin(now: now))
             } catch {
                 throw LinkError("waiting for packets failed: \(error)")
             }
             guard ready > 0 else { continue }
             if stopEntry >= 0 && waiter.isReady(stopEntry) { break }
+            busyPoll.noteActivity(now: MonotonicClock.now())
             if waiter.isReady(forwardEntry) { try drain(forward) }
             if waiter.isReady(reverseEntry) { try drain(reverse) }
         }
