@@ -53,6 +53,12 @@ runMain(name: "rudp-recv") {
     try IncomingFile.checkWritableDirectory(options.outputDirectory)
     let quiet = arguments[quietFlag]
     let json = arguments[jsonFlag]
+    let abandoned = AbandonedTemporaryFiles.remove(in: options.outputDirectory)
+    if !abandoned.isEmpty && !quiet {
+        let count = abandoned.count == 1 ? "1 temporary file" : "\(abandoned.count) temporary files"
+        Console.err("rudp-recv: removed \(count) left in \(options.outputDirectory) by a receiver that was killed: "
+            + abandoned.joined(separator: ", "))
+    }
 
     SignalNotifier.ignoreSIGPIPE()
     let signals = try SignalNotifier.install()

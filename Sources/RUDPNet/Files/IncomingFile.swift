@@ -39,11 +39,15 @@ public final class IncomingFile {
             throw FileError(.exists, "'\(name)' already exists in the receiver's directory (the receiver needs --overwrite to replace it)")
         }
         let token = String(uniqueToken, radix: 16)
-        temporaryPath = (directory.hasSuffix("/") ? directory : directory + "/") + ".rudp-\(token).part"
+        temporaryPath = (directory.hasSuffix("/") ? directory : directory + "/")
+            + AbandonedTemporaryFiles.prefix + token + AbandonedTemporaryFiles.suffix
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw FileError.io("cannot create a file in '\(directory)'", errno: errno)
         }
+        // Held until the descriptor closes, also when the process dies: how a later receiver
+        // tells an abandoned temporary file from a live one (AbandonedTemporaryFiles).
+        _ = flock(descriptor, LOCK_EX | LOCK_NB)
         writer = ChunkWriter(descriptor: descriptor)
     }
 
