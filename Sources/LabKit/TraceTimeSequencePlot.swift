@@ -248,37 +248,10 @@ public struct TimeSequencePlot {
     // MARK: Drawing
 
     private func drawAxes(_ svg: inout SVGDocument, x: PlotScale, y: PlotScale) {
-        svg.beginGroup(role: "grid")
-        for tick in y.ticks {
-            svg.line(x1: Self.plotLeft, y1: y.position(tick), x2: Self.plotRight, y2: y.position(tick), stroke: "#ececec")
-        }
-        for tick in x.ticks {
-            svg.line(x1: x.position(tick), y1: Self.plotTop, x2: x.position(tick), y2: Self.plotBottom, stroke: "#f2f2f2")
-        }
-        svg.endGroup()
-
-        svg.beginGroup(role: "axis x-axis")
-        svg.line(x1: Self.plotLeft, y1: Self.plotBottom, x2: Self.plotRight, y2: Self.plotBottom, stroke: "#333")
-        for tick in x.ticks {
-            let position = x.position(tick)
-            svg.line(x1: position, y1: Self.plotBottom, x2: position, y2: Self.plotBottom + 5, stroke: "#333")
-            svg.text(PlotScale.label(tick), x: position, y: Self.plotBottom + 19, size: 11, anchor: .middle)
-        }
-        let xTitle = side == .sender ? "time at the sender (s)" : "time at the receiver (s)"
-        svg.text(xTitle, x: (Self.plotLeft + Self.plotRight) / 2, y: Self.plotBottom + 42, size: 13, anchor: .middle,
-                 role: "axis-label")
-        svg.endGroup()
-
-        svg.beginGroup(role: "axis y-axis")
-        svg.line(x1: Self.plotLeft, y1: Self.plotTop, x2: Self.plotLeft, y2: Self.plotBottom, stroke: "#333")
-        for tick in y.ticks {
-            let position = y.position(tick)
-            svg.line(x1: Self.plotLeft - 5, y1: position, x2: Self.plotLeft, y2: position, stroke: "#333")
-            svg.text(PlotScale.label(tick), x: Self.plotLeft - 8, y: position + 4, size: 11, anchor: .end)
-        }
-        svg.text("sequence (packet index)", x: 24, y: (Self.plotTop + Self.plotBottom) / 2, size: 13, anchor: .middle,
-                 rotation: -90, role: "axis-label")
-        svg.endGroup()
+        let axes = PlotAxes(left: Self.plotLeft, top: Self.plotTop, right: Self.plotRight, bottom: Self.plotBottom,
+                            xTitle: side == .sender ? "time at the sender (s)" : "time at the receiver (s)",
+                            yTitle: "sequence (packet index)", yGridColor: "#ececec", xGridColor: "#f2f2f2")
+        axes.draw(&svg, x: x, y: y)
     }
 
     private func drawLines(_ svg: inout SVGDocument, _ lines: StepLines, x: PlotScale, y: PlotScale) {

@@ -87,34 +87,11 @@ public struct WhyUDPLatencyChart {
 
     private func drawAxes(_ svg: inout SVGDocument, x: PlotScale, y: PlotScale, panel: (left: Double, right: Double),
                           role: String) {
-        svg.beginGroup(role: "grid" + role)
-        for tick in y.ticks {
-            svg.line(x1: panel.left, y1: y.position(tick), x2: panel.right, y2: y.position(tick), stroke: "#e8e8e8")
-        }
-        for tick in x.ticks {
-            svg.line(x1: x.position(tick), y1: Self.top, x2: x.position(tick), y2: Self.bottom, stroke: "#f0f0f0")
-        }
-        svg.endGroup()
-        svg.beginGroup(role: "axis x-axis" + role)
-        svg.line(x1: panel.left, y1: Self.bottom, x2: panel.right, y2: Self.bottom, stroke: "#333")
-        for tick in x.ticks {
-            let position = x.position(tick)
-            svg.line(x1: position, y1: Self.bottom, x2: position, y2: Self.bottom + 5, stroke: "#333")
-            svg.text(PlotScale.label(tick), x: position, y: Self.bottom + 19, size: 11, anchor: .middle)
-        }
-        svg.text("latency (ms, log scale)", x: (panel.left + panel.right) / 2, y: Self.bottom + 40, size: 13,
-                 anchor: .middle, role: "axis-label")
-        svg.endGroup()
-        svg.beginGroup(role: "axis y-axis" + role)
-        svg.line(x1: panel.left, y1: Self.top, x2: panel.left, y2: Self.bottom, stroke: "#333")
-        for tick in y.ticks {
-            let position = y.position(tick)
-            svg.line(x1: panel.left - 5, y1: position, x2: panel.left, y2: position, stroke: "#333")
-            svg.text(PlotScale.label(tick), x: panel.left - 8, y: position + 4, size: 11, anchor: .end)
-        }
-        svg.text("messages arrived within (%)", x: panel.left - 50, y: (Self.top + Self.bottom) / 2, size: 13,
-                 anchor: .middle, rotation: -90, role: "axis-label")
-        svg.endGroup()
+        let axes = PlotAxes(left: panel.left, top: Self.top, right: panel.right, bottom: Self.bottom,
+                            xTitle: "latency (ms, log scale)", yTitle: "messages arrived within (%)",
+                            yGridColor: "#e8e8e8", xGridColor: "#f0f0f0", xTitleDrop: 40, yTitleGap: 50,
+                            roleSuffix: role)
+        axes.draw(&svg, x: x, y: y)
     }
 
     private func drawLegend(_ svg: inout SVGDocument) {

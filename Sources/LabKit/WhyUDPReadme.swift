@@ -3,7 +3,6 @@
 public enum WhyUDPReadme {
     public static func text(_ results: WhyUDPResults, description: SweepDescription) -> String {
         let plan = results.plan
-        let environment = description.environment
         let delay = ReportNumbers.milliseconds(plan.delay)
         var lines: [String] = []
         lines.append("# \(description.title)")
@@ -18,24 +17,10 @@ public enum WhyUDPReadme {
             + "getting it. Then one request and its response, to see what each transport costs before the first "
             + "answer.")
         lines.append("")
-        lines.append("## Command")
-        lines.append("")
-        lines.append("```")
-        lines.append(description.command)
-        lines.append("```")
-        lines.append("")
-        lines.append("## Environment")
-        lines.append("")
-        lines.append("| | |")
-        lines.append("|---|---|")
-        lines.append("| network | \(networkDescription(plan.network)) |")
-        lines.append("| machine | \(environment.machine) |")
-        lines.append("| kernel | \(environment.kernel) |")
-        lines.append("| commit | \(environment.commit) |")
-        lines.append("| build | \(environment.build) |")
         let took = results.finished.timeIntervalSince(results.started)
-        lines.append("| date | \(environment.date) (took \(ReportNumbers.plain(took, decimals: took < 1 ? 2 : 1)) s) |")
-        lines.append("| seed | \(plan.seed) |")
+        lines += description.commandAndEnvironment(network: networkDescription(plan.network),
+                                                   took: ReportNumbers.plain(took, decimals: took < 1 ? 2 : 1),
+                                                   extraRows: [("seed", "\(plan.seed)")])
         lines.append("")
         lines.append("## Message latency")
         lines.append("")

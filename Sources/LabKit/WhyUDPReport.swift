@@ -25,17 +25,7 @@ public enum WhyUDPReport {
             (plotName, chart(results).render()),
             (SweepReport.readmeName, WhyUDPReadme.text(results, description: description)),
         ]
-        var written: [String] = []
-        for (name, text) in files {
-            let path = directory + "/" + name
-            do {
-                try text.write(toFile: path, atomically: true, encoding: .utf8)
-            } catch {
-                throw SweepError("cannot write \(path): \(error.localizedDescription)")
-            }
-            written.append(path)
-        }
-        return written
+        return try SweepReport.write(files, into: directory)
     }
 
     /// The CDF chart of the measured streams.

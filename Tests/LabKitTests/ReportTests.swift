@@ -140,6 +140,23 @@ import CLIKit
         let windows = PlotScale(kind: .log(base: 2), covering: [1, 256], start: 0, end: 80)
         #expect(windows.ticks == [1, 2, 4, 8, 16, 32, 64, 128, 256])
     }
+
+    @Test func plotAxesDrawTheGridThenBothAxesWithTheirTicksAndTitles() throws {
+        let x = PlotScale(kind: .linear, covering: [0, 20], start: 100, end: 300)
+        let y = PlotScale(kind: .log(base: 10), covering: [1, 100], start: 200, end: 50)
+        let axes = PlotAxes(left: 100, top: 50, right: 300, bottom: 200, xTitle: "time (s)", yTitle: "packets",
+                            yGridColor: "#eee", xGridColor: "#fafafa", xTitleDrop: 40, yTitleGap: 50,
+                            roleSuffix: " tail")
+        var svg = SVGDocument(width: 400, height: 300)
+        axes.draw(&svg, x: x, y: y)
+        let structure = try SVGStructure(svg.text)
+        #expect(structure.groupClasses == ["grid tail", "axis x-axis tail", "axis y-axis tail"])
+        #expect(structure.texts == ["0", "5", "10", "15", "20", "time (s)", "1", "2", "5", "10", "20", "50", "100",
+                                   "packets"])
+        // The titles sit below the middle of the x axis and left of the middle of the y axis.
+        #expect(svg.text.contains(#"<text x="200" y="240" font-size="13" text-anchor="middle""#))
+        #expect(svg.text.contains(#"transform="rotate(-90 50 125)" class="axis-label">packets"#))
+    }
 }
 
 /// What the SVG tests look for, read with Foundation's XML parser (which also proves the

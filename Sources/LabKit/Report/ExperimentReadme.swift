@@ -3,30 +3,15 @@ public enum ExperimentReadme {
     public static func text(_ results: SweepResults, summaries: [ConditionSummary], description: SweepDescription,
                             plots: [PlotFile]) -> String {
         let plan = results.plan
-        let environment = description.environment
         var lines: [String] = []
         lines.append("# \(description.title)")
         lines.append("")
         lines.append("Goodput of \(plan.protocols.map(\.title).joined(separator: ", ")) measured by `rudp-lab sweep`, "
             + "beside the textbook model of each protocol (dashed in the plots; formulas in docs/MODELS.md).")
         lines.append("")
-        lines.append("## Command")
-        lines.append("")
-        lines.append("```")
-        lines.append(description.command)
-        lines.append("```")
-        lines.append("")
-        lines.append("## Environment")
-        lines.append("")
-        lines.append("| | |")
-        lines.append("|---|---|")
-        lines.append("| network | \(SweepDescription.networkDescription(plan.network)) |")
-        lines.append("| machine | \(environment.machine) |")
-        lines.append("| kernel | \(environment.kernel) |")
-        lines.append("| commit | \(environment.commit) |")
-        lines.append("| build | \(environment.build) |")
         let took = results.finished.timeIntervalSince(results.started)
-        lines.append("| date | \(environment.date) (took \(ReportNumbers.plain(took, decimals: 1)) s) |")
+        lines += description.commandAndEnvironment(network: SweepDescription.networkDescription(plan.network),
+                                                   took: ReportNumbers.plain(took, decimals: 1))
         lines.append("")
         lines.append("## Results")
         lines.append("")

@@ -95,40 +95,11 @@ public struct LineChart {
     }
 
     private func drawAxes(_ svg: inout SVGDocument, x: PlotScale, y: PlotScale) {
-        svg.beginGroup(role: "grid")
-        for tick in y.ticks {
-            let position = y.position(tick)
-            svg.line(x1: Self.plotLeft, y1: position, x2: Self.plotRight, y2: position, stroke: "#e4e4e4")
-        }
-        for tick in x.ticks {
-            let position = x.position(tick)
-            svg.line(x1: position, y1: Self.plotTop, x2: position, y2: Self.plotBottom, stroke: "#efefef")
-        }
-        svg.endGroup()
-
-        svg.beginGroup(role: "axis x-axis")
-        svg.line(x1: Self.plotLeft, y1: Self.plotBottom, x2: Self.plotRight, y2: Self.plotBottom, stroke: "#333")
-        for tick in x.ticks {
-            let position = x.position(tick)
-            svg.line(x1: position, y1: Self.plotBottom, x2: position, y2: Self.plotBottom + 5, stroke: "#333")
-            svg.text(PlotScale.label(tick), x: position, y: Self.plotBottom + 19, size: 11, anchor: .middle)
-        }
-        let xTitle = xLabel + (x.kind == .linear ? "" : " (log scale)")
-        svg.text(xTitle, x: (Self.plotLeft + Self.plotRight) / 2, y: Self.plotBottom + 42, size: 13, anchor: .middle,
-                 role: "axis-label")
-        svg.endGroup()
-
-        svg.beginGroup(role: "axis y-axis")
-        svg.line(x1: Self.plotLeft, y1: Self.plotTop, x2: Self.plotLeft, y2: Self.plotBottom, stroke: "#333")
-        for tick in y.ticks {
-            let position = y.position(tick)
-            svg.line(x1: Self.plotLeft - 5, y1: position, x2: Self.plotLeft, y2: position, stroke: "#333")
-            svg.text(PlotScale.label(tick), x: Self.plotLeft - 8, y: position + 4, size: 11, anchor: .end)
-        }
-        let yTitle = yLabel + (y.kind == .linear ? "" : " (log scale)")
-        let middle = (Self.plotTop + Self.plotBottom) / 2
-        svg.text(yTitle, x: 24, y: middle, size: 13, anchor: .middle, rotation: -90, role: "axis-label")
-        svg.endGroup()
+        let axes = PlotAxes(left: Self.plotLeft, top: Self.plotTop, right: Self.plotRight, bottom: Self.plotBottom,
+                            xTitle: xLabel + (x.kind == .linear ? "" : " (log scale)"),
+                            yTitle: yLabel + (y.kind == .linear ? "" : " (log scale)"),
+                            yGridColor: "#e4e4e4", xGridColor: "#efefef")
+        axes.draw(&svg, x: x, y: y)
     }
 
     private func drawSeries(_ svg: inout SVGDocument, _ entry: ChartSeries, x: PlotScale, y: PlotScale) {

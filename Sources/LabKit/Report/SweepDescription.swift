@@ -12,6 +12,21 @@ public struct SweepDescription: Sendable {
         self.environment = environment
     }
 
+    /// The README's "Command" and "Environment" sections, alike for every experiment: `network`
+    /// says what the network was, `took` is the run's duration already formatted (in seconds), and
+    /// `extraRows` (name, value) follow the date, for what only one experiment has.
+    func commandAndEnvironment(network: String, took: String, extraRows: [(String, String)] = []) -> [String] {
+        var lines = ["## Command", "", "```", command, "```", "", "## Environment", "", "| | |", "|---|---|"]
+        lines.append("| network | \(network) |")
+        lines.append("| machine | \(environment.machine) |")
+        lines.append("| kernel | \(environment.kernel) |")
+        lines.append("| commit | \(environment.commit) |")
+        lines.append("| build | \(environment.build) |")
+        lines.append("| date | \(environment.date) (took \(took) s) |")
+        for (name, value) in extraRows { lines.append("| \(name) | \(value) |") }
+        return lines
+    }
+
     /// The default title: which parameter the sweep varies, and where it ran.
     public static func defaultTitle(for plan: SweepPlan) -> String {
         let varying = SweepDimension.varying(in: plan)

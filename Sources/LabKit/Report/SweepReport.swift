@@ -21,6 +21,12 @@ public enum SweepReport {
         for plot in plots { files.append((plot.fileName, plot.svg)) }
         files.append((readmeName, ExperimentReadme.text(results, summaries: summaries, description: description,
                                                         plots: plots)))
+        return try write(files, into: directory)
+    }
+
+    /// Writes each (file name, text) into `directory`, which exists, and returns the paths in
+    /// order; every report (`why-udp`'s too) writes its files this way.
+    static func write(_ files: [(String, String)], into directory: String) throws -> [String] {
         var written: [String] = []
         for (name, text) in files {
             let path = directory + "/" + name
