@@ -41,6 +41,15 @@ public enum ImpairmentSummary {
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 
+    /// Both directions: `both directions: …` when they do the same, else
+    /// `FORWARD: …; REVERSE: …` with the names given (`forward (to server)`, `reverse b → a`).
+    static func describe(forward: ImpairmentConfig, reverse: ImpairmentConfig,
+                         forwardName: String, reverseName: String) -> String {
+        let (forwardText, reverseText) = (describe(forward), describe(reverse))
+        if forwardText == reverseText { return "both directions: \(forwardText)" }
+        return "\(forwardName): \(forwardText); \(reverseName): \(reverseText)"
+    }
+
     private static func percent(_ fraction: Double) -> String {
         PercentValue(fraction: fraction).description
     }

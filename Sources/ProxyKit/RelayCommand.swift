@@ -17,28 +17,17 @@ import RUDPNet
 /// stop it: the final statistics are printed, then it exits 1 as SPEC's common conventions ask
 /// (`lossproxy: interrupted by SIGINT`).
 public struct RelayCommand {
-    /// Everything a run needs, as parsed from the command line.
-    public struct Invocation: Sendable {
-        /// The relay's sockets and impairments.
-        public var configuration: UDPRelay.Configuration
-        /// Whether the seed was chosen at random (it is printed so the run can be repeated).
-        public var seedWasRandom: Bool
-        /// JSON reports on stdout instead of human ones on stderr.
-        public var json: Bool
-        /// Nothing on stderr but errors.
-        public var quiet: Bool
-    }
+    /// Everything a run needs, as parsed from the command line: the relay's sockets and
+    /// impairments, and the output asked for.
+    public typealias Invocation = ProxyInvocation<UDPRelay.Configuration>
 
     /// The command line's declarations (help, every flag).
     public private(set) var spec: CommandSpec
     private let listenOption: OptionKey<String>
     private let toOption: OptionKey<String>
     private let impairments: ImpairmentOptions
-    private let seedOption: OptionKey<UInt64?>
-    private let statsOption: OptionKey<UInt64?>
+    private let runOutput: RunOutputOptions
     private let clientTimeoutOption: OptionKey<UInt64>
-    private let jsonFlag: FlagKey
-    private let quietFlag: FlagKey
 
     /// The declarations of `lossproxy`'s relay mode.
     public init(name: String = "lossproxy") {
@@ -74,20 +63,14 @@ public struct RelayCommand {
             "to", short: "t", placeholder: "ADDR", help: "The server to forward to: HOST:PORT or [IPv6]:PORT",
             parse: ValueParsers.string)
         impairments = ImpairmentOptions(declaringOn: &spec)
-        spec.section("Run and output")
-        seedOption = spec.option(
-            "seed", placeholder: "N", defaultHelp: "random, printed at start",
-            help: "Seed of every random decision: the same seed and traffic give the same decisions",
-            parse: ValueParsers.unsignedInteger)
-        statsOption = spec.option(
-            "stats", placeholder: "DUR", defaultHelp: "only at exit",
-            help: "Print statistics every DUR, e.g. 1s", parse: Self.positiveDuration)
-        clientTimeoutOption = spec.option(
-            "client-timeout", placeholder: "DUR", default: "60s",
-            help: "Forget a client (and close its socket to the server) after this long without traffic",
-            parse: Self.positiveDuration)
-        jsonFlag = spec.flag("json", help: "Print each statistics report as one JSON object on stdout")
-        quietFlag = spec.flag("quiet", short: "q", help: "Print nothing on stderr but errors")
+        (runOutput, clientTimeoutOption) = RunOutputOptions.declare(
+            on: &spec, jsonHelp: "Print each statistics report as one JSON object on stdout"
+        ) { spec in
+            spec.option(
+                "client-timeout", placeholder: "DUR", default: "60s",
+                help: "Forget a client (and close its socket to the server) after this long without traffic",
+                parse: RunOutputOptions.positiveDuration)
+        }
         self.spec = spec
     }
 
@@ -106,14 +89,13 @@ public struct RelayCommand {
         let headerBytes = server.family == .ipv4 ? 28 : 48
         forward.rateOverhead = headerBytes
         reverse.rateOverhead = headerBytes
-        let seed = arguments[seedOption]
-        var configuration = UDPRelay.Configuration(
-            listenAddress: listen, serverAddress: server, forward: forward, reverse: reverse,
-            seed: seed ?? UInt64(SystemRandom.uint32()))
-        configuration.clientIdleTimeout = arguments[clientTimeoutOption]
-        configuration.statisticsInterval = arguments[statsOption]
-        return Invocation(configuration: configuration, seedWasRandom: seed == nil,
-                          json: arguments[jsonFlag], quiet: arguments[quietFlag])
+        return runOutput.invocation(from: arguments) { seed, statisticsInterval in
+            var configuration = UDPRelay.Configuration(
+                listenAddress: listen, serverAddress: server, forward: forward, reverse: reverse, seed: seed)
+            configuration.clientIdleTimeout = arguments[clientTimeoutOption]
+            configuration.statisticsInterval = statisticsInterval
+            return configuration
+        }
     }
 
     /// Runs the relay until SIGINT/SIGTERM, printing as described above; the signal ends it by
@@ -129,19 +111,11 @@ public struct RelayCommand {
             throw RuntimeFailure("cannot listen on \(configuration.listenAddress): \(error)")
         }
         let program = spec.name
-        if !invocation.quiet {
-            Console.err("\(program): " + Self.startLine(relay: relay, invocation: invocation))
-        }
-        let emit = { (report: RelayStatistics) in
-            if invocation.json {
-                Console.out(report.json.jsonText)
-            } else if !invocation.quiet {
-                for line in report.humanLines { Console.err(line) }
-            }
-        }
+        invocation.log(Self.startLine(relay: relay, invocation: invocation), program: program)
+        let emit = { (report: RelayStatistics) in invocation.report(json: report.json, humanLines: report.humanLines) }
         let final = try relay.run(
             stopWhenReadable: signals.readFileDescriptor, onReport: emit,
-            log: { line in if !invocation.quiet { Console.err("\(program): \(line)") } })
+            log: { line in invocation.log(line, program: program) })
         emit(final)
         throw InterruptedBySignal(signal: signals.pendingSignal ?? SIGTERM)
     }
@@ -149,17 +123,11 @@ public struct RelayCommand {
     /// `listening on A, forwarding to B; both directions: loss 10%, …; seed 42 (random)`.
     static func startLine(relay: UDPRelay, invocation: Invocation) -> String {
         let configuration = invocation.configuration
-        var line = "listening on \(relay.localAddress), forwarding to \(configuration.serverAddress); "
-        let forward = ImpairmentSummary.describe(configuration.forward)
-        let reverse = ImpairmentSummary.describe(configuration.reverse)
-        if forward == reverse {
-            line += "both directions: \(forward)"
-        } else {
-            line += "forward (to server): \(forward); reverse (to clients): \(reverse)"
-        }
-        line += "; seed \(configuration.seed)"
-        if invocation.seedWasRandom { line += " (random; --seed \(configuration.seed) repeats this run's decisions)" }
-        return line
+        let directions = ImpairmentSummary.describe(
+            forward: configuration.forward, reverse: configuration.reverse,
+            forwardName: "forward (to server)", reverseName: "reverse (to clients)")
+        return "listening on \(relay.localAddress), forwarding to \(configuration.serverAddress); \(directions); "
+            + RunOutputOptions.seedText(configuration.seed, wasRandom: invocation.seedWasRandom)
     }
 
     private func address(_ text: String, option: String, forListening: Bool) throws -> SocketAddress {
@@ -169,11 +137,5 @@ public struct RelayCommand {
             if case .cannotResolve = error { throw RuntimeFailure("\(option): \(error.description)") }
             throw UsageError(program: spec.name, message: "\(option): \(error.description)")
         }
-    }
-
-    private static func positiveDuration(_ text: String) throws -> UInt64 {
-        let value = try DurationValue.parse(text).nanoseconds
-        guard value >= 1_000_000 else { throw ValueError("'\(text)' is below the minimum of 1ms") }
-        return value
     }
 }

@@ -68,8 +68,7 @@ public final class UDPRelay: @unchecked Sendable {
     private var forwardCounters = RelayDirectionStatistics()
     private var reverseCounters = RelayDirectionStatistics()
     private var startTime: UInt64 = 0
-    private var lastLogTime: [String: UInt64] = [:]
-    private var log: (String) -> Void = { _ in }
+    private var log = ThrottledLog()
 
     /// Tag of a datagram from a client for which no upstream socket could be opened: it goes
     /// through the pipeline like any other and is counted as a failed send on release.
@@ -99,11 +98,11 @@ public final class UDPRelay: @unchecked Sendable {
         onReport: (RelayStatistics) -> Void = { _ in },
         log: @escaping (String) -> Void = { _ in }
     ) throws(SystemError) -> RelayStatistics {
-        self.log = log
+        self.log.write = log
         startTime = MonotonicClock.now()
         let expiryCheckInterval = max(min(configuration.clientIdleTimeout / 4, 1_000_000_000), 1_000_000)
         var nextExpiryCheck = startTime + expiryCheckInterval
-        var nextReport = configuration.statisticsInterval.map { startTime + $0 }
+        var reports = ReportSchedule(every: configuration.statisticsInterval, from: startTime)
         var waiter = EventWaiter(capacity: 16)
         var busyPoll = BusyPoll()
         var slotOfEntry: [Int] = []
@@ -115,10 +114,7 @@ public final class UDPRelay: @unchecked Sendable {
         while true {
             let now = MonotonicClock.now()
             releaseDue(now: now)
-            if let due = nextReport, now >= due, let interval = configuration.statisticsInterval {
-                onReport(statistics(now: now, isFinal: false))
-                nextReport = due + interval > now ? due + interval : now + interval
-            }
+            if reports.isDue(now: now) { onReport(statistics(now: now, isFinal: false)) }
             if now >= nextExpiryCheck {
                 expireIdleClients(now: now)
                 nextExpiryCheck = now + expiryCheckInterval
@@ -135,8 +131,7 @@ public final class UDPRelay: @unchecked Sendable {
                     slotOfEntry.append(slot)
                 }
             }
-            var deadline = link.nextReleaseTime
-            if let due = nextReport { deadline = min(deadline ?? due, due) }
+            var deadline = reports.earliest(link.nextReleaseTime)
             if clients.count > 0 { deadline = min(deadline ?? nextExpiryCheck, nextExpiryCheck) }
 
             guard try waiter.wait(until: deadline, spinningFor: busyPoll.spin(now: now)) > 0 else { continue }
@@ -177,7 +172,7 @@ public final class UDPRelay: @unchecked Sendable {
                     pipeline.submit(bytes, tag: tag, now: now)
                 }
             } catch {
-                note("receive", "receiving from clients failed: \(error)")
+                log.note("receive", "receiving from clients failed: \(error)")
                 return
             }
             guard received.datagrams > 0 else { return }
@@ -218,10 +213,10 @@ public final class UDPRelay: @unchecked Sendable {
             socket.setBufferSizes(send: configuration.socketBufferSize, receive: configuration.socketBufferSize)
             ReceiveBatch.enableCoalescing(on: socket.fileDescriptor)
             let slot = clients.add(address: address, listenFamily: listenSocket.family, socket: socket, now: now)
-            log("new client \(address), forwarded to \(configuration.serverAddress) from \(socket.localAddress)")
+            log.write("new client \(address), forwarded to \(configuration.serverAddress) from \(socket.localAddress)")
             return slot
         } catch {
-            note("upstream", "cannot open a socket to the server for client \(address): \(error)")
+            log.note("upstream", "cannot open a socket to the server for client \(address): \(error)")
             return nil
         }
     }
@@ -229,7 +224,7 @@ public final class UDPRelay: @unchecked Sendable {
     private func expireIdleClients(now: UInt64) {
         guard clients.count > 0, now > configuration.clientIdleTimeout else { return }
         for client in clients.removeClients(idleSince: now - configuration.clientIdleTimeout) {
-            log("client \(client.address) expired after \(HumanFormat.duration(nanoseconds: configuration.clientIdleTimeout)) without traffic")
+            log.write("client \(client.address) expired after \(HumanFormat.duration(nanoseconds: configuration.clientIdleTimeout)) without traffic")
         }
     }
 
@@ -260,7 +255,7 @@ public final class UDPRelay: @unchecked Sendable {
         if let error = outcome.firstError {
             noteServerError(error)
         } else if outcome.failed > 0 {
-            note("forward-full", "datagrams to the server were dropped: the socket buffer is full")
+            log.note("forward-full", "datagrams to the server were dropped: the socket buffer is full")
         }
     }
 
@@ -278,9 +273,9 @@ public final class UDPRelay: @unchecked Sendable {
         reverseCounters.sent += outcome.sent
         reverseCounters.sendFailed += outcome.failed
         if let error = outcome.firstError {
-            note("reverse-\(error.errno)", "sending to a client failed: \(error)")
+            log.note("reverse-\(error.errno)", "sending to a client failed: \(error)")
         } else if outcome.failed > 0 {
-            note("reverse-full", "datagrams to clients were dropped: the socket buffer is full")
+            log.note("reverse-full", "datagrams to clients were dropped: the socket buffer is full")
         }
     }
 
@@ -301,17 +296,8 @@ public final class UDPRelay: @unchecked Sendable {
 
     private func noteServerError(_ error: SystemError) {
         if error.isConnectionRefused {
-            note("refused", "the server \(configuration.serverAddress) refused datagrams (ICMP port unreachable): is it running?")
+            log.note("refused", "the server \(configuration.serverAddress) refused datagrams (ICMP port unreachable): is it running?")
         } else {
-            note("server-\(error.errno)", "exchanging datagrams with the server failed: \(error)")
+            log.note("server-\(error.errno)", "exchanging datagrams with the server failed: \(error)")
         }
-    }
-
-    /// Logs `message` unless the same kind of problem was logged less than 10 s ago.
-    private func note(_ kind: String, _ message: String) {
-        let now = MonotonicClock.now()
-        if let last = lastLogTime[kind], now - last < 10_000_000_000 { return }
-        lastLogTime[kind] = now
-        log(message)
-    }
-}
+    }}

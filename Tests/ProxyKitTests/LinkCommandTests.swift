@@ -15,17 +15,6 @@ struct LinkCommandTests {
         try command.parse(["lossproxy link"] + arguments)
     }
 
-    private func usageMessage(_ arguments: [String]) -> String? {
-        do {
-            _ = try invocation(arguments)
-            return nil
-        } catch let error as UsageError {
-            return error.description
-        } catch {
-            return "not a usage error: \(error)"
-        }
-    }
-
     @Test func theMinimalCommandLineUsesTheDefaultAddresses() throws {
         let run = try invocation(["--ns-a", "left", "--ns-b", "right"])
         let configuration = run.configuration
@@ -67,7 +56,7 @@ struct LinkCommandTests {
         (["--ns-a", "a", "--ns-b", "b", "--queue", "10"], nil),
     ] as [([String], String?)])
     func mistakesAreUsageErrors(arguments: [String], expected: String?) {
-        let message = usageMessage(arguments)
+        let message = usageErrorMessage { try invocation(arguments) }
         #expect(message != nil, "accepted \(arguments)")
         #expect(message?.hasPrefix("lossproxy link: ") == true, "\(message ?? "")")
         if let expected { #expect(message == expected) }

@@ -13,17 +13,6 @@ import Testing
         try command.parse(["lossproxy"] + arguments)
     }
 
-    private func usageMessage(_ arguments: [String]) -> String? {
-        do {
-            _ = try invocation(arguments)
-            return nil
-        } catch let error as UsageError {
-            return error.description
-        } catch {
-            return "not a usage error: \(error)"
-        }
-    }
-
     @Test func theMinimalCommandLineRelaysWithoutImpairment() throws {
         let run = try invocation(["--listen", "127.0.0.1:0", "--to", "127.0.0.1:9000"])
         #expect(run.configuration.listenAddress == SocketAddress.loopback(.ipv4, port: 0))
@@ -64,7 +53,7 @@ import Testing
          "lossproxy: unknown option '--lost'; did you mean '--loss'? (see 'lossproxy --help')"),
     ])
     func mistakesAreOneLineUsageErrors(arguments: [String], message: String) {
-        #expect(usageMessage(arguments) == message)
+        #expect(usageErrorMessage { try invocation(arguments) } == message)
     }
 
     @Test func helpHasExamplesAndTheLinkMode() throws {

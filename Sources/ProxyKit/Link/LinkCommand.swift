@@ -18,17 +18,9 @@ import RUDPNet
 /// object per report on stdout. SIGINT/SIGTERM stop it: the final statistics are printed,
 /// everything it set up is torn down, and it exits 1 (`lossproxy: interrupted by SIGTERM`).
 public struct LinkCommand {
-    /// Everything a run needs, as parsed from the command line.
-    public struct Invocation: Sendable {
-        /// The namespaces, addresses and impairments.
-        public var configuration: LinkConfiguration
-        /// Whether the seed was chosen at random (it is printed so the run can be repeated).
-        public var seedWasRandom: Bool
-        /// JSON on stdout instead of human lines.
-        public var json: Bool
-        /// Nothing on stderr but errors.
-        public var quiet: Bool
-    }
+    /// Everything a run needs, as parsed from the command line: the namespaces, addresses and
+    /// impairments, and the output asked for.
+    public typealias Invocation = ProxyInvocation<LinkConfiguration>
 
     /// The command line's declarations (help, every flag).
     public private(set) var spec: CommandSpec
@@ -37,10 +29,7 @@ public struct LinkCommand {
     private let addressAOption: OptionKey<InterfaceAddress>
     private let addressBOption: OptionKey<InterfaceAddress>
     private let impairments: ImpairmentOptions
-    private let seedOption: OptionKey<UInt64?>
-    private let statsOption: OptionKey<UInt64?>
-    private let jsonFlag: FlagKey
-    private let quietFlag: FlagKey
+    private let runOutput: RunOutputOptions
 
     /// What the direction prefixes mean on the link (the relay's sentence speaks of clients).
     static let directionSentence = """
@@ -107,17 +96,10 @@ public struct LinkCommand {
         impairments = ImpairmentOptions(declaringOn: &spec)
         spec.discussion = spec.discussion.replacingOccurrences(
             of: ImpairmentOptions.directionSentence, with: Self.directionSentence)
-        spec.section("Run and output")
-        seedOption = spec.option(
-            "seed", placeholder: "N", defaultHelp: "random, printed at start",
-            help: "Seed of every random decision: the same seed and traffic give the same decisions",
-            parse: ValueParsers.unsignedInteger)
-        statsOption = spec.option(
-            "stats", placeholder: "DUR", defaultHelp: "only at exit",
-            help: "Print statistics every DUR, e.g. 1s", parse: Self.reportInterval)
-        jsonFlag = spec.flag(
-            "json", help: "Print the link-up line and each statistics report as one JSON object on stdout")
-        quietFlag = spec.flag("quiet", short: "q", help: "Print nothing on stderr but errors")
+        runOutput = RunOutputOptions.declare(
+            on: &spec, jsonHelp: "Print the link-up line and each statistics report as one JSON object on stdout",
+            ownOptions: { _ in }
+        ).options
         self.spec = spec
     }
 
@@ -140,15 +122,14 @@ public struct LinkCommand {
                 + "each side needs its own address", suggestsHelp: false)
         }
         let (forward, reverse) = try impairments.configurations(from: arguments)
-        let seed = arguments[seedOption]
-        var configuration = LinkConfiguration(
-            namespaceA: nameA, namespaceB: nameB, forward: forward, reverse: reverse,
-            seed: seed ?? UInt64(SystemRandom.uint32()))
-        configuration.addressA = addressA
-        configuration.addressB = addressB
-        configuration.statisticsInterval = arguments[statsOption]
-        return Invocation(configuration: configuration, seedWasRandom: seed == nil,
-                          json: arguments[jsonFlag], quiet: arguments[quietFlag])
+        return runOutput.invocation(from: arguments) { seed, statisticsInterval in
+            var configuration = LinkConfiguration(
+                namespaceA: nameA, namespaceB: nameB, forward: forward, reverse: reverse, seed: seed)
+            configuration.addressA = addressA
+            configuration.addressB = addressB
+            configuration.statisticsInterval = statisticsInterval
+            return configuration
+        }
     }
 
     /// Checks the system, sets the link up, relays until SIGINT/SIGTERM, tears down. Throws
@@ -187,25 +168,18 @@ public struct LinkCommand {
         } else {
             Console.out(Self.upLine(plumbing: plumbing))
         }
-        if !invocation.quiet {
-            Console.err("\(program): " + Self.startLine(plumbing: plumbing, invocation: invocation))
-        }
+        invocation.log(Self.startLine(plumbing: plumbing, invocation: invocation), program: program)
         let emit = { (report: LinkStatistics) in
-            if invocation.json {
-                Console.out(report.json.jsonText)
-            } else if !invocation.quiet {
-                for line in report.humanLines(
-                    program: program, namespaceA: configuration.namespaceA, namespaceB: configuration.namespaceB)
-                {
-                    Console.err(line)
-                }
-            }
+            invocation.report(
+                json: report.json,
+                humanLines: report.humanLines(
+                    program: program, namespaceA: configuration.namespaceA, namespaceB: configuration.namespaceB))
         }
         let final: LinkStatistics
         do {
             final = try relay.run(
                 stopWhenReadable: signals.readFileDescriptor, onReport: emit,
-                log: { line in if !invocation.quiet { Console.err("\(program): \(line)") } })
+                log: { line in invocation.log(line, program: program) })
         } catch {
             emit(relay.statistics(now: MonotonicClock.now(), isFinal: true))
             tearDown()
@@ -250,28 +224,16 @@ public struct LinkCommand {
             parts.append("created namespace" + (created.count > 1 ? "s " : " ")
                 + created.joined(separator: ", ") + " (deleted on exit)")
         }
-        let forward = ImpairmentSummary.describe(configuration.forward)
-        let reverse = ImpairmentSummary.describe(configuration.reverse)
-        if forward == reverse {
-            parts.append("both directions: \(forward)")
-        } else {
-            parts.append("forward \(configuration.namespaceA) → \(configuration.namespaceB): \(forward)")
-            parts.append("reverse \(configuration.namespaceB) → \(configuration.namespaceA): \(reverse)")
-        }
-        var seed = "seed \(configuration.seed)"
-        if invocation.seedWasRandom { seed += " (random; --seed \(configuration.seed) repeats this run's decisions)" }
-        parts.append(seed)
+        let (a, b) = (configuration.namespaceA, configuration.namespaceB)
+        parts.append(ImpairmentSummary.describe(
+            forward: configuration.forward, reverse: configuration.reverse,
+            forwardName: "forward \(a) → \(b)", reverseName: "reverse \(b) → \(a)"))
+        parts.append(RunOutputOptions.seedText(configuration.seed, wasRandom: invocation.seedWasRandom))
         return parts.joined(separator: "; ")
     }
 
     private static func namespaceName(_ text: String) throws -> String {
         try LinkConfiguration.validateNamespaceName(text)
         return text
-    }
-
-    private static func reportInterval(_ text: String) throws -> UInt64 {
-        let value = try DurationValue.parse(text).nanoseconds
-        guard value >= 1_000_000 else { throw ValueError("'\(text)' is below the minimum of 1ms") }
-        return value
     }
 }

@@ -30,8 +30,7 @@ public final class LinkRelay: @unchecked Sendable {
     private let statisticsInterval: UInt64?
     private let buffer: UnsafeMutableRawBufferPointer
     private var startTime: UInt64 = 0
-    private var lastLogTime: [String: UInt64] = [:]
-    private var log: (String) -> Void = { _ in }
+    private var log = ThrottledLog()
 
     /// One direction: where its packets come from and go, its pipeline and counters.
     private final class Direction {
@@ -99,9 +98,9 @@ public final class LinkRelay: @unchecked Sendable {
         onReport: (LinkStatistics) -> Void = { _ in },
         log: @escaping (String) -> Void = { _ in }
     ) throws(LinkError) -> LinkStatistics {
-        self.log = log
+        self.log.write = log
         startTime = MonotonicClock.now()
-        var nextReport = statisticsInterval.map { startTime + $0 }
+        var reports = ReportSchedule(every: statisticsInterval, from: startTime)
         var waiter = EventWaiter(capacity: 3)
         var busyPoll = BusyPoll()
         let stopEntry = stopFileDescriptor.map { waiter.addReadable($0) } ?? -1
@@ -112,12 +111,8 @@ public final class LinkRelay: @unchecked Sendable {
             let now = MonotonicClock.now()
             release(forward, now: now)
             release(reverse, now: now)
-            if let due = nextReport, now >= due, let interval = statisticsInterval {
-                onReport(statistics(now: now, isFinal: false))
-                nextReport = due + interval > now ? due + interval : now + interval
-            }
-            var deadline = link.nextReleaseTime
-            if let due = nextReport { deadline = min(deadline ?? due, due) }
+            if reports.isDue(now: now) { onReport(statistics(now: now, isFinal: false)) }
+            let deadline = reports.earliest(link.nextReleaseTime)
             let ready: Int
             do {
                 ready = try waiter.wait(until: deadline, spinningFor: busyPoll.spin(now: now))
@@ -210,18 +205,10 @@ public final class LinkRelay: @unchecked Sendable {
         if failed > 0 {
             let target = direction === forward ? reverse.sourceLabel : forward.sourceLabel
             if let error = firstError {
-                note("\(direction.name)-\(error.errno)", "delivering packets into \(target) failed: \(error)")
+                log.note("\(direction.name)-\(error.errno)", "delivering packets into \(target) failed: \(error)")
             } else {
-                note("\(direction.name)-full", "packets into \(target) were dropped: the device's queue is full")
+                log.note("\(direction.name)-full", "packets into \(target) were dropped: the device's queue is full")
             }
         }
-    }
-
-    /// Logs `message` unless the same kind of problem was logged less than 10 s ago.
-    private func note(_ kind: String, _ message: String) {
-        let now = MonotonicClock.now()
-        if let last = lastLogTime[kind], now - last < 10_000_000_000 { return }
-        lastLogTime[kind] = now
-        log(message)
     }
 }
