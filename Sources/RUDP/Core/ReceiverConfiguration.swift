@@ -17,7 +17,7 @@ public struct ReceiverConfiguration: Sendable {
     /// Linger when the sender announced no timeout (a failure before the FIN).
     public var defaultLinger: UInt64 = 3_000_000_000
     /// In-order DATA packets acknowledged together (bounded to a quarter of the window).
-    public var ackFrequency = 8
+    public var ackFrequency = 16
     /// Longest an in-order packet waits for its delayed acknowledgement.
     public var maxAckDelay: UInt64 = 2_000_000
     /// The receiver's own sequence number (it sends no data; it only makes replies less guessable).
