@@ -131,6 +131,7 @@ source_file="$work/tftp/file.bin"
 mkdir -p "$work/tftp"
 chmod 755 "$work" "$work/tftp"  # atftpd serves as the user nobody
 head -c "$bytes" /dev/urandom > "$source_file"
+sync "$source_file"
 chmod 644 "$source_file"
 
 # --- measurements ------------------------------------------------------------------------------
@@ -272,6 +273,8 @@ done
 
 echo "peak RSS with a $rss_size file"
 head -c "$rss_bytes" /dev/urandom > "$work/big.bin"
+# Written back to disk first, so that the writeback of fresh dirty pages does not overlap the measurement.
+sync "$work/big.bin"
 transfer sr-rss "$work/big.bin" 1 direct --protocol sr --mss 1200
 rm -f "$work/big.bin"
 
