@@ -189,7 +189,15 @@ private struct SenderHarness {
             finSent = true
         case .reset:
             if case .failed = sender.state {} else { fuzzCheck(false, "RST from a sender that did not fail") }
-        case .synAck, .ack, .finAck:
+        case .ack:
+            // The keepalive: only while everything sent is acknowledged and the application
+            // has neither written the next packet nor finished.
+            fuzzCheck(sender.state == .transferring, "keepalive in state \(sender.state)")
+            fuzzCheck(packet.payload.isEmpty && packet.sackCount == 0, "keepalive with a payload or SACKs")
+            fuzzCheck(sender.base == sender.next && sender.next == sender.filled && !finishedWriting,
+                      "keepalive with data in flight, waiting or finished")
+            fuzzCheck(header.sequence == space.wire(sender.next), "keepalive sequence")
+        case .synAck, .finAck:
             fuzzCheck(false, "the sender sent a receiver's packet type \(header.type)")
         }
     }
