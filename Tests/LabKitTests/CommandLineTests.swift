@@ -66,6 +66,10 @@ import CLIKit
         try FileManager.default.createDirectory(atPath: directory + "/why-udp", withIntermediateDirectories: true)
         try "# Why UDP\n\n```\nrudp-lab why-udp --loss 2\n```\n\n![latency](latency-cdf.svg)\n"
             .write(toFile: directory + "/why-udp/README.md", atomically: true, encoding: .utf8)
+        // A comparison of two runs lists both commands.
+        try FileManager.default.createDirectory(atPath: directory + "/sim-vs-link", withIntermediateDirectories: true)
+        try "# Sim against link\n\n```\nrudp-lab sweep --network sim\nrudp-lab sweep --network link\n```\n\nText.\n"
+            .write(toFile: directory + "/sim-vs-link/README.md", atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: directory + "/empty", withIntermediateDirectories: true)
 
         try ReportCommandLine.run(["rudp-lab report", "--results", directory, "--quiet"])
@@ -76,8 +80,10 @@ import CLIKit
         #expect(index.contains("[Why UDP](why-udp/README.md)"))
         #expect(index.contains("(why-udp/latency-cdf.svg)"))
         #expect(index.contains("rudp-lab why-udp --loss 2"))
+        #expect(index.contains("| `rudp-lab sweep --network sim`<br>`rudp-lab sweep --network link` |"))
+        #expect(index.contains("```\nrudp-lab sweep --network sim\nrudp-lab sweep --network link\n```"))
         #expect(!index.contains("empty/README.md"))
-        #expect(try ResultsIndex.entries(in: directory).count == 2)
+        #expect(try ResultsIndex.entries(in: directory).count == 3)
     }
 
     @Test func reportOnAMissingDirectoryFailsWithOneLine() {

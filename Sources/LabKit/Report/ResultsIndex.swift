@@ -8,7 +8,10 @@ public enum ResultsIndex {
     public struct Entry: Sendable, Equatable {
         public var directory: String
         public var title: String
-        public var command: String?
+        /// The commands that produced it, in order (a comparison runs more than one).
+        public var commands: [String]
+        /// The first command, if any.
+        public var command: String? { commands.first }
         public var date: String?
         public var network: String?
         /// The first plot, relative to the experiment directory.
@@ -36,7 +39,7 @@ public enum ResultsIndex {
         if let text = try? String(contentsOfFile: path + "/" + SweepReport.summaryName, encoding: .utf8),
            let summary = try? JSONValue(parsing: text) {
             return Entry(directory: directory, title: summary["title"]?.stringValue ?? directory,
-                         command: summary["command"]?.stringValue, date: summary["date"]?.stringValue,
+                         commands: summary["command"]?.stringValue.map { [$0] } ?? [], date: summary["date"]?.stringValue,
                          network: summary["network"]?.stringValue,
                          headlinePlot: summary["plots"]?.arrayValue?.first?.stringValue)
         }
@@ -50,12 +53,12 @@ public enum ResultsIndex {
             guard let open = line.range(of: "]("), line.hasPrefix("!["), let close = line.lastIndex(of: ")") else { return nil }
             return String(line[open.upperBound..<close])
         }.first
-        var command: String?
-        if let fence = lines.firstIndex(where: { $0.hasPrefix("```") }), fence + 1 < lines.count,
-           lines[fence + 1].hasPrefix("rudp-lab") {
-            command = lines[fence + 1]
+        // The first code block's rudp-lab lines, if it opens with one.
+        var commands: [String] = []
+        if let fence = lines.firstIndex(where: { $0.hasPrefix("```") }) {
+            commands = Array(lines[(fence + 1)...].prefix { $0.hasPrefix("rudp-lab") })
         }
-        return Entry(directory: directory, title: title, command: command, date: nil, network: nil, headlinePlot: image)
+        return Entry(directory: directory, title: title, commands: commands, date: nil, network: nil, headlinePlot: image)
     }
 
     /// The index's Markdown.
@@ -74,7 +77,7 @@ public enum ResultsIndex {
         lines.append("| experiment | network | date | command |")
         lines.append("|---|---|---|---|")
         for entry in entries {
-            let command = entry.command.map { "`\($0)`" } ?? "–"
+            let command = entry.commands.isEmpty ? "–" : entry.commands.map { "`\($0)`" }.joined(separator: "<br>")
             lines.append("| [\(entry.title)](\(entry.directory)/README.md) | \(entry.network ?? "–") | "
                 + "\(entry.date ?? "–") | \(command) |")
         }
@@ -82,9 +85,9 @@ public enum ResultsIndex {
         for entry in entries {
             lines.append("## [\(entry.title)](\(entry.directory)/README.md)")
             lines.append("")
-            if let command = entry.command {
+            if !entry.commands.isEmpty {
                 lines.append("```")
-                lines.append(command)
+                lines.append(contentsOf: entry.commands)
                 lines.append("```")
                 lines.append("")
             }
