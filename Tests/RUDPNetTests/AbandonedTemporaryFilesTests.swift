@@ -42,6 +42,8 @@ import Testing
 
         // Once the live transfer ends its file is gone by its own hand; nothing else changes.
         live.discard()
+        // A discarded file takes no more bytes (its descriptor number may be another file's now).
+        #expect(throws: FileError.self) { try [UInt8](repeating: 1, count: 4).withUnsafeBytes { try live.write($0) } }
         #expect(AbandonedTemporaryFiles.remove(in: directory.path).isEmpty)
         #expect(!(try directory.entries()).contains(".rudp-beef.part"))
     }

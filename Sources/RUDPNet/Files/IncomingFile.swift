@@ -58,6 +58,8 @@ public final class IncomingFile {
     /// Appends bytes (staged in memory, hashed and written in large chunks in the background).
     /// Throws the error of an earlier chunk's write, if one failed.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
+        // Its descriptor is closed and its number may belong to another file by now.
+        guard isOpen else { throw FileError(.io, "'\(temporaryPath)' was already closed") }
         bytesWritten += UInt64(bytes.count)
         var offset = 0
         while offset < bytes.count {
