@@ -35,19 +35,15 @@ struct EventWaiter {
     }
 
     /// As `wait(until:)`, but first re-polls without sleeping for up to `spin` nanoseconds (see
-    /// `BusyPoll`), yielding the CPU between polls to anything else runnable on it.
+    /// `BusyPoll.spin(for:until:_:)`).
     mutating func wait(until deadline: UInt64?, spinningFor spin: UInt64) throws(SystemError) -> Int {
-        if spin > 0 {
-            let spinEnd = min(MonotonicClock.now() &+ spin, deadline ?? .max)
-            repeat {
-                let ready = entries.withUnsafeMutableBufferPointer { buffer in
-                    for index in buffer.indices { buffer[index].revents = 0 }
-                    return poll(buffer.baseAddress, nfds_t(buffer.count), 0)
-                }
-                if ready > 0 { return Int(ready) }
-                sched_yield()
-            } while MonotonicClock.now() < spinEnd
+        let ready = BusyPoll.spin(for: spin, until: deadline) {
+            entries.withUnsafeMutableBufferPointer { buffer in
+                for index in buffer.indices { buffer[index].revents = 0 }
+                return Int(poll(buffer.baseAddress, nfds_t(buffer.count), 0))
+            }
         }
+        if let ready { return ready }
         return try wait(until: deadline)
     }
 

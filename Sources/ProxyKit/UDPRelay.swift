@@ -300,4 +300,5 @@ public final class UDPRelay: @unchecked Sendable {
         } else {
             log.note("server-\(error.errno)", "exchanging datagrams with the server failed: \(error)")
         }
-    }}
+    }
+}

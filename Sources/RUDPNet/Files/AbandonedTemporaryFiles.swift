@@ -29,7 +29,7 @@ public enum AbandonedTemporaryFiles {
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
             guard isTemporaryName(name) else { continue }
-            let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+            let path = IncomingFile.path(of: name, in: directory)
             if isAbandoned(path, now: now) && unlink(path) == 0 { removed.append(name) }
         }
         return removed.sorted()

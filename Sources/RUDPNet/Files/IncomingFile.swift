@@ -34,13 +34,12 @@ public final class IncomingFile {
         self.directory = directory
         self.name = name
         self.overwrite = overwrite
-        finalPath = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+        finalPath = Self.path(of: name, in: directory)
         if !overwrite && Self.exists(finalPath) {
             throw FileError(.exists, "'\(name)' already exists in the receiver's directory (the receiver needs --overwrite to replace it)")
         }
         let token = String(uniqueToken, radix: 16)
-        temporaryPath = (directory.hasSuffix("/") ? directory : directory + "/")
-            + AbandonedTemporaryFiles.prefix + token + AbandonedTemporaryFiles.suffix
+        temporaryPath = Self.path(of: AbandonedTemporaryFiles.prefix + token + AbandonedTemporaryFiles.suffix, in: directory)
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw FileError.io("cannot create a file in '\(directory)'", errno: errno)
@@ -153,6 +152,11 @@ public final class IncomingFile {
         guard directoryDescriptor >= 0 else { return }
         fsync(directoryDescriptor)
         Glibc.close(directoryDescriptor)
+    }
+
+    /// `name` inside `directory` (which may or may not end in a slash).
+    static func path(of name: String, in directory: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 
     static func exists(_ path: String) -> Bool {

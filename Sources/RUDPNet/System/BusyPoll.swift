@@ -44,4 +44,21 @@ public struct BusyPoll: Sendable {
         guard budget > 0, let lastActivity, now &- lastActivity < activityWindow else { return 0 }
         return budget
     }
+
+    /// Calls `pollNow` (a poll with a zero timeout, returning how many descriptors are ready)
+    /// until something is ready or `spin` nanoseconds have passed (never past `deadline`),
+    /// yielding the CPU between calls to anything else runnable on it. Returns the ready count,
+    /// or nil when the spin found nothing and the caller should sleep.
+    public static func spin<Failure: Error>(
+        for spin: UInt64, until deadline: UInt64?, _ pollNow: () throws(Failure) -> Int
+    ) throws(Failure) -> Int? {
+        guard spin > 0 else { return nil }
+        let spinEnd = min(MonotonicClock.now() &+ spin, deadline ?? .max)
+        repeat {
+            let ready = try pollNow()
+            if ready > 0 { return ready }
+            sched_yield()
+        } while MonotonicClock.now() < spinEnd
+        return nil
+    }
 }

@@ -71,15 +71,12 @@ public struct Poller: Sendable {
     }
 
     /// As `wait(until:)`, but first re-polls without sleeping for up to `spin` nanoseconds (see
-    /// `BusyPoll`), yielding the CPU between polls to anything else runnable on it.
+    /// `BusyPoll.spin(for:until:_:)`).
     public mutating func wait(until deadline: UInt64?, spinningFor spin: UInt64) throws(SystemError) -> Int {
-        if spin > 0 {
-            let spinEnd = min(MonotonicClock.now() &+ spin, deadline ?? .max)
-            repeat {
-                if let ready = try pollOnce(timeoutMilliseconds: 0), ready > 0 { return ready }
-                sched_yield()
-            } while MonotonicClock.now() < spinEnd
+        let ready = try BusyPoll.spin(for: spin, until: deadline) { () throws(SystemError) -> Int in
+            try pollOnce(timeoutMilliseconds: 0) ?? 0
         }
+        if let ready { return ready }
         return try wait(until: deadline)
     }
 
