@@ -153,12 +153,11 @@ private struct SimulationRun: LinkedEndpoints {
             return
         }
         guard let receiver else { return }
-        receiver.handle(packet: packet, now: now)
         var offset = UInt64(delivered)
         var match = deliveredMatch
         let scratch = self.scratch
         let reference = self.reference
-        receiver.readDelivered { chunk in
+        func check(_ chunk: UnsafeRawBufferPointer) {
             if let reference {
                 let end = Int(offset) + chunk.count
                 if end > reference.bytes.count
@@ -170,6 +169,9 @@ private struct SimulationRun: LinkedEndpoints {
             }
             offset += UInt64(chunk.count)
         }
+        // As rudp-recv does: in-order payloads straight from the datagram, the rest reassembled.
+        if let payload = receiver.handleDeliveringInOrder(packet: packet, now: now) { check(payload) }
+        receiver.readDelivered(check)
         delivered = Int(offset)
         deliveredMatch = match
         if case .finishing(let fin) = receiver.state {

@@ -9,9 +9,10 @@ import RUDP
 /// SHA-256 is computed, and moved to its final name only once complete, verified and synced.
 /// Discarding (or dropping the object) removes the temporary file.
 ///
-/// Bytes are staged in large chunks that a background queue hashes and writes, so that the
-/// receiving thread goes on with the network meanwhile; a write error surfaces at a later
-/// `write` or at `commit`, and fails the transfer all the same.
+/// Bytes are staged in chunks that the receiving thread hashes and writes in short slices
+/// while it waits for the network (`performIdleWork`; see `OutgoingFile` for why not a second
+/// thread), or at once when every chunk is full; a write error surfaces at a later `write` or at
+/// `commit`, and fails the transfer all the same.
 public final class IncomingFile {
     public let directory: String
     public let name: String
@@ -21,13 +22,25 @@ public final class IncomingFile {
     private var descriptor: Int32
     private let overwrite: Bool
     private var isOpen = true
-    private let chunks = ChunkRing(label: "rudp.incoming-file", chunkSize: IncomingFile.chunkSize)
-    private let writer: ChunkWriter
-    /// The chunk being filled, and how much of it is.
-    private var current: (index: Int, buffer: UnsafeMutableRawBufferPointer)?
+    private var hasher = SHA256()
+    // The ring: chunk n lives in slot n % chunkCount. Counted from the start of the file:
+    // chunks staged completely (or flushed), chunks hashed and written.
+    private let storage: UnsafeMutableRawBufferPointer
+    private var lengths: [Int]
+    private var chunksStaged = 0
+    private var chunksDone = 0
+    /// Bytes of chunk `chunksStaged` (the one being filled) staged so far.
     private var staged = 0
+    /// Bytes of chunk `chunksDone` hashed so far.
+    private var hashedInChunk = 0
+    /// The errno of the first failed write; nothing is written after it.
+    private var writeFailure: Int32 = 0
     /// Bytes per write to the file.
-    public static let chunkSize = 1 << 18
+    public static let chunkSize = 1 << 16
+    /// Chunks staged at most (also the memory held: 512 KiB).
+    static let chunkCount = 8
+    /// Bytes hashed per `performIdleWork` call (about 13 µs with SHA-NI).
+    static let hashSlice = 1 << 14
 
     /// Creates the temporary file; fails if the final name exists and `overwrite` is false.
     public init(directory: String, name: String, overwrite: Bool, uniqueToken: UInt64) throws(FileError) {
@@ -47,53 +60,91 @@ public final class IncomingFile {
         // Held until the descriptor closes, also when the process dies: how a later receiver
         // tells an abandoned temporary file from a live one (AbandonedTemporaryFiles).
         _ = flock(descriptor, LOCK_EX | LOCK_NB)
-        writer = ChunkWriter(descriptor: descriptor)
+        storage = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize * Self.chunkCount, alignment: 64)
+        lengths = Array(repeating: 0, count: Self.chunkCount)
     }
 
     deinit {
         discard()
+        storage.deallocate()
     }
 
-    /// Appends bytes (staged in memory, hashed and written in large chunks in the background).
-    /// Throws the error of an earlier chunk's write, if one failed.
+    /// Appends bytes (staged in memory, hashed and written in chunks later). Throws the error of
+    /// an earlier chunk's write, if one failed.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
         // Its descriptor is closed and its number may belong to another file by now.
         guard isOpen else { throw FileError(.io, "'\(temporaryPath)' was already closed") }
+        if writeFailure != 0 { throw writeError(writeFailure) }
         bytesWritten += UInt64(bytes.count)
         var offset = 0
         while offset < bytes.count {
-            let chunk: UnsafeMutableRawBufferPointer
-            if let current {
-                chunk = current.buffer
-            } else {
-                let (index, buffer, previousStatus) = chunks.acquire()
-                current = (index, buffer)
-                chunk = buffer
-                if previousStatus != 0 { throw writeError(previousStatus) }
+            if staged == 0 {
+                // Starting a chunk: its slot must have been written out.
+                while chunksStaged - chunksDone >= Self.chunkCount { processSlice() }
             }
-            let take = min(bytes.count - offset, chunk.count - staged)
-            (chunk.baseAddress! + staged).copyMemory(from: bytes.baseAddress! + offset, byteCount: take)
+            let take = min(bytes.count - offset, Self.chunkSize - staged)
+            (chunkBuffer(chunksStaged).baseAddress! + staged).copyMemory(from: bytes.baseAddress! + offset, byteCount: take)
             staged += take
             offset += take
-            if staged == chunk.count { submitCurrent() }
+            if staged == Self.chunkSize { closeCurrentChunk() }
         }
     }
 
-    /// Queues the chunk being filled for hashing and writing.
-    private func submitCurrent() {
-        guard let current else { return }
-        self.current = nil
-        defer { staged = 0 }
-        guard staged > 0 else { return chunks.releaseUnused() }
-        let writer = writer
-        chunks.submit(index: current.index, count: staged) { bytes in writer.append(bytes) }
+    /// Hashes and writes one slice of what is staged; false when nothing is waiting but the
+    /// chunk still being filled.
+    public func performIdleWork() -> Bool {
+        guard isOpen, chunksDone < chunksStaged else { return false }
+        processSlice()
+        return true
     }
 
-    /// Waits until everything staged is written; throws if any write failed.
+    private func slot(_ chunk: Int) -> Int { chunk % Self.chunkCount }
+
+    private func chunkBuffer(_ chunk: Int) -> UnsafeMutableRawBufferPointer {
+        let start = slot(chunk) * Self.chunkSize
+        return UnsafeMutableRawBufferPointer(rebasing: storage[start..<(start + Self.chunkSize)])
+    }
+
+    /// Ends the chunk being filled (if it has anything) so that it gets hashed and written.
+    private func closeCurrentChunk() {
+        guard staged > 0 else { return }
+        lengths[slot(chunksStaged)] = staged
+        chunksStaged += 1
+        staged = 0
+    }
+
+    /// Hashes a slice of the oldest staged chunk; once it is all hashed, writes it.
+    private func processSlice() {
+        let chunk = chunksDone
+        let bytes = UnsafeRawBufferPointer(rebasing: chunkBuffer(chunk)[0..<lengths[slot(chunk)]])
+        let end = min(bytes.count, hashedInChunk + Self.hashSlice)
+        hasher.update(UnsafeRawBufferPointer(rebasing: bytes[hashedInChunk..<end]))
+        hashedInChunk = end
+        guard end == bytes.count else { return }
+        if writeFailure == 0 { writeFailure = Self.writeAll(bytes, to: descriptor) }
+        chunksDone += 1
+        hashedInChunk = 0
+    }
+
+    /// Writes all of `bytes`; returns 0 or the errno of the failed write.
+    private static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> Int32 {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            offset += written
+        }
+        return 0
+    }
+
+    /// Hashes and writes everything staged; throws if any write failed.
     private func flush() throws(FileError) {
-        submitCurrent()
-        let status = chunks.drain()
-        if status != 0 { throw writeError(status) }
+        closeCurrentChunk()
+        while chunksDone < chunksStaged { processSlice() }
+        if writeFailure != 0 { throw writeError(writeFailure) }
     }
 
     private func writeError(_ code: Int32) -> FileError {
@@ -104,8 +155,7 @@ public final class IncomingFile {
     @discardableResult
     public func commit(expectedSize: UInt64?, expectedDigest: SHA256Digest) throws(FileError) -> SHA256Digest {
         try flush()
-        let writer = writer
-        let digest = chunks.sync { writer.hasher.finalize() }
+        let digest = hasher.finalize()
         if let expectedSize, expectedSize != bytesWritten {
             throw FileError(.integrity, "integrity failure: received \(bytesWritten) bytes, the sender sent \(expectedSize)")
         }
@@ -140,8 +190,6 @@ public final class IncomingFile {
     /// Removes the temporary file (idempotent); the final name is never touched.
     public func discard() {
         guard isOpen else { return }
-        // Queued writes use the descriptor: let them end before it is closed (and reused).
-        _ = chunks.drain()
         Glibc.close(descriptor)
         unlink(temporaryPath)
         isOpen = false
@@ -172,32 +220,5 @@ public final class IncomingFile {
         guard access(directory, W_OK | X_OK) == 0 else {
             throw FileError(.io, "output directory '\(directory)' is not writable")
         }
-    }
-}
-
-/// Hashes and writes an `IncomingFile`'s chunks in order; touched only on its ring's queue.
-private final class ChunkWriter: @unchecked Sendable {
-    let descriptor: Int32
-    var hasher = SHA256()
-    /// The errno of the first failed write; later chunks are not written after it.
-    private var failure: Int32 = 0
-
-    init(descriptor: Int32) { self.descriptor = descriptor }
-
-    /// Hashes and writes `bytes`; returns 0, or the errno of this or an earlier failed write.
-    func append(_ bytes: UnsafeRawBufferPointer) -> Int32 {
-        guard failure == 0 else { return failure }
-        hasher.update(bytes)
-        var offset = 0
-        while offset < bytes.count {
-            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                failure = errno
-                return failure
-            }
-            offset += written
-        }
-        return 0
     }
 }

@@ -5,8 +5,14 @@ import Darwin
 #endif
 import RUDP
 
-/// The file (or standard input) being sent: read in large chunks with its SHA-256 computed
-/// on the way, on a background queue, so that hashing one chunk overlaps sending the previous.
+/// The file (or standard input) being sent: read in chunks, with its SHA-256 computed on the
+/// way by the sending thread itself, in short slices while it waits for the network.
+///
+/// Why not a second thread: the sender, the receiver and their hashing already need more CPU
+/// than a small machine has, and a hashing thread competes with the network thread for it; a
+/// network thread that loses its CPU for a scheduler tick stalls the whole window. Hashing
+/// (and reading ahead) in the gaps of the network loop (`performIdleWork`) uses exactly the
+/// time the loop would otherwise spend waiting, on data still in this CPU's cache.
 public final class OutgoingFile {
     /// The path as given (`-` for standard input).
     public let path: String
@@ -15,15 +21,37 @@ public final class OutgoingFile {
     /// True when reads may block (a pipe or terminal): wait for readability first.
     public let isStream: Bool
     public let fileDescriptor: Int32
+    /// Bytes handed to the caller so far.
     public private(set) var bytesRead: UInt64 = 0
+    /// True once `read` has returned the end (then `digest` is final).
     public private(set) var reachedEnd = false
     private var digestValue: SHA256Digest?
-    private let chunks = ChunkRing(label: "rudp.outgoing-sha256", chunkSize: OutgoingFile.chunkSize)
-    private let digestState = RunningDigest()
-    /// What `read(into:)` has not copied out yet of the last chunk read.
+    private var hasher = SHA256()
+
+    // The ring: chunk n lives in slot n % chunkCount. Counted from the start of the file:
+    // chunks read from the file, chunks completely hashed, chunks handed to the caller.
+    private let storage: UnsafeMutableRawBufferPointer
+    private var lengths: [Int]
+    private var chunksRead = 0
+    private var chunksHashed = 0
+    private var chunksHandedOut = 0
+    /// Bytes of chunk `chunksHashed` hashed so far.
+    private var hashedInChunk = 0
+    /// Whether the last chunk handed out is still in use (until the next `read`).
+    private var lastChunkInUse = false
+    private var endOfInput = false
+    /// A read-ahead that failed: thrown by the `read` that would have returned its chunk.
+    private var readAheadFailure: FileError?
+    /// What `read(into:)` has not copied out yet of the last chunk.
     private var pending = UnsafeRawBufferPointer(start: nil, count: 0)
+
     /// Bytes per read from the file.
-    public static let chunkSize = 1 << 18
+    public static let chunkSize = 1 << 16
+    /// Chunks read ahead at most (also the memory held: 512 KiB).
+    static let chunkCount = 8
+    /// Bytes hashed per `performIdleWork` call: about 13 µs with SHA-NI, short enough that an
+    /// arriving ACK waits for no more than that.
+    static let hashSlice = 1 << 14
 
     public init(path: String) throws(FileError) {
         self.path = path
@@ -34,15 +62,25 @@ public final class OutgoingFile {
             guard fileDescriptor >= 0 else { throw FileError.io("cannot open '\(path)'", errno: errno) }
         }
         var info = stat()
-        guard fstat(fileDescriptor, &info) == 0 else { throw FileError.io("cannot read '\(path)'", errno: errno) }
+        guard fstat(fileDescriptor, &info) == 0 else {
+            let code = errno
+            if fileDescriptor != STDIN_FILENO { close(fileDescriptor) }
+            throw FileError.io("cannot read '\(path)'", errno: code)
+        }
         let type = info.st_mode & S_IFMT
-        if type == S_IFDIR { throw FileError(.io, "'\(path)' is a directory, not a file") }
+        if type == S_IFDIR {
+            if fileDescriptor != STDIN_FILENO { close(fileDescriptor) }
+            throw FileError(.io, "'\(path)' is a directory, not a file")
+        }
         isStream = type != S_IFREG
         size = isStream ? nil : UInt64(info.st_size)
+        storage = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize * Self.chunkCount, alignment: 64)
+        lengths = Array(repeating: 0, count: Self.chunkCount)
     }
 
     deinit {
         if fileDescriptor != STDIN_FILENO { close(fileDescriptor) }
+        storage.deallocate()
     }
 
     /// The last path component, the name a receiver gets by default.
@@ -57,31 +95,27 @@ public final class OutgoingFile {
             defer { pending = UnsafeRawBufferPointer(start: nil, count: 0) }
             return pending
         }
-        guard !reachedEnd else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        let (index, chunk, _) = chunks.acquire()
-        while true {
-            let count = Glibc.read(fileDescriptor, chunk.baseAddress!, chunk.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                chunks.releaseUnused()
-                throw FileError.io("cannot read '\(path)'", errno: code)
+        lastChunkInUse = false
+        if chunksHandedOut == chunksRead {
+            if let readAheadFailure { throw readAheadFailure }
+            if !endOfInput {
+                hashUntilSlotFree(for: chunksRead)
+                try readChunk()
             }
-            if count == 0 {
-                chunks.releaseUnused()
-                reachedEnd = true
-                let state = digestState
-                digestValue = chunks.sync { state.hasher.finalize() }
+            if endOfInput && chunksHandedOut == chunksRead {
+                if !reachedEnd {
+                    hashUntil(chunks: chunksRead)
+                    digestValue = hasher.finalize()
+                    reachedEnd = true
+                }
                 return UnsafeRawBufferPointer(start: nil, count: 0)
             }
-            let state = digestState
-            chunks.submit(index: index, count: count) { bytes in
-                state.hasher.update(bytes)
-                return 0
-            }
-            bytesRead += UInt64(count)
-            return UnsafeRawBufferPointer(rebasing: chunk[0..<count])
         }
+        let chunk = chunksHandedOut
+        chunksHandedOut += 1
+        lastChunkInUse = true
+        bytesRead += UInt64(lengths[slot(chunk)])
+        return UnsafeRawBufferPointer(rebasing: chunkBuffer(chunk)[0..<lengths[slot(chunk)]])
     }
 
     /// Copies up to `buffer.count` bytes into `buffer`; 0 means the end was reached (then
@@ -100,9 +134,78 @@ public final class OutgoingFile {
 
     /// The SHA-256 of everything read, once the end was reached.
     public var digest: SHA256Digest? { digestValue }
-}
 
-/// The hash state of an `OutgoingFile`, touched only on its chunk ring's queue.
-private final class RunningDigest: @unchecked Sendable {
-    var hasher = SHA256()
+    /// Does one short piece of the work `read` would otherwise do later: hashes a slice of a
+    /// chunk already read, or reads the next chunk ahead (regular files only: a pipe could
+    /// block). Returns false when there is nothing to do now.
+    public func performIdleWork() -> Bool {
+        if chunksHashed < chunksRead {
+            hashSlice()
+            return true
+        }
+        guard !isStream, !endOfInput, readAheadFailure == nil, slotIsFree(for: chunksRead) else { return false }
+        do {
+            try readChunk()
+        } catch {
+            readAheadFailure = error
+            return false
+        }
+        return true
+    }
+
+    // MARK: The ring
+
+    private func slot(_ chunk: Int) -> Int { chunk % Self.chunkCount }
+
+    private func chunkBuffer(_ chunk: Int) -> UnsafeMutableRawBufferPointer {
+        let start = slot(chunk) * Self.chunkSize
+        return UnsafeMutableRawBufferPointer(rebasing: storage[start..<(start + Self.chunkSize)])
+    }
+
+    /// Whether `chunk`'s slot no longer holds a chunk that is unhashed, not yet handed out, or in use.
+    private func slotIsFree(for chunk: Int) -> Bool {
+        let previous = chunk - Self.chunkCount
+        let released = lastChunkInUse ? chunksHandedOut - 1 : chunksHandedOut
+        return previous < 0 || (previous < chunksHashed && previous < released)
+    }
+
+    /// Makes `chunk`'s slot free by hashing; the caller knows everything before it was handed out.
+    private func hashUntilSlotFree(for chunk: Int) {
+        hashUntil(chunks: chunk - Self.chunkCount + 1)
+    }
+
+    private func hashUntil(chunks count: Int) {
+        while chunksHashed < min(count, chunksRead) { hashSlice() }
+    }
+
+    private func hashSlice() {
+        let chunk = chunksHashed
+        let length = lengths[slot(chunk)]
+        let end = min(length, hashedInChunk + Self.hashSlice)
+        hasher.update(UnsafeRawBufferPointer(rebasing: chunkBuffer(chunk)[hashedInChunk..<end]))
+        hashedInChunk = end
+        if end == length {
+            chunksHashed += 1
+            hashedInChunk = 0
+        }
+    }
+
+    /// Reads chunk `chunksRead` into its (free) slot; a read of nothing marks the end of input.
+    private func readChunk() throws(FileError) {
+        let buffer = chunkBuffer(chunksRead)
+        while true {
+            let count = Glibc.read(fileDescriptor, buffer.baseAddress!, buffer.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileError.io("cannot read '\(path)'", errno: errno)
+            }
+            if count == 0 {
+                endOfInput = true
+            } else {
+                lengths[slot(chunksRead)] = count
+                chunksRead += 1
+            }
+            return
+        }
+    }
 }

@@ -32,10 +32,12 @@ public final class BatchReceiver {
 
     deinit { storage.deallocate() }
 
-    /// Calls `body` with each waiting datagram and its source, up to about `limit` datagrams;
-    /// returns how many were delivered (0 when none was waiting).
+    /// Calls `body` with each waiting datagram and its source, up to about `limit` datagrams,
+    /// and `batchEnded` after each batch the kernel handed over (the moment to send replies:
+    /// one acknowledgement then covers the whole batch); returns how many were delivered (0
+    /// when none was waiting).
     @discardableResult
-    public func receive(limit: Int = 512,
+    public func receive(limit: Int = 512, batchEnded: () -> Void = {},
                         _ body: (UnsafeRawBufferPointer, SocketAddress) -> Void) throws(SystemError) -> Int {
         var delivered = 0
         while delivered < limit {
@@ -56,6 +58,7 @@ public final class BatchReceiver {
                 guard let (length, source) = try socket.receive(into: buffer) else { return delivered }
                 body(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), source)
                 delivered += 1
+                batchEnded()
                 continue
             }
             for index in 0..<count {
@@ -74,6 +77,7 @@ public final class BatchReceiver {
                     offset = end
                 }
             }
+            batchEnded()
             if count < Self.batchSize { return delivered }
         }
         return delivered

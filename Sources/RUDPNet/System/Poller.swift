@@ -80,6 +80,19 @@ public struct Poller: Sendable {
         return try wait(until: deadline)
     }
 
+    /// As `wait(until:spinningFor:)`, but while no descriptor is ready it first calls `idleWork`
+    /// (a short piece of deferred work, returning false when none is left) between polls that
+    /// do not sleep: the loop's own thread does that work in the time it would wait anyway.
+    public mutating func wait(until deadline: UInt64?, spinningFor spin: UInt64,
+                              idleWork: () -> Bool) throws(SystemError) -> Int {
+        while idleWork() {
+            let ready = try pollOnce(timeoutMilliseconds: 0) ?? 0
+            if ready > 0 { return ready }
+            if let deadline, MonotonicClock.now() >= deadline { return 0 }
+        }
+        return try wait(until: deadline, spinningFor: spin)
+    }
+
     /// Waits on a single descriptor without a `Poller` (and without allocating); returns
     /// its events, empty when `deadline` passed first.
     public static func wait(for fd: Int32, interest: PollEvents, until deadline: UInt64?) throws(SystemError) -> PollEvents {

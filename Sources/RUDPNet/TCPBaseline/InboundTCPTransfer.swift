@@ -109,6 +109,11 @@ public final class InboundTCPTransfer {
     }
 
     /// Moves bytes after `poll` reported the socket ready (any event, including hang-up).
+    /// One slice of the file's hashing and writing; false when none is waiting.
+    public func performIdleWork() -> Bool {
+        file?.performIdleWork() ?? false
+    }
+
     public func handleReady(now: UInt64) {
         guard phase != .closed else { return }
         if outputStart < outputEnd { flushOutput(now: now) }

@@ -88,7 +88,7 @@ final class TCPSendSession {
             // Waiting for standard input is the user's business; waiting for the receiver is bounded.
             let deadline: UInt64? = readsFileNow ? 0 : waitsForInput ? nil : lastActivity &+ idleTimeout
             let ready: Int
-            do { ready = try poller.wait(until: deadline) } catch { throw SendFailure("poll: \(error)") }
+            do { ready = try poller.wait(until: deadline, spinningFor: 0, idleWork: file.performIdleWork) } catch { throw SendFailure("poll: \(error)") }
             now = MonotonicClock.now()
 
             if let interruptIndex, !poller.events(at: interruptIndex).isEmpty {

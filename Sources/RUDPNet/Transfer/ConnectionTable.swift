@@ -27,6 +27,9 @@ struct ConnectionTable {
     /// Half-open keys in the order they came; keys no longer half-open are skipped at the front.
     private var halfOpenOrder: [Key] = []
     private var halfOpenHead = 0
+    /// The last connection `lookup` found: datagrams come in runs from one peer (a batch, a
+    /// window), and comparing a key is much cheaper than hashing it.
+    private var lastFound: (key: Key, transfer: InboundRUDPTransfer)?
 
     init(capacity: Int, halfOpenCapacity: Int, memoryBudget: Int, halfOpenTimeout: UInt64) {
         self.capacity = capacity
@@ -39,7 +42,13 @@ struct ConnectionTable {
     var halfOpenCount: Int { entries.count - establishedCount }
     var transfers: Dictionary<Key, InboundRUDPTransfer>.Values { entries.values }
 
-    subscript(key: Key) -> InboundRUDPTransfer? { entries[key] }
+    /// The connection at `key`, if any.
+    mutating func lookup(_ key: Key) -> InboundRUDPTransfer? {
+        if let lastFound, lastFound.key == key { return lastFound.transfer }
+        guard let transfer = entries[key] else { return nil }
+        lastFound = (key, transfer)
+        return transfer
+    }
 
     /// Reassembly bytes a connection admitted now could still be granted.
     var availableBytes: Int { max(0, memoryBudget - reservedBytes) }
@@ -72,6 +81,7 @@ struct ConnectionTable {
     @discardableResult
     mutating func remove(_ key: Key) -> InboundRUDPTransfer? {
         guard let transfer = entries.removeValue(forKey: key) else { return nil }
+        if lastFound?.key == key { lastFound = nil }
         if transfer.isAddressValidated {
             establishedCount -= 1
             reservedBytes -= transfer.reservedBytes

@@ -97,7 +97,18 @@ final class InboundRUDPTransfer {
                 }
             }
         }
-        receiver.handle(packet: packet, now: now + clockOffset)
+        if let file {
+            // In-order payloads go straight from the datagram to the file.
+            if let payload = receiver.handleDeliveringInOrder(packet: packet, now: now + clockOffset) {
+                do {
+                    try file.write(payload)
+                } catch {
+                    receiver.fail(code: .receiverIOError, message: "receiver cannot write the file: \(error)", now: now + clockOffset)
+                }
+            }
+        } else {
+            receiver.handle(packet: packet, now: now + clockOffset)
+        }
         settle(now: now)
         return started
     }

@@ -103,7 +103,8 @@ private struct SendLoop {
             let interruptIndex = interruptFileDescriptor.map { poller.add($0, interest: .readable) }
             let inputIndex = wantsInput && file.isStream ? poller.add(file.fileDescriptor, interest: .readable) : nil
             do {
-                _ = try poller.wait(until: sender.nextDeadline, spinningFor: busyPoll.spin(now: now))
+                _ = try poller.wait(until: sender.nextDeadline, spinningFor: busyPoll.spin(now: now),
+                                    idleWork: file.performIdleWork)
             } catch {
                 throw SendFailure("poll: \(error)")
             }

@@ -134,7 +134,8 @@ public final class ReceiveServer {
             let firstTCPIndex = poller.count
             for transfer in tcpTransfers { _ = poller.add(transfer.fileDescriptor, interest: transfer.pollInterest) }
             do {
-                _ = try poller.wait(until: deadline, spinningFor: busyPoll.spin(now: MonotonicClock.now()))
+                _ = try poller.wait(until: deadline, spinningFor: busyPoll.spin(now: MonotonicClock.now()),
+                                    idleWork: performIdleWork)
             } catch {
                 throw SendFailure("poll: \(error)")
             }
@@ -169,6 +170,17 @@ public final class ReceiveServer {
         }
     }
 
+    /// One slice of file work (hashing, writing) for each transfer that has some; false when
+    /// none had any.
+    private func performIdleWork() -> Bool {
+        var worked = false
+        for transfer in connections.transfers {
+            if transfer.file?.performIdleWork() == true { worked = true }
+        }
+        for transfer in tcpTransfers where transfer.performIdleWork() { worked = true }
+        return worked
+    }
+
     private var activeTransfers: [ActiveTransfer] {
         var active: [ActiveTransfer] = []
         for transfer in connections.transfers where transfer.report == nil && transfer.file != nil {
@@ -184,17 +196,28 @@ public final class ReceiveServer {
     // MARK: RUDP
 
     private func receiveDatagrams(now: UInt64, onEvent: (ReceiveEvent) -> Void) throws(SendFailure) {
+        // Replies wait for the end of the batch, or of a run of one transfer's datagrams:
+        // one acknowledgement then covers what would have taken several.
+        var unflushed: InboundRUDPTransfer?
+        func flushUnflushed() {
+            if let transfer = unflushed { flush(transfer, now: now) }
+            unflushed = nil
+        }
+        defer { flushUnflushed() }
         // Bounded so timers and TCP are served even under a flood.
         do {
-            let received = try batchReceiver.receive(limit: 512) { bytes, peer in
+            let received = try batchReceiver.receive(limit: 512, batchEnded: flushUnflushed) { bytes, peer in
                 guard let packet = try? PacketView.decode(bytes) else { return }  // corrupted or not ours: as if lost
                 let key = ConnectionTable.Key(peer: peer, connectionID: packet.header.connectionID)
-                if let transfer = connections[key] {
+                if let transfer = connections.lookup(key) {
                     let started = transfer.handle(packet: packet, datagramLength: bytes.count, now: now) {
                         connections.admit(key)
                     }
                     if started { announce(transfer, onEvent) }
-                    flush(transfer, now: now)
+                    if unflushed !== transfer {
+                        flushUnflushed()
+                        unflushed = transfer
+                    }
                 } else if packet.header.type != .syn, let acknowledgement = completed.acknowledgement(for: key, now: now) {
                     confirmAgain(packet.header, acknowledgement: acknowledgement, peer: peer, now: now)
                 } else if packet.header.type == .syn {
