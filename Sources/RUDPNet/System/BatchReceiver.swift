@@ -32,13 +32,13 @@ public final class BatchReceiver {
 
     deinit { storage.deallocate() }
 
-    /// Calls `body` with each waiting datagram and its source, up to about `limit` datagrams,
-    /// and `batchEnded` after each batch the kernel handed over (the moment to send replies:
-    /// one acknowledgement then covers the whole batch); returns how many were delivered (0
-    /// when none was waiting).
+    /// Calls `body` with each run of waiting datagrams from one source (what the kernel coalesced
+    /// into one buffer, or a single datagram), up to about `limit` datagrams in all, and
+    /// `batchEnded` after each batch the kernel handed over; returns how many datagrams were
+    /// delivered (0 when none was waiting). A run lets the caller look its sender up once.
     @discardableResult
-    public func receive(limit: Int = 512, batchEnded: () -> Void = {},
-                        _ body: (UnsafeRawBufferPointer, SocketAddress) -> Void) throws(SystemError) -> Int {
+    public func receiveRuns(limit: Int = 512, batchEnded: () -> Void = {},
+                            _ body: (DatagramRun, SocketAddress) -> Void) throws(SystemError) -> Int {
         var delivered = 0
         while delivered < limit {
             let count: Int
@@ -56,7 +56,7 @@ public final class BatchReceiver {
             } else {
                 let buffer = UnsafeMutableRawBufferPointer(start: slots[0].buffer, count: Self.slotCapacity)
                 guard let (length, source) = try socket.receive(into: buffer) else { return delivered }
-                body(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), source)
+                body(DatagramRun(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<length]), segmentSize: length), source)
                 delivered += 1
                 batchEnded()
                 continue
@@ -67,19 +67,55 @@ public final class BatchReceiver {
                     SocketAddress(storage: raw.load(as: sockaddr_storage.self), length: slot.address_length)
                 }
                 guard let source else { continue }
-                let bytes = UnsafeRawBufferPointer(start: slot.buffer, count: slot.length)
-                let step = slot.segment_size > 0 ? Int(slot.segment_size) : max(slot.length, 1)
-                var offset = 0
-                while offset < slot.length {
-                    let end = min(offset + step, slot.length)
-                    body(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), source)
-                    delivered += 1
-                    offset = end
-                }
+                let run = DatagramRun(bytes: UnsafeRawBufferPointer(start: slot.buffer, count: slot.length),
+                                      segmentSize: slot.segment_size > 0 ? Int(slot.segment_size) : slot.length)
+                body(run, source)
+                delivered += run.count
             }
             batchEnded()
             if count < Self.batchSize { return delivered }
         }
         return delivered
+    }
+
+    /// Calls `body` with each waiting datagram and its source, up to about `limit` datagrams,
+    /// and `batchEnded` after each batch the kernel handed over (the moment to send replies:
+    /// one acknowledgement then covers the whole batch); returns how many were delivered (0
+    /// when none was waiting).
+    @discardableResult
+    public func receive(limit: Int = 512, batchEnded: () -> Void = {},
+                        _ body: (UnsafeRawBufferPointer, SocketAddress) -> Void) throws(SystemError) -> Int {
+        try receiveRuns(limit: limit, batchEnded: batchEnded) { run, source in
+            for datagram in run { body(datagram, source) }
+        }
+    }
+}
+
+/// Datagrams of one source that arrived as one buffer: each `segmentSize` bytes long but the
+/// last, which may be shorter. (An empty datagram carries nothing for anyone and is skipped.)
+public struct DatagramRun: Sequence {
+    public let bytes: UnsafeRawBufferPointer
+    public let segmentSize: Int
+
+    public init(bytes: UnsafeRawBufferPointer, segmentSize: Int) {
+        self.bytes = bytes
+        self.segmentSize = Swift.max(segmentSize, 1)
+    }
+
+    /// How many datagrams the run holds.
+    public var count: Int { (bytes.count + segmentSize - 1) / segmentSize }
+
+    public func makeIterator() -> Iterator { Iterator(run: self) }
+
+    public struct Iterator: IteratorProtocol {
+        let run: DatagramRun
+        var offset = 0
+
+        public mutating func next() -> UnsafeRawBufferPointer? {
+            guard offset < run.bytes.count else { return nil }
+            let end = Swift.min(offset + run.segmentSize, run.bytes.count)
+            defer { offset = end }
+            return UnsafeRawBufferPointer(rebasing: run.bytes[offset..<end])
+        }
     }
 }

@@ -193,7 +193,8 @@ final class InboundRUDPTransfer {
     /// Writes what arrived, finishes or fails the file as the state machine says, and records
     /// the outcome once.
     private func settle(now: UInt64) {
-        if let file {
+        // Checked first: after a direct delivery there is nothing to read, the usual case.
+        if receiver.hasDeliverableData, let file {
             do {
                 try receiver.readDelivered { bytes in try file.write(bytes) }
             } catch {

@@ -206,24 +206,36 @@ public final class ReceiveServer {
         defer { flushUnflushed() }
         // Bounded so timers and TCP are served even under a flood.
         do {
-            let received = try batchReceiver.receive(limit: 512, batchEnded: flushUnflushed) { bytes, peer in
-                guard let packet = try? PacketView.decode(bytes) else { return }  // corrupted or not ours: as if lost
-                let key = ConnectionTable.Key(peer: peer, connectionID: packet.header.connectionID)
-                if let transfer = connections.lookup(key) {
-                    let started = transfer.handle(packet: packet, datagramLength: bytes.count, now: now) {
-                        connections.admit(key)
+            let received = try batchReceiver.receiveRuns(limit: 512, batchEnded: flushUnflushed) { run, peer in
+                // A run comes from one peer, nearly always for one connection: look it up once.
+                var current: (connectionID: UInt32, transfer: InboundRUDPTransfer)?
+                for bytes in run {
+                    guard let packet = try? PacketView.decode(bytes) else { continue }  // corrupted or not ours: as if lost
+                    let connectionID = packet.header.connectionID
+                    if current?.connectionID != connectionID {
+                        current = connections.lookup(ConnectionTable.Key(peer: peer, connectionID: connectionID))
+                            .map { (connectionID, $0) }
                     }
-                    if started { announce(transfer, onEvent) }
-                    if unflushed !== transfer {
-                        flushUnflushed()
-                        unflushed = transfer
+                    if let transfer = current?.transfer {
+                        let started = transfer.handle(packet: packet, datagramLength: bytes.count, now: now) {
+                            connections.admit(ConnectionTable.Key(peer: peer, connectionID: connectionID))
+                        }
+                        if started { announce(transfer, onEvent) }
+                        if unflushed !== transfer {
+                            flushUnflushed()
+                            unflushed = transfer
+                        }
+                        continue
                     }
-                } else if packet.header.type != .syn, let acknowledgement = completed.acknowledgement(for: key, now: now) {
-                    confirmAgain(packet.header, acknowledgement: acknowledgement, peer: peer, now: now)
-                } else if packet.header.type == .syn {
-                    open(packet, datagramLength: bytes.count, key: key, now: now)
-                } else if packet.header.type != .reset {
-                    refuseUnknown(packet.header, datagramLength: bytes.count, peer: peer, now: now)
+                    let key = ConnectionTable.Key(peer: peer, connectionID: connectionID)
+                    if packet.header.type != .syn, let acknowledgement = completed.acknowledgement(for: key, now: now) {
+                        confirmAgain(packet.header, acknowledgement: acknowledgement, peer: peer, now: now)
+                    } else if packet.header.type == .syn {
+                        open(packet, datagramLength: bytes.count, key: key, now: now)
+                        current = nil  // opening may have evicted a connection: look up again
+                    } else if packet.header.type != .reset {
+                        refuseUnknown(packet.header, datagramLength: bytes.count, peer: peer, now: now)
+                    }
                 }
             }
             if received > 0 { busyPoll.noteActivity(now: now) }
