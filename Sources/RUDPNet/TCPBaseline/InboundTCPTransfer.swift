@@ -108,12 +108,12 @@ public final class InboundTCPTransfer {
         }
     }
 
-    /// Moves bytes after `poll` reported the socket ready (any event, including hang-up).
     /// One slice of the file's hashing and writing; false when none is waiting.
     public func performIdleWork() -> Bool {
         file?.performIdleWork() ?? false
     }
 
+    /// Moves bytes after `poll` reported the socket ready (any event, including hang-up).
     public func handleReady(now: UInt64) {
         guard phase != .closed else { return }
         if outputStart < outputEnd { flushOutput(now: now) }
