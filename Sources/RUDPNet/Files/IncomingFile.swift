@@ -25,7 +25,7 @@ public final class IncomingFile {
     private var hasher = SHA256()
     // The ring: chunk n lives in slot n % chunkCount. Counted from the start of the file:
     // chunks staged completely (or flushed), chunks hashed and written.
-    private let storage: UnsafeMutableRawBufferPointer
+    private let slots: ChunkSlots
     private var lengths: [Int]
     private var chunksStaged = 0
     private var chunksDone = 0
@@ -60,13 +60,13 @@ public final class IncomingFile {
         // Held until the descriptor closes, also when the process dies: how a later receiver
         // tells an abandoned temporary file from a live one (AbandonedTemporaryFiles).
         _ = flock(descriptor, LOCK_EX | LOCK_NB)
-        storage = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize * Self.chunkCount, alignment: 64)
+        slots = ChunkSlots(chunkSize: Self.chunkSize, count: Self.chunkCount)
         lengths = Array(repeating: 0, count: Self.chunkCount)
     }
 
     deinit {
         discard()
-        storage.deallocate()
+        slots.deallocate()
     }
 
     /// Appends bytes (staged in memory, hashed and written in chunks later). Throws the error of
@@ -83,7 +83,7 @@ public final class IncomingFile {
                 while chunksStaged - chunksDone >= Self.chunkCount { processSlice() }
             }
             let take = min(bytes.count - offset, Self.chunkSize - staged)
-            (chunkBuffer(chunksStaged).baseAddress! + staged).copyMemory(from: bytes.baseAddress! + offset, byteCount: take)
+            (slots.buffer(chunksStaged).baseAddress! + staged).copyMemory(from: bytes.baseAddress! + offset, byteCount: take)
             staged += take
             offset += take
             if staged == Self.chunkSize { closeCurrentChunk() }
@@ -98,17 +98,10 @@ public final class IncomingFile {
         return true
     }
 
-    private func slot(_ chunk: Int) -> Int { chunk % Self.chunkCount }
-
-    private func chunkBuffer(_ chunk: Int) -> UnsafeMutableRawBufferPointer {
-        let start = slot(chunk) * Self.chunkSize
-        return UnsafeMutableRawBufferPointer(rebasing: storage[start..<(start + Self.chunkSize)])
-    }
-
     /// Ends the chunk being filled (if it has anything) so that it gets hashed and written.
     private func closeCurrentChunk() {
         guard staged > 0 else { return }
-        lengths[slot(chunksStaged)] = staged
+        lengths[slots.slot(chunksStaged)] = staged
         chunksStaged += 1
         staged = 0
     }
@@ -116,7 +109,7 @@ public final class IncomingFile {
     /// Hashes a slice of the oldest staged chunk; once it is all hashed, writes it.
     private func processSlice() {
         let chunk = chunksDone
-        let bytes = UnsafeRawBufferPointer(rebasing: chunkBuffer(chunk)[0..<lengths[slot(chunk)]])
+        let bytes = UnsafeRawBufferPointer(rebasing: slots.buffer(chunk)[0..<lengths[slots.slot(chunk)]])
         let end = min(bytes.count, hashedInChunk + Self.hashSlice)
         hasher.update(UnsafeRawBufferPointer(rebasing: bytes[hashedInChunk..<end]))
         hashedInChunk = end

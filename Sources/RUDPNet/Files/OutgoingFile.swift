@@ -30,7 +30,7 @@ public final class OutgoingFile {
 
     // The ring: chunk n lives in slot n % chunkCount. Counted from the start of the file:
     // chunks read from the file, chunks completely hashed, chunks handed to the caller.
-    private let storage: UnsafeMutableRawBufferPointer
+    private let slots: ChunkSlots
     private var lengths: [Int]
     private var chunksRead = 0
     private var chunksHashed = 0
@@ -74,13 +74,13 @@ public final class OutgoingFile {
         }
         isStream = type != S_IFREG
         size = isStream ? nil : UInt64(info.st_size)
-        storage = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize * Self.chunkCount, alignment: 64)
+        slots = ChunkSlots(chunkSize: Self.chunkSize, count: Self.chunkCount)
         lengths = Array(repeating: 0, count: Self.chunkCount)
     }
 
     deinit {
         if fileDescriptor != STDIN_FILENO { close(fileDescriptor) }
-        storage.deallocate()
+        slots.deallocate()
     }
 
     /// The last path component, the name a receiver gets by default.
@@ -114,8 +114,8 @@ public final class OutgoingFile {
         let chunk = chunksHandedOut
         chunksHandedOut += 1
         lastChunkInUse = true
-        bytesRead += UInt64(lengths[slot(chunk)])
-        return UnsafeRawBufferPointer(rebasing: chunkBuffer(chunk)[0..<lengths[slot(chunk)]])
+        bytesRead += UInt64(lengths[slots.slot(chunk)])
+        return UnsafeRawBufferPointer(rebasing: slots.buffer(chunk)[0..<lengths[slots.slot(chunk)]])
     }
 
     /// Copies up to `buffer.count` bytes into `buffer`; 0 means the end was reached (then
@@ -155,13 +155,6 @@ public final class OutgoingFile {
 
     // MARK: The ring
 
-    private func slot(_ chunk: Int) -> Int { chunk % Self.chunkCount }
-
-    private func chunkBuffer(_ chunk: Int) -> UnsafeMutableRawBufferPointer {
-        let start = slot(chunk) * Self.chunkSize
-        return UnsafeMutableRawBufferPointer(rebasing: storage[start..<(start + Self.chunkSize)])
-    }
-
     /// Whether `chunk`'s slot no longer holds a chunk that is unhashed, not yet handed out, or in use.
     private func slotIsFree(for chunk: Int) -> Bool {
         let previous = chunk - Self.chunkCount
@@ -180,9 +173,9 @@ public final class OutgoingFile {
 
     private func hashSlice() {
         let chunk = chunksHashed
-        let length = lengths[slot(chunk)]
+        let length = lengths[slots.slot(chunk)]
         let end = min(length, hashedInChunk + Self.hashSlice)
-        hasher.update(UnsafeRawBufferPointer(rebasing: chunkBuffer(chunk)[hashedInChunk..<end]))
+        hasher.update(UnsafeRawBufferPointer(rebasing: slots.buffer(chunk)[hashedInChunk..<end]))
         hashedInChunk = end
         if end == length {
             chunksHashed += 1
@@ -192,7 +185,7 @@ public final class OutgoingFile {
 
     /// Reads chunk `chunksRead` into its (free) slot; a read of nothing marks the end of input.
     private func readChunk() throws(FileError) {
-        let buffer = chunkBuffer(chunksRead)
+        let buffer = slots.buffer(chunksRead)
         while true {
             let count = Glibc.read(fileDescriptor, buffer.baseAddress!, buffer.count)
             if count < 0 {
@@ -202,7 +195,7 @@ public final class OutgoingFile {
             if count == 0 {
                 endOfInput = true
             } else {
-                lengths[slot(chunksRead)] = count
+                lengths[slots.slot(chunksRead)] = count
                 chunksRead += 1
             }
             return
