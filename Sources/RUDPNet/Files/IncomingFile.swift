@@ -22,25 +22,20 @@ public final class IncomingFile {
     private var descriptor: Int32
     private let overwrite: Bool
     private var isOpen = true
-    private var hasher = SHA256()
-    // The ring: chunk n lives in slot n % chunkCount. Counted from the start of the file:
-    // chunks staged completely (or flushed), chunks hashed and written.
+    /// Also counts the chunks done: a chunk is written the moment its hashing ends.
+    private var hashing = ChunkHashing()
+    // The ring. Counted from the start of the file: chunks staged completely (or flushed),
+    // chunks hashed and written (`hashing.chunksHashed`).
     private let slots: ChunkSlots
-    private var lengths: [Int]
     private var chunksStaged = 0
-    private var chunksDone = 0
     /// Bytes of chunk `chunksStaged` (the one being filled) staged so far.
     private var staged = 0
-    /// Bytes of chunk `chunksDone` hashed so far.
-    private var hashedInChunk = 0
     /// The errno of the first failed write; nothing is written after it.
     private var writeFailure: Int32 = 0
     /// Bytes per write to the file.
     public static let chunkSize = 1 << 16
     /// Chunks staged at most (also the memory held: 512 KiB).
     static let chunkCount = 8
-    /// Bytes hashed per `performIdleWork` call (about 13 µs with SHA-NI).
-    static let hashSlice = 1 << 14
 
     /// Creates the temporary file; fails if the final name exists and `overwrite` is false.
     public init(directory: String, name: String, overwrite: Bool, uniqueToken: UInt64) throws(FileError) {
@@ -61,7 +56,6 @@ public final class IncomingFile {
         // tells an abandoned temporary file from a live one (AbandonedTemporaryFiles).
         _ = flock(descriptor, LOCK_EX | LOCK_NB)
         slots = ChunkSlots(chunkSize: Self.chunkSize, count: Self.chunkCount)
-        lengths = Array(repeating: 0, count: Self.chunkCount)
     }
 
     deinit {
@@ -80,7 +74,7 @@ public final class IncomingFile {
         while offset < bytes.count {
             if staged == 0 {
                 // Starting a chunk: its slot must have been written out.
-                while chunksStaged - chunksDone >= Self.chunkCount { processSlice() }
+                while chunksStaged - hashing.chunksHashed >= Self.chunkCount { processSlice() }
             }
             let take = min(bytes.count - offset, Self.chunkSize - staged)
             (slots.buffer(chunksStaged).baseAddress! + staged).copyMemory(from: bytes.baseAddress! + offset, byteCount: take)
@@ -93,7 +87,7 @@ public final class IncomingFile {
     /// Hashes and writes one slice of what is staged; false when nothing is waiting but the
     /// chunk still being filled.
     public func performIdleWork() -> Bool {
-        guard isOpen, chunksDone < chunksStaged else { return false }
+        guard isOpen, hashing.chunksHashed < chunksStaged else { return false }
         processSlice()
         return true
     }
@@ -101,22 +95,16 @@ public final class IncomingFile {
     /// Ends the chunk being filled (if it has anything) so that it gets hashed and written.
     private func closeCurrentChunk() {
         guard staged > 0 else { return }
-        lengths[slots.slot(chunksStaged)] = staged
+        slots.setFilled(chunksStaged, byteCount: staged)
         chunksStaged += 1
         staged = 0
     }
 
     /// Hashes a slice of the oldest staged chunk; once it is all hashed, writes it.
     private func processSlice() {
-        let chunk = chunksDone
-        let bytes = UnsafeRawBufferPointer(rebasing: slots.buffer(chunk)[0..<lengths[slots.slot(chunk)]])
-        let end = min(bytes.count, hashedInChunk + Self.hashSlice)
-        hasher.update(UnsafeRawBufferPointer(rebasing: bytes[hashedInChunk..<end]))
-        hashedInChunk = end
-        guard end == bytes.count else { return }
+        let bytes = slots.filled(hashing.chunksHashed)
+        guard hashing.hashSlice(of: bytes) else { return }
         if writeFailure == 0 { writeFailure = Self.writeAll(bytes, to: descriptor) }
-        chunksDone += 1
-        hashedInChunk = 0
     }
 
     /// Writes all of `bytes`; returns 0 or the errno of the failed write.
@@ -136,7 +124,7 @@ public final class IncomingFile {
     /// Hashes and writes everything staged; throws if any write failed.
     private func flush() throws(FileError) {
         closeCurrentChunk()
-        while chunksDone < chunksStaged { processSlice() }
+        while hashing.chunksHashed < chunksStaged { processSlice() }
         if writeFailure != 0 { throw writeError(writeFailure) }
     }
 
@@ -148,7 +136,7 @@ public final class IncomingFile {
     @discardableResult
     public func commit(expectedSize: UInt64?, expectedDigest: SHA256Digest) throws(FileError) -> SHA256Digest {
         try flush()
-        let digest = hasher.finalize()
+        let digest = hashing.finalize()
         if let expectedSize, expectedSize != bytesWritten {
             throw FileError(.integrity, "integrity failure: received \(bytesWritten) bytes, the sender sent \(expectedSize)")
         }

@@ -26,17 +26,13 @@ public final class OutgoingFile {
     /// True once `read` has returned the end (then `digest` is final).
     public private(set) var reachedEnd = false
     private var digestValue: SHA256Digest?
-    private var hasher = SHA256()
+    private var hashing = ChunkHashing()
 
-    // The ring: chunk n lives in slot n % chunkCount. Counted from the start of the file:
-    // chunks read from the file, chunks completely hashed, chunks handed to the caller.
+    // The ring. Counted from the start of the file: chunks read from the file, chunks
+    // completely hashed (`hashing.chunksHashed`), chunks handed to the caller.
     private let slots: ChunkSlots
-    private var lengths: [Int]
     private var chunksRead = 0
-    private var chunksHashed = 0
     private var chunksHandedOut = 0
-    /// Bytes of chunk `chunksHashed` hashed so far.
-    private var hashedInChunk = 0
     /// Whether the last chunk handed out is still in use (until the next `read`).
     private var lastChunkInUse = false
     private var endOfInput = false
@@ -49,9 +45,6 @@ public final class OutgoingFile {
     public static let chunkSize = 1 << 16
     /// Chunks read ahead at most (also the memory held: 512 KiB).
     static let chunkCount = 8
-    /// Bytes hashed per `performIdleWork` call: about 13 µs with SHA-NI, short enough that an
-    /// arriving ACK waits for no more than that.
-    static let hashSlice = 1 << 14
 
     public init(path: String) throws(FileError) {
         self.path = path
@@ -75,7 +68,6 @@ public final class OutgoingFile {
         isStream = type != S_IFREG
         size = isStream ? nil : UInt64(info.st_size)
         slots = ChunkSlots(chunkSize: Self.chunkSize, count: Self.chunkCount)
-        lengths = Array(repeating: 0, count: Self.chunkCount)
     }
 
     deinit {
@@ -105,7 +97,7 @@ public final class OutgoingFile {
             if endOfInput && chunksHandedOut == chunksRead {
                 if !reachedEnd {
                     hashUntil(chunks: chunksRead)
-                    digestValue = hasher.finalize()
+                    digestValue = hashing.finalize()
                     reachedEnd = true
                 }
                 return UnsafeRawBufferPointer(start: nil, count: 0)
@@ -114,8 +106,9 @@ public final class OutgoingFile {
         let chunk = chunksHandedOut
         chunksHandedOut += 1
         lastChunkInUse = true
-        bytesRead += UInt64(lengths[slots.slot(chunk)])
-        return UnsafeRawBufferPointer(rebasing: slots.buffer(chunk)[0..<lengths[slots.slot(chunk)]])
+        let bytes = slots.filled(chunk)
+        bytesRead += UInt64(bytes.count)
+        return bytes
     }
 
     /// Copies up to `buffer.count` bytes into `buffer`; 0 means the end was reached (then
@@ -139,7 +132,7 @@ public final class OutgoingFile {
     /// chunk already read, or reads the next chunk ahead (regular files only: a pipe could
     /// block). Returns false when there is nothing to do now.
     public func performIdleWork() -> Bool {
-        if chunksHashed < chunksRead {
+        if hashing.chunksHashed < chunksRead {
             hashSlice()
             return true
         }
@@ -159,7 +152,7 @@ public final class OutgoingFile {
     private func slotIsFree(for chunk: Int) -> Bool {
         let previous = chunk - Self.chunkCount
         let released = lastChunkInUse ? chunksHandedOut - 1 : chunksHandedOut
-        return previous < 0 || (previous < chunksHashed && previous < released)
+        return previous < 0 || (previous < hashing.chunksHashed && previous < released)
     }
 
     /// Makes `chunk`'s slot free by hashing; the caller knows everything before it was handed out.
@@ -168,19 +161,12 @@ public final class OutgoingFile {
     }
 
     private func hashUntil(chunks count: Int) {
-        while chunksHashed < min(count, chunksRead) { hashSlice() }
+        while hashing.chunksHashed < min(count, chunksRead) { hashSlice() }
     }
 
+    /// Hashes a slice of the oldest chunk read and not yet hashed.
     private func hashSlice() {
-        let chunk = chunksHashed
-        let length = lengths[slots.slot(chunk)]
-        let end = min(length, hashedInChunk + Self.hashSlice)
-        hasher.update(UnsafeRawBufferPointer(rebasing: slots.buffer(chunk)[hashedInChunk..<end]))
-        hashedInChunk = end
-        if end == length {
-            chunksHashed += 1
-            hashedInChunk = 0
-        }
+        _ = hashing.hashSlice(of: slots.filled(hashing.chunksHashed))
     }
 
     /// Reads chunk `chunksRead` into its (free) slot; a read of nothing marks the end of input.
@@ -195,7 +181,7 @@ public final class OutgoingFile {
             if count == 0 {
                 endOfInput = true
             } else {
-                lengths[slots.slot(chunksRead)] = count
+                slots.setFilled(chunksRead, byteCount: count)
                 chunksRead += 1
             }
             return

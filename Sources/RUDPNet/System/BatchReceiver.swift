@@ -77,18 +77,6 @@ public final class BatchReceiver {
         }
         return delivered
     }
-
-    /// Calls `body` with each waiting datagram and its source, up to about `limit` datagrams,
-    /// and `batchEnded` after each batch the kernel handed over (the moment to send replies:
-    /// one acknowledgement then covers the whole batch); returns how many were delivered (0
-    /// when none was waiting).
-    @discardableResult
-    public func receive(limit: Int = 512, batchEnded: () -> Void = {},
-                        _ body: (UnsafeRawBufferPointer, SocketAddress) -> Void) throws(SystemError) -> Int {
-        try receiveRuns(limit: limit, batchEnded: batchEnded) { run, source in
-            for datagram in run { body(datagram, source) }
-        }
-    }
 }
 
 /// Datagrams of one source that arrived as one buffer: each `segmentSize` bytes long but the
