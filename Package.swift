@@ -28,8 +28,11 @@ let package = Package(
         .target(name: "Impairment", swiftSettings: perPacketCode),
         // Two protocol endpoints over the impairment engine on a virtual clock.
         .target(name: "RUDPSim", dependencies: ["RUDP", "Impairment"], swiftSettings: perPacketCode),
-        // Sockets, the poll loop and the file-transfer drivers around the core.
-        .target(name: "RUDPNet", dependencies: ["RUDP", "CRUDPShim"], swiftSettings: perPacketCode),
+        // The system layer: every syscall wrapped once (sockets, poll, batched datagrams, files,
+        // clocks, processes), used by the transfer drivers, the relay and the link alike. No protocol.
+        .target(name: "SystemKit", dependencies: ["CRUDPShim"], swiftSettings: perPacketCode),
+        // The file-transfer drivers: the protocol core joined to sockets, files and a poll loop.
+        .target(name: "RUDPNet", dependencies: ["RUDP", "SystemKit", "CRUDPShim"], swiftSettings: perPacketCode),
         // A few C wrappers for what Swift cannot call directly (ioctl, recvmmsg/sendmmsg).
         .target(name: "CRUDPShim"),
         // Argument parsing, units, JSON and progress output shared by the programs.
@@ -37,17 +40,18 @@ let package = Package(
         // Experiments, textbook models, and the CSV/JSON/SVG/Markdown report writers of rudp-lab.
         .target(name: "LabKit", dependencies: ["RUDP", "RUDPSim", "Impairment", "CLIKit"]),
         // The lossproxy front-ends (UDP relay, later the TUN link) around the impairment engine.
-        .target(name: "ProxyKit", dependencies: ["Impairment", "RUDPNet", "CLIKit", "CRUDPShim"], swiftSettings: perPacketCode),
-        .executableTarget(name: "rudp-send", dependencies: ["RUDP", "RUDPNet", "CLIKit"]),
-        .executableTarget(name: "rudp-recv", dependencies: ["RUDP", "RUDPNet", "CLIKit"]),
-        .executableTarget(name: "lossproxy", dependencies: ["ProxyKit", "Impairment", "RUDPNet", "CLIKit"]),
-        .executableTarget(name: "rudp-lab", dependencies: ["RUDP", "RUDPSim", "Impairment", "RUDPNet", "CLIKit", "LabKit"]),
+        .target(name: "ProxyKit", dependencies: ["Impairment", "SystemKit", "RUDPNet", "CLIKit", "CRUDPShim"], swiftSettings: perPacketCode),
+        .executableTarget(name: "rudp-send", dependencies: ["RUDP", "SystemKit", "RUDPNet", "CLIKit"]),
+        .executableTarget(name: "rudp-recv", dependencies: ["RUDP", "SystemKit", "RUDPNet", "CLIKit"]),
+        .executableTarget(name: "lossproxy", dependencies: ["ProxyKit", "Impairment", "SystemKit", "CLIKit"]),
+        .executableTarget(name: "rudp-lab", dependencies: ["RUDP", "RUDPSim", "Impairment", "SystemKit", "RUDPNet", "CLIKit", "LabKit"]),
         .testTarget(name: "RUDPTests", dependencies: ["RUDP", "RUDPSim", "Impairment"]),
         .testTarget(name: "ImpairmentTests", dependencies: ["Impairment"]),
-        .testTarget(name: "RUDPNetTests", dependencies: ["RUDPNet", "RUDP"]),
+        .testTarget(name: "SystemKitTests", dependencies: ["SystemKit"]),
+        .testTarget(name: "RUDPNetTests", dependencies: ["RUDPNet", "SystemKit", "RUDP"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
         .testTarget(name: "LabKitTests", dependencies: ["LabKit", "RUDPSim", "RUDP", "CLIKit"]),
-        .testTarget(name: "ProxyKitTests", dependencies: ["ProxyKit", "Impairment", "RUDPNet", "CLIKit"]),
+        .testTarget(name: "ProxyKitTests", dependencies: ["ProxyKit", "Impairment", "SystemKit", "RUDPNet", "CLIKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["RUDP"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import RUDPNet
+import SystemKit
 
 /// The relay's clients. Each client address gets its own upstream socket connected to the
 /// server, so the server sees every client as a distinct peer and its replies, arriving on

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import RUDPNet
+import SystemKit
 
 /// `poll` over a reusable set of descriptors, sleeping until an absolute monotonic deadline
 /// with sub-millisecond precision (`ppoll` where available): a datagram delayed by 20 ms is

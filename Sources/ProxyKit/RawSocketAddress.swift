@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import RUDPNet
+import SystemKit
 
 /// A destination in the exact `sockaddr` form one socket's `sendmsg` takes, computed once per
 /// client instead of per datagram: an IPv4 client of a dual-stack IPv6 socket becomes

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CRUDPShim
 import RUDPNet
+import SystemKit
 
 /// Takes waiting datagrams from a socket many at a time (`recvmmsg`), allocated once and
 /// reused for every socket of the relay.

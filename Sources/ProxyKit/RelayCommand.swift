@@ -6,6 +6,7 @@ import Darwin
 import CLIKit
 import Impairment
 import RUDPNet
+import SystemKit
 
 /// The `lossproxy` UDP relay command: its command line and its run.
 ///

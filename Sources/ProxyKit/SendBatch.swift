@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CRUDPShim
 import RUDPNet
+import SystemKit
 
 /// Datagrams on their way out, gathered into runs that leave with one system call each.
 ///

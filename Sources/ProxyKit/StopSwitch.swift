@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import RUDPNet
+import SystemKit
 
 /// A way to stop a running relay from another thread: `stop()` makes `fileDescriptor`
 /// readable, which the relay's poll loop watches (`UDPRelay.run(stopWhenReadable:)`).

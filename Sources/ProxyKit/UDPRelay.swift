@@ -1,6 +1,7 @@
 import CLIKit
 import Impairment
 import RUDPNet
+import SystemKit
 
 /// The lossproxy UDP relay: forwards datagrams between clients and one server through an
 /// impaired link (forward = client → server, reverse = server → client).

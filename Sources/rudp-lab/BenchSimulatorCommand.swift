@@ -2,6 +2,7 @@ import CLIKit
 import Impairment
 import RUDP
 import RUDPNet
+import SystemKit
 import RUDPSim
 
 /// `rudp-lab bench-sim`: how many simulated packets per second of wall time the in-process

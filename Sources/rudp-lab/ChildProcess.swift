@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CLIKit
 import RUDPNet
+import SystemKit
 
 /// A program started with `posix_spawn`, its stdout and stderr captured through pipes (or left
 /// on ours), driven from a poll loop: no threads, no Foundation `Process`.

@@ -6,6 +6,7 @@ import Darwin
 import CLIKit
 import RUDP
 import RUDPNet
+import SystemKit
 
 /// `rudp-lab demo`: a receiver, a lossy proxy and a sender of a generated file, as real
 /// processes on loopback; shows the transfer and the proxy's drops live, then both summaries,

@@ -2,6 +2,7 @@ import CLIKit
 import LabKit
 import RUDP
 import RUDPNet
+import SystemKit
 import RUDPSim
 
 /// `rudp-lab why-udp-peer ask`: makes request/response trials one after the other against an

@@ -2,6 +2,7 @@ import CLIKit
 import LabKit
 import RUDP
 import RUDPNet
+import SystemKit
 import RUDPSim
 
 /// `rudp-lab why-udp-peer echo`: answers each request with a response of the same size, over

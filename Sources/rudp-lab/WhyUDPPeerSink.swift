@@ -2,6 +2,7 @@ import CLIKit
 import LabKit
 import RUDP
 import RUDPNet
+import SystemKit
 import RUDPSim
 
 /// `rudp-lab why-udp-peer sink`: receives a why-udp message stream over UDP, TCP or RUDP and

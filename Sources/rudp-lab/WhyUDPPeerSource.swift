@@ -2,6 +2,7 @@ import CLIKit
 import LabKit
 import RUDP
 import RUDPNet
+import SystemKit
 import RUDPSim
 
 /// `rudp-lab why-udp-peer source`: writes a why-udp message stream on schedule over UDP, TCP or

@@ -2,6 +2,7 @@ import CLIKit
 import LabKit
 import RUDP
 import RUDPNet
+import SystemKit
 import RUDPSim
 
 /// What the why-udp peers share: the socket loop's waiting, moving an RUDP endpoint's datagrams

@@ -1,5 +1,6 @@
 import CLIKit
 import RUDPNet
+import SystemKit
 
 /// The receiver's per-transfer line, for people and for scripts.
 enum ReceiveSummary {

@@ -1,6 +1,7 @@
 import CLIKit
 import RUDP
 import RUDPNet
+import SystemKit
 
 // rudp-recv: receives files over RUDP (UDP) and the TCP baseline, on the same port number.
 

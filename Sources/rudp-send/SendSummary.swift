@@ -1,6 +1,7 @@
 import CLIKit
 import RUDP
 import RUDPNet
+import SystemKit
 
 /// The sender's end-of-transfer summary, for people and for scripts.
 enum SendSummary {

@@ -1,6 +1,7 @@
 import CLIKit
 import RUDP
 import RUDPNet
+import SystemKit
 
 // rudp-send: sends one file (or standard input) to rudp-recv over RUDP or, for comparison, TCP.
 

@@ -6,6 +6,7 @@ import Darwin
 import Foundation
 import Impairment
 import RUDPNet
+import SystemKit
 import Synchronization
 import Testing
 

@@ -1,6 +1,7 @@
 import CLIKit
 import Impairment
 import RUDPNet
+import SystemKit
 import Testing
 
 @testable import ProxyKit

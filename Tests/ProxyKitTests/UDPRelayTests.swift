@@ -1,6 +1,7 @@
 import Foundation
 import Impairment
 import RUDPNet
+import SystemKit
 import Testing
 
 @testable import ProxyKit

@@ -6,6 +6,7 @@ import Darwin
 import Foundation
 import Testing
 @testable import RUDPNet
+@testable import SystemKit
 
 /// A receiver killed outright leaves its temporary files; the next one removes exactly those.
 @Suite struct AbandonedTemporaryFilesTests {

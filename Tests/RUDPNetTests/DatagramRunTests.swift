@@ -1,5 +1,6 @@
 import Testing
 @testable import RUDPNet
+@testable import SystemKit
 
 /// A coalesced receive buffer splits back into the datagrams that were sent.
 @Suite struct DatagramRunTests {

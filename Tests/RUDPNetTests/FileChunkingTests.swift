@@ -7,6 +7,7 @@ import Foundation
 import RUDP
 import Testing
 @testable import RUDPNet
+@testable import SystemKit
 
 /// `OutgoingFile` and `IncomingFile` hash (and read ahead, or write) in slices between the
 /// network loop's other work: whatever the interleaving, the bytes and the SHA-256 come out

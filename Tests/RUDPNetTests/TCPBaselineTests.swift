@@ -7,6 +7,7 @@ import Foundation
 import RUDP
 import Testing
 @testable import RUDPNet
+@testable import SystemKit
 
 // MARK: - Fixtures
 

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CLIKit
 import RUDPNet
+import SystemKit
 
 /// The system side of a link: a lock on each namespace name, the namespaces (created if
 /// absent), two TUN devices created in the current namespace and moved one into each, their

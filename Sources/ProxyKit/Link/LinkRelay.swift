@@ -1,6 +1,7 @@
 import CLIKit
 import Impairment
 import RUDPNet
+import SystemKit
 
 /// The TUN link's data path: relays IP packets between two packet descriptors (the TUN devices
 /// of namespaces A and B) through an `ImpairedLink`, forward = A → B, reverse = B → A.

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CRUDPShim
 import RUDPNet
+import SystemKit
 
 /// A TUN device this process created: every `read` of its descriptor is one IP packet the
 /// kernel routed into the device, every `write` one packet handed to the kernel as received

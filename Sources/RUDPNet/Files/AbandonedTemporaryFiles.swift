@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemKit
 
 /// Finds and removes the hidden temporary files (`.rudp-HEX.part`) that a receiver killed
 /// outright (SIGKILL, a crash, power loss) left in its output directory.

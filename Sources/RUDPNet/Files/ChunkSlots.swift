@@ -1,3 +1,4 @@
+import SystemKit
 import RUDP
 
 /// Fixed memory for a file's chunks in flight: chunk n (counted from the start of the file)

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemKit
 
 /// A file-handling failure, described in the one line a user sees.
 public struct FileError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import SystemKit
 /// Decides whether a file name a sender proposed is safe to create inside the output directory.
 public enum FileNamePolicy {
     public static let maxLength = 255

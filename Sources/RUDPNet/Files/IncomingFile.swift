@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemKit
 import RUDP
 
 /// A file being received: written to a temporary file in the output directory while its

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemKit
 import RUDP
 
 /// The file (or standard input) being sent: read in chunks, with its SHA-256 computed on the

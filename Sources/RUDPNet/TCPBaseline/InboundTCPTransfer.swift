@@ -1,4 +1,5 @@
 import RUDP
+import SystemKit
 
 /// The receiving side of one TCP baseline connection (framing: `TCPBaselineFraming`), driven
 /// by the receiver's poll loop: it reads and writes without blocking as far as the socket

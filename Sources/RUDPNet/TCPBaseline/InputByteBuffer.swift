@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemKit
 
 /// Bytes read from a stream and not yet parsed, in one buffer allocated once: reads go in at
 /// the tail, the parser consumes from the head. Only a partial field is ever left over, so

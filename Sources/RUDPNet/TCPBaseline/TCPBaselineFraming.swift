@@ -1,3 +1,4 @@
+import SystemKit
 import RUDP
 
 /// The framing of the TCP baseline (`rudp-send --protocol tcp`): just enough around the

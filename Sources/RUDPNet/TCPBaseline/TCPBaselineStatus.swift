@@ -1,3 +1,4 @@
+import SystemKit
 import RUDP
 
 /// A STATUS message of the TCP baseline: acceptance, the final confirmation, or why not.

@@ -1,3 +1,4 @@
+import SystemKit
 /// Wording shared by both ends of the TCP baseline's one-line errors.
 enum TCPBaselineText {
     /// `10s`, `1.5s`, `250ms`: a timeout as the user would have typed it.

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import RUDP
+import SystemKit
 
 /// The sending side of the TCP baseline (`rudp-send --protocol tcp`): the same file, name and
 /// confirmation as RUDP, over one plain kernel TCP connection (framing: `TCPBaselineFraming`).

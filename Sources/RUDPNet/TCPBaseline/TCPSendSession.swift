@@ -1,4 +1,5 @@
 import RUDP
+import SystemKit
 
 /// One running TCP baseline send on a connected non-blocking stream: writes the HEADER, waits
 /// for acceptance, streams the file as chunks straight from one reusable buffer, sends the END

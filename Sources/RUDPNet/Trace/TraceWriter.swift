@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import RUDP
+import SystemKit
 
 /// Writes protocol events to a file as JSON lines (`--trace FILE`), one object per event:
 ///

@@ -1,3 +1,4 @@
+import SystemKit
 import RUDP
 
 /// The RUDP transfers this server confirmed recently, long after their connections were

@@ -1,3 +1,5 @@
+import SystemKit
+
 /// The receive server's RUDP connections, with bounded resources.
 ///
 /// A connection starts half-open: its peer has not yet proved it receives our packets (see

@@ -1,4 +1,5 @@
 import RUDP
+import SystemKit
 
 /// One incoming RUDP transfer at the receiver: the `Receiver` state machine joined to the file
 /// it fills. Decides on the offer (name policy, existing file), streams delivered bytes to the

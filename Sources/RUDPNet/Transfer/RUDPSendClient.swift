@@ -1,4 +1,5 @@
 import RUDP
+import SystemKit
 
 /// Settings of an outgoing RUDP transfer, as the command line gives them.
 public struct RUDPSendOptions: Sendable {

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import RUDP
+import SystemKit
 
 /// Something the receive server wants its program to show.
 public enum ReceiveEvent {

@@ -1,3 +1,4 @@
+import SystemKit
 import RUDP
 
 /// How a receiving endpoint handles incoming files (shared by the RUDP and TCP paths).

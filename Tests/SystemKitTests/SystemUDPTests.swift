@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Testing
-@testable import RUDPNet
+@testable import SystemKit
 
 @Suite("UDP sockets on loopback")
 struct SystemUDPTests {

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Testing
-@testable import RUDPNet
+@testable import SystemKit
 
 /// Whether `[::1]` can be bound here; IPv6 tests are skipped, visibly, when it cannot.
 let hasIPv6Loopback: Bool = (try? UDPSocket(bindingTo: .loopback(.ipv6, port: 0))) != nil

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Testing
-@testable import RUDPNet
+@testable import SystemKit
 
 /// Waits (bounded) for the listener to hand over a connection.
 func acceptConnection(on listener: TCPListener, within milliseconds: UInt64 = 2_000) throws -> TCPStream? {

@@ -5,9 +5,9 @@ import Darwin
 #endif
 
 /// The steps UDP and TCP sockets share: open, make dual-stack, bind, ask the kernel for addresses.
-enum SocketSetup {
+public enum SocketSetup {
     /// A non-blocking, close-on-exec socket of `family` and `type` (`SocketConstants.datagram`/`.stream`).
-    static func open(_ family: SocketAddress.Family, type: Int32) throws(SystemError) -> Int32 {
+    public static func open(_ family: SocketAddress.Family, type: Int32) throws(SystemError) -> Int32 {
         let fd = try Posix.socket(domain: family.domain, type: type)
         #if canImport(Darwin)
         // Darwin has no MSG_NOSIGNAL: a write to a reset connection must not raise SIGPIPE.
@@ -18,7 +18,7 @@ enum SocketSetup {
 
     /// Opens a socket and binds it to `address`. The IPv6 wildcard is made dual-stack
     /// (`IPV6_V6ONLY` off) so that `[::]:PORT` also receives IPv4, whatever the system default.
-    static func openBound(
+    public static func openBound(
         to address: SocketAddress, type: Int32, reuseAddress: Bool
     ) throws(SystemError) -> Int32 {
         let fd = try open(address.family, type: type)
@@ -40,21 +40,21 @@ enum SocketSetup {
     }
 
     /// Connects `fd` to `peer`: true when done at once, false when a non-blocking connect is under way.
-    static func connect(_ fd: Int32, family: SocketAddress.Family, to peer: SocketAddress) throws(SystemError) -> Bool {
+    public static func connect(_ fd: Int32, family: SocketAddress.Family, to peer: SocketAddress) throws(SystemError) -> Bool {
         try peer.withSockAddr(for: family) { (pointer, length) throws(SystemError) in
             try Posix.connect(fd, pointer, length)
         }
     }
 
     /// The address the socket is bound to (`getsockname`).
-    static func localAddress(of fd: Int32) throws(SystemError) -> SocketAddress {
+    public static func localAddress(of fd: Int32) throws(SystemError) -> SocketAddress {
         try queryAddress("getsockname") { (pointer, length) throws(SystemError) in
             try Posix.getsockname(fd, pointer, length)
         }
     }
 
     /// The address of the connected peer (`getpeername`).
-    static func peerAddress(of fd: Int32) throws(SystemError) -> SocketAddress {
+    public static func peerAddress(of fd: Int32) throws(SystemError) -> SocketAddress {
         try queryAddress("getpeername") { (pointer, length) throws(SystemError) in
             try Posix.getpeername(fd, pointer, length)
         }

@@ -19,7 +19,7 @@ public final class TCPStream: @unchecked Sendable {
     public private(set) var isBlocking: Bool
 
     /// Takes ownership of a connected descriptor.
-    init(adopting fd: Int32, peer: SocketAddress, blocking: Bool) throws(SystemError) {
+    public init(adopting fd: Int32, peer: SocketAddress, blocking: Bool) throws(SystemError) {
         do {
             try Posix.setNonBlocking(fd, !blocking)
             localAddress = try SocketSetup.localAddress(of: fd)
