@@ -234,7 +234,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     // MARK: - Helpers
 
     /// Calls `body` with the raw host bytes, without allocating.
-    func withAddressBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+    public func withAddressBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         switch storage {
         case .v4(let address):
             withUnsafeBytes(of: address.sin_addr) { body($0) }

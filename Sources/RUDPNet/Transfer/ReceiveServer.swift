@@ -28,31 +28,19 @@ public enum ReceiveServerOutcome: Equatable, Sendable {
     case interrupted(String)
 }
 
-/// One receiving endpoint: a UDP socket for RUDP and a TCP listener for the baseline on the
-/// same port, a poll loop that sleeps until the next datagram, connection or deadline, and the
-/// table of transfers in progress, demultiplexed by peer address and connection ID.
+/// One receiving process's network side: a UDP socket for RUDP and a TCP listener for the
+/// baseline on the same port, a poll loop that sleeps until the next datagram, connection or
+/// deadline, and the file of each transfer. The RUDP protocol side (demultiplexing, address
+/// validation, amplification limits, quotas, answers to strays) is the sans-IO
+/// `ReceiverEndpoint`'s; this class only moves bytes and time in and out of it.
 ///
-/// Resources are bounded whatever peers send (docs/SECURITY.md): at most `maxConnections`
-/// established RUDP transfers and `memoryBudget` bytes of reassembly buffers; at most
-/// `maxHalfOpenConnections` handshakes in progress, which expire and give way, oldest first, to
-/// new ones; an address that has not completed the handshake is sent at most three times what
-/// it sent (see ConnectionTable and InboundRUDPTransfer).
+/// Resources are bounded whatever peers send (docs/SECURITY.md): the endpoint's limits below,
+/// and as many TCP baseline transfers as RUDP ones.
 public final class ReceiveServer {
     /// The UDP address actually bound (the TCP listener has the same port).
     public let localAddress: SocketAddress
     public let options: ReceiveOptions
-    public static let maxConnections = 1_024
-    /// Handshakes in progress (each holds a few kilobytes: no file, no buffer).
-    public static let maxHalfOpenConnections = 4_096
-    /// Reassembly memory of all RUDP connections together (each is also bounded, by default to 32 MiB).
-    public static let memoryBudget = 1 << 30
-    /// A half-open connection with nothing from its peer for this long (or the idle timeout,
-    /// if shorter) is forgotten. A real sender resends its SYN well within it.
-    public static let halfOpenTimeout: UInt64 = 5_000_000_000
-    /// How many confirmed transfers, and for how long, are remembered after their connections
-    /// end, to confirm a FIN retransmitted that late (see CompletedTransfers).
-    public static let completedTransfersRemembered = 16_384
-    public static let completedTransferHorizon: UInt64 = 300_000_000_000
+    public static let maxConnections = ReceiverEndpointConfiguration().maxConnections
     /// Gives each new RUDP transfer an event observer (for `--trace`), given its peer and
     /// connection ID; nil (the default) traces nothing.
     public var makeObserver: ((SocketAddress, UInt32) -> ProtocolEventObserver?)?
@@ -60,15 +48,17 @@ public final class ReceiveServer {
     private let udp: UDPSocket
     private let batchReceiver: BatchReceiver
     private let tcp: TCPListener
-    private var connections: ConnectionTable
-    /// Connections evicted or expired since the last report collection (their reports still count).
+    private let endpoint: ReceiverEndpoint
+    /// The file side of each open RUDP connection, by connection handle.
+    private var transfers: [InboundRUDPTransfer?] = []
+    /// Transfers closed since the last report collection (their reports still count).
     private var departed: [InboundRUDPTransfer] = []
-    private var completed = CompletedTransfers(capacity: ReceiveServer.completedTransfersRemembered,
-                                               horizon: ReceiveServer.completedTransferHorizon)
     private var tcpTransfers: [InboundTCPTransfer] = []
     private var poller = Poller(capacity: 8)
     private var busyPoll = BusyPoll()
     private let reply = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+    /// The socket address of the last destination, converted once for a run of replies to it.
+    private var lastDestination: (peer: PeerAddress, address: SocketAddress)?
     private var reported: Set<ObjectIdentifier> = []
     private var lastProgress: UInt64 = 0
     /// In `--once` mode, the transfer whose end ends the run.
@@ -81,8 +71,9 @@ public final class ReceiveServer {
         // A file-size limit (ulimit -f) must make write() fail with EFBIG, an I/O error that fails
         // one transfer cleanly, rather than raise SIGXFSZ, whose default action kills the server.
         signal(SIGXFSZ, SIG_IGN)
-        connections = ConnectionTable(capacity: Self.maxConnections, halfOpenCapacity: Self.maxHalfOpenConnections,
-                                      memoryBudget: Self.memoryBudget, halfOpenTimeout: min(Self.halfOpenTimeout, options.idleTimeout))
+        var receiver = ReceiverConfiguration(initialSequence: 0)
+        receiver.idleTimeout = options.idleTimeout
+        endpoint = ReceiverEndpoint(configuration: ReceiverEndpointConfiguration(receiver: receiver), random: SystemRandom.uint64)
         var attempts = 0
         while true {
             attempts += 1
@@ -117,14 +108,12 @@ public final class ReceiveServer {
     public func run(once: Bool, interruptFileDescriptor: Int32?, isInterrupted: () -> String?,
                     onEvent: (ReceiveEvent) -> Void) throws(SendFailure) -> ReceiveServerOutcome {
         while true {
-            var deadline: UInt64? = nil
-            for transfer in connections.transfers {
-                if let next = transfer.nextDeadline { deadline = min(deadline ?? next, next) }
-            }
+            let endpointDeadline = endpoint.nextDeadline
+            var deadline = endpointDeadline
             for transfer in tcpTransfers {
                 if let next = transfer.nextDeadline { deadline = min(deadline ?? next, next) }
             }
-            if !connections.isEmpty || !tcpTransfers.isEmpty {
+            if !endpoint.isEmpty || !tcpTransfers.isEmpty {
                 let tick = lastProgress + 100_000_000
                 deadline = min(deadline ?? tick, tick)
             }
@@ -151,13 +140,12 @@ public final class ReceiveServer {
                 transfer.handleReady(now: now)
             }
             if !poller.events(at: tcpIndex).isEmpty { acceptConnections(now: now, onEvent: onEvent) }
-            for transfer in connections.transfers {
-                if let next = transfer.nextDeadline, next <= now {
-                    transfer.handleTimeout(now: now)
-                    flush(transfer, now: now)
-                }
+            endpoint.handleTimeout(now: now)
+            if let endpointDeadline, endpointDeadline <= now {
+                for case let transfer? in transfers { transfer.settle(now: now) }
             }
-            departed += connections.expireHalfOpen(now: now)
+            handleEndpointEvents(now: now, onEvent: onEvent)
+            transmit(now: now)
             for transfer in tcpTransfers {
                 if let next = transfer.nextDeadline, next <= now { transfer.handleTimeout(now: now) }
             }
@@ -167,7 +155,7 @@ public final class ReceiveServer {
                 let active = activeTransfers
                 if !active.isEmpty { onEvent(.progress(active)) }
             }
-            if let outcome = reclaim(once: once, now: now) { return outcome }
+            if let outcome = reclaim(once: once) { return outcome }
         }
     }
 
@@ -175,7 +163,7 @@ public final class ReceiveServer {
     /// none had any.
     private func performIdleWork() -> Bool {
         var worked = false
-        for transfer in connections.transfers {
+        for case let transfer? in transfers {
             if transfer.file?.performIdleWork() == true { worked = true }
         }
         for transfer in tcpTransfers where transfer.performIdleWork() { worked = true }
@@ -184,7 +172,7 @@ public final class ReceiveServer {
 
     private var activeTransfers: [ActiveTransfer] {
         var active: [ActiveTransfer] = []
-        for transfer in connections.transfers where transfer.report == nil && transfer.file != nil {
+        for case let transfer? in transfers where transfer.report == nil && transfer.file != nil {
             active.append(ActiveTransfer(name: transfer.displayName, bytes: transfer.bytesReceived,
                                          size: transfer.receiver.offer.fileSize))
         }
@@ -197,45 +185,19 @@ public final class ReceiveServer {
     // MARK: RUDP
 
     private func receiveDatagrams(now: UInt64, onEvent: (ReceiveEvent) -> Void) throws(SendFailure) {
-        // Replies wait for the end of the batch, or of a run of one transfer's datagrams:
-        // one acknowledgement then covers what would have taken several.
-        var unflushed: InboundRUDPTransfer?
-        func flushUnflushed() {
-            if let transfer = unflushed { flush(transfer, now: now) }
-            unflushed = nil
-        }
-        defer { flushUnflushed() }
+        // Replies wait for the end of each batch: one acknowledgement then covers what would
+        // have taken several.
+        defer { transmit(now: now) }
         // Bounded so timers and TCP are served even under a flood.
         do {
-            let received = try batchReceiver.receiveRuns(limit: 512, batchEnded: flushUnflushed) { run, peer in
-                // A run comes from one peer, nearly always for one connection: look it up once.
-                var current: (connectionID: UInt32, transfer: InboundRUDPTransfer)?
+            let received = try batchReceiver.receiveRuns(limit: 512, batchEnded: { transmit(now: now) }) { run, peer in
+                // A run comes from one peer: convert its address once.
+                let source = PeerAddress(peer)
                 for bytes in run {
-                    guard let packet = try? PacketView.decode(bytes) else { continue }  // corrupted or not ours: as if lost
-                    let connectionID = packet.header.connectionID
-                    if current?.connectionID != connectionID {
-                        current = connections.lookup(ConnectionTable.Key(peer: peer, connectionID: connectionID))
-                            .map { (connectionID, $0) }
-                    }
-                    if let transfer = current?.transfer {
-                        let started = transfer.handle(packet: packet, datagramLength: bytes.count, now: now) {
-                            connections.admit(ConnectionTable.Key(peer: peer, connectionID: connectionID))
-                        }
-                        if started { announce(transfer, onEvent) }
-                        if unflushed !== transfer {
-                            flushUnflushed()
-                            unflushed = transfer
-                        }
-                        continue
-                    }
-                    let key = ConnectionTable.Key(peer: peer, connectionID: connectionID)
-                    if packet.header.type != .syn, let acknowledgement = completed.acknowledgement(for: key, now: now) {
-                        confirmAgain(packet.header, acknowledgement: acknowledgement, peer: peer, now: now)
-                    } else if packet.header.type == .syn {
-                        open(packet, datagramLength: bytes.count, key: key, now: now)
-                        current = nil  // opening may have evicted a connection: look up again
-                    } else if packet.header.type != .reset {
-                        refuseUnknown(packet.header, datagramLength: bytes.count, peer: peer, now: now)
+                    let outcome = endpoint.handle(datagram: bytes, from: source, now: now)
+                    handleEndpointEvents(now: now, onEvent: onEvent)
+                    if let handle = outcome.connection, let transfer = transfers[handle.index] {
+                        transfer.consume(inOrderPayload: outcome.inOrderPayload, now: now)
                     }
                 }
             }
@@ -247,72 +209,45 @@ public final class ReceiveServer {
         }
     }
 
-    private func open(_ syn: PacketView, datagramLength: Int, key: ConnectionTable.Key, now: UInt64) {
-        let limit = InboundRUDPTransfer.amplificationFactor * datagramLength
-        guard connections.establishedCount < Self.maxConnections else {
-            sendReset(to: key.peer, connectionID: key.connectionID, code: .busy,
-                      message: "the receiver is busy (\(Self.maxConnections) transfers in progress); try again later",
-                      limit: limit, now: now)
-            return
+    /// Gives each new connection its file side, starts the file once the peer is validated, and
+    /// lets go of closed ones.
+    private func handleEndpointEvents(now: UInt64, onEvent: (ReceiveEvent) -> Void) {
+        while let event = endpoint.pollEvent() {
+            switch event {
+            case .offered(let connection):
+                let peer = SocketAddress(connection.peer)
+                if let observer = makeObserver?(peer, connection.key.connectionID) { connection.observe(observer) }
+                let transfer = InboundRUDPTransfer(offered: connection, peer: peer, endpoint: endpoint, options: options, now: now)
+                let index = connection.handle.index
+                if index == transfers.count { transfers.append(transfer) } else { transfers[index] = transfer }
+            case .validated(let connection):
+                guard let transfer = transfers[connection.handle.index] else { continue }
+                // The sender proved its address and the file exists: the transfer started.
+                if transfer.start(now: now) {
+                    onEvent(.started(name: transfer.displayName, peer: transfer.peer.description,
+                                     protocolName: transfer.protocolName, size: transfer.receiver.offer.fileSize))
+                }
+            case .closed(let connection):
+                guard let transfer = transfers[connection.handle.index] else { continue }
+                transfer.settle(now: now)
+                transfers[connection.handle.index] = nil
+                departed.append(transfer)
+            }
         }
-        var configuration = ReceiverConfiguration(initialSequence: SystemRandom.uint32())
-        configuration.idleTimeout = options.idleTimeout
-        // The grant is what memory is left now; the transfer is admitted only if it still fits
-        // once its sender completes the handshake.
-        configuration.maxBufferBytes = min(configuration.maxBufferBytes, connections.availableBytes)
-        let transfer: InboundRUDPTransfer
-        do {
-            // A random offset of up to 2^32 µs makes this connection's timestamps unpredictable.
-            transfer = try InboundRUDPTransfer(
-                syn: syn, datagramLength: datagramLength, peer: key.peer, options: options, configuration: configuration,
-                clockOffset: UInt64(SystemRandom.uint32()) * 1_000, observer: makeObserver?(key.peer, key.connectionID),
-                now: now)
-        } catch {
-            sendReset(to: key.peer, connectionID: key.connectionID, code: .protocolViolation, message: error.description,
-                      limit: limit, now: now)
-            return
-        }
-        departed += connections.insertHalfOpen(transfer, for: key)
-        flush(transfer, now: now)
     }
 
-    /// Tells the program a transfer started (its sender proved its address and the file exists).
-    private func announce(_ transfer: InboundRUDPTransfer, _ onEvent: (ReceiveEvent) -> Void) {
-        onEvent(.started(name: transfer.displayName, peer: transfer.peer.description, protocolName: transfer.protocolName,
-                         size: transfer.receiver.offer.fileSize))
-    }
-
-    private func refuseUnknown(_ header: PacketHeader, datagramLength: Int, peer: SocketAddress, now: UInt64) {
-        sendReset(to: peer, connectionID: header.connectionID, code: .unknownConnection,
-                  message: "the receiver has no such transfer (it restarted, or gave up on it)",
-                  limit: InboundRUDPTransfer.amplificationFactor * datagramLength, now: now)
-    }
-
-    /// Answers a FIN of a transfer confirmed and forgotten with its FIN-ACK again; anything else
-    /// from it is late and ignored (an RST would make its sender fail).
-    private func confirmAgain(_ header: PacketHeader, acknowledgement: SequenceNumber, peer: SocketAddress, now: UInt64) {
-        guard header.type == .fin, header.sequence + 1 == acknowledgement else { return }
-        let reply = PacketHeader(type: .finAck, connectionID: header.connectionID, acknowledgement: acknowledgement,
-                                 timestamp: UInt32(truncatingIfNeeded: now / 1_000) | 1, timestampEcho: header.timestamp)
-        guard let length = try? PacketEncoder.encode(reply, payload: UnsafeRawBufferPointer(start: nil, count: 0), into: self.reply)
-        else { return }
-        _ = try? udp.send(UnsafeRawBufferPointer(rebasing: self.reply[0..<length]), to: peer)
-    }
-
-    /// An RST outside any connection, no larger than `limit` (its message is cut to fit): the
-    /// answer to one datagram never exceeds three times its size.
-    private func sendReset(to peer: SocketAddress, connectionID: UInt32, code: ResetCode, message: String, limit: Int,
-                           now: UInt64) {
-        let header = PacketHeader(type: .reset, connectionID: connectionID, timestamp: UInt32(truncatingIfNeeded: now / 1_000) | 1)
-        guard let datagram = InboundRUDPTransfer.encodeReset(header, code: code, message: message, limit: limit, into: reply)
-        else { return }
-        _ = try? udp.send(datagram, to: peer)
-    }
-
-    private func flush(_ transfer: InboundRUDPTransfer, now: UInt64) {
-        transfer.transmit(into: reply, now: now) { datagram in
+    /// Sends every datagram the endpoint has ready.
+    private func transmit(now: UInt64) {
+        while let transmit = endpoint.pollTransmit(into: reply, now: now) {
+            let destination: SocketAddress
+            if let last = lastDestination, last.peer == transmit.destination {
+                destination = last.address
+            } else {
+                destination = SocketAddress(transmit.destination)
+                lastDestination = (transmit.destination, destination)
+            }
             // A full socket buffer drops the reply like a lossy link would; the protocol recovers.
-            _ = try? udp.send(datagram, to: transfer.peer)
+            _ = try? udp.send(UnsafeRawBufferPointer(rebasing: reply[0..<transmit.length]), to: destination)
         }
     }
 
@@ -339,21 +274,14 @@ public final class ReceiveServer {
             }
             onEvent(.finished(report))
         }
-        for transfer in connections.transfers { note(transfer.report, ObjectIdentifier(transfer)) }
+        for case let transfer? in transfers { note(transfer.report, ObjectIdentifier(transfer)) }
         for transfer in departed { note(transfer.report, ObjectIdentifier(transfer)) }
         for transfer in tcpTransfers { note(transfer.report, ObjectIdentifier(transfer)) }
     }
 
     /// Forgets transfers that are over; in `--once` mode, ends the run when the first one is.
-    private func reclaim(once: Bool, now: UInt64) -> ReceiveServerOutcome? {
+    private func reclaim(once: Bool) -> ReceiveServerOutcome? {
         var firstGone = false
-        for (key, transfer) in connections.entries where transfer.receiver.isReclaimable {
-            connections.remove(key)
-            departed.append(transfer)
-            if let acknowledgement = transfer.confirmedAcknowledgement {
-                completed.remember(key, acknowledgement: acknowledgement, now: now)
-            }
-        }
         for transfer in departed {
             reported.remove(ObjectIdentifier(transfer))
             if ObjectIdentifier(transfer) == firstTransfer { firstGone = true }
@@ -369,10 +297,10 @@ public final class ReceiveServer {
     }
 
     private func shutDown(reason: String, now: UInt64, onEvent: (ReceiveEvent) -> Void) {
-        for transfer in connections.transfers where transfer.report == nil {
+        for case let transfer? in transfers where transfer.report == nil {
             transfer.abort(message: "the receiver was stopped (\(reason))", now: now)
-            flush(transfer, now: now)
         }
+        transmit(now: now)
         for transfer in tcpTransfers where transfer.report == nil { transfer.abort(reason: "the receiver was stopped (\(reason))") }
         collectReports(once: false, onEvent: onEvent)
     }

@@ -1,5 +1,3 @@
-import SystemKit
-import RUDP
 
 /// The RUDP transfers this server confirmed recently, long after their connections were
 /// forgotten: for each, the acknowledgement its FIN-ACK carried.
@@ -14,8 +12,8 @@ import RUDP
 struct CompletedTransfers {
     let capacity: Int
     let horizon: UInt64
-    private var acknowledgements: [ConnectionTable.Key: (acknowledgement: SequenceNumber, time: UInt64)] = [:]
-    private var order: [ConnectionTable.Key] = []
+    private var acknowledgements: [ConnectionKey: (acknowledgement: SequenceNumber, time: UInt64)] = [:]
+    private var order: [ConnectionKey] = []
     private var head = 0
 
     init(capacity: Int, horizon: UInt64) {
@@ -23,7 +21,7 @@ struct CompletedTransfers {
         self.horizon = horizon
     }
 
-    mutating func remember(_ key: ConnectionTable.Key, acknowledgement: SequenceNumber, now: UInt64) {
+    mutating func remember(_ key: ConnectionKey, acknowledgement: SequenceNumber, now: UInt64) {
         expire(now: now)
         while acknowledgements.count >= capacity, head < order.count {
             acknowledgements[order[head]] = nil
@@ -35,7 +33,7 @@ struct CompletedTransfers {
     }
 
     /// The FIN-ACK acknowledgement of a recently confirmed transfer, if `key` is one.
-    mutating func acknowledgement(for key: ConnectionTable.Key, now: UInt64) -> SequenceNumber? {
+    mutating func acknowledgement(for key: ConnectionKey, now: UInt64) -> SequenceNumber? {
         expire(now: now)
         return acknowledgements[key]?.acknowledgement
     }

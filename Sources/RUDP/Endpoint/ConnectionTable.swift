@@ -1,9 +1,7 @@
-import SystemKit
-
-/// The receive server's RUDP connections, with bounded resources.
+/// A receiver endpoint's connections, with bounded resources.
 ///
 /// A connection starts half-open: its peer has not yet proved it receives our packets (see
-/// InboundRUDPTransfer). Half-open connections are cheap (no file, no reassembly buffer) and
+/// InboundConnection). Half-open connections are cheap (no file, no reassembly buffer) and
 /// have a quota of their own; when it is full, the oldest gives way to a new SYN, and one that
 /// hears nothing for `halfOpenTimeout` is forgotten. A flood of handshakes from spoofed
 /// addresses thus churns the half-open entries only: a real sender completes its handshake
@@ -11,10 +9,7 @@ import SystemKit
 /// are never displaced. Admission to the established set is bounded by `capacity` connections
 /// and `memoryBudget` bytes of reassembly buffers in all.
 struct ConnectionTable {
-    struct Key: Hashable {
-        let peer: SocketAddress
-        let connectionID: UInt32
-    }
+    typealias Key = ConnectionKey
 
     /// Established connections at most.
     let capacity: Int
@@ -22,7 +17,7 @@ struct ConnectionTable {
     let halfOpenCapacity: Int
     let memoryBudget: Int
     let halfOpenTimeout: UInt64
-    private(set) var entries: [Key: InboundRUDPTransfer] = [:]
+    private(set) var entries: [Key: InboundConnection] = [:]
     private(set) var establishedCount = 0
     /// Reassembly bytes granted to the established connections.
     private(set) var reservedBytes = 0
@@ -31,7 +26,7 @@ struct ConnectionTable {
     private var halfOpenHead = 0
     /// The last connection `lookup` found: datagrams come in runs from one peer (a batch, a
     /// window), and comparing a key is much cheaper than hashing it.
-    private var lastFound: (key: Key, transfer: InboundRUDPTransfer)?
+    private var lastFound: (key: Key, transfer: InboundConnection)?
 
     init(capacity: Int, halfOpenCapacity: Int, memoryBudget: Int, halfOpenTimeout: UInt64) {
         self.capacity = capacity
@@ -42,10 +37,10 @@ struct ConnectionTable {
 
     var isEmpty: Bool { entries.isEmpty }
     var halfOpenCount: Int { entries.count - establishedCount }
-    var transfers: Dictionary<Key, InboundRUDPTransfer>.Values { entries.values }
+    var transfers: Dictionary<Key, InboundConnection>.Values { entries.values }
 
     /// The connection at `key`, if any.
-    mutating func lookup(_ key: Key) -> InboundRUDPTransfer? {
+    mutating func lookup(_ key: Key) -> InboundConnection? {
         if let lastFound, lastFound.key == key { return lastFound.transfer }
         guard let transfer = entries[key] else { return nil }
         lastFound = (key, transfer)
@@ -57,9 +52,9 @@ struct ConnectionTable {
 
     /// Adds a half-open connection, evicting the oldest half-open ones if the quota is full;
     /// returns the evicted transfers.
-    mutating func insertHalfOpen(_ transfer: InboundRUDPTransfer, for key: Key) -> [InboundRUDPTransfer] {
+    mutating func insertHalfOpen(_ transfer: InboundConnection, for key: Key) -> [InboundConnection] {
         precondition(entries[key] == nil && !transfer.isAddressValidated, "not a new half-open connection")
-        var evicted: [InboundRUDPTransfer] = []
+        var evicted: [InboundConnection] = []
         while halfOpenCount >= halfOpenCapacity, let oldest = oldestHalfOpen() {
             halfOpenHead += 1
             if let transfer = remove(oldest) { evicted.append(transfer) }
@@ -81,7 +76,7 @@ struct ConnectionTable {
     }
 
     @discardableResult
-    mutating func remove(_ key: Key) -> InboundRUDPTransfer? {
+    mutating func remove(_ key: Key) -> InboundConnection? {
         guard let transfer = entries.removeValue(forKey: key) else { return nil }
         if lastFound?.key == key { lastFound = nil }
         if transfer.isAddressValidated {
@@ -92,8 +87,8 @@ struct ConnectionTable {
     }
 
     /// Removes the half-open connections that have heard nothing for `halfOpenTimeout`.
-    mutating func expireHalfOpen(now: UInt64) -> [InboundRUDPTransfer] {
-        var expired: [InboundRUDPTransfer] = []
+    mutating func expireHalfOpen(now: UInt64) -> [InboundConnection] {
+        var expired: [InboundConnection] = []
         while let key = oldestHalfOpen(), let transfer = entries[key], transfer.lastHeard + halfOpenTimeout <= now {
             halfOpenHead += 1
             remove(key)
@@ -101,6 +96,18 @@ struct ConnectionTable {
         }
         compact()
         return expired
+    }
+
+    /// When the oldest half-open connection expires, if there is one.
+    var nextHalfOpenExpiry: UInt64? {
+        var position = halfOpenHead
+        while position < halfOpenOrder.count {
+            if let transfer = entries[halfOpenOrder[position]], !transfer.isAddressValidated {
+                return transfer.lastHeard + halfOpenTimeout
+            }
+            position += 1
+        }
+        return nil
     }
 
     /// The oldest connection still half-open, dropping stale keys from the front of the queue.

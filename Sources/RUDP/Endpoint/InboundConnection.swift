@@ -1,0 +1,132 @@
+/// One connection of a `ReceiverEndpoint`: the `Receiver` state machine and what the endpoint
+/// knows of its peer.
+///
+/// Until the peer proves it receives our packets (address validation, as QUIC does it), the
+/// connection is half-open: it sends that address at most `amplificationFactor` times the bytes
+/// it received from it and takes no DATA or FIN. The proof is a DATA or FIN echoing the timestamp
+/// of a packet we sent; the receiver's clock on this connection is offset by a random amount, so
+/// that timestamp cannot be guessed by someone who does not see our packets, nor replayed from
+/// an earlier connection.
+///
+/// Drivers read it (offer, state, statistics, delivered bytes); they change it only through the
+/// endpoint (`accept`, `fail`, `confirmFinish`), which keeps its clock offset and output straight.
+public final class InboundConnection {
+    public let handle: ConnectionHandle
+    public let key: ConnectionKey
+    public let receiver: Receiver
+    /// When the SYN arrived, on the endpoint's clock.
+    public let startTime: UInt64
+    public private(set) var isAddressValidated = false
+    /// False once the endpoint reported it `.closed`: it sends nothing more.
+    public internal(set) var isOpen = true
+    /// Added to the endpoint's clock for this connection's state machine (a multiple of 1 µs).
+    let clockOffset: UInt64
+    /// Reassembly memory granted to this connection (window × MSS).
+    let reservedBytes: Int
+    /// When the last datagram of this connection arrived (endpoint clock).
+    private(set) var lastHeard: UInt64
+    private var datagramBytesReceived = 0
+    private var datagramBytesSent = 0
+    /// The acknowledgement of the FIN-ACK sent, once the transfer is confirmed.
+    private(set) var confirmedAcknowledgement: SequenceNumber?
+    /// Timestamps of our packets to an unvalidated peer, remembered for the proof (SYN-ACKs are
+    /// resent after lost ones).
+    private var sentTimestamps: [UInt32] = []
+    /// Whether the endpoint's transmit queue holds this connection.
+    var isQueuedForTransmit = false
+
+    init(handle: ConnectionHandle, key: ConnectionKey, syn: PacketView, datagramLength: Int,
+         configuration: ReceiverConfiguration, clockOffset: UInt64, now: UInt64) throws(TransferError) {
+        self.handle = handle
+        self.key = key
+        self.clockOffset = clockOffset
+        receiver = try Receiver(syn: syn, configuration: configuration, now: now &+ clockOffset)
+        startTime = now
+        lastHeard = now
+        datagramBytesReceived = datagramLength
+        reservedBytes = receiver.window * receiver.mss
+    }
+
+    public var peer: PeerAddress { key.peer }
+
+    /// When the endpoint must handle this connection's timeout, on the endpoint's clock.
+    var nextDeadline: UInt64? { receiver.nextDeadline.map { $0 &- clockOffset } }
+
+    /// Sets the receiver's event observer (tracing), with event times on the endpoint's clock.
+    public func observe(_ observer: ProtocolEventObserver?) {
+        receiver.observer = observer.map { observer in { [clockOffset] time, event in observer(time &- clockOffset, event) } }
+    }
+
+    /// Counts a datagram of this connection; false when it is a DATA or FIN whose echo proves
+    /// nothing (blind, spoofed or replayed) and must be ignored.
+    func noteArrival(_ packet: PacketView, datagramLength: Int, now: UInt64) -> Bool {
+        datagramBytesReceived += datagramLength
+        lastHeard = now
+        guard !isAddressValidated, packet.header.type == .data || packet.header.type == .fin else { return true }
+        return sentTimestamps.contains(packet.header.timestampEcho)
+    }
+
+    /// Whether a validating packet found the receiver ready to take data (it accepted the offer).
+    var isReadyToValidate: Bool {
+        guard !isAddressValidated, case .established = receiver.state else { return false }
+        return true
+    }
+
+    func markValidated() {
+        isAddressValidated = true
+    }
+
+    func handle(_ packet: PacketView, deliveringInOrder: Bool, now: UInt64) -> UnsafeRawBufferPointer? {
+        if deliveringInOrder { return receiver.handleDeliveringInOrder(packet: packet, now: now &+ clockOffset) }
+        receiver.handle(packet: packet, now: now &+ clockOffset)
+        return nil
+    }
+
+    func handleTimeout(now: UInt64) { receiver.handleTimeout(now: now &+ clockOffset) }
+    func accept(now: UInt64) { receiver.accept(now: now &+ clockOffset) }
+    func fail(code: ResetCode, message: String, now: UInt64) { receiver.fail(code: code, message: message, now: now &+ clockOffset) }
+    func confirmFinish(now: UInt64) { receiver.confirmFinish(now: now &+ clockOffset) }
+
+    /// The next datagram for the peer, within the amplification limit while its address is
+    /// unvalidated (a reply over it is dropped, as a lossy link would, except that an RST is cut
+    /// to fit); nil when there is none.
+    func pollTransmit(into buffer: UnsafeMutableRawBufferPointer, amplificationFactor: Int, now: UInt64) -> Int? {
+        while let produced = receiver.pollTransmit(into: buffer, now: now &+ clockOffset) {
+            var length = produced
+            if !isAddressValidated {
+                let allowance = amplificationFactor * datagramBytesReceived - datagramBytesSent
+                if length > allowance {
+                    guard let shorter = StatelessReply.shortenReset(in: buffer, length: length, to: allowance) else { continue }
+                    length = shorter
+                }
+                remember(timestamp: UInt32(bigEndian: UnsafeRawBufferPointer(buffer).loadUnaligned(
+                    fromByteOffset: WireLayout.timestampOffset, as: UInt32.self)))
+            }
+            if buffer[WireLayout.typeOffset] == PacketType.finAck.rawValue {
+                confirmedAcknowledgement = SequenceNumber(UInt32(bigEndian: UnsafeRawBufferPointer(buffer).loadUnaligned(
+                    fromByteOffset: WireLayout.acknowledgementOffset, as: UInt32.self)))
+            }
+            datagramBytesSent += length
+            return length
+        }
+        return nil
+    }
+
+    private static let rememberedTimestamps = 8
+
+    private func remember(timestamp: UInt32) {
+        if sentTimestamps.count == Self.rememberedTimestamps { sentTimestamps.removeFirst() }
+        sentTimestamps.append(timestamp)
+    }
+}
+
+/// What demultiplexes datagrams to a connection: the peer's address and the connection ID its SYN chose.
+public struct ConnectionKey: Hashable, Sendable {
+    public let peer: PeerAddress
+    public let connectionID: UInt32
+
+    public init(peer: PeerAddress, connectionID: UInt32) {
+        self.peer = peer
+        self.connectionID = connectionID
+    }
+}

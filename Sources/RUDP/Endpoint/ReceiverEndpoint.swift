@@ -1,0 +1,241 @@
+/// The receiving side of many transfers on one socket, sans-IO: bytes and time in, datagrams
+/// and deadlines out, as quinn-proto's `Endpoint` beside its `Connection`.
+///
+/// It demultiplexes datagrams to connections by peer address and connection ID, validates each
+/// peer's address by an echoed timestamp before it takes data, holds unvalidated addresses to
+/// the anti-amplification limit, bounds the half-open and established connections and their
+/// memory (see ConnectionTable), remembers confirmed transfers to confirm late FINs again, and
+/// answers packets of no live connection. What a connection's data means (a file, messages) is
+/// the driver's: it learns of each connection's life through `pollEvent`, reads delivered bytes
+/// from the connection's `receiver`, and decides with `accept`, `fail` and `confirmFinish`.
+///
+/// Driving it: after each received datagram call `handle`, then drain `pollEvent`; after a
+/// batch, drain `pollTransmit`; sleep until `nextDeadline` and then call `handleTimeout`.
+public final class ReceiverEndpoint {
+    public let configuration: ReceiverEndpointConfiguration
+    private var table: ConnectionTable
+    private var completed: CompletedTransfers
+    /// Connections by handle index; nil where free.
+    private var slots: [InboundConnection?] = []
+    private var freeSlots: [Int] = []
+    private var events = RingQueue<EndpointEvent>(capacity: 16)
+    private var transmitQueue = RingQueue<InboundConnection>(capacity: 64)
+    private var replies = RingQueue<StatelessReply>(capacity: 16)
+    private let random: () -> UInt64
+
+    /// `random` supplies every unpredictable value (initial sequence numbers, clock offsets):
+    /// the system's random source in a real receiver, a seeded one in a simulation.
+    public init(configuration: ReceiverEndpointConfiguration, random: @escaping () -> UInt64) {
+        self.configuration = configuration
+        self.random = random
+        table = ConnectionTable(capacity: configuration.maxConnections, halfOpenCapacity: configuration.maxHalfOpenConnections,
+                                memoryBudget: configuration.memoryBudget,
+                                halfOpenTimeout: min(configuration.halfOpenTimeout, configuration.receiver.idleTimeout))
+        completed = CompletedTransfers(capacity: configuration.completedTransfersRemembered,
+                                       horizon: configuration.completedTransferHorizon)
+    }
+
+    /// Whether no connection is open (half-open ones included).
+    public var isEmpty: Bool { table.isEmpty }
+
+    /// The open connections, in no particular order.
+    public var connections: Dictionary<ConnectionKey, InboundConnection>.Values { table.transfers }
+
+    /// Established connections (those whose peer proved its address).
+    public var establishedCount: Int { table.establishedCount }
+
+    /// The connection `handle` names; it must be open (not yet reported `.closed`).
+    public func connection(_ handle: ConnectionHandle) -> InboundConnection {
+        slots[handle.index]!
+    }
+
+    // MARK: Input
+
+    /// Handles one datagram from `peer`. Malformed ones are ignored, as if lost.
+    public func handle(datagram: UnsafeRawBufferPointer, from peer: PeerAddress, now: UInt64) -> DatagramOutcome {
+        guard let packet = try? PacketView.decode(datagram) else { return .none }
+        let key = ConnectionKey(peer: peer, connectionID: packet.header.connectionID)
+        if let connection = table.lookup(key) {
+            return handle(packet, datagramLength: datagram.count, on: connection, now: now)
+        }
+        switch packet.header.type {
+        case .syn:
+            open(packet, datagramLength: datagram.count, key: key, now: now)
+        case .reset:
+            break  // never answer an RST: two endpoints would answer each other forever
+        default:
+            if let acknowledgement = completed.acknowledgement(for: key, now: now) {
+                confirmAgain(packet.header, acknowledgement: acknowledgement, peer: peer)
+            } else {
+                queue(.reset(to: peer, connectionID: key.connectionID, code: .unknownConnection,
+                             message: "the receiver has no such transfer (it restarted, or gave up on it)",
+                             limit: configuration.amplificationFactor * datagram.count))
+            }
+        }
+        return .none
+    }
+
+    private func handle(_ packet: PacketView, datagramLength: Int, on connection: InboundConnection,
+                        now: UInt64) -> DatagramOutcome {
+        queueForTransmit(connection)
+        guard connection.noteArrival(packet, datagramLength: datagramLength, now: now) else {
+            return DatagramOutcome(connection: connection.handle, inOrderPayload: nil)
+        }
+        if connection.isReadyToValidate, packet.header.type == .data || packet.header.type == .fin {
+            if table.admit(connection.key) {
+                connection.markValidated()
+                events.append(.validated(connection))
+            } else {
+                connection.fail(code: .busy,
+                                message: "the receiver is busy (too many transfers, or no buffer memory left); try again later",
+                                now: now)
+            }
+        }
+        // Data waits for the peer's proof: until then the receiver only repeats its handshake.
+        let direct = configuration.deliversInOrderDirectly && connection.isAddressValidated
+        let payload = connection.handle(packet, deliveringInOrder: direct, now: now)
+        return DatagramOutcome(connection: connection.handle, inOrderPayload: payload)
+    }
+
+    private func open(_ syn: PacketView, datagramLength: Int, key: ConnectionKey, now: UInt64) {
+        let limit = configuration.amplificationFactor * datagramLength
+        guard table.establishedCount < configuration.maxConnections else {
+            queue(.reset(to: key.peer, connectionID: key.connectionID, code: .busy,
+                         message: "the receiver is busy (\(configuration.maxConnections) transfers in progress); try again later",
+                         limit: limit))
+            return
+        }
+        var receiverConfiguration = configuration.receiver
+        receiverConfiguration.initialSequence = UInt32(truncatingIfNeeded: random())
+        // The grant is what memory is left now; the connection is admitted only if it still fits
+        // once its peer completes the handshake.
+        receiverConfiguration.maxBufferBytes = min(receiverConfiguration.maxBufferBytes, table.availableBytes)
+        let handle = ConnectionHandle(freeSlots.popLast() ?? slots.count)
+        let connection: InboundConnection
+        do {
+            // A random offset of up to 2^32 µs makes this connection's timestamps unpredictable.
+            connection = try InboundConnection(handle: handle, key: key, syn: syn, datagramLength: datagramLength,
+                                               configuration: receiverConfiguration,
+                                               clockOffset: (random() & 0xffff_ffff) * 1_000, now: now)
+        } catch {
+            if handle.index < slots.count { freeSlots.append(handle.index) }
+            queue(.reset(to: key.peer, connectionID: key.connectionID, code: .protocolViolation, message: error.description,
+                         limit: limit))
+            return
+        }
+        for evicted in table.insertHalfOpen(connection, for: key) { close(evicted) }
+        if handle.index == slots.count { slots.append(connection) } else { slots[handle.index] = connection }
+        events.append(.offered(connection))
+        queueForTransmit(connection)
+    }
+
+    /// Answers a FIN of a transfer confirmed and forgotten with its FIN-ACK again; anything else
+    /// from it is late and ignored (an RST would make its sender report a saved file as failed).
+    private func confirmAgain(_ header: PacketHeader, acknowledgement: SequenceNumber, peer: PeerAddress) {
+        guard header.type == .fin, header.sequence + 1 == acknowledgement else { return }
+        queue(.finAck(to: peer, connectionID: header.connectionID, acknowledgement: acknowledgement, echo: header.timestamp))
+    }
+
+    // MARK: Driver decisions
+
+    /// Accepts an offered connection: its SYN-ACK goes out.
+    public func accept(_ handle: ConnectionHandle, now: UInt64) {
+        let connection = connection(handle)
+        connection.accept(now: now)
+        queueForTransmit(connection)
+    }
+
+    /// Refuses an offer, or fails a transfer later (integrity, I/O, shutdown): the peer gets an
+    /// RST with `message`.
+    public func fail(_ handle: ConnectionHandle, code: ResetCode, message: String, now: UInt64) {
+        let connection = connection(handle)
+        connection.fail(code: code, message: message, now: now)
+        queueForTransmit(connection)
+    }
+
+    /// Confirms a finishing transfer once its data is safely stored: the FIN-ACK goes out.
+    public func confirmFinish(_ handle: ConnectionHandle, now: UInt64) {
+        let connection = connection(handle)
+        connection.confirmFinish(now: now)
+        queueForTransmit(connection)
+    }
+
+    // MARK: Output
+
+    /// The next thing the driver must know of, or nil.
+    public func pollEvent() -> EndpointEvent? {
+        events.popFirst()
+    }
+
+    /// Writes the next datagram to send into `buffer`, or returns nil when there is none.
+    public func pollTransmit(into buffer: UnsafeMutableRawBufferPointer, now: UInt64) -> EndpointTransmit? {
+        while let reply = replies.popFirst() {
+            if let length = reply.encode(into: buffer, now: now) {
+                return EndpointTransmit(length: length, destination: reply.destination)
+            }
+        }
+        while let connection = transmitQueue.first {
+            if connection.isOpen,
+               let length = connection.pollTransmit(into: buffer, amplificationFactor: configuration.amplificationFactor,
+                                                    now: now) {
+                return EndpointTransmit(length: length, destination: connection.peer)
+            }
+            _ = transmitQueue.popFirst()
+            connection.isQueuedForTransmit = false
+        }
+        return nil
+    }
+
+    // MARK: Timers
+
+    /// When `handleTimeout` must be called next (a connection's timer or a half-open expiry).
+    public var nextDeadline: UInt64? {
+        var deadline = table.nextHalfOpenExpiry
+        for connection in table.transfers {
+            if let next = connection.nextDeadline { deadline = min(deadline ?? next, next) }
+        }
+        return deadline
+    }
+
+    /// Runs the timers that are due, forgets half-open connections that expired and connections
+    /// that are over. Cheap enough to call after every wake-up.
+    public func handleTimeout(now: UInt64) {
+        for connection in table.transfers {
+            if let next = connection.nextDeadline, next <= now {
+                connection.handleTimeout(now: now)
+                queueForTransmit(connection)
+            }
+        }
+        for expired in table.expireHalfOpen(now: now) { close(expired) }
+        var over: [InboundConnection] = []
+        for connection in table.transfers where connection.receiver.isReclaimable { over.append(connection) }
+        for connection in over {
+            table.remove(connection.key)
+            if let acknowledgement = connection.confirmedAcknowledgement {
+                completed.remember(connection.key, acknowledgement: acknowledgement, now: now)
+            }
+            close(connection)
+        }
+    }
+
+    // MARK: Bookkeeping
+
+    private func queueForTransmit(_ connection: InboundConnection) {
+        guard !connection.isQueuedForTransmit else { return }
+        connection.isQueuedForTransmit = true
+        transmitQueue.append(connection)
+    }
+
+    private func queue(_ reply: StatelessReply) {
+        guard replies.count < configuration.maxQueuedReplies else { return }
+        replies.append(reply)
+    }
+
+    /// Frees the connection's handle and tells the driver; it stays out of the transmit queue.
+    private func close(_ connection: InboundConnection) {
+        connection.isOpen = false
+        slots[connection.handle.index] = nil
+        freeSlots.append(connection.handle.index)
+        events.append(.closed(connection))
+    }
+}

@@ -1,0 +1,33 @@
+/// The bounds and timers of a `ReceiverEndpoint` (docs/SECURITY.md explains each).
+public struct ReceiverEndpointConfiguration: Sendable {
+    /// What each connection's `Receiver` is given; its initial sequence number is drawn per
+    /// connection and its buffer grant is cut to the memory left.
+    public var receiver: ReceiverConfiguration
+    /// Established connections at most.
+    public var maxConnections = 1_024
+    /// Handshakes in progress at most (each holds a few kilobytes: no file, no buffer).
+    public var maxHalfOpenConnections = 4_096
+    /// Reassembly memory of all connections together (each is also bounded by `receiver.maxBufferBytes`).
+    public var memoryBudget = 1 << 30
+    /// A half-open connection with nothing from its peer for this long (or the receiver's idle
+    /// timeout, if shorter) is forgotten. A real sender resends its SYN well within it.
+    public var halfOpenTimeout: UInt64 = 5_000_000_000
+    /// How many confirmed transfers, and for how long, are remembered after their connections
+    /// end, to confirm a FIN retransmitted that late (see CompletedTransfers).
+    public var completedTransfersRemembered = 16_384
+    public var completedTransferHorizon: UInt64 = 300_000_000_000
+    /// An address that has not proved it receives our packets is sent at most this many times
+    /// the bytes received from it (RFC 9000 §8).
+    public var amplificationFactor = 3
+    /// Whether `handle` hands back the payload of an in-order DATA packet of a validated
+    /// connection instead of buffering it (`Receiver.handleDeliveringInOrder`): saves a copy
+    /// for a driver that consumes it at once.
+    public var deliversInOrderDirectly = true
+    /// Stateless replies (RSTs, late FIN-ACKs) waiting for `pollTransmit` at most; more are
+    /// dropped, as a full socket buffer would drop them.
+    public var maxQueuedReplies = 1_024
+
+    public init(receiver: ReceiverConfiguration = ReceiverConfiguration(initialSequence: 0)) {
+        self.receiver = receiver
+    }
+}
