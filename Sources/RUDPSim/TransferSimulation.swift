@@ -6,8 +6,10 @@ import Darwin
 import Impairment
 import RUDP
 
-/// Runs a sender and a receiver over an impaired link on a virtual clock: the same state
-/// machines as the real programs, with every random choice taken from the scenario's seed.
+/// Runs a sender and a receiving endpoint over an impaired link on a virtual clock: the same
+/// state machines as the real programs (the receiver's `ReceiverEndpoint` validates the sender's
+/// address and holds it to the amplification limit, as rudp-recv's does), with every random
+/// choice taken from the scenario's seed.
 public enum TransferSimulation {
     public static func run(_ scenario: TransferScenario) -> TransferOutcome {
         var run = SimulationRun(scenario)
@@ -20,7 +22,10 @@ private struct SimulationRun: LinkedEndpoints {
     let scenario: TransferScenario
     let link: ImpairedLink
     let sender: Sender
-    var receiver: Receiver?
+    let endpoint: ReceiverEndpoint
+    /// The connection of the sender's transfer, once its SYN arrived.
+    var connection: InboundConnection?
+    var receiver: Receiver? { connection?.receiver }
     var now: UInt64 = 0
     var produced = 0
     var delivered = 0
@@ -30,7 +35,8 @@ private struct SimulationRun: LinkedEndpoints {
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
     /// The whole file, shared between simulations, when it is small enough.
     let reference: ContentReference?
-    var receiverRandom: SeededRandom
+    /// The sender's address as the receiving endpoint sees it.
+    static let senderAddress = PeerAddress(ipv4: 0x0a4d_0001, port: 40_000)
 
     init(_ scenario: TransferScenario) {
         self.scenario = scenario
@@ -44,7 +50,11 @@ private struct SimulationRun: LinkedEndpoints {
             fileName: Array("simulated.bin".utf8), fileSize: UInt64(scenario.size))
         configuration.fastRetransmitThreshold = 3
         sender = Sender(configuration: configuration, now: 0)
-        receiverRandom = random
+        var receiverConfiguration = ReceiverConfiguration(initialSequence: 0)
+        receiverConfiguration.idleTimeout = scenario.receiverIdleTimeout
+        let receiverRandom = SimulationRandom(random)
+        endpoint = ReceiverEndpoint(configuration: ReceiverEndpointConfiguration(receiver: receiverConfiguration),
+                                    random: receiverRandom.next)
         reference = ContentPattern.reference(size: scenario.size)
     }
 
@@ -71,7 +81,10 @@ private struct SimulationRun: LinkedEndpoints {
             }
             if now > scenario.timeLimit { hung = true; break }
             sender.handleTimeout(now: now)
-            if receiverAlive { receiver?.handleTimeout(now: now) }
+            if receiverAlive {
+                endpoint.handleTimeout(now: now)
+                handleEndpointEvents()
+            }
         }
         return TransferOutcome(
             senderState: sender.state, receiverState: receiver?.state, senderStatistics: sender.statistics,
@@ -91,12 +104,12 @@ private struct SimulationRun: LinkedEndpoints {
 
     var isOver: Bool {
         guard senderDone else { return false }
-        guard let receiver, receiverAlive else { return link.nextReleaseTime == nil }
-        return receiver.isReclaimable
+        guard let connection, receiverAlive else { return link.nextReleaseTime == nil }
+        return !connection.isOpen
     }
 
     var nextEventTime: UInt64? {
-        [sender.nextDeadline, receiverAlive ? receiver?.nextDeadline : nil, link.nextReleaseTime]
+        [sender.nextDeadline, receiverAlive ? endpoint.nextDeadline : nil, link.nextReleaseTime]
             .compactMap { $0 }.min()
     }
 
@@ -115,10 +128,10 @@ private struct SimulationRun: LinkedEndpoints {
 
     /// Sends everything the receiver has to send now; true if it sent anything.
     mutating func drainReceiver() -> Bool {
-        guard let receiver, receiverAlive else { return false }
+        guard receiverAlive else { return false }
         var sent = false
-        while let length = receiver.pollTransmit(into: datagram, now: now) {
-            link.reverse.submit(UnsafeRawBufferPointer(rebasing: datagram[0..<length]), tag: 0, now: now)
+        while let transmit = endpoint.pollTransmit(into: datagram, now: now) {
+            link.reverse.submit(UnsafeRawBufferPointer(rebasing: datagram[0..<transmit.length]), tag: 0, now: now)
             sent = true
         }
         return sent
@@ -140,19 +153,14 @@ private struct SimulationRun: LinkedEndpoints {
         if produced == scenario.size { sender.finishWriting(sha256: ContentPattern.sha256(size: scenario.size)) }
     }
 
-    /// The network side of the receiver process: demultiplex, create on SYN, deliver, finish.
+    /// The network side of the receiver process: the endpoint demultiplexes and validates; the
+    /// application accepts every offer and checks what is delivered.
     mutating func deliverToReceiver(_ bytes: UnsafeRawBufferPointer) {
-        guard receiverAlive, let packet = try? PacketView.decode(bytes) else { return }
-        if receiver == nil {
-            guard packet.header.type == .syn else { return }
-            var configuration = ReceiverConfiguration(initialSequence: UInt32(truncatingIfNeeded: receiverRandom.next()))
-            configuration.idleTimeout = scenario.receiverIdleTimeout
-            guard let created = try? Receiver(syn: packet, configuration: configuration, now: now) else { return }
-            created.accept(now: now)
-            receiver = created
-            return
-        }
-        guard let receiver else { return }
+        guard receiverAlive else { return }
+        let outcome = endpoint.handle(datagram: bytes, from: Self.senderAddress, now: now)
+        handleEndpointEvents()
+        guard let connection, outcome.connection == connection.handle else { return }
+        let receiver = connection.receiver
         var offset = UInt64(delivered)
         var match = deliveredMatch
         let scratch = self.scratch
@@ -170,16 +178,39 @@ private struct SimulationRun: LinkedEndpoints {
             offset += UInt64(chunk.count)
         }
         // As rudp-recv does: in-order payloads straight from the datagram, the rest reassembled.
-        if let payload = receiver.handleDeliveringInOrder(packet: packet, now: now) { check(payload) }
+        if let payload = outcome.inOrderPayload { check(payload) }
         receiver.readDelivered(check)
         delivered = Int(offset)
         deliveredMatch = match
         if case .finishing(let fin) = receiver.state {
             if fin.fileSize == UInt64(delivered) && fin.sha256 == ContentPattern.sha256(size: delivered) && match {
-                receiver.confirmFinish(now: now)
+                endpoint.confirmFinish(connection.handle, now: now)
             } else {
-                receiver.fail(code: .integrityFailure, message: "SHA-256 mismatch", now: now)
+                endpoint.fail(connection.handle, code: .integrityFailure, message: "SHA-256 mismatch", now: now)
             }
         }
     }
+
+    /// The receiving application accepts every offer and follows the transfer's connection:
+    /// the latest one until one was validated. (A handshake can outlast its half-open
+    /// connection under heavy loss, and its next SYN opens another, as at rudp-recv; a duplicate
+    /// SYN arriving after the transfer ended opens one too, which is not the transfer's.)
+    mutating func handleEndpointEvents() {
+        while let event = endpoint.pollEvent() {
+            guard case .offered(let offered) = event else { continue }
+            if connection?.isAddressValidated != true { connection = offered }
+            endpoint.accept(offered.handle, now: now)
+        }
+    }
+}
+
+/// A seeded random source the receiving endpoint can call (it takes a function, not a value).
+final class SimulationRandom {
+    private var random: SeededRandom
+
+    init(_ random: SeededRandom) {
+        self.random = random
+    }
+
+    func next() -> UInt64 { random.next() }
 }
