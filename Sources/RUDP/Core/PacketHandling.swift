@@ -1,4 +1,6 @@
-/// An endpoint fed decoded packets; raw datagrams are decoded once, here, for all of them.
+/// A connection's state machine fed decoded packets (`Sender`, `Receiver`); callers holding raw
+/// bytes use `handle(datagram:now:)`, which decodes them. (A `ReceiverEndpoint` decodes each
+/// datagram once itself, to find its connection.)
 public protocol PacketHandling: AnyObject {
     /// Handles one decoded packet.
     func handle(packet: PacketView, now: UInt64)

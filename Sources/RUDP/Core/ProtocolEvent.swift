@@ -9,7 +9,9 @@ public enum ProtocolEvent: Sendable, Equatable {
     case acknowledged(cumulative: UInt64, sackBlocks: Int, windowEdge: UInt64)
     /// The retransmission timer expired for `index` (the oldest outstanding packet under GBN).
     case timeout(index: UInt64, rto: UInt64)
-    /// A packet was resent early because three later-sent packets were acknowledged.
+    /// A packet was queued for an early resend, before its timer: packets sent after it (the
+    /// fast-retransmit threshold of them) were acknowledged, or one sent a reordering window
+    /// later was (the time threshold, as RACK does). Selective Repeat only.
     case fastRetransmit(index: UInt64)
     /// The retransmission timeout changed (a new RTT sample, or backoff).
     case rtoChanged(rto: UInt64, smoothedRTT: UInt64?)

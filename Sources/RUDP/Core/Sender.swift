@@ -80,9 +80,6 @@ public final class Sender: PacketHandling {
 
     var isSelectiveRepeat: Bool { configuration.mode == .selectiveRepeat }
 
-    /// Bytes the application has handed over so far.
-    public var bytesAccepted: UInt64 { bytesWritten }
-
     // MARK: Application input
 
     /// How many bytes `write` would take now (0 until the receiver accepted the transfer).
