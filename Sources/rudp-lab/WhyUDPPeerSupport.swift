@@ -20,18 +20,10 @@ enum WhyUDPPeerSupport {
         return socketIndex.map { !poller.events(at: $0).isEmpty } ?? false
     }
 
-    /// Sends everything `sender` has to send now.
-    static func flush(_ sender: Sender, socket: UDPSocket, to peer: SocketAddress?, buffer: UnsafeMutableRawBufferPointer,
-                      now: UInt64) {
-        while let length = sender.pollTransmit(into: buffer, now: now) {
-            send(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), socket: socket, to: peer)
-        }
-    }
-
-    /// Sends everything `receiver` has to send now.
-    static func flush(_ receiver: Receiver, socket: UDPSocket, to peer: SocketAddress?,
+    /// Sends everything `endpoint` (a sender or a receiver) has to send now.
+    static func flush(_ endpoint: some ConnectionEndpoint, socket: UDPSocket, to peer: SocketAddress?,
                       buffer: UnsafeMutableRawBufferPointer, now: UInt64) {
-        while let length = receiver.pollTransmit(into: buffer, now: now) {
+        while let length = endpoint.pollTransmit(into: buffer, now: now) {
             send(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), socket: socket, to: peer)
         }
     }

@@ -18,3 +18,17 @@ extension PacketHandling {
         }
     }
 }
+
+/// What a driver loop needs of one connection's state machine, sender or receiver alike:
+/// packets and time in, datagrams and the next deadline out. One loop drives either.
+public protocol ConnectionEndpoint: PacketHandling {
+    /// Writes the next datagram to send into `datagram` and returns its length, or nil.
+    func pollTransmit(into datagram: UnsafeMutableRawBufferPointer, now: UInt64) -> Int?
+    /// When `handleTimeout` must be called next.
+    var nextDeadline: UInt64? { get }
+    /// Runs whatever timers are due at `now`.
+    func handleTimeout(now: UInt64)
+}
+
+extension Sender: ConnectionEndpoint {}
+extension Receiver: ConnectionEndpoint {}
