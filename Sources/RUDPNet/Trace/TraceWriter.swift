@@ -129,7 +129,7 @@ public final class TraceWriter {
         do {
             try Posix.close(fileDescriptor)
         } catch {
-            if writeFailure == nil { writeFailure = FileError.io("cannot write trace file \(path)", errno: error.errno) }
+            if writeFailure == nil { writeFailure = FileError.io("cannot write trace file \(path)", error) }
         }
         fileDescriptor = -1
         if let writeFailure { throw writeFailure }
