@@ -37,17 +37,12 @@ public final class TCPStream: @unchecked Sendable {
     /// Connects to `peer`, giving up after `timeout` with ETIMEDOUT (`SystemError.isTimedOut`);
     /// a refused connection throws ECONNREFUSED. The stream starts in the mode asked for.
     public static func connect(to peer: SocketAddress, timeout: Duration, blocking: Bool = true) throws(SystemError) -> TCPStream {
-        let deadline = MonotonicClock.now() &+ nanoseconds(timeout)
-        let fd = try SocketSetup.open(peer.family, type: SocketConstants.stream)
         do {
-            if try !SocketSetup.connect(fd, family: peer.family, to: peer) {
-                try finishConnecting(fd, deadline: deadline)
-            }
+            return try connect(to: peer, deadline: MonotonicClock.now() &+ nanoseconds(timeout), blocking: blocking)
         } catch {
-            try? Posix.close(fd)
-            throw error
+            // Without an interrupt descriptor every failure is a system call's.
+            throw error.systemError ?? SystemError(errno: EINTR, call: "connect")
         }
-        return try TCPStream(adopting: fd, peer: peer, blocking: blocking)
     }
 
     /// Switches between blocking and non-blocking calls.
@@ -101,15 +96,6 @@ public final class TCPStream: @unchecked Sendable {
         guard fileDescriptor >= 0 else { return }
         try? Posix.close(fileDescriptor)
         fileDescriptor = -1
-    }
-
-    /// Waits for a non-blocking connect to complete and reports its outcome from `SO_ERROR`.
-    private static func finishConnecting(_ fd: Int32, deadline: UInt64) throws(SystemError) {
-        guard try !Poller.wait(for: fd, interest: .writable, until: deadline).isEmpty else {
-            throw SystemError(errno: ETIMEDOUT, call: "connect")
-        }
-        let outcome = try Posix.option(fd, level: SOL_SOCKET, name: SO_ERROR)
-        if outcome != 0 { throw SystemError(errno: outcome, call: "connect") }
     }
 
     private static func nanoseconds(_ duration: Duration) -> UInt64 {

@@ -19,19 +19,15 @@ public enum AbandonedTemporaryFiles {
     public static let minimumAge: UInt64 = 60_000_000_000
 
     /// Removes every abandoned temporary file in `directory`; returns the names removed.
+    /// `now` is wall-clock nanoseconds since the epoch, as file modification times count.
     /// Errors (an unreadable directory, a file that vanished) skip the file, never throw.
     @discardableResult
-    public static func remove(in directory: String, now: timespec = currentTime()) -> [String] {
-        guard let stream = opendir(directory) else { return [] }
-        defer { closedir(stream) }
+    public static func remove(in directory: String, now: UInt64 = WallClock.nanosecondsSinceEpoch()) -> [String] {
+        guard let names = try? Posix.directoryEntries(directory) else { return [] }
         var removed: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            guard isTemporaryName(name) else { continue }
+        for name in names where isTemporaryName(name) {
             let path = IncomingFile.path(of: name, in: directory)
-            if isAbandoned(path, now: now) && unlink(path) == 0 { removed.append(name) }
+            if isAbandoned(path, now: now) && (try? Posix.unlink(path)) != nil { removed.append(name) }
         }
         return removed.sorted()
     }
@@ -44,22 +40,12 @@ public enum AbandonedTemporaryFiles {
     }
 
     /// A regular file, unlocked, and not modified for `minimumAge`.
-    private static func isAbandoned(_ path: String, now: timespec) -> Bool {
-        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
-        let modified = UInt64(max(0, info.st_mtim.tv_sec)) * 1_000_000_000 + UInt64(max(0, info.st_mtim.tv_nsec))
-        let current = UInt64(max(0, now.tv_sec)) * 1_000_000_000 + UInt64(max(0, now.tv_nsec))
-        guard current >= modified && current - modified >= minimumAge else { return false }
-        return flock(descriptor, LOCK_EX | LOCK_NB) == 0
-    }
-
-    /// The wall-clock time, as file modification times use it.
-    public static func currentTime() -> timespec {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return time
+    private static func isAbandoned(_ path: String, now: UInt64) -> Bool {
+        guard let descriptor = try? Posix.open(path, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK) else { return false }
+        defer { try? Posix.close(descriptor) }
+        guard let info = try? Posix.fstat(descriptor), info.isRegularFile else { return false }
+        let modified = info.modificationNanoseconds
+        guard now >= modified && now - modified >= minimumAge else { return false }
+        return (try? Posix.flock(descriptor, LOCK_EX | LOCK_NB)) == true
     }
 }

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import SystemKit
 
 /// A file-handling failure, described in the one line a user sees.
@@ -22,9 +17,14 @@ public struct FileError: Error, Equatable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    /// `what: strerror (errno N)` for the current errno.
+    /// `what: strerror` for an errno value.
     static func io(_ what: String, errno code: Int32) -> FileError {
         FileError(.io, "\(what): \(SystemError.message(for: code))")
+    }
+
+    /// `what: strerror` for a failed call (its name stays out of what the user reads).
+    static func io(_ what: String, _ error: SystemError) -> FileError {
+        io(what, errno: error.errno)
     }
 
     public var description: String { message }

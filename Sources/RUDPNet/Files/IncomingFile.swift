@@ -49,13 +49,14 @@ public final class IncomingFile {
         }
         let token = String(uniqueToken, radix: 16)
         temporaryPath = Self.path(of: AbandonedTemporaryFiles.prefix + token + AbandonedTemporaryFiles.suffix, in: directory)
-        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw FileError.io("cannot create a file in '\(directory)'", errno: errno)
+        do {
+            descriptor = try Posix.open(temporaryPath, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+        } catch {
+            throw FileError.io("cannot create a file in '\(directory)'", error)
         }
         // Held until the descriptor closes, also when the process dies: how a later receiver
         // tells an abandoned temporary file from a live one (AbandonedTemporaryFiles).
-        _ = flock(descriptor, LOCK_EX | LOCK_NB)
+        _ = try? Posix.flock(descriptor, LOCK_EX | LOCK_NB)
         slots = ChunkSlots(chunkSize: Self.chunkSize, count: Self.chunkCount)
     }
 
@@ -105,21 +106,8 @@ public final class IncomingFile {
     private func processSlice() {
         let bytes = slots.filled(hashing.chunksHashed)
         guard hashing.hashSlice(of: bytes) else { return }
-        if writeFailure == 0 { writeFailure = Self.writeAll(bytes, to: descriptor) }
-    }
-
-    /// Writes all of `bytes`; returns 0 or the errno of the failed write.
-    private static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> Int32 {
-        var offset = 0
-        while offset < bytes.count {
-            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            offset += written
-        }
-        return 0
+        guard writeFailure == 0 else { return }
+        do { try Posix.writeAll(descriptor, bytes) } catch { writeFailure = error.errno }
     }
 
     /// Hashes and writes everything staged; throws if any write failed.
@@ -144,26 +132,24 @@ public final class IncomingFile {
         guard digest == expectedDigest else {
             throw FileError(.integrity, "integrity failure: SHA-256 of the received bytes does not match the sender's")
         }
-        guard fsync(descriptor) == 0 else { throw FileError.io("cannot sync '\(temporaryPath)'", errno: errno) }
-        Glibc.close(descriptor)
+        do { try Posix.fsync(descriptor) } catch { throw FileError.io("cannot sync '\(temporaryPath)'", error) }
+        try? Posix.close(descriptor)
         isOpen = false
         if overwrite {
-            guard rename(temporaryPath, finalPath) == 0 else {
-                let code = errno
-                unlink(temporaryPath)
-                throw FileError.io("cannot rename to '\(finalPath)'", errno: code)
+            do { try Posix.rename(temporaryPath, to: finalPath) } catch {
+                try? Posix.unlink(temporaryPath)
+                throw FileError.io("cannot rename to '\(finalPath)'", error)
             }
         } else {
             // link() refuses to replace an existing file: no window in which one could be clobbered.
-            if link(temporaryPath, finalPath) != 0 {
-                let code = errno
-                unlink(temporaryPath)
-                if code == EEXIST {
+            do { try Posix.link(temporaryPath, to: finalPath) } catch {
+                try? Posix.unlink(temporaryPath)
+                if error.errno == EEXIST {
                     throw FileError(.exists, "'\(name)' already exists in the receiver's directory (the receiver needs --overwrite to replace it)")
                 }
-                throw FileError.io("cannot create '\(finalPath)'", errno: code)
+                throw FileError.io("cannot create '\(finalPath)'", error)
             }
-            unlink(temporaryPath)
+            try? Posix.unlink(temporaryPath)
         }
         syncDirectory()
         return digest
@@ -172,16 +158,15 @@ public final class IncomingFile {
     /// Removes the temporary file (idempotent); the final name is never touched.
     public func discard() {
         guard isOpen else { return }
-        Glibc.close(descriptor)
-        unlink(temporaryPath)
+        try? Posix.close(descriptor)
+        try? Posix.unlink(temporaryPath)
         isOpen = false
     }
 
     private func syncDirectory() {
-        let directoryDescriptor = open(directory, O_RDONLY | O_CLOEXEC)
-        guard directoryDescriptor >= 0 else { return }
-        fsync(directoryDescriptor)
-        Glibc.close(directoryDescriptor)
+        guard let directoryDescriptor = try? Posix.open(directory, flags: O_RDONLY) else { return }
+        try? Posix.fsync(directoryDescriptor)
+        try? Posix.close(directoryDescriptor)
     }
 
     /// `name` inside `directory` (which may or may not end in a slash).
@@ -190,16 +175,15 @@ public final class IncomingFile {
     }
 
     static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return lstat(path, &info) == 0
+        (try? Posix.lstat(path)) != nil
     }
 
     /// Checks at start-up that `directory` exists and is writable, or says why not.
     public static func checkWritableDirectory(_ directory: String) throws(FileError) {
-        var info = stat()
-        guard stat(directory, &info) == 0 else { throw FileError.io("output directory '\(directory)'", errno: errno) }
-        guard (info.st_mode & S_IFMT) == S_IFDIR else { throw FileError(.io, "output directory '\(directory)' is not a directory") }
-        guard access(directory, W_OK | X_OK) == 0 else {
+        let info: FileStatus
+        do { info = try Posix.stat(directory) } catch { throw FileError.io("output directory '\(directory)'", error) }
+        guard info.isDirectory else { throw FileError(.io, "output directory '\(directory)' is not a directory") }
+        guard (try? Posix.access(directory, W_OK | X_OK)) != nil else {
             throw FileError(.io, "output directory '\(directory)' is not writable")
         }
     }

@@ -52,27 +52,26 @@ public final class OutgoingFile {
         if path == "-" {
             fileDescriptor = STDIN_FILENO
         } else {
-            fileDescriptor = open(path, O_RDONLY | O_CLOEXEC)
-            guard fileDescriptor >= 0 else { throw FileError.io("cannot open '\(path)'", errno: errno) }
+            do { fileDescriptor = try Posix.open(path, flags: O_RDONLY) } catch {
+                throw FileError.io("cannot open '\(path)'", error)
+            }
         }
-        var info = stat()
-        guard fstat(fileDescriptor, &info) == 0 else {
-            let code = errno
-            if fileDescriptor != STDIN_FILENO { close(fileDescriptor) }
-            throw FileError.io("cannot read '\(path)'", errno: code)
+        let info: FileStatus
+        do { info = try Posix.fstat(fileDescriptor) } catch {
+            if fileDescriptor != STDIN_FILENO { try? Posix.close(fileDescriptor) }
+            throw FileError.io("cannot read '\(path)'", error)
         }
-        let type = info.st_mode & S_IFMT
-        if type == S_IFDIR {
-            if fileDescriptor != STDIN_FILENO { close(fileDescriptor) }
+        if info.isDirectory {
+            if fileDescriptor != STDIN_FILENO { try? Posix.close(fileDescriptor) }
             throw FileError(.io, "'\(path)' is a directory, not a file")
         }
-        isStream = type != S_IFREG
-        size = isStream ? nil : UInt64(info.st_size)
+        isStream = !info.isRegularFile
+        size = isStream ? nil : UInt64(info.size)
         slots = ChunkSlots(chunkSize: Self.chunkSize, count: Self.chunkCount)
     }
 
     deinit {
-        if fileDescriptor != STDIN_FILENO { close(fileDescriptor) }
+        if fileDescriptor != STDIN_FILENO { try? Posix.close(fileDescriptor) }
         slots.deallocate()
     }
 
@@ -172,20 +171,21 @@ public final class OutgoingFile {
 
     /// Reads chunk `chunksRead` into its (free) slot; a read of nothing marks the end of input.
     private func readChunk() throws(FileError) {
-        let buffer = slots.buffer(chunksRead)
-        while true {
-            let count = Glibc.read(fileDescriptor, buffer.baseAddress!, buffer.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw FileError.io("cannot read '\(path)'", errno: errno)
+        let count: Int
+        do throws(SystemError) {
+            // A stream is read only once poll says it is readable, so "would block" is a failure too.
+            guard let read = try Posix.read(fileDescriptor, slots.buffer(chunksRead)) else {
+                throw SystemError(errno: EAGAIN, call: "read")
             }
-            if count == 0 {
-                endOfInput = true
-            } else {
-                slots.setFilled(chunksRead, byteCount: count)
-                chunksRead += 1
-            }
-            return
+            count = read
+        } catch {
+            throw FileError.io("cannot read '\(path)'", error)
+        }
+        if count == 0 {
+            endOfInput = true
+        } else {
+            slots.setFilled(chunksRead, byteCount: count)
+            chunksRead += 1
         }
     }
 }

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import RUDP
 import SystemKit
 
@@ -48,67 +43,24 @@ public enum TCPSendClient {
     /// A non-blocking connect that also wakes for the interrupt descriptor.
     private static func connect(to address: SocketAddress, timeout: UInt64, startTime: UInt64,
                                 interruptFileDescriptor: Int32?, isInterrupted: () -> String?) throws(SendFailure) -> TCPStream {
-        let fd: Int32
-        do {
-            fd = try SocketSetup.open(address.family, type: SocketConstants.stream)
-        } catch {
-            throw SendFailure("cannot open a TCP socket for \(address): \(error)")
-        }
         // SO_SNDBUF/SO_RCVBUF are left to the kernel on purpose: on Linux an explicit size turns
         // buffer autotuning off and is capped by wmem_max/rmem_max, typically below what autotuning
         // reaches (tcp_wmem/tcp_rmem), which matters on the delayed links of the comparison. On
         // loopback explicit sizes measured no faster: the SHA-256 at each end is the limit there.
-        let connectedAtOnce: Bool
+        var reason: String?
         do {
-            connectedAtOnce = try SocketSetup.connect(fd, family: address.family, to: address)
+            return try TCPStream.connect(to: address, deadline: startTime &+ timeout,
+                                         interruptFileDescriptor: interruptFileDescriptor,
+                                         isInterrupted: { reason = isInterrupted(); return reason != nil },
+                                         blocking: false)
         } catch {
-            try? Posix.close(fd)
-            throw connectFailure(error, address: address, timeout: timeout)
-        }
-        if !connectedAtOnce {
-            do {
-                try awaitConnection(fd, address: address, deadline: startTime &+ timeout, timeout: timeout,
-                                    interruptFileDescriptor: interruptFileDescriptor, isInterrupted: isInterrupted)
-            } catch {
-                try? Posix.close(fd)
-                throw error
+            switch error {
+            case .socket(let error): throw SendFailure("cannot open a TCP socket for \(address): \(error)")
+            case .connect(let error): throw connectFailure(error, address: address, timeout: timeout)
+            case .poll(let error): throw SendFailure("poll: \(error)")
+            case .setup(let error): throw SendFailure("cannot set up the TCP connection to \(address): \(error)")
+            case .interrupted: throw SendFailure(reason ?? "interrupted")
             }
-        }
-        do {
-            return try TCPStream(adopting: fd, peer: address, blocking: false)
-        } catch {
-            throw SendFailure("cannot set up the TCP connection to \(address): \(error)")
-        }
-    }
-
-    private static func awaitConnection(_ fd: Int32, address: SocketAddress, deadline: UInt64, timeout: UInt64,
-                                        interruptFileDescriptor: Int32?, isInterrupted: () -> String?) throws(SendFailure) {
-        var poller = Poller(capacity: 2)
-        var watchesInterrupt = interruptFileDescriptor != nil
-        while true {
-            poller.removeAll()
-            let socketIndex = poller.add(fd, interest: .writable)
-            let interruptIndex = watchesInterrupt ? interruptFileDescriptor.map { poller.add($0, interest: .readable) } : nil
-            let ready: Int
-            do { ready = try poller.wait(until: deadline) } catch { throw SendFailure("poll: \(error)") }
-            if let interruptIndex, !poller.events(at: interruptIndex).isEmpty {
-                if let reason = isInterrupted() { throw SendFailure(reason) }
-                watchesInterrupt = false  // readable without a reason: stop polling it rather than spin
-            }
-            if ready == 0 {
-                throw connectFailure(SystemError(errno: ETIMEDOUT, call: "connect"), address: address, timeout: timeout)
-            }
-            guard !poller.events(at: socketIndex).isEmpty else { continue }
-            let outcome: Int32
-            do {
-                outcome = try Posix.option(fd, level: SOL_SOCKET, name: SO_ERROR)
-            } catch {
-                throw connectFailure(error, address: address, timeout: timeout)
-            }
-            if outcome != 0 {
-                throw connectFailure(SystemError(errno: outcome, call: "connect"), address: address, timeout: timeout)
-            }
-            return
         }
     }
 

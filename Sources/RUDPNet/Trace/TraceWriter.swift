@@ -27,9 +27,9 @@ public final class TraceWriter {
     /// Creates (or truncates) `path`.
     public init(path: String) throws(FileError) {
         self.path = path
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw FileError.io("cannot create trace file \(path)", errno: errno) }
-        fileDescriptor = descriptor
+        do { fileDescriptor = try Posix.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644) } catch {
+            throw FileError.io("cannot create trace file \(path)", error)
+        }
         buffer.reserveCapacity(Self.blockSize + 1_024)
     }
 
@@ -129,7 +129,7 @@ public final class TraceWriter {
         do {
             try Posix.close(fileDescriptor)
         } catch {
-            if writeFailure == nil { writeFailure = FileError.io("cannot write trace file \(path)", errno: error.errno) }
+            if writeFailure == nil { writeFailure = FileError.io("cannot write trace file \(path)", error) }
         }
         fileDescriptor = -1
         if let writeFailure { throw writeFailure }
@@ -237,15 +237,8 @@ public final class TraceWriter {
         guard fileDescriptor >= 0, writeFailure == nil, !buffer.isEmpty else { return }
         let descriptor = fileDescriptor
         buffer.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                do {
-                    // A regular file never reports "would block" (nil); treat it as no progress.
-                    offset += try Posix.write(descriptor, UnsafeRawBufferPointer(rebasing: bytes[offset...])) ?? 0
-                } catch {
-                    writeFailure = FileError.io("cannot write trace file \(path)", errno: (error as? SystemError)?.errno ?? EIO)
-                    return
-                }
+            do throws(SystemError) { try Posix.writeAll(descriptor, bytes) } catch {
+                writeFailure = FileError.io("cannot write trace file \(path)", error)
             }
         }
     }
