@@ -38,7 +38,7 @@ let package = Package(
         // Argument parsing, units, JSON and progress output shared by the programs.
         .target(name: "CLIKit"),
         // Experiments, textbook models, and the CSV/JSON/SVG/Markdown report writers of rudp-lab.
-        .target(name: "LabKit", dependencies: ["RUDP", "RUDPSim", "Impairment", "CLIKit"]),
+        .target(name: "LabKit", dependencies: ["RUDP", "RUDPSim", "Impairment", "SystemKit", "CLIKit"]),
         // The lossproxy front-ends (UDP relay, later the TUN link) around the impairment engine.
         .target(name: "ProxyKit", dependencies: ["Impairment", "SystemKit", "RUDPNet", "CLIKit", "CRUDPShim"], swiftSettings: perPacketCode),
         .executableTarget(name: "rudp-send", dependencies: ["RUDP", "SystemKit", "RUDPNet", "CLIKit"]),

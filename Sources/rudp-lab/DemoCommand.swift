@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CLIKit
+import LabKit
 import RUDP
 import RUDPNet
 import SystemKit
@@ -110,9 +111,10 @@ final class DemoRun {
 
     func run() throws {
         defer { cleanUp() }
-        let receiverPath = try SiblingPrograms.path(of: "rudp-recv")
-        let proxyPath = try SiblingPrograms.path(of: "lossproxy")
-        let senderPath = try SiblingPrograms.path(of: "rudp-send")
+        let programs = ProgramDirectory.besideExecutable()
+        let receiverPath = try programs.executable("rudp-recv")
+        let proxyPath = try programs.executable("lossproxy")
+        let senderPath = try programs.executable("rudp-send")
 
         let incoming = scratch.file("received")
         guard mkdir(incoming, 0o700) == 0 else {
@@ -145,11 +147,11 @@ final class DemoRun {
         let sender = try start(senderPath, senderArguments, stderr: .inherited)
 
         try watch(sender: sender, proxy: proxy, receiver: receiver)
-        let senderStatus = sender.waitForExit(timeout: 5)
+        let senderStatus = sender.waitForExit(timeout: 5) ?? 128 + SIGKILL  // killed at the time limit
         // With --once the receiver ends with the transfer; after a failed send it would wait
         // for its idle timeout, so it is stopped instead.
         if senderStatus != 0 { receiver.terminate() }
-        let receiverStatus = receiver.waitForExit(timeout: 15)
+        let receiverStatus = receiver.waitForExit(timeout: 15) ?? 128 + SIGKILL
         proxy.terminate(SIGINT)
         proxy.waitForExit(timeout: 5)
         if let signal = signals.pendingSignal { throw InterruptedBySignal(signal: signal) }
@@ -173,7 +175,12 @@ final class DemoRun {
     }
 
     private func start(_ path: String, _ arguments: [String], stderr: ChildProcess.Output = .captured) throws -> ChildProcess {
-        let child = try ChildProcess(path: path, arguments: arguments, stderr: stderr)
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(path: path, arguments: arguments, stderr: stderr)
+        } catch {
+            throw RuntimeFailure("cannot start \(path): \(SystemError.message(for: error.errno))")
+        }
         children.append(child)
         return child
     }
