@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CLIKit
+import ImpairmentCLI
 import LabKit
 import RUDP
 import RUDPNet
@@ -39,18 +40,12 @@ enum DemoCommand: LabCommand {
             "protocol", short: "p", placeholder: "P", default: "sr",
             help: "sw (stop-and-wait), gbn (Go-Back-N) or sr (Selective Repeat)",
             parse: ValueParsers.choice(["sw", "gbn", "sr"]))
-        let lossOption = spec.option(
-            "loss", placeholder: "P", default: "10%", help: "Datagrams lost in each direction", parse: PercentValue.parse)
-        let reorderOption = spec.option(
-            "reorder", placeholder: "P", default: "5%", help: "Datagrams reordered in each direction",
-            parse: PercentValue.parse)
-        let delayOption = spec.option(
-            "delay", placeholder: "DUR", default: "10ms", help: "One-way delay in each direction (the RTT is twice this)",
-            parse: { text in
-                let delay = try DurationValue.parse(text)
-                guard delay.nanoseconds <= 10_000_000_000 else { throw ValueError("'\(text)' is above the demo's limit of 10s") }
-                return delay
-            })
+        let lossOption = spec.option(ImpairmentFlag.loss, default: "10%", help: "Datagrams lost in each direction")
+        let reorderOption = spec.option(ImpairmentFlag.reorder, default: "5%", help: "Datagrams reordered in each direction")
+        let demoDelay = ImpairmentFlag.delay.checked { text, delay in
+            guard delay.nanoseconds <= 10_000_000_000 else { throw ValueError("'\(text)' is above the demo's limit of 10s") }
+        }
+        let delayOption = spec.option(demoDelay, default: "10ms", help: "One-way delay in each direction (the RTT is twice this)")
         let sizeOption = spec.option(
             "size", placeholder: "SIZE", defaultHelp: "5MB, or 500KB with sw", help: "Size of the generated file",
             parse: { text in
