@@ -37,16 +37,19 @@ let package = Package(
         .target(name: "CRUDPShim"),
         // Argument parsing, units, JSON and progress output shared by the programs.
         .target(name: "CLIKit"),
+        // The impairment flags (--loss, --delay, --rate, …) declared once, for lossproxy and rudp-lab alike.
+        .target(name: "ImpairmentCLI", dependencies: ["Impairment", "CLIKit"]),
         // Experiments, textbook models, and the CSV/JSON/SVG/Markdown report writers of rudp-lab.
-        .target(name: "LabKit", dependencies: ["RUDP", "RUDPSim", "Impairment", "CLIKit"]),
+        .target(name: "LabKit", dependencies: ["RUDP", "RUDPSim", "Impairment", "ImpairmentCLI", "SystemKit", "CLIKit"]),
         // The lossproxy front-ends (UDP relay, later the TUN link) around the impairment engine.
-        .target(name: "ProxyKit", dependencies: ["Impairment", "SystemKit", "RUDPNet", "CLIKit", "CRUDPShim"], swiftSettings: perPacketCode),
+        .target(name: "ProxyKit", dependencies: ["Impairment", "ImpairmentCLI", "SystemKit", "RUDPNet", "CLIKit", "CRUDPShim"], swiftSettings: perPacketCode),
         .executableTarget(name: "rudp-send", dependencies: ["RUDP", "SystemKit", "RUDPNet", "CLIKit"]),
         .executableTarget(name: "rudp-recv", dependencies: ["RUDP", "SystemKit", "RUDPNet", "CLIKit"]),
         .executableTarget(name: "lossproxy", dependencies: ["ProxyKit", "Impairment", "SystemKit", "CLIKit"]),
-        .executableTarget(name: "rudp-lab", dependencies: ["RUDP", "RUDPSim", "Impairment", "SystemKit", "RUDPNet", "CLIKit", "LabKit"]),
+        .executableTarget(name: "rudp-lab", dependencies: ["RUDP", "RUDPSim", "Impairment", "ImpairmentCLI", "SystemKit", "RUDPNet", "CLIKit", "LabKit"]),
         .testTarget(name: "RUDPTests", dependencies: ["RUDP", "RUDPSim", "Impairment"]),
         .testTarget(name: "ImpairmentTests", dependencies: ["Impairment"]),
+        .testTarget(name: "ImpairmentCLITests", dependencies: ["ImpairmentCLI", "Impairment", "CLIKit"]),
         .testTarget(name: "SystemKitTests", dependencies: ["SystemKit"]),
         .testTarget(name: "RUDPNetTests", dependencies: ["RUDPNet", "SystemKit", "RUDP"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),

@@ -19,9 +19,6 @@ public enum Console {
         FileDescriptorSink.standardError.write(line + "\n")
     }
 
-    /// Whether stdout is an interactive terminal.
-    public static var stdoutIsTerminal: Bool { isatty(1) == 1 }
-
     /// Whether stderr is an interactive terminal (the condition for showing progress).
     public static var stderrIsTerminal: Bool { isatty(2) == 1 }
 }

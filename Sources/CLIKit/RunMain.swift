@@ -23,18 +23,6 @@ public func runMain(name: String, _ body: () throws -> Void) -> Never {
     exitFlushingOutput(status)
 }
 
-/// `runMain` for programs whose body is async (for example one awaiting child processes).
-public func runMainAsync(name: String, _ body: () async throws -> Void) async -> Never {
-    let status: Int32
-    do {
-        try await body()
-        status = ExitCode.success
-    } catch {
-        status = reportError(error, program: name)
-    }
-    exitFlushingOutput(status)
-}
-
 /// Prints what `runMain` prints for `error` and returns the exit status it would use.
 /// Exposed for programs that handle errors inside a loop (rudp-recv serving many transfers).
 @discardableResult

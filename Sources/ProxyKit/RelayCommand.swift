@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CLIKit
 import Impairment
+import ImpairmentCLI
 import RUDPNet
 import SystemKit
 

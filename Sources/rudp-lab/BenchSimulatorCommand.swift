@@ -1,4 +1,5 @@
 import CLIKit
+import ImpairmentCLI
 import Impairment
 import RUDP
 import RUDPNet
@@ -44,11 +45,8 @@ enum BenchSimulatorCommand: LabCommand {
         let transfersOption = spec.option(
             "transfers", short: "n", placeholder: "N", default: "50", help: "Timed transfers in the batch",
             parse: ValueParsers.integer(in: 1...1_000_000))
-        let lossOption = spec.option(
-            "loss", placeholder: "P", default: "0", help: "Datagrams lost in each direction", parse: PercentValue.parse)
-        let delayOption = spec.option(
-            "delay", placeholder: "DUR", default: "0ms", help: "One-way delay in each direction (virtual time)",
-            parse: DurationValue.parse)
+        let lossOption = spec.option(ImpairmentFlag.loss, default: "0", help: "Datagrams lost in each direction")
+        let delayOption = spec.option(ImpairmentFlag.delay, default: "0ms", help: "One-way delay in each direction (virtual time)")
         let seedOption = spec.option(
             "seed", placeholder: "N", default: "1", help: "Seed of the first transfer", parse: ValueParsers.unsignedInteger)
         let jsonFlag = spec.flag("json", help: "Print one JSON object with the result on stdout")

@@ -4,6 +4,8 @@ import Glibc
 import Darwin
 #endif
 import CLIKit
+import ImpairmentCLI
+import LabKit
 import RUDP
 import RUDPNet
 import SystemKit
@@ -38,18 +40,12 @@ enum DemoCommand: LabCommand {
             "protocol", short: "p", placeholder: "P", default: "sr",
             help: "sw (stop-and-wait), gbn (Go-Back-N) or sr (Selective Repeat)",
             parse: ValueParsers.choice(["sw", "gbn", "sr"]))
-        let lossOption = spec.option(
-            "loss", placeholder: "P", default: "10%", help: "Datagrams lost in each direction", parse: PercentValue.parse)
-        let reorderOption = spec.option(
-            "reorder", placeholder: "P", default: "5%", help: "Datagrams reordered in each direction",
-            parse: PercentValue.parse)
-        let delayOption = spec.option(
-            "delay", placeholder: "DUR", default: "10ms", help: "One-way delay in each direction (the RTT is twice this)",
-            parse: { text in
-                let delay = try DurationValue.parse(text)
-                guard delay.nanoseconds <= 10_000_000_000 else { throw ValueError("'\(text)' is above the demo's limit of 10s") }
-                return delay
-            })
+        let lossOption = spec.option(ImpairmentFlag.loss, default: "10%", help: "Datagrams lost in each direction")
+        let reorderOption = spec.option(ImpairmentFlag.reorder, default: "5%", help: "Datagrams reordered in each direction")
+        let demoDelay = ImpairmentFlag.delay.checked { text, delay in
+            guard delay.nanoseconds <= 10_000_000_000 else { throw ValueError("'\(text)' is above the demo's limit of 10s") }
+        }
+        let delayOption = spec.option(demoDelay, default: "10ms", help: "One-way delay in each direction (the RTT is twice this)")
         let sizeOption = spec.option(
             "size", placeholder: "SIZE", defaultHelp: "5MB, or 500KB with sw", help: "Size of the generated file",
             parse: { text in
@@ -110,9 +106,10 @@ final class DemoRun {
 
     func run() throws {
         defer { cleanUp() }
-        let receiverPath = try SiblingPrograms.path(of: "rudp-recv")
-        let proxyPath = try SiblingPrograms.path(of: "lossproxy")
-        let senderPath = try SiblingPrograms.path(of: "rudp-send")
+        let programs = ProgramDirectory.besideExecutable()
+        let receiverPath = try programs.executable("rudp-recv")
+        let proxyPath = try programs.executable("lossproxy")
+        let senderPath = try programs.executable("rudp-send")
 
         let incoming = scratch.file("received")
         guard mkdir(incoming, 0o700) == 0 else {
@@ -145,11 +142,11 @@ final class DemoRun {
         let sender = try start(senderPath, senderArguments, stderr: .inherited)
 
         try watch(sender: sender, proxy: proxy, receiver: receiver)
-        let senderStatus = sender.waitForExit(timeout: 5)
+        let senderStatus = sender.waitForExit(timeout: 5) ?? 128 + SIGKILL  // killed at the time limit
         // With --once the receiver ends with the transfer; after a failed send it would wait
         // for its idle timeout, so it is stopped instead.
         if senderStatus != 0 { receiver.terminate() }
-        let receiverStatus = receiver.waitForExit(timeout: 15)
+        let receiverStatus = receiver.waitForExit(timeout: 15) ?? 128 + SIGKILL
         proxy.terminate(SIGINT)
         proxy.waitForExit(timeout: 5)
         if let signal = signals.pendingSignal { throw InterruptedBySignal(signal: signal) }
@@ -173,7 +170,12 @@ final class DemoRun {
     }
 
     private func start(_ path: String, _ arguments: [String], stderr: ChildProcess.Output = .captured) throws -> ChildProcess {
-        let child = try ChildProcess(path: path, arguments: arguments, stderr: stderr)
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(path: path, arguments: arguments, stderr: stderr)
+        } catch {
+            throw RuntimeFailure("cannot start \(path): \(SystemError.message(for: error.errno))")
+        }
         children.append(child)
         return child
     }

@@ -1,4 +1,5 @@
 import CLIKit
+import SystemKit
 
 /// The demo's words: the live proxy line and the closing summaries, built from the JSON the
 /// three programs print (`rudp-send --json`, `rudp-recv --json`, `lossproxy --json`).

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import SystemKit
 
 /// Where and when an experiment ran: machine, kernel, commit and date, for its README.
 public struct RunEnvironment: Sendable, Equatable {
@@ -67,7 +68,7 @@ public struct RunEnvironment: Sendable, Equatable {
             return "unknown (git not installed)"
         }
         func run(_ arguments: [String]) -> [String]? {
-            guard let program = try? LaunchedProgram(path: git, arguments: ["-C", directory] + arguments),
+            guard let program = try? ChildProcess.launched(path: git, arguments: ["-C", directory] + arguments),
                   program.waitForExit(timeout: 10) == 0 else { return nil }
             return program.stdoutLines
         }

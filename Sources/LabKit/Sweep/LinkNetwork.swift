@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import SystemKit
 
 /// Runs each transfer as real processes in two network namespaces joined by `lossproxy link`,
 /// which impairs every IP packet both ways, so TCP and RUDP cross exactly the same link.
@@ -37,10 +38,8 @@ public final class LinkNetwork: SweepNetwork {
         guard access("/dev/net/tun", R_OK | W_OK) == 0 else {
             return "/dev/net/tun is missing or not accessible (modprobe tun); or use --network proxy"
         }
-        guard let proxy = try? programs.executable("lossproxy") else {
-            return "lossproxy not found in \(programs.path); build every program first (swift build -c release)"
-        }
-        guard let help = try? LaunchedProgram(path: proxy, arguments: ["link", "--help"]),
+        guard let proxy = try? programs.executable("lossproxy") else { return programs.missing("lossproxy") }
+        guard let help = try? ChildProcess.launched(path: proxy, arguments: ["link", "--help"]),
               help.waitForExit(timeout: 10) == 0 else {
             return "this lossproxy has no working 'link' command; use --network proxy (RUDP) or sim"
         }
@@ -61,13 +60,13 @@ public final class LinkNetwork: SweepNetwork {
             let proxyPath = try transfer.programs.executable("lossproxy")
             guard let ip = Self.ipCommand else { throw SweepError("ip command not found") }
             let seed = plan.seed(for: condition, repeatNumber: repeatNumber)
-            let link = try LaunchedProgram(
+            let link = try ChildProcess.launched(
                 path: proxyPath,
                 arguments: ["link", "--ns-a", namespaceA, "--ns-b", namespaceB]
                     + RealTransfer.impairmentArguments(condition, seed: seed))
             defer { link.stop(timeout: 10) }
-            guard link.waitForAnyLine(timeout: 15, where: { $0.hasPrefix("link up") }) != nil else {
-                let reason = "lossproxy link did not come up: \(link.lastError ?? "no 'link up' line within 15 s")"
+            guard link.waitForLine(on: .both, timeout: 15, where: { $0.hasPrefix("link up") }) != nil else {
+                let reason = "lossproxy link did not come up: \(link.lastErrorLine ?? "no 'link up' line within 15 s")"
                 // A link that cannot be set up once will not be set up later: stop measuring.
                 unavailableReason = reason
                 return .failed(condition, repeatNumber: repeatNumber, reason)

@@ -1,3 +1,5 @@
+import SystemKit
+
 /// Runs each transfer as real processes on loopback: rudp-recv, a lossproxy UDP relay impairing
 /// both directions (seeded per run), and rudp-send. TCP cannot cross a UDP relay.
 public struct ProxyNetwork: SweepNetwork {
@@ -21,15 +23,15 @@ public struct ProxyNetwork: SweepNetwork {
             let (receiver, receiverPort) = try transfer.startReceiver(listen: "127.0.0.1:0", prefix: [])
             defer { receiver.stop() }
             let seed = plan.seed(for: condition, repeatNumber: repeatNumber)
-            let proxy = try LaunchedProgram(
+            let proxy = try ChildProcess.launched(
                 path: proxyPath,
                 arguments: ["--listen", "127.0.0.1:0", "--to", "127.0.0.1:\(receiverPort)"]
                     + RealTransfer.impairmentArguments(condition, seed: seed))
             defer { proxy.stop() }
-            guard let line = proxy.waitForStderrLine(timeout: 10, where: { $0.contains("listening on") }),
+            guard let line = proxy.waitForLine(on: .stderr, timeout: 10, where: { $0.contains("listening on") }),
                   let proxyPort = RealTransfer.port(inListeningLine: line) else {
                 return .failed(condition, repeatNumber: repeatNumber,
-                               "lossproxy did not start: \(proxy.lastError ?? "no 'listening on' line within 10 s")")
+                               "lossproxy did not start: \(proxy.lastErrorLine ?? "no 'listening on' line within 10 s")")
             }
             let record = try transfer.send(condition, repeatNumber: repeatNumber, plan: plan,
                                            to: "127.0.0.1:\(proxyPort)", prefix: [])

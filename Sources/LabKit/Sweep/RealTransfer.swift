@@ -1,5 +1,6 @@
 import CLIKit
 import Foundation
+import SystemKit
 import Impairment
 
 /// One transfer between real rudp-send and rudp-recv processes, the parts the proxy and link
@@ -31,17 +32,17 @@ struct RealTransfer {
     }
 
     /// Starts rudp-recv for one transfer and returns it with the port it listens on.
-    func startReceiver(listen: String, prefix: [String]) throws -> (LaunchedProgram, port: Int) {
+    func startReceiver(listen: String, prefix: [String]) throws -> (ChildProcess, port: Int) {
         let receiverPath = try programs.executable("rudp-recv")
         let outDirectory = workDirectory + "/received"
         try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true)
         let command = prefix + [receiverPath, "--listen", listen, "--out", outDirectory, "--once", "--json",
                                 "--overwrite", "--idle-timeout", "30s"]
-        let receiver = try LaunchedProgram(path: command[0], arguments: Array(command.dropFirst()))
-        guard let line = receiver.waitForStderrLine(timeout: 10, where: { $0.contains("listening on") }),
+        let receiver = try ChildProcess.launched(path: command[0], arguments: Array(command.dropFirst()))
+        guard let line = receiver.waitForLine(on: .stderr, timeout: 10, where: { $0.contains("listening on") }),
               let port = Self.port(inListeningLine: line) else {
             receiver.stop()
-            throw SweepError("rudp-recv did not start: \(receiver.lastError ?? "no 'listening on' line within 10 s")")
+            throw SweepError("rudp-recv did not start: \(receiver.lastErrorLine ?? "no 'listening on' line within 10 s")")
         }
         return (receiver, port)
     }
@@ -60,7 +61,7 @@ struct RealTransfer {
         }
         let command = prefix + arguments
         let started = Date()
-        let sender = try LaunchedProgram(path: command[0], arguments: Array(command.dropFirst()))
+        let sender = try ChildProcess.launched(path: command[0], arguments: Array(command.dropFirst()))
         let status = sender.waitForExit(timeout: Self.timeLimit(condition, plan: plan))
         let elapsed = Date().timeIntervalSince(started)
         guard let status else {
@@ -69,7 +70,7 @@ struct RealTransfer {
         }
         let summary = sender.stdoutLines.last { $0.hasPrefix("{") }.flatMap { try? JSONValue(parsing: $0) }
         guard status == 0, let summary, let seconds = summary["seconds"]?.doubleValue else {
-            let reason = sender.lastError ?? "rudp-send exited with status \(status)"
+            let reason = sender.lastErrorLine ?? "rudp-send exited with status \(status)"
             return .failed(condition, repeatNumber: repeatNumber, seconds: elapsed, reason)
         }
         let goodput = summary["goodput_mbps"]?.doubleValue

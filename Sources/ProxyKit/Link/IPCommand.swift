@@ -1,11 +1,15 @@
 import Foundation
+import SystemKit
 
 /// Runs iproute2's `ip` for the link's plumbing (namespaces, moving devices, addresses).
 ///
 /// `ip` rather than raw netlink: it is on every Linux machine that has namespaces, its error
 /// messages are the ones a user can look up, and the setup runs a handful of commands once.
-/// Children are started in their own process group (see `ChildProcess`), so a Ctrl-C on the
-/// terminal reaches lossproxy, which then tears down, and not its half-done `ip`.
+/// Children are started in their own process group, so a Ctrl-C on the terminal reaches
+/// lossproxy, which then tears down, and not its half-done `ip`. SystemKit's `ChildProcess`
+/// rather than Foundation's `Process`, whose exit notification relies on a run-loop wake-up
+/// socket over loopback: in a fresh network namespace (`unshare -rmn`, loopback down) that
+/// socket cannot be made and waiting for a child may never return.
 struct IPCommand: Sendable {
     /// The path of the `ip` executable.
     let path: String
@@ -55,20 +59,18 @@ struct IPCommand: Sendable {
 
     /// Runs `ip` to completion; returns whether it exited 0, and what it wrote on stderr.
     private func execute(_ arguments: [String], input: String?) throws(LinkError) -> (Bool, String) {
-        #if os(Linux)
         let child: ChildProcess
         do {
-            child = try ChildProcess(path: path, arguments: arguments, input: input)
+            child = try ChildProcess(path: path, arguments: arguments, input: input.map { .text($0) } ?? .none,
+                                     stdout: .discarded, stderr: .captured, ownProcessGroup: true)
         } catch {
-            throw LinkError("cannot run \(path): \(error)")
+            throw LinkError("cannot run \(path): \(error.call): \(SystemError.message(for: error.errno))")
         }
-        let (status, errorText) = child.wait()
-        switch status {
+        let termination = child.waitForExit()
+        let errorText = child.stderrLines.joined(separator: "\n")
+        switch termination {
         case .exited(let code): return (code == 0, errorText)
         case .killed(let signal): return (false, "killed by signal \(signal)\n" + errorText)
         }
-        #else
-        throw LinkError("the ip command is only run on Linux")
-        #endif
     }
 }

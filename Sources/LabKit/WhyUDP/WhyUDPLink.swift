@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import SystemKit
 
 /// `why-udp` over the real network: `lossproxy link` joins two network namespaces through an
 /// impaired TUN link, and `rudp-lab why-udp-peer` processes send from side A and receive on
@@ -37,10 +38,10 @@ public final class WhyUDPLinkRunner {
         var linkArguments = ["link", "--ns-a", namespaceA, "--ns-b", namespaceB,
                              "--loss", ReportNumbers.percentNumber(plan.loss) + "%", "--seed", String(plan.seed)]
         if plan.delay > 0 { linkArguments += ["--delay", "\(plan.delay)ns"] }
-        let link = try LaunchedProgram(path: proxy, arguments: linkArguments)
+        let link = try ChildProcess.launched(path: proxy, arguments: linkArguments)
         defer { link.stop(timeout: 10) }
-        guard link.waitForAnyLine(timeout: 15, where: { $0.hasPrefix("link up") }) != nil else {
-            let reason = "lossproxy link did not come up: \(link.lastError ?? "no 'link up' line within 15 s")"
+        guard link.waitForLine(on: .both, timeout: 15, where: { $0.hasPrefix("link up") }) != nil else {
+            let reason = "lossproxy link did not come up: \(link.lastErrorLine ?? "no 'link up' line within 15 s")"
             unavailableReason = reason
             throw SweepError(reason)
         }
@@ -59,30 +60,31 @@ public final class WhyUDPLinkRunner {
     }
 
     /// Starts a peer inside `namespace`.
-    func peer(in namespace: String, _ arguments: [String]) throws -> LaunchedProgram {
+    func peer(in namespace: String, _ arguments: [String]) throws -> ChildProcess {
         guard let ip = LinkNetwork.ipCommand else { throw SweepError("the ip command (iproute2) is not installed") }
-        return try LaunchedProgram(path: ip, arguments: ["netns", "exec", namespace, try programs.executable("rudp-lab")]
+        return try ChildProcess.launched(path: ip, arguments: ["netns", "exec", namespace, try programs.executable("rudp-lab")]
                                        + arguments)
     }
 
     /// Starts a listening peer on side B and returns it with the address to reach it at.
-    func listeningPeer(_ arguments: [String]) throws -> (LaunchedProgram, address: String) {
+    func listeningPeer(_ arguments: [String]) throws -> (ChildProcess, address: String) {
         let program = try peer(in: namespaceB, arguments)
-        guard let line = program.waitForStderrLine(timeout: 10, where: { $0.hasPrefix(WhyUDPPeerInterface.listeningPrefix) }),
+        guard let line = program.waitForLine(on: .stderr, timeout: 10, where: { $0.hasPrefix(WhyUDPPeerInterface.listeningPrefix) }),
               let port = RealTransfer.port(inListeningLine: line) else {
             program.stop()
-            throw SweepError("why-udp-peer did not start: \(program.lastError ?? "no 'listening on' line within 10 s")")
+            throw SweepError("why-udp-peer did not start: \(program.lastErrorLine ?? "no 'listening on' line within 10 s")")
         }
         return (program, "\(LinkNetwork.receiverAddress):\(port)")
     }
 
     /// Waits for `program` to exit, up to `limit` seconds (then it is killed), or until
     /// `shouldStop` says so (then it is stopped); returns its status, nil if it had to be ended.
-    func waitForExit(_ program: LaunchedProgram, limit: Double, shouldStop: () -> Bool) -> Int32? {
+    func waitForExit(_ program: ChildProcess, limit: Double, shouldStop: () -> Bool) -> Int32? {
         let deadline = Date().addingTimeInterval(limit)
         while program.isRunning && Date() < deadline && !shouldStop() {
             // Reads the program's output meanwhile, so a full pipe never blocks it.
-            _ = program.waitForAnyLine(timeout: 0.25, where: { _ in false })
+            program.waitForOutput(milliseconds: 250)
+            program.readAvailable()
         }
         if program.isRunning {
             program.stop()
@@ -101,12 +103,12 @@ public final class WhyUDPLinkRunner {
             let status = waitForExit(source, limit: limit, shouldStop: shouldStop)
             // The sink ends by itself once everything arrived (or after its idle time); a stop
             // (SIGTERM) makes it print what it has.
-            if sink.waitForAnyLine(timeout: 10, where: { $0 == WhyUDPPeerInterface.doneLine }) == nil { sink.stop() }
+            if sink.waitForLine(on: .both, timeout: 10, where: { $0 == WhyUDPPeerInterface.doneLine }) == nil { sink.stop() }
             var failure: String?
             if status == nil {
                 failure = "the source did not finish within \(Int(limit)) s"
             } else if status != 0 {
-                failure = "the source failed: \(source.lastError ?? "exit status \(status!)")"
+                failure = "the source failed: \(source.lastErrorLine ?? "exit status \(status!)")"
             }
             return Self.streamResult(transport, sourceLines: source.stdoutLines, sinkLines: sink.stdoutLines,
                                      failure: failure)
@@ -165,7 +167,7 @@ public final class WhyUDPLinkRunner {
             }
             guard status == 0 else {
                 return .notMeasured(exchange, "\(exchange.title) request/response was not measured: the client failed "
-                    + "(\(client.lastError ?? "killed after its time limit"))")
+                    + "(\(client.lastErrorLine ?? "killed after its time limit"))")
             }
             return FirstResponseResult(exchange: exchange, milliseconds: times)
         } catch {

@@ -1,8 +1,9 @@
 import CLIKit
 import Impairment
 
-/// The impairment flags shared by lossproxy's front-ends (the UDP relay now, the TUN link
-/// later): declares them on a `CommandSpec` and builds the two directions' configurations.
+/// lossproxy's full impairment flag set, shared by its two front-ends (the UDP relay and the TUN
+/// link): declares every `ImpairmentFlag` on a `CommandSpec`, with its direction variants, and
+/// builds the two directions' configurations.
 ///
 ///     var spec = CommandSpec(name: "lossproxy", summary: "…")
 ///     let impairments = ImpairmentOptions(declaringOn: &spec)
@@ -47,67 +48,36 @@ public struct ImpairmentOptions {
         spec.section("Impairments (per direction: --forward-NAME, --reverse-NAME)")
         spec.discussion += (spec.discussion.isEmpty ? "" : "\n\n") + Self.directionSentence
 
-        declare("loss", placeholder: "P", on: &spec,
-                help: "Drop each datagram with probability P (Bernoulli), e.g. 5 or 5%",
-                parse: { try PercentValue.parse($0).fraction }) { $0.loss = $1 }
-        declare("loss-burst", placeholder: "P:R", on: &spec,
-                help: "Gilbert-Elliott burst loss as netem gemodel: P good→bad, R bad→good "
-                    + "(percentages; mean burst 1/R, average loss P/(P+R)); optional :LOSS_BAD:LOSS_GOOD",
-                parse: BurstLossValue.parse) { $0.burstLoss = $1 }
-        declare("delay", placeholder: "DUR", on: &spec,
-                help: "Add this one-way delay to every datagram, e.g. 10ms (a 20 ms round trip)",
-                parse: Self.duration(allowZero: true)) { $0.delay = $1 }
-        declare("jitter", placeholder: "DUR", on: &spec,
-                help: "Vary the delay by up to ±DUR (uniform) or with standard deviation DUR (normal); "
-                    + "the delay never goes below 0",
-                parse: Self.duration(allowZero: true)) { $0.jitter = $1 }
-        declare("jitter-distribution", placeholder: "uniform|normal", on: &spec,
-                help: "Distribution of the jittered delay (default: uniform)",
-                parse: { text in
-                    let name = try ValueParsers.choice(JitterDistribution.allCases.map(\.rawValue))(text)
-                    return JitterDistribution(rawValue: name)!
-                }) { $0.jitterDistribution = $1 }
+        declare(.loss, on: &spec) { $0.loss = $1.fraction }
+        declare(.lossBurst, on: &spec) { $0.burstLoss = $1 }
+        declare(.delay, on: &spec) { $0.delay = $1.nanoseconds }
+        declare(.jitter, on: &spec) { $0.jitter = $1.nanoseconds }
+        declare(.jitterDistribution, on: &spec) { $0.jitterDistribution = $1 }
         declareFlag("no-reorder-by-jitter", on: &spec,
                     help: "Never let jitter release a datagram before an earlier one (delays bunch up instead)") {
             $0.reorderByJitter = false
         }
-        declare("reorder", placeholder: "P", on: &spec,
-                help: "Hold a datagram back by the reorder gap with probability P, so later ones overtake it",
-                parse: { try PercentValue.parse($0).fraction }) { $0.reorder = $1 }
-        declare("reorder-gap", placeholder: "DUR", on: &spec,
-                help: "How long a reordered datagram is held back (default: 10ms)",
-                parse: Self.duration(allowZero: false)) { $0.reorderGap = $1 }
-        declare("duplicate", placeholder: "P", on: &spec,
-                help: "Deliver a datagram twice with probability P",
-                parse: { try PercentValue.parse($0).fraction }) { $0.duplicate = $1 }
-        declare("corrupt", placeholder: "P", on: &spec,
-                help: "Flip one random bit of a datagram's payload with probability P",
-                parse: { try PercentValue.parse($0).fraction }) { $0.corrupt = $1 }
-        declare("rate", placeholder: "RATE", on: &spec,
-                help: "Bottleneck rate, tc style: 800kbit, 10mbit, 1gbit (bits/s; IP and UDP headers count)",
-                parse: { text in
-                    let rate = try RateValue.parse(text)
-                    guard rate.bitsPerSecond > 0 else {
-                        throw ValueError("'\(text)' is not a rate above 0; leave --rate out for an unlimited link")
-                    }
-                    return rate.bitsPerSecond
-                }) { $0.rate = $1 }
-        declare("queue", placeholder: "PACKETS", on: &spec,
-                help: "Datagrams that may wait for the --rate bottleneck before tail drop "
-                    + "(default: \(ImpairmentConfig.defaultQueueLimit))",
-                parse: { text in
-                    guard let count = Int(text.trimmingBlanks()), (0...Self.maximumQueue).contains(count) else {
-                        throw ValueError("'\(text)' is not a number of datagrams between 0 and \(Self.maximumQueue)")
-                    }
-                    return count
-                }) { $0.queueLimit = $1 }
-        declare("drop", placeholder: "LIST", on: &spec,
-                help: "Drop exactly these datagrams of a direction, numbered from 1: e.g. 3,7,10-12",
-                parse: DropList.parse) { $0.scriptedDrops = $1 }
+        declare(.reorder, on: &spec) { $0.reorder = $1.fraction }
+        declare(.reorderGap, on: &spec) { $0.reorderGap = $1.nanoseconds }
+        declare(.duplicate, on: &spec) { $0.duplicate = $1.fraction }
+        declare(.corrupt, on: &spec) { $0.corrupt = $1.fraction }
+        declare(Self.positiveRate, on: &spec) { $0.rate = $1 }
+        declare(.queue, on: &spec) { $0.queueLimit = $1 }
+        declare(.drop, on: &spec) { $0.scriptedDrops = $1 }
+    }
+
+    /// `--rate` as the proxy takes it: leaving the flag out is the unlimited link, so 0 is refused.
+    static var positiveRate: ImpairmentFlag<UInt64> {
+        ImpairmentFlag.rate.map { text, rate in
+            guard rate.bitsPerSecond > 0 else {
+                throw ValueError("'\(text)' is not a rate above 0; leave --rate out for an unlimited link")
+            }
+            return rate.bitsPerSecond
+        }
     }
 
     /// Largest `--queue` accepted: beyond this the queue is a memory hazard, not an experiment.
-    public static let maximumQueue = 1_000_000
+    public static let maximumQueue = ImpairmentFlag<Int>.maximumQueue
 
     /// The forward (client → server) and reverse configurations the command line asks for,
     /// validated. Throws `UsageError` for a combination that makes no sense.
@@ -164,27 +134,13 @@ public struct ImpairmentOptions {
         }
     }
 
-    /// A duration parser bounded by the engine's maximum (one hour).
-    private static func duration(allowZero: Bool) -> (String) throws -> UInt64 {
-        { text in
-            let value = try DurationValue.parse(text).nanoseconds
-            if !allowZero && value == 0 {
-                throw ValueError("'\(text)' must be longer than 0 (e.g. 10ms)")
-            }
-            guard value <= ImpairmentConfig.maximumDuration else {
-                throw ValueError("'\(text)' is longer than the maximum of 1h")
-            }
-            return value
-        }
-    }
-
     private mutating func declare<Value>(
-        _ name: String, placeholder: String, on spec: inout CommandSpec, help: String,
-        parse: @escaping (String) throws -> Value, set: @escaping (inout ImpairmentConfig, Value) -> Void
+        _ flag: ImpairmentFlag<Value>, on spec: inout CommandSpec, set: @escaping (inout ImpairmentConfig, Value) -> Void
     ) {
-        let both = spec.option(name, placeholder: placeholder, help: help, parse: parse)
-        let forward = spec.option("forward-" + name, placeholder: placeholder, help: help, hidden: true, parse: parse)
-        let reverse = spec.option("reverse-" + name, placeholder: placeholder, help: help, hidden: true, parse: parse)
+        let name = flag.name
+        let both = spec.option(flag)
+        let forward = spec.option(flag.renamed("forward-" + name), hidden: true)
+        let reverse = spec.option(flag.renamed("reverse-" + name), hidden: true)
         settings.append(Setting(name: name) { arguments, direction, config in
             if let value = arguments[direction == .forward ? forward : reverse] {
                 set(&config, value)

@@ -43,7 +43,7 @@ public enum ImpairmentSummary {
 
     /// Both directions: `both directions: …` when they do the same, else
     /// `FORWARD: …; REVERSE: …` with the names given (`forward (to server)`, `reverse b → a`).
-    static func describe(forward: ImpairmentConfig, reverse: ImpairmentConfig,
+    public static func describe(forward: ImpairmentConfig, reverse: ImpairmentConfig,
                          forwardName: String, reverseName: String) -> String {
         let (forwardText, reverseText) = (describe(forward), describe(reverse))
         if forwardText == reverseText { return "both directions: \(forwardText)" }

@@ -1,4 +1,5 @@
 import CLIKit
+import ImpairmentCLI
 import Foundation
 
 /// `rudp-lab why-udp`: the command line, and running it from parsed options to written report.
@@ -39,14 +40,11 @@ public enum WhyUDPCommandLine {
                 HelpExample("rudp-lab why-udp --loss 0.5% --delay 50ms", "rarer losses on a longer path"),
             ])
         spec.section("Link")
-        let loss = spec.option("loss", placeholder: "P", default: "2%", help: "Loss per direction, e.g. 2 or 2%",
-                               parse: PercentValue.parse)
-        let delay = spec.option("delay", placeholder: "DUR", default: "20ms",
-                                help: "One-way delay per direction (the RTT is twice this)", parse: { text in
-                                    let value = try DurationValue.parse(text)
-                                    guard value.nanoseconds <= 10_000_000_000 else { throw ValueError("'\(text)' is above 10s") }
-                                    return value
-                                })
+        let loss = spec.option(ImpairmentFlag.loss, default: "2%", help: "Loss per direction, e.g. 2 or 2%")
+        let linkDelay = ImpairmentFlag.delay.checked { text, value in
+            guard value.nanoseconds <= 10_000_000_000 else { throw ValueError("'\(text)' is above 10s") }
+        }
+        let delay = spec.option(linkDelay, default: "20ms", help: "One-way delay per direction (the RTT is twice this)")
         let network = spec.option("network", short: "n", placeholder: "sim|link", default: "sim",
                                   help: "sim: in-process simulation (no TCP); link: processes in namespaces through "
                                       + "lossproxy link (root)",

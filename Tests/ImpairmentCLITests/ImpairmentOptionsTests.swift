@@ -2,7 +2,7 @@ import CLIKit
 import Impairment
 import Testing
 
-@testable import ProxyKit
+@testable import ImpairmentCLI
 
 /// The impairment flags: every flag lands in the right field, direction prefixes override the
 /// both-directions flag for their direction only, and impossible values are one-line usage errors.

@@ -1,4 +1,5 @@
 import CLIKit
+import ImpairmentCLI
 import Foundation
 import RUDP
 
@@ -39,15 +40,12 @@ public enum SweepCommandLine {
         spec.section("Grid")
         let protocols = spec.option("protocols", short: "p", placeholder: "LIST", default: "sw,gbn,sr,tcp",
                                     help: "Protocols to measure: sw, gbn, sr, tcp", parse: parseProtocols)
-        let losses = spec.option("loss", placeholder: "LIST", default: "0,1,2,5,10",
-                                 help: "Loss percentages per direction, e.g. 0,1,2,5,10",
-                                 parse: nonEmpty(ValueParsers.list(PercentValue.parse)))
-        let delays = spec.option("delay", placeholder: "DUR[,DUR…]", default: "10ms",
-                                 help: "One-way delay per direction, e.g. 10ms or 1ms,10ms,100ms",
-                                 parse: nonEmpty(ValueParsers.list(DurationValue.parse)))
-        let rates = spec.option("rate", placeholder: "RATE[,RATE…]", default: "50mbit",
-                                help: "Bottleneck rate per direction (0 or unlimited: none), e.g. 50mbit",
-                                parse: nonEmpty(ValueParsers.list(parseRate)))
+        let losses = spec.listOption(ImpairmentFlag.loss, placeholder: "LIST", default: "0,1,2,5,10",
+                                     help: "Loss percentages per direction, e.g. 0,1,2,5,10")
+        let delays = spec.listOption(ImpairmentFlag.delay, placeholder: "DUR[,DUR…]", default: "10ms",
+                                     help: "One-way delay per direction, e.g. 10ms or 1ms,10ms,100ms")
+        let rates = spec.listOption(rateOrUnlimited, placeholder: "RATE[,RATE…]", default: "50mbit",
+                                    help: "Bottleneck rate per direction (0 or unlimited: none), e.g. 50mbit")
         let windows = spec.option("window", short: "w", placeholder: "N[,N…]|A..B", default: "64",
                                   help: "Window in packets for gbn and sr (sw is always 1), e.g. 64 or 1..256",
                                   parse: parseWindows)
@@ -172,9 +170,15 @@ public enum SweepCommandLine {
         return result
     }
 
+    /// `--rate` as a sweep takes it: 0, `unlimited` or `none` is a link without a bottleneck.
+    static var rateOrUnlimited: ImpairmentFlag<UInt64> {
+        ImpairmentFlag(ImpairmentFlag.rate.name, placeholder: ImpairmentFlag.rate.placeholder,
+                       help: ImpairmentFlag.rate.help, parse: parseRate)
+    }
+
     static func parseRate(_ text: String) throws -> UInt64 {
         if ["unlimited", "none"].contains(text.lowercased()) { return 0 }
-        return try RateValue.parse(text).bitsPerSecond
+        return try ImpairmentFlag.rate.parse(text).bitsPerSecond
     }
 
     static func parseSize(_ text: String) throws -> Int {
