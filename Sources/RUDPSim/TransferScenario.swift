@@ -9,6 +9,7 @@ public struct TransferScenario: Sendable {
     public var window = 64
     public var retransmission: RetransmissionTimer.Policy = .adaptive
     public var maxRetries = 10
+    public var congestionControl: CongestionAlgorithm = .none
     /// Sender → receiver impairments.
     public var forward = ImpairmentConfig()
     /// Receiver → sender impairments.
@@ -36,7 +37,7 @@ public struct TransferScenario: Sendable {
 
     /// The command-line form of this scenario, printed with a failure so it can be reproduced.
     public var reproduction: String {
-        "mode=\(mode) size=\(size) mss=\(mss) window=\(window) seed=\(seed) isn=\(initialSequence.map(String.init) ?? "derived") "
+        "mode=\(mode) cc=\(congestionControl) size=\(size) mss=\(mss) window=\(window) seed=\(seed) isn=\(initialSequence.map(String.init) ?? "derived") "
             + "forward=\(forward) reverse=\(reverse)"
     }
 }

@@ -49,6 +49,7 @@ private struct SimulationRun: LinkedEndpoints {
             initialSequence: scenario.initialSequence ?? UInt32(truncatingIfNeeded: random.next()),
             fileName: Array("simulated.bin".utf8), fileSize: UInt64(scenario.size))
         configuration.fastRetransmitThreshold = 3
+        configuration.congestionControl = scenario.congestionControl
         sender = Sender(configuration: configuration, now: 0)
         var receiverConfiguration = ReceiverConfiguration(initialSequence: 0)
         receiverConfiguration.idleTimeout = scenario.receiverIdleTimeout

@@ -22,7 +22,18 @@ enum SendSummary {
                 rtt.count == 0 ? .null : .object([("min", ms(rtt.minimum)), ("mean", ms(rtt.mean)), ("max", ms(rtt.maximum))])
             } ?? .null),
             ("sha256", .string(report.sha256.hex)),
-        ])
+        ] + congestionFields(report))
+    }
+
+    /// `cc`, `cwnd_max` and `cwnd_final` (packets), `srtt_ms`: RUDP only.
+    private static func congestionFields(_ report: SendReport) -> [(String, JSONValue)] {
+        guard let congestion = report.congestion else { return [] }
+        return [
+            ("cc", .string(congestion.algorithm.rawValue)),
+            ("cwnd_max", congestion.maxWindowPackets.map { .integer($0) } ?? .null),
+            ("cwnd_final", congestion.finalWindowPackets.map { .integer($0) } ?? .null),
+            ("srtt_ms", congestion.smoothedRTT.map { .double(Double($0) / 1e6) } ?? .null),
+        ]
     }
 
     static func human(_ report: SendReport, name: String, address: SocketAddress) -> String {
@@ -37,6 +48,12 @@ enum SendSummary {
                 func ms(_ value: UInt64) -> String { HumanFormat.trimmed(Double(value) / 1e6, maximumDecimals: 3) }
                 line += "; RTT min/mean/max \(ms(statistics.rtt.minimum))/\(ms(statistics.rtt.mean))/\(ms(statistics.rtt.maximum)) ms"
             }
+            lines.append(line)
+        }
+        if let congestion = report.congestion, congestion.algorithm != .none {
+            var line = "  congestion control \(congestion.algorithm.rawValue): window up to \(congestion.maxWindowPackets ?? 0) packets"
+                + ", \(congestion.finalWindowPackets ?? 0) at the end"
+            if let srtt = congestion.smoothedRTT { line += "; smoothed RTT \(HumanFormat.trimmed(Double(srtt) / 1e6, maximumDecimals: 3)) ms" }
             lines.append(line)
         }
         lines.append("  SHA-256 \(report.sha256.hex) confirmed by the receiver")

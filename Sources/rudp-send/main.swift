@@ -11,10 +11,11 @@ var spec = CommandSpec(
     Exits 0 only once the receiver has confirmed that the whole file arrived and its SHA-256 \
     matches; 1 if the transfer failed (receiver unreachable, refused, gave up); 2 on a usage error.
     """,
-    usage: "rudp-send FILE ADDR [--protocol sw|gbn|sr|tcp] [--window N] [--mss BYTES] [--rto auto|DUR] [--max-retries N] [--name NAME] [--trace FILE] [--json] [--quiet]",
+    usage: "rudp-send FILE ADDR [--protocol sw|gbn|sr|tcp] [--window N] [--cc none|reno|cubic] [--mss BYTES] [--rto auto|DUR] [--max-retries N] [--name NAME] [--trace FILE] [--json] [--quiet]",
     examples: [
         HelpExample("rudp-send report.pdf 127.0.0.1:9000", "Selective Repeat, 64-packet window"),
         HelpExample("rudp-send big.iso [::1]:9000 --protocol gbn --window 32", "Go-Back-N over IPv6"),
+        HelpExample("rudp-send big.iso host:9000 --cc cubic --window 4096", "a window that CUBIC grows to what the path holds"),
         HelpExample("tar c dir | rudp-send - host:9000 --name dir.tar", "send standard input"),
         HelpExample("rudp-send big.iso host:9000 --protocol tcp --json", "the same file over kernel TCP, JSON summary"),
         HelpExample("rudp-send big.iso host:9000 --protocol gbn --trace gbn.jsonl && rudp-lab plot-trace gbn.jsonl",
@@ -29,6 +30,10 @@ let protocolOption = spec.option("protocol", short: "p", placeholder: "P", defau
 let windowOption = spec.option("window", short: "w", placeholder: "N", default: "64",
                                help: "Packets in flight (ignored by sw, which is window 1)",
                                parse: ValueParsers.integer(in: 1...SenderConfiguration.maxWindow))
+let congestionOption = spec.option("cc", placeholder: "ALGORITHM", default: "none",
+                                   help: "Congestion control: none (the fixed textbook window), reno (NewReno AIMD) or "
+                                       + "cubic (RFC 9438); --window caps it",
+                                   parse: ValueParsers.choice(CongestionAlgorithm.allCases.map(\.rawValue)))
 let mssOption = spec.option("mss", placeholder: "BYTES", default: "1200", help: "Payload bytes per datagram",
                             parse: { text in
                                 let size = try SizeValue.parse(text).bytes
@@ -105,12 +110,14 @@ runMain(name: "rudp-send") {
                                            idleTimeout: 30_000_000_000, interruptFileDescriptor: signals.readFileDescriptor,
                                            isInterrupted: interrupted, progress: showProgress)
         } else {
-            let options = RUDPSendOptions(mode: TransferMode(shortName: protocolName)!, mss: arguments[mssOption],
+            var options = RUDPSendOptions(mode: TransferMode(shortName: protocolName)!, mss: arguments[mssOption],
                                           window: arguments[windowOption], retransmission: arguments[rtoOption],
                                           maxRetries: arguments[retriesOption], name: Array(name.utf8))
+            options.congestionControl = CongestionAlgorithm(rawValue: arguments[congestionOption])!
             var traceFields: [(String, TraceWriter.Field)] = [
                 ("protocol", .string(protocolName)), ("window", .integer(options.mode == .stopAndWait ? 1 : options.window)),
-                ("mss", .integer(options.mss)), ("name", .string(name)), ("peer", .string(address.description))]
+                ("mss", .integer(options.mss)), ("cc", .string(options.congestionControl.rawValue)), ("name", .string(name)),
+                ("peer", .string(address.description))]
             if let size = file.size { traceFields.append(("size", .integer(Int(clamping: size)))) }
             trace?.recordStart(role: "sender", fields: traceFields)
             report = try RUDPSendClient.run(file: file, to: address, options: options,

@@ -53,6 +53,8 @@ enum CampaignGenerator {
             scenario.receiverVanishesAt = random.nextBelow(20_000_000_000)
         }
         scenario.timeLimit = 48 * 3_600 * 1_000_000_000
+        // Drawn last, so that every earlier choice of a seed's scenario stays what it was.
+        scenario.congestionControl = CongestionAlgorithm.allCases[Int(random.nextBelow(UInt64(CongestionAlgorithm.allCases.count)))]
         return scenario
     }
 

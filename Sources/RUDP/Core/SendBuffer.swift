@@ -11,6 +11,8 @@ struct SendBuffer {
         var transmissions = 0
         /// Consecutive retransmission timeouts of this packet.
         var timeouts = 0
+        /// Counted in the sender's bytes in flight: sent, neither acknowledged nor declared lost.
+        var inFlight = false
     }
 
     let slotCount: Int

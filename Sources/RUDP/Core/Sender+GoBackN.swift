@@ -17,6 +17,7 @@ extension Sender {
         guard countTimeout(of: base) else { return }
         statistics.timeouts += 1
         backOff()
+        presumeFlightLost()
         retransmitQueue.removeAll()
         var index = base
         while index < next {

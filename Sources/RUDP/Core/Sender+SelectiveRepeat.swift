@@ -40,6 +40,7 @@ extension Sender {
             guard buffer[entry.index].lastSent + reorderingWindow < newestDeliveredSendTime else { return }
             sendOrder.popFirst()
             retransmitQueue.append(entry.index)
+            declareLost(entry.index)
             statistics.fastRetransmits += 1
             observer?(eventTime, .fastRetransmit(index: entry.index))
         }
@@ -53,6 +54,7 @@ extension Sender {
             sendOrder.popFirst()
             if isOutstanding(entry) {
                 retransmitQueue.append(entry.index)
+                declareLost(entry.index)
                 statistics.fastRetransmits += 1
                 observer?(eventTime, .fastRetransmit(index: entry.index))
             }
@@ -76,17 +78,19 @@ extension Sender {
 
     func selectiveRepeatTimeout(now: UInt64) {
         let timeout = timer.timeout
-        var expired = false
+        var expired: UInt64?
         while let entry = sendOrder.first, buffer[entry.index].lastSent + timeout <= now || !isOutstanding(entry) {
             sendOrder.popFirst()
             guard isOutstanding(entry) else { continue }
             guard countTimeout(of: entry.index) else { return }
             retransmitQueue.append(entry.index)
-            expired = true
+            leaveFlight(entry.index)
+            if expired == nil { expired = entry.index }
         }
-        if expired {
+        if let first = expired {
             statistics.timeouts += 1
             backOff()
+            noteTimeout(resending: first, now: now)
         }
     }
 }

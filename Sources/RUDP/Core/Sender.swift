@@ -24,6 +24,13 @@ public final class Sender: PacketHandling {
     public private(set) var window: Int
     /// Called with every protocol event, if set (tracing); costs nothing when nil.
     public var observer: ProtocolEventObserver?
+    /// Holds the bytes in flight below the path's capacity (`FixedWindow` for the textbook sender).
+    public let congestion: CongestionController
+    /// Bytes sent and neither acknowledged nor declared lost: what the congestion window bounds.
+    public internal(set) var bytesInFlight = 0
+    /// The packet the last retransmission timeout resent and when, until an acknowledgement of
+    /// it tells whether the timeout was spurious.
+    var timeoutUnderReview: (index: UInt64, time: UInt64)?
     /// The `now` of the input being handled, for events raised deep inside it.
     var eventTime: UInt64 = 0
 
@@ -72,6 +79,7 @@ public final class Sender: PacketHandling {
                                     minimum: configuration.minimumRTO, maximum: configuration.maximumRTO)
         space = SequenceSpace(origin: SequenceNumber(configuration.initialSequence) + 1)
         buffer = SendBuffer(slotCount: configuration.effectiveWindow, stride: configuration.effectiveMSS)
+        congestion = configuration.congestionControl.makeController(mss: configuration.effectiveMSS)
         lastAcknowledgementTime = now
         lastTransmission = now
     }
@@ -171,11 +179,20 @@ public final class Sender: PacketHandling {
             peerTimestamp = header.timestamp
             statistics.acksReceived += 1
             newlyAcknowledged = nil
+            let acknowledgedBefore = statistics.bytesAcknowledged
             processAcknowledgement(packet, now: now)
+            var sample: UInt64?
             if header.timestampEcho != 0 {
-                takeSample(echo: header.timestampEcho, now: now)
+                sample = takeSample(echo: header.timestampEcho, now: now)
             } else if let (sent, transmissions) = newlyAcknowledged, transmissions == 1 {
+                sample = now - sent
                 recordSample(now - sent)  // Karn's rule: only a packet sent once gives an unambiguous RTT
+            }
+            reviewTimeout(echoedSendTime: sample.map { now - $0 }, now: now)
+            if let (sent, _) = newlyAcknowledged {
+                congestion.onAcknowledged(bytes: Int(statistics.bytesAcknowledged - acknowledgedBefore), sentTime: sent,
+                                          rtt: sample, smoothedRTT: timer.smoothedRTT, now: now)
+                statistics.maxCongestionWindow = max(statistics.maxCongestionWindow, congestion.window == .max ? 0 : congestion.window)
             }
         case .finAck:
             guard state == .closing, header.acknowledgement == space.wire(filled) + 1 else { return }
@@ -204,6 +221,7 @@ public final class Sender: PacketHandling {
     func markAcknowledged(_ index: UInt64) {
         guard !buffer[index].acknowledged else { return }
         buffer[index].acknowledged = true
+        leaveFlight(index)
         // Only a packet sent once says which transmission arrived. Crediting a resent packet's
         // latest transmission when its original arrived would declare everything sent in
         // between lost (Karn's rule, applied to loss detection).
@@ -214,17 +232,59 @@ public final class Sender: PacketHandling {
         newlyAcknowledged = (buffer[index].lastSent, buffer[index].transmissions)
     }
 
+    /// Takes packet `index` out of the bytes in flight (acknowledged, or declared lost).
+    func leaveFlight(_ index: UInt64) {
+        guard buffer[index].inFlight else { return }
+        buffer[index].inFlight = false
+        bytesInFlight -= buffer[index].length
+    }
+
+    /// Declares packet `index` lost before its timer and tells the congestion controller.
+    func declareLost(_ index: UInt64) {
+        leaveFlight(index)
+        congestion.onLoss(bytes: buffer[index].length, sentTime: buffer[index].lastSent, now: eventTime)
+    }
+
+    /// A retransmission timeout resent packet `index` at `now`: the congestion controller
+    /// reduced its window, and the first acknowledgement of that packet will say whether it had to.
+    func noteTimeout(resending index: UInt64, now: UInt64) {
+        if timeoutUnderReview == nil { timeoutUnderReview = (index, now) }
+        // The timer was backed off already: twice in a row without an RTT sample in between.
+        congestion.onRetransmissionTimeout(sentTime: buffer[index].lastSent, persistent: timer.backoffCount >= 2, now: now)
+    }
+
+    /// Once the packet a timeout resent is acknowledged: the timeout was spurious if the
+    /// acknowledgement echoes a transmission sent before it (the original arrived, late).
+    private func reviewTimeout(echoedSendTime: UInt64?, now: UInt64) {
+        guard let review = timeoutUnderReview, review.index < base || buffer[review.index].acknowledged else { return }
+        timeoutUnderReview = nil
+        congestion.onTimeoutVerdict(spurious: echoedSendTime.map { $0 < review.time } ?? false, now: now)
+    }
+
+    /// Go-Back-N's timer expired: everything in flight is presumed lost (and will be resent).
+    func presumeFlightLost() {
+        var index = base
+        while index < next {
+            leaveFlight(index)
+            index += 1
+        }
+        noteTimeout(resending: base, now: eventTime)
+    }
+
     /// Slides `base` over acknowledged packets, freeing their slots for new data.
     func advanceBase() {
         while base < next && buffer[base].acknowledged {
             buffer.release(base)
             base += 1
         }
+        assert(base < next || bytesInFlight == 0, "bytes in flight with nothing outstanding")
     }
 
-    private func takeSample(echo: UInt32, now: UInt64) {
-        guard let rtt = WireClock.roundTrip(echo: echo, now: now) else { return }
+    @discardableResult
+    private func takeSample(echo: UInt32, now: UInt64) -> UInt64? {
+        guard let rtt = WireClock.roundTrip(echo: echo, now: now) else { return nil }
         recordSample(rtt)
+        return rtt
     }
 
     private func recordSample(_ rtt: UInt64) {
@@ -332,12 +392,17 @@ public final class Sender: PacketHandling {
             return control(.syn, sequence: SequenceNumber(configuration.initialSequence), payload: syn.encoded(),
                            into: datagram, now: now)
         case .transferring:
-            while let index = retransmitQueue.popFirst() {
-                guard index >= base, index < next, !buffer[index].acknowledged else { continue }
+            while let index = retransmitQueue.first {
+                guard index >= base, index < next, !buffer[index].acknowledged else {
+                    retransmitQueue.popFirst()
+                    continue
+                }
+                guard congestionAllows else { return nil }
+                retransmitQueue.popFirst()
                 statistics.retransmissions += 1
                 return transmit(index, urgent: true, into: datagram, now: now)
             }
-            if next < filled && (next < sendLimit || probeAllowed) {
+            if next < filled && ((next < sendLimit && congestionAllows) || probeAllowed) {
                 probeAllowed = false
                 next += 1
                 statistics.maxInFlight = max(statistics.maxInFlight, Int(next - base))
@@ -371,12 +436,21 @@ public final class Sender: PacketHandling {
     /// Packets beyond this index may not be sent yet (window or the receiver's advertisement).
     private var sendLimit: UInt64 { min(peerWindowEdge, base + UInt64(window)) }
 
+    /// Whether the congestion window has room for one more packet (always, with nothing in
+    /// flight: a sender never stalls on its own window).
+    private var congestionAllows: Bool { bytesInFlight == 0 || bytesInFlight + mss <= congestion.window }
+
     private func transmit(_ index: UInt64, urgent: Bool, into datagram: UnsafeMutableRawBufferPointer,
                           now: UInt64) -> Int? {
         transmissionCounter += 1
         buffer[index].transmissionNumber = transmissionCounter
         buffer[index].lastSent = now
         buffer[index].transmissions += 1
+        if !buffer[index].inFlight {
+            buffer[index].inFlight = true
+            bytesInFlight += buffer[index].length
+        }
+        congestion.onPacketSent(bytes: buffer[index].length, now: now)
         observer?(now, .sent(index: index, bytes: buffer[index].length, retransmission: buffer[index].transmissions > 1))
         if isSelectiveRepeat {
             sendOrder.append((index, transmissionCounter))

@@ -21,6 +21,9 @@ public struct SenderConfiguration: Sendable {
     public var connectionID: UInt32
     /// The SYN's sequence number; DATA starts one after it.
     public var initialSequence: UInt32
+    /// What holds the sender below its window when the path is slower: nothing (the textbook
+    /// fixed window) or a congestion controller.
+    public var congestionControl: CongestionAlgorithm = .none
     /// How the receiver should hand data over: in order (a file) or each message as it arrives.
     public var delivery: DeliveryOrder = .ordered
     public var fileName: [UInt8]

@@ -15,6 +15,8 @@ public struct SenderStatistics: Sendable, Equatable {
     public var bytesAcknowledged: UInt64 = 0
     /// Most DATA packets outstanding (sent, not yet acknowledged) at any moment.
     public var maxInFlight = 0
+    /// Largest congestion window, in bytes (0 without congestion control).
+    public var maxCongestionWindow = 0
     public var rtt = RTTSummary()
 
     public init() {}

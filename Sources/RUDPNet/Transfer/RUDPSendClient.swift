@@ -8,6 +8,7 @@ public struct RUDPSendOptions: Sendable {
     public var window: Int
     public var retransmission: RetransmissionTimer.Policy
     public var maxRetries: Int
+    public var congestionControl: CongestionAlgorithm = .none
     /// The name sent to the receiver, exactly as given.
     public var name: [UInt8]
 
@@ -66,10 +67,11 @@ private struct SendLoop {
         self.socket = socket
         self.address = address
         startTime = MonotonicClock.now()
-        let configuration = SenderConfiguration(
+        var configuration = SenderConfiguration(
             mode: options.mode, mss: options.mss, window: options.window, retransmission: options.retransmission,
             maxRetries: options.maxRetries, connectionID: SystemRandom.uint32(), initialSequence: SystemRandom.uint32(),
             fileName: options.name, fileSize: file.size)
+        configuration.congestionControl = options.congestionControl
         sender = Sender(configuration: configuration, now: startTime)
         batch = SegmentingSender(socket: socket)
         maxDatagramSize = WireLayout.overhead + WireLayout.maxSackBlocks * WireLayout.sackBlockSize
@@ -87,8 +89,16 @@ private struct SendLoop {
             case .finished:
                 let seconds = Double(now - startTime) / 1e9
                 progress(currentProgress)
-                return SendReport(protocolName: sender.configuration.mode.shortName, bytes: file.bytesRead,
-                                  seconds: seconds, sha256: file.digest!, statistics: sender.statistics)
+                var report = SendReport(protocolName: sender.configuration.mode.shortName, bytes: file.bytesRead,
+                                        seconds: seconds, sha256: file.digest!, statistics: sender.statistics)
+                let controlled = sender.configuration.congestionControl != .none
+                func packets(_ bytes: Int) -> Int { (bytes + sender.mss - 1) / sender.mss }
+                report.congestion = SendReport.Congestion(
+                    algorithm: sender.configuration.congestionControl,
+                    maxWindowPackets: controlled ? packets(sender.statistics.maxCongestionWindow) : nil,
+                    finalWindowPackets: controlled ? packets(sender.congestion.window) : nil,
+                    smoothedRTT: sender.timer.smoothedRTT)
+                return report
             case .failed(let error):
                 throw SendFailure(describe(error))
             default:

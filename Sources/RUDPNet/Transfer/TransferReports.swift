@@ -50,6 +50,18 @@ public struct SendReport: Sendable {
     public var sha256: SHA256Digest
     /// RUDP counters (nil for TCP).
     public var statistics: SenderStatistics?
+    /// What held an RUDP sender to the path (nil for TCP).
+    public var congestion: Congestion?
+
+    /// The congestion controller's view at the end of an RUDP transfer.
+    public struct Congestion: Sendable {
+        public var algorithm: CongestionAlgorithm
+        /// The largest and the last congestion window, in packets (nil without congestion control).
+        public var maxWindowPackets: Int?
+        public var finalWindowPackets: Int?
+        /// The sender's smoothed RTT at the end, in nanoseconds.
+        public var smoothedRTT: UInt64?
+    }
 
     public init(protocolName: String, bytes: UInt64, seconds: Double, sha256: SHA256Digest, statistics: SenderStatistics?) {
         self.protocolName = protocolName

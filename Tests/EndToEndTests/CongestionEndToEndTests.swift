@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+/// rudp-send's congestion controllers against a real bottleneck: lossproxy's rate limit and
+/// tail-drop queue on loopback.
+@Suite(.serialized) struct CongestionEndToEndTests {
+    /// Sends `size` random bytes with `--cc algorithm` and a window far beyond the queue, through
+    /// a 20 Mbit/s relay with a 50-packet queue and 5 ms each way; returns the JSON summary.
+    func sendThroughBottleneck(cc algorithm: String, size: Int) throws -> [String: Any] {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let incoming = scratch.file("in")
+        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
+        let original = try scratch.randomFile("payload.bin", size: size)
+        let receiver = try RunningReceiver(directory: incoming, arguments: ["--once", "--json"])
+        defer { receiver.stop() }
+        let proxy = try RunningProxy(to: receiver.address,
+                                     arguments: ["--rate", "20mbit", "--queue", "50", "--delay", "5ms", "--seed", "3", "--json"])
+        defer { proxy.stop() }
+        let sent = try ProgramRunner.run("rudp-send", [scratch.file("payload.bin").path, proxy.address, "--cc", algorithm,
+                                                       "--window", "1024", "--max-retries", "60", "--json"], timeout: 90)
+        #expect(sent.status == 0, "rudp-send --cc \(algorithm) failed: \(sent.stderr)")
+        #expect(receiver.waitForExit() == 0)
+        #expect(try Data(contentsOf: incoming.appendingPathComponent("payload.bin")) == original)
+        return try #require(try JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [String: Any])
+    }
+
+    @Test(arguments: ["reno", "cubic"])
+    func aControlledSenderDoesNotFloodTheQueueTheFixedWindowFloods(algorithm: String) throws {
+        let size = 2_000_000
+        let packets = size / 1_200 + 1
+        let fixed = try sendThroughBottleneck(cc: "none", size: size)
+        let controlled = try sendThroughBottleneck(cc: algorithm, size: size)
+        #expect(fixed["cc"] as? String == "none")
+        #expect(fixed["cwnd_max"] is NSNull, "no congestion window without congestion control")
+        #expect(controlled["cc"] as? String == algorithm)
+        let fixedRetransmissions = fixed["retransmissions"] as? Int ?? 0
+        let controlledRetransmissions = controlled["retransmissions"] as? Int ?? .max
+        // 1,024 packets into a 50-packet queue: the fixed window loses most of what it sends.
+        #expect(fixedRetransmissions > packets / 2, "none: \(fixed)")
+        #expect(controlledRetransmissions * 4 < fixedRetransmissions, "\(algorithm): \(controlled)")
+        #expect((controlled["cwnd_max"] as? Int ?? 0) > 10, "the window grew from its initial ten packets")
+        #expect((controlled["srtt_ms"] as? Double ?? 0) >= 10, "the smoothed RTT includes the 10 ms round trip")
+    }
+
+    @Test func anUnknownControllerIsAUsageError() throws {
+        let result = try ProgramRunner.run("rudp-send", ["/dev/null", "127.0.0.1:9", "--cc", "vegas"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("vegas"))
+    }
+}
