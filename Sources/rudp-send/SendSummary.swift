@@ -25,8 +25,9 @@ enum SendSummary {
         ] + congestionFields(report))
     }
 
-    /// `cc`, `cwnd_max` and `cwnd_final` (packets), `srtt_ms`: RUDP only.
+    /// `cc`, `cwnd_max` and `cwnd_final` (packets), `srtt_ms` for RUDP; `tcp_cc` for TCP.
     private static func congestionFields(_ report: SendReport) -> [(String, JSONValue)] {
+        if report.protocolName == "tcp" { return [("tcp_cc", report.tcpCongestionControl.map { .string($0) } ?? .null)] }
         guard let congestion = report.congestion else { return [] }
         return [
             ("cc", .string(congestion.algorithm.rawValue)),
@@ -56,6 +57,7 @@ enum SendSummary {
             if let srtt = congestion.smoothedRTT { line += "; smoothed RTT \(HumanFormat.trimmed(Double(srtt) / 1e6, maximumDecimals: 3)) ms" }
             lines.append(line)
         }
+        if let tcp = report.tcpCongestionControl { lines.append("  kernel TCP congestion control: \(tcp)") }
         lines.append("  SHA-256 \(report.sha256.hex) confirmed by the receiver")
         return lines.joined(separator: "\n")
     }

@@ -11,13 +11,14 @@ var spec = CommandSpec(
     Exits 0 only once the receiver has confirmed that the whole file arrived and its SHA-256 \
     matches; 1 if the transfer failed (receiver unreachable, refused, gave up); 2 on a usage error.
     """,
-    usage: "rudp-send FILE ADDR [--protocol sw|gbn|sr|tcp] [--window N] [--cc none|reno|cubic] [--mss BYTES] [--rto auto|DUR] [--max-retries N] [--name NAME] [--trace FILE] [--json] [--quiet]",
+    usage: "rudp-send FILE ADDR [--protocol sw|gbn|sr|tcp] [--window N] [--cc none|reno|cubic] [--tcp-cc NAME] [--mss BYTES] [--rto auto|DUR] [--max-retries N] [--name NAME] [--trace FILE] [--json] [--quiet]",
     examples: [
         HelpExample("rudp-send report.pdf 127.0.0.1:9000", "Selective Repeat, 64-packet window"),
         HelpExample("rudp-send big.iso [::1]:9000 --protocol gbn --window 32", "Go-Back-N over IPv6"),
         HelpExample("rudp-send big.iso host:9000 --cc cubic --window 4096", "a window that CUBIC grows to what the path holds"),
         HelpExample("tar c dir | rudp-send - host:9000 --name dir.tar", "send standard input"),
         HelpExample("rudp-send big.iso host:9000 --protocol tcp --json", "the same file over kernel TCP, JSON summary"),
+        HelpExample("rudp-send big.iso host:9000 --protocol tcp --tcp-cc cubic", "over kernel TCP with CUBIC, whatever the default"),
         HelpExample("rudp-send big.iso host:9000 --protocol gbn --trace gbn.jsonl && rudp-lab plot-trace gbn.jsonl",
                     "record every protocol event, then draw the time-sequence graph"),
     ])
@@ -34,6 +35,10 @@ let congestionOption = spec.option("cc", placeholder: "ALGORITHM", default: "non
                                    help: "Congestion control: none (the fixed textbook window), reno (NewReno AIMD) or "
                                        + "cubic (RFC 9438); --window caps it",
                                    parse: ValueParsers.choice(CongestionAlgorithm.allCases.map(\.rawValue)))
+let tcpCongestionOption = spec.option("tcp-cc", placeholder: "NAME", defaultHelp: "the system's default",
+                                      help: "Kernel TCP congestion control for --protocol tcp (cubic, reno, bbr, …: "
+                                          + "/proc/sys/net/ipv4/tcp_available_congestion_control)",
+                                      parse: ValueParsers.string)
 let mssOption = spec.option("mss", placeholder: "BYTES", default: "1200", help: "Payload bytes per datagram",
                             parse: { text in
                                 let size = try SizeValue.parse(text).bytes
@@ -76,6 +81,14 @@ runMain(name: "rudp-send") {
     if path == "-" && !arguments.wasGiven(nameOption) {
         throw UsageError(program: "rudp-send", message: "sending standard input needs --name NAME", suggestsHelp: false)
     }
+    if arguments.wasGiven(tcpCongestionOption) && arguments[protocolOption] != "tcp" {
+        throw UsageError(program: "rudp-send", message: "--tcp-cc chooses the kernel's congestion control for --protocol tcp; "
+            + "RUDP's is --cc", suggestsHelp: false)
+    }
+    if arguments.wasGiven(congestionOption) && arguments[protocolOption] == "tcp" {
+        throw UsageError(program: "rudp-send", message: "--cc chooses RUDP's congestion control; for --protocol tcp use --tcp-cc",
+                         suggestsHelp: false)
+    }
     if arguments.wasGiven(traceOption) && arguments[protocolOption] == "tcp" {
         throw UsageError(program: "rudp-send", message: "--trace records RUDP protocol events; kernel TCP has none to "
             + "record (capture it with tcpdump instead)", suggestsHelp: false)
@@ -108,7 +121,8 @@ runMain(name: "rudp-send") {
         if protocolName == "tcp" {
             report = try TCPSendClient.run(file: file, to: address, name: Array(name.utf8), connectTimeout: 10_000_000_000,
                                            idleTimeout: 30_000_000_000, interruptFileDescriptor: signals.readFileDescriptor,
-                                           isInterrupted: interrupted, progress: showProgress)
+                                           isInterrupted: interrupted, congestionControl: arguments[tcpCongestionOption],
+                                           progress: showProgress)
         } else {
             var options = RUDPSendOptions(mode: TransferMode(shortName: protocolName)!, mss: arguments[mssOption],
                                           window: arguments[windowOption], retransmission: arguments[rtoOption],

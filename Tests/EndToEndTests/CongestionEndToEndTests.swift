@@ -49,3 +49,48 @@ import Testing
         #expect(result.stderr.contains("vegas"))
     }
 }
+
+/// The TCP baseline says which kernel TCP it measured, and takes the one asked for.
+@Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: "/proc/sys/net/ipv4/tcp_congestion_control"),
+                             "needs Linux's TCP congestion control settings"))
+struct TCPCongestionEndToEndTests {
+    static func proc(_ name: String) -> String {
+        ((try? String(contentsOfFile: "/proc/sys/net/ipv4/\(name)", encoding: .utf8)) ?? "")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func sendOverTCP(_ extra: [String]) throws -> (status: Int32, summary: [String: Any]?, stderr: String) {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let incoming = scratch.file("in")
+        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
+        _ = try scratch.randomFile("payload.bin", size: 200_000)
+        let receiver = try RunningReceiver(directory: incoming, arguments: ["--json"])
+        defer { receiver.stop() }
+        let sent = try ProgramRunner.run("rudp-send", [scratch.file("payload.bin").path, receiver.address,
+                                                       "--protocol", "tcp", "--json"] + extra)
+        let summary = try? JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [String: Any]
+        return (sent.status, summary, sent.stderr)
+    }
+
+    @Test func withoutTcpCcTheSystemDefaultIsReportedAsReadBack() throws {
+        let result = try sendOverTCP([])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.summary?["tcp_cc"] as? String == Self.proc("tcp_congestion_control"))
+    }
+
+    @Test func eachAvailableAlgorithmIsUsedWhenAsked() throws {
+        for name in Self.proc("tcp_available_congestion_control").split(separator: " ").map(String.init) {
+            let result = try sendOverTCP(["--tcp-cc", name])
+            #expect(result.status == 0, "\(name): \(result.stderr)")
+            #expect(result.summary?["tcp_cc"] as? String == name)
+        }
+    }
+
+    @Test func anAlgorithmTheKernelLacksFailsInOneLine() throws {
+        let result = try sendOverTCP(["--tcp-cc", "no-such-cc"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("no TCP congestion control 'no-such-cc'"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+}

@@ -15,15 +15,25 @@ public enum TCPSendClient {
     ///     when it is readable `isInterrupted` is asked, and a non-nil reason stops the send at
     ///     once: the connection is closed (the receiver discards the partial file) and the
     ///     reason is thrown.
+    ///   - congestionControl: the kernel TCP congestion control to use (`TCP_CONGESTION`); nil
+    ///     keeps the system default. The report says which one the connection really used.
     ///   - progress: called about every 100 ms with the file bytes handed to the connection.
     /// - Returns: a report whose `seconds` run from the start of the connect to the final
     ///   confirmation, so that it includes the handshake as RUDP's does.
     public static func run(file: OutgoingFile, to address: SocketAddress, name: [UInt8], connectTimeout: UInt64,
                            idleTimeout: UInt64, interruptFileDescriptor: Int32?, isInterrupted: () -> String?,
+                           congestionControl: String? = nil,
                            progress: (SendProgress) -> Void) throws(SendFailure) -> SendReport {
         guard name.count <= TCPBaselineFraming.maxNameLength else {
             throw SendFailure("the file name is \(name.count) bytes long; the TCP baseline carries at most "
                 + "\(TCPBaselineFraming.maxNameLength) bytes (choose a shorter one with --name)")
+        }
+        if let congestionControl {
+            do {
+                try TCPCongestionControl.check(congestionControl, family: address.family)
+            } catch {
+                throw unknownCongestionControl(congestionControl, error)
+            }
         }
         let startTime = MonotonicClock.now()
         let stream = try connect(to: address, timeout: connectTimeout, startTime: startTime,
@@ -32,10 +42,25 @@ public enum TCPSendClient {
         defer { stream.close() }
         // Small STATUS and END frames must leave at once; the big chunks are not affected.
         try? stream.setNoDelay(true)
+        if let congestionControl {
+            do {
+                try stream.setCongestionControl(congestionControl)
+            } catch {
+                throw unknownCongestionControl(congestionControl, error)
+            }
+        }
         let session = TCPSendSession(file: file, stream: stream, address: address, name: name,
                                      idleTimeout: idleTimeout, startTime: startTime,
                                      interruptFileDescriptor: interruptFileDescriptor)
-        return try session.run(isInterrupted: isInterrupted, progress: progress)
+        var report = try session.run(isInterrupted: isInterrupted, progress: progress)
+        report.tcpCongestionControl = stream.congestionControl
+        return report
+    }
+
+    private static func unknownCongestionControl(_ name: String, _ error: SystemError) -> SendFailure {
+        let available = TCPCongestionControl.available
+        return SendFailure("the kernel has no TCP congestion control '\(name)' (\(error))"
+            + (available.isEmpty ? "" : "; available: \(available.joined(separator: ", "))"))
     }
 
     // MARK: Connecting

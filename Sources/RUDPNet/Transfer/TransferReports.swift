@@ -52,6 +52,8 @@ public struct SendReport: Sendable {
     public var statistics: SenderStatistics?
     /// What held an RUDP sender to the path (nil for TCP).
     public var congestion: Congestion?
+    /// The kernel congestion control the TCP baseline's connection used, as read back from it.
+    public var tcpCongestionControl: String?
 
     /// The congestion controller's view at the end of an RUDP transfer.
     public struct Congestion: Sendable {
