@@ -96,65 +96,58 @@ struct WhyUDPPeerAsk {
     func connections() throws -> UInt64? {
         let socket = try UDPSocket(connectedTo: address)
         defer { socket.close() }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        let reply = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        defer {
-            buffer.deallocate()
-            reply.deallocate()
-        }
+        let driver = EndpointDriver(peerSocket: socket, endpoint: WhyUDPPeerSupport.receiverEndpoint(), signals: signals)
         let start = MonotonicClock.now()
         let configuration = WhyUDPPeerSupport.senderConfiguration(delivery: .unordered, window: 8, size: UInt64(size),
                                                                   name: "request")
-        let sender = Sender(configuration: configuration, now: start)
-        var receiver: Receiver?
+        var trial = Trial(sender: Sender(configuration: configuration, now: start), request: UnsafeRawBufferPointer(request),
+                          start: start, timeout: timeout)
+        driver.add(trial.sender)
+        try driver.run(&trial)
+        return trial.answeredAt.map { $0 - start }
+    }
+
+    /// One RUDP trial on the driver: the request goes out on `sender` once it is connected; the
+    /// response arrives on the connection the echo opens back, through the driver's endpoint.
+    struct Trial: WhyUDPPeerApplication {
+        let sender: Sender
+        let request: UnsafeRawBufferPointer
+        let start: UInt64
+        let timeout: UInt64
         var requestWritten = false
+        var responseConnectionOffered = false
+        /// When the response reached the application: the wake-up that brought it.
         var answeredAt: UInt64?
-        while true {
-            let now = MonotonicClock.now()
-            if !requestWritten && sender.state == .transferring {
-                if sender.writeMessage(UnsafeRawBufferPointer(request)) {
-                    var hasher = SHA256()
-                    hasher.update(UnsafeRawBufferPointer(request))
-                    sender.finishWriting(sha256: hasher.finalize())
-                    requestWritten = true
-                }
+
+        var limit: UInt64 { answeredAt.map { $0 + 1_000_000_000 } ?? start + timeout }
+
+        var nextDeadline: UInt64? { limit }
+
+        mutating func handle(_ event: EndpointEvent, driver: EndpointDriver, now: UInt64) {
+            guard case .offered(let connection) = event, let endpoint = driver.endpoint else { return }
+            // The echo opens one connection back per trial; any other is a stray.
+            if responseConnectionOffered {
+                endpoint.fail(connection.handle, code: .busy, message: "one response per trial", now: now)
+            } else {
+                responseConnectionOffered = true
+                endpoint.accept(connection.handle, now: now)
             }
-            WhyUDPPeerSupport.flush(sender, socket: socket, to: nil, buffer: reply, now: now)
-            if let receiver { WhyUDPPeerSupport.flush(receiver, socket: socket, to: nil, buffer: reply, now: now) }
-            let limit = answeredAt.map { $0 + 1_000_000_000 } ?? start + timeout
-            let senderDone: Bool
-            switch sender.state {
-            case .finished, .failed: senderDone = true
-            default: senderDone = false
-            }
-            if now >= limit || (answeredAt != nil && senderDone && (receiver?.isReclaimable ?? true)) {
-                return answeredAt.map { $0 - start }
-            }
-            let deadline = [sender.nextDeadline, receiver?.nextDeadline, limit].compactMap { $0 }.min()
-            if try WhyUDPPeerSupport.wait(for: socket.fileDescriptor, until: deadline, signals: signals) {
-                let arrived = MonotonicClock.now()
-                try WhyUDPPeerSupport.receiveAll(socket, buffer: buffer) { bytes, _ in
-                    guard let packet = try? PacketView.decode(bytes) else { return }
-                    if WhyUDPPeerSupport.isForSender(packet.header.type) {
-                        sender.handle(packet: packet, now: arrived)
-                        if packet.header.type != .reset { return }
-                    }
-                    if receiver == nil {
-                        guard packet.header.type == .syn else { return }
-                        receiver = WhyUDPPeerSupport.acceptConnection(packet, now: arrived)
-                        return
-                    }
-                    guard let current = receiver else { return }
-                    current.handle(packet: packet, now: arrived)
-                    current.readDelivered { payload in
-                        if MessageStamp.read(payload) != nil && answeredAt == nil { answeredAt = arrived }
-                    }
-                    if case .finishing = current.state { current.confirmFinish(now: arrived) }
-                }
-            }
-            let later = MonotonicClock.now()
-            sender.handleTimeout(now: later)
-            receiver?.handleTimeout(now: later)
+        }
+
+        mutating func received(_ payload: UnsafeRawBufferPointer, on connection: InboundConnection, driver: EndpointDriver,
+                               now: UInt64) {
+            if MessageStamp.read(payload) != nil && answeredAt == nil { answeredAt = now }
+        }
+
+        func handled(_ connection: InboundConnection, driver: EndpointDriver, now: UInt64) {
+            if case .finishing = connection.receiver.state { driver.endpoint?.confirmFinish(connection.handle, now: now) }
+        }
+
+        mutating func afterInput(driver: EndpointDriver, now: UInt64) -> EndpointDriver.Step {
+            if !requestWritten && WhyUDPPeerSupport.writeOnlyMessage(request, to: sender) { requestWritten = true }
+            // Both connections closed: the request's confirmed, the response's forgotten (or never opened).
+            let closed = answeredAt != nil && WhyUDPPeerSupport.hasEnded(sender) && driver.endpoint?.isEmpty != false
+            return now >= limit || closed ? .stop : .proceed
         }
     }
 }

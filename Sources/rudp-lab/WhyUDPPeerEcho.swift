@@ -76,84 +76,85 @@ struct WhyUDPPeerEcho {
         }
     }
 
-    /// One client's pair of connections: its request connection and the response connection back.
-    final class Exchange {
-        let receiver: Receiver
-        let sender: Sender
-        var requestArrived = false
-        var responseWritten = false
-
-        init(receiver: Receiver, sender: Sender) {
-            self.receiver = receiver
-            self.sender = sender
-        }
-
-        var isOver: Bool {
-            switch sender.state {
-            case .finished, .failed: receiver.isReclaimable
-            default: false
-            }
-        }
-    }
-
     func answerConnections(on address: SocketAddress) throws {
         let socket = try UDPSocket(bindingTo: address)
         defer { socket.close() }
         WhyUDPPeerSink.announce(socket.localAddress)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        let reply = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        let response = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
-        defer {
-            buffer.deallocate()
-            reply.deallocate()
-            response.deallocate()
+        let driver = EndpointDriver(peerSocket: socket, endpoint: WhyUDPPeerSupport.receiverEndpoint(), signals: signals)
+        var exchanges = Exchanges(size: size)
+        defer { exchanges.response.deallocate() }
+        try driver.run(&exchanges)
+    }
+
+    /// One client's pair of connections: its request connection and the response connection back.
+    final class Exchange {
+        let request: InboundConnection
+        let sender: Sender
+        var requestArrived = false
+        var responseWritten = false
+        /// The endpoint forgot the request connection (it ended, or expired half-open).
+        var requestClosed = false
+
+        init(request: InboundConnection, sender: Sender) {
+            self.request = request
+            self.sender = sender
         }
-        var exchanges: [SocketAddress: Exchange] = [:]
-        while true {
-            let deadline = exchanges.values.flatMap { [$0.receiver.nextDeadline, $0.sender.nextDeadline] }.compactMap { $0 }.min()
-            _ = try WhyUDPPeerSupport.wait(for: socket.fileDescriptor, until: deadline, signals: signals)
-            let now = MonotonicClock.now()
-            try WhyUDPPeerSupport.receiveAll(socket, buffer: buffer) { bytes, from in
-                guard let packet = try? PacketView.decode(bytes) else { return }
-                if let exchange = exchanges[from], packet.header.type == .syn,
-                   packet.header.connectionID != exchange.receiver.connectionID {
-                    exchanges[from] = nil  // the same address starts a new exchange
-                }
-                guard let exchange = exchanges[from] else {
-                    guard packet.header.type == .syn, let receiver = WhyUDPPeerSupport.acceptConnection(packet, now: now) else {
-                        return
-                    }
-                    let configuration = WhyUDPPeerSupport.senderConfiguration(delivery: .unordered, window: 8,
-                                                                              size: UInt64(size), name: "response")
-                    exchanges[from] = Exchange(receiver: receiver, sender: Sender(configuration: configuration, now: now))
-                    return
-                }
-                if WhyUDPPeerSupport.isForSender(packet.header.type) {
-                    exchange.sender.handle(packet: packet, now: now)
-                    if packet.header.type != .reset { return }
-                }
-                exchange.receiver.handle(packet: packet, now: now)
-                exchange.receiver.readDelivered { payload in
-                    if MessageStamp.read(payload) != nil { exchange.requestArrived = true }
-                }
-                if case .finishing = exchange.receiver.state { exchange.receiver.confirmFinish(now: now) }
+
+        var isOver: Bool { requestClosed && WhyUDPPeerSupport.hasEnded(sender) }
+    }
+
+    /// The echo on the driver: each connection a client opens is accepted by the endpoint and
+    /// answered on an outbound sender opened back to the same address at once, so that both
+    /// handshakes overlap.
+    struct Exchanges: WhyUDPPeerApplication {
+        let size: Int
+        let response: UnsafeMutableRawBufferPointer
+        var exchanges: [Exchange] = []
+
+        init(size: Int) {
+            self.size = size
+            response = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
+        }
+
+        func exchange(of connection: InboundConnection) -> Exchange? {
+            exchanges.first { $0.request === connection }
+        }
+
+        mutating func handle(_ event: EndpointEvent, driver: EndpointDriver, now: UInt64) {
+            switch event {
+            case .offered(let connection):
+                driver.endpoint?.accept(connection.handle, now: now)
+                let configuration = WhyUDPPeerSupport.senderConfiguration(delivery: .unordered, window: 8,
+                                                                          size: UInt64(size), name: "response")
+                let sender = Sender(configuration: configuration, now: now)
+                driver.add(sender, to: SocketAddress(connection.peer))
+                exchanges.append(Exchange(request: connection, sender: sender))
+            case .validated:
+                break
+            case .closed(let connection):
+                exchange(of: connection)?.requestClosed = true
             }
-            for (peer, exchange) in exchanges {
-                if let due = exchange.receiver.nextDeadline, due <= now { exchange.receiver.handleTimeout(now: now) }
-                if let due = exchange.sender.nextDeadline, due <= now { exchange.sender.handleTimeout(now: now) }
-                if exchange.requestArrived && !exchange.responseWritten && exchange.sender.state == .transferring {
-                    MessageStamp.write(index: 0, sentAt: now, into: response)
-                    if exchange.sender.writeMessage(UnsafeRawBufferPointer(response)) {
-                        var hasher = SHA256()
-                        hasher.update(UnsafeRawBufferPointer(response))
-                        exchange.sender.finishWriting(sha256: hasher.finalize())
-                        exchange.responseWritten = true
-                    }
-                }
-                WhyUDPPeerSupport.flush(exchange.receiver, socket: socket, to: peer, buffer: reply, now: now)
-                WhyUDPPeerSupport.flush(exchange.sender, socket: socket, to: peer, buffer: reply, now: now)
-                if exchange.isOver { exchanges[peer] = nil }
+        }
+
+        func received(_ payload: UnsafeRawBufferPointer, on connection: InboundConnection, driver: EndpointDriver,
+                      now: UInt64) {
+            if MessageStamp.read(payload) != nil { exchange(of: connection)?.requestArrived = true }
+        }
+
+        func handled(_ connection: InboundConnection, driver: EndpointDriver, now: UInt64) {
+            if case .finishing = connection.receiver.state { driver.endpoint?.confirmFinish(connection.handle, now: now) }
+        }
+
+        mutating func afterInput(driver: EndpointDriver, now: UInt64) -> EndpointDriver.Step {
+            for exchange in exchanges where exchange.requestArrived && !exchange.responseWritten
+                && exchange.sender.state == .transferring {
+                MessageStamp.write(index: 0, sentAt: now, into: response)
+                exchange.responseWritten = WhyUDPPeerSupport.writeOnlyMessage(UnsafeRawBufferPointer(response),
+                                                                              to: exchange.sender)
             }
+            for exchange in exchanges where exchange.isOver { driver.remove(exchange.sender) }
+            exchanges.removeAll { $0.isOver }
+            return .proceed
         }
     }
 }

@@ -120,54 +120,61 @@ struct WhyUDPPeerSink {
         defer { socket.close() }
         _ = socket.setBufferSizes(send: 4 << 20, receive: 4 << 20)
         Self.announce(socket.localAddress)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        let reply = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        defer {
-            buffer.deallocate()
-            reply.deallocate()
-        }
-        var receiver: Receiver?
-        var peer: SocketAddress?
-        while !(receiver?.isReclaimable ?? false) {
-            _ = try WhyUDPPeerSupport.wait(for: socket.fileDescriptor, until: receiver?.nextDeadline, signals: signals)
-            let now = MonotonicClock.now()
-            try WhyUDPPeerSupport.receiveAll(socket, buffer: buffer) { bytes, from in
-                guard let packet = try? PacketView.decode(bytes) else { return }
-                guard let current = receiver else {
-                    guard packet.header.type == .syn, let accepted = WhyUDPPeerSupport.acceptConnection(packet, now: now) else {
-                        return
-                    }
-                    receiver = accepted
-                    peer = from
-                    return
-                }
-                guard from == peer else { return }
-                current.handle(packet: packet, now: now)
-                deliver(from: current, now: now)
-            }
-            if let receiver {
-                if let deadline = receiver.nextDeadline, deadline <= now { receiver.handleTimeout(now: now) }
-                WhyUDPPeerSupport.flush(receiver, socket: socket, to: peer, buffer: reply, now: now)
-            }
-        }
+        let driver = EndpointDriver(peerSocket: socket, endpoint: WhyUDPPeerSupport.receiverEndpoint(), signals: signals)
+        var stream = Stream(sink: self)
+        // What arrived counts even when a signal ends the run.
+        defer { self = stream.sink }
+        try driver.run(&stream)
     }
 
-    /// Takes what the receiver hands over and, at the FIN, checks every message is there.
-    mutating func deliver(from receiver: Receiver, now: UInt64) {
-        var intact = true
-        receiver.readDelivered { payload in
-            if !record(payload, at: now) { intact = false }
-        }
-        guard intact else {
-            receiver.fail(code: .integrityFailure, message: "a message arrived damaged", now: now)
-            return
-        }
-        if case .finishing(let fin) = receiver.state {
-            if WhyUDPPeerSupport.digest(sentAt: arrivals.map { $0?.sentAt }, size: size) == fin.sha256 {
-                receiver.confirmFinish(now: now)
-            } else {
-                receiver.fail(code: .integrityFailure, message: "messages missing or different", now: now)
+    /// The sink on the driver: the source's one connection, accepted by the endpoint, its
+    /// messages recorded as they are delivered and checked against the FIN's digest.
+    struct Stream: WhyUDPPeerApplication {
+        var sink: WhyUDPPeerSink
+        var connection: InboundConnection?
+        /// A message of the datagram being handled failed its check.
+        var damaged = false
+        var ended = false
+
+        mutating func handle(_ event: EndpointEvent, driver: EndpointDriver, now: UInt64) {
+            switch event {
+            case .offered(let offered):
+                if connection == nil {
+                    connection = offered
+                    driver.endpoint?.accept(offered.handle, now: now)
+                } else {
+                    driver.endpoint?.fail(offered.handle, code: .busy, message: "the sink takes one stream", now: now)
+                }
+            case .validated:
+                break
+            case .closed(let closed):
+                if closed === connection { ended = true }
             }
+        }
+
+        mutating func received(_ payload: UnsafeRawBufferPointer, on connection: InboundConnection, driver: EndpointDriver,
+                               now: UInt64) {
+            if !sink.record(payload, at: now) { damaged = true }
+        }
+
+        /// At the FIN, checks every message is there.
+        mutating func handled(_ connection: InboundConnection, driver: EndpointDriver, now: UInt64) {
+            guard let endpoint = driver.endpoint else { return }
+            guard !damaged else {
+                damaged = false
+                endpoint.fail(connection.handle, code: .integrityFailure, message: "a message arrived damaged", now: now)
+                return
+            }
+            guard case .finishing(let fin) = connection.receiver.state else { return }
+            if WhyUDPPeerSupport.digest(sentAt: sink.arrivals.map { $0?.sentAt }, size: sink.size) == fin.sha256 {
+                endpoint.confirmFinish(connection.handle, now: now)
+            } else {
+                endpoint.fail(connection.handle, code: .integrityFailure, message: "messages missing or different", now: now)
+            }
+        }
+
+        func afterInput(driver: EndpointDriver, now: UInt64) -> EndpointDriver.Step {
+            ended ? .stop : .proceed
         }
     }
 }

@@ -115,46 +115,54 @@ struct WhyUDPPeerSource {
         let configuration = WhyUDPPeerSupport.senderConfiguration(delivery: delivery, window: window,
                                                                   size: UInt64(count * size), name: "why-udp")
         let sender = Sender(configuration: configuration, now: MonotonicClock.now())
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        defer { buffer.deallocate() }
+        let driver = EndpointDriver(peerSocket: socket, signals: signals)
+        driver.add(sender)
+        var stream = Stream(source: self, sender: sender)
+        // The send log counts even when a signal ends the run.
+        defer { self = stream.source }
+        try driver.run(&stream)
+        if case .failed(let error) = sender.state { throw RuntimeFailure("the RUDP stream failed: \(error)") }
+        return sender.statistics.retransmissions
+    }
+
+    /// The source on the driver: writes each message when it is due, hands the queue to the
+    /// sender as its window opens, and ends once the sink confirmed the stream (or it failed).
+    struct Stream: WhyUDPPeerApplication {
+        var source: WhyUDPPeerSource
+        let sender: Sender
         var hasher = SHA256()
+        /// When the connection was up: message 0 is due then, message N N intervals later.
         var start: UInt64?
+        /// Messages the sender has taken.
         var accepted = 0
         var writingFinished = false
-        while true {
-            let now = MonotonicClock.now()
+
+        var nextDeadline: UInt64? {
+            guard let start, source.sentAt.count < source.count else { return nil }
+            return start + UInt64(source.sentAt.count) * source.interval
+        }
+
+        mutating func afterInput(driver: EndpointDriver, now: UInt64) -> EndpointDriver.Step {
             if sender.state == .transferring {
                 if start == nil { start = now }
-                while sentAt.count < count, now >= start! + UInt64(sentAt.count) * interval { _ = write(sentAt.count) }
-                while accepted < sentAt.count {
-                    MessageStamp.write(index: UInt64(accepted), sentAt: sentAt[accepted], into: message)
-                    guard sender.writeMessage(UnsafeRawBufferPointer(message)) else { break }
-                    hasher.update(UnsafeRawBufferPointer(message))
+                while source.sentAt.count < source.count, now >= start! + UInt64(source.sentAt.count) * source.interval {
+                    _ = source.write(source.sentAt.count)
+                }
+                while accepted < source.sentAt.count {
+                    MessageStamp.write(index: UInt64(accepted), sentAt: source.sentAt[accepted], into: source.message)
+                    guard sender.writeMessage(UnsafeRawBufferPointer(source.message)) else { break }
+                    hasher.update(UnsafeRawBufferPointer(source.message))
                     accepted += 1
                 }
-                if accepted == count && !writingFinished {
+                if accepted == source.count && !writingFinished {
                     writingFinished = true
                     sender.finishWriting(sha256: hasher.finalize())
                 }
             }
-            WhyUDPPeerSupport.flush(sender, socket: socket, to: nil, buffer: buffer, now: now)
             switch sender.state {
-            case .finished: return sender.statistics.retransmissions
-            case .failed(let error): throw RuntimeFailure("the RUDP stream failed: \(error)")
-            default: break
+            case .finished, .failed: return .stop
+            default: return .proceed
             }
-            var deadline = sender.nextDeadline
-            if let start, sentAt.count < count {
-                let due = start + UInt64(sentAt.count) * interval
-                deadline = min(deadline ?? due, due)
-            }
-            if try WhyUDPPeerSupport.wait(for: socket.fileDescriptor, until: deadline, signals: signals) {
-                let arrived = MonotonicClock.now()
-                try WhyUDPPeerSupport.receiveAll(socket, buffer: buffer) { bytes, _ in
-                    sender.handle(datagram: bytes, now: arrived)
-                }
-            }
-            sender.handleTimeout(now: MonotonicClock.now())
         }
     }
 }

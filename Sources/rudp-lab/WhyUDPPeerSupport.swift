@@ -5,9 +5,8 @@ import RUDPNet
 import SystemKit
 import RUDPSim
 
-/// What the why-udp peers share: the socket loop's waiting, moving an RUDP endpoint's datagrams
-/// onto a UDP socket, and telling which endpoint a datagram is for when one socket serves both a
-/// sender and a receiver.
+/// What the why-udp peers share: the UDP and TCP variants' waiting and datagrams, and the RUDP
+/// variants' connection settings (their loop is RUDPNet's `EndpointDriver`).
 enum WhyUDPPeerSupport {
     /// Waits until `fileDescriptor` is readable, `deadline` passes, or a signal arrives.
     /// Returns whether the descriptor is readable; throws when a signal stopped the peer.
@@ -18,14 +17,6 @@ enum WhyUDPPeerSupport {
         _ = try poller.wait(until: deadline)
         if !poller.events(at: signalIndex).isEmpty || signals.pendingSignal != nil { throw PeerStopped() }
         return socketIndex.map { !poller.events(at: $0).isEmpty } ?? false
-    }
-
-    /// Sends everything `endpoint` (a sender or a receiver) has to send now.
-    static func flush(_ endpoint: some ConnectionEndpoint, socket: UDPSocket, to peer: SocketAddress?,
-                      buffer: UnsafeMutableRawBufferPointer, now: UInt64) {
-        while let length = endpoint.pollTransmit(into: buffer, now: now) {
-            send(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), socket: socket, to: peer)
-        }
     }
 
     /// One datagram, to `peer` or the connected address; a full buffer or an ICMP error drops
@@ -53,31 +44,47 @@ enum WhyUDPPeerSupport {
         }
     }
 
-    /// Whether a packet is one a receiver sends (so a sender must handle it); a reset may be
-    /// for either side, and each endpoint checks its connection ID.
-    static func isForSender(_ type: PacketType) -> Bool {
-        switch type {
-        case .synAck, .ack, .finAck, .reset: true
-        case .syn, .data, .fin: false
-        }
-    }
+    /// Consecutive timeouts of one packet a peer's sender tolerates: twice `SenderConfiguration`'s
+    /// default, because why-udp's link is lossy on purpose (in both directions, for the whole
+    /// run) and a run must end in a measurement, not in a stream given up on after a loss burst.
+    /// (The simulated why-udp, RUDPSim's MessageSimulation, uses the same 20.)
+    static let maxRetries = 20
 
-    /// A sender configuration for a peer's RUDP connection.
+    /// A sender configuration for a peer's RUDP connection (the default MSS, 1200 bytes, holds
+    /// any message size the peers take).
     static func senderConfiguration(delivery: DeliveryOrder, window: Int, size: UInt64, name: String) -> SenderConfiguration {
         var configuration = SenderConfiguration(
-            mode: .selectiveRepeat, mss: 1_200, window: window, maxRetries: 20, connectionID: SystemRandom.uint32(),
+            mode: .selectiveRepeat, window: window, maxRetries: maxRetries, connectionID: SystemRandom.uint32(),
             initialSequence: SystemRandom.uint32(), fileName: Array(name.utf8), fileSize: size)
         configuration.delivery = delivery
         return configuration
     }
 
-    /// A receiver for a connection opened by `syn`, already accepted.
-    static func acceptConnection(_ syn: PacketView, now: UInt64) -> Receiver? {
-        var configuration = ReceiverConfiguration(initialSequence: SystemRandom.uint32())
-        configuration.idleTimeout = 30_000_000_000
-        guard let receiver = try? Receiver(syn: syn, configuration: configuration, now: now) else { return nil }
-        receiver.accept(now: now)
-        return receiver
+    /// Hands `message` to `sender` as all it will carry, closed by its digest; false while the
+    /// sender cannot take it yet (not connected).
+    static func writeOnlyMessage(_ message: UnsafeRawBufferPointer, to sender: Sender) -> Bool {
+        guard sender.state == .transferring, sender.writeMessage(message) else { return false }
+        var hasher = SHA256()
+        hasher.update(message)
+        sender.finishWriting(sha256: hasher.finalize())
+        return true
+    }
+
+    /// Whether `sender` is over: its stream confirmed, or failed.
+    static func hasEnded(_ sender: Sender) -> Bool {
+        switch sender.state {
+        case .finished, .failed: true
+        default: false
+        }
+    }
+
+    /// The receiving side of a peer's socket, for the connections the other peer opens: address
+    /// validation and the amplification limit as rudp-recv has them. Its connections stay up to
+    /// 30 s without a packet, longer than any of the peers' pauses.
+    static func receiverEndpoint() -> ReceiverEndpoint {
+        var receiver = ReceiverConfiguration(initialSequence: 0)
+        receiver.idleTimeout = 30_000_000_000
+        return ReceiverEndpoint(configuration: ReceiverEndpointConfiguration(receiver: receiver), random: SystemRandom.uint64)
     }
 
     /// The SHA-256 of `count` messages of `size` bytes rebuilt from their stamps, in index order
@@ -106,3 +113,20 @@ enum WhyUDPPeerSupport {
 
 /// A peer was stopped by SIGINT or SIGTERM: it prints what it has and exits.
 struct PeerStopped: Error {}
+
+/// A peer's RUDP side on an `EndpointDriver` that watches only the signal notifier's descriptor:
+/// that descriptor turning readable means SIGINT or SIGTERM arrived.
+protocol WhyUDPPeerApplication: EndpointApplication {}
+
+extension WhyUDPPeerApplication {
+    func descriptorReady(_ fileDescriptor: Int32, driver: EndpointDriver, now: UInt64) throws {
+        throw PeerStopped()
+    }
+}
+
+extension EndpointDriver {
+    /// A driver for a peer's `socket`, woken by `signals` too.
+    convenience init(peerSocket socket: UDPSocket, endpoint: ReceiverEndpoint? = nil, signals: SignalNotifier) {
+        self.init(socket: socket, endpoint: endpoint, watching: [signals.readFileDescriptor])
+    }
+}
