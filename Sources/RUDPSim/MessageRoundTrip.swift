@@ -41,7 +41,7 @@ public enum MessageRoundTripSimulation {
     /// Virtual nanoseconds from the client's first packet until the response reached its
     /// application, or nil if it never did within the time limit.
     public static func run(_ scenario: MessageRoundTripScenario) -> UInt64? {
-        precondition(scenario.messageSize >= MessageStamp.minimumSize && scenario.messageSize <= 1_200,
+        precondition(scenario.messageSize >= MessageStamp.minimumSize && scenario.messageSize <= MessageSenderDefaults.mss,
                      "messages are \(MessageStamp.minimumSize)...1200 bytes")
         switch scenario.transport {
         case .udp: return runDatagrams(scenario)
@@ -99,7 +99,7 @@ private struct RoundTripConnections {
 
     static func configuration(name: String, size: Int, random: inout SeededRandom) -> SenderConfiguration {
         var configuration = SenderConfiguration(
-            mode: .selectiveRepeat, mss: 1_200, window: 8, connectionID: UInt32(truncatingIfNeeded: random.next()),
+            mode: .selectiveRepeat, mss: MessageSenderDefaults.mss, window: 8, connectionID: UInt32(truncatingIfNeeded: random.next()),
             initialSequence: UInt32(truncatingIfNeeded: random.next()), fileName: Array(name.utf8), fileSize: UInt64(size))
         configuration.delivery = .unordered
         return configuration

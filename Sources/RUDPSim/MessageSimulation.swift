@@ -11,7 +11,7 @@ import RUDP
 /// and that wait counts in its latency.
 public enum MessageSimulation {
     public static func run(_ scenario: MessageScenario) -> MessageOutcome {
-        precondition(scenario.messageSize >= MessageStamp.minimumSize && scenario.messageSize <= 1_200,
+        precondition(scenario.messageSize >= MessageStamp.minimumSize && scenario.messageSize <= MessageSenderDefaults.mss,
                      "messages are \(MessageStamp.minimumSize)...1200 bytes")
         switch scenario.transport {
         case .udp:
@@ -83,8 +83,8 @@ private struct MessageConnectionRun: LinkedEndpoints {
         link = ImpairedLink(forward: scenario.forward, reverse: scenario.reverse, seed: scenario.seed)
         var random = SeededRandom(seed: scenario.seed, stream: "message endpoints")
         var configuration = SenderConfiguration(
-            mode: .selectiveRepeat, mss: 1_200, window: scenario.window, retransmission: scenario.retransmission,
-            maxRetries: 20, connectionID: UInt32(truncatingIfNeeded: random.next()),
+            mode: .selectiveRepeat, mss: MessageSenderDefaults.mss, window: scenario.window, retransmission: scenario.retransmission,
+            maxRetries: MessageSenderDefaults.maxRetries, connectionID: UInt32(truncatingIfNeeded: random.next()),
             initialSequence: UInt32(truncatingIfNeeded: random.next()), fileName: Array("messages".utf8),
             fileSize: UInt64(scenario.count * scenario.messageSize))
         configuration.delivery = scenario.transport == .rudpUnordered ? .unordered : .ordered

@@ -44,11 +44,8 @@ enum WhyUDPPeerSupport {
         }
     }
 
-    /// Consecutive timeouts of one packet a peer's sender tolerates: twice `SenderConfiguration`'s
-    /// default, because why-udp's link is lossy on purpose (in both directions, for the whole
-    /// run) and a run must end in a measurement, not in a stream given up on after a loss burst.
-    /// (The simulated why-udp, RUDPSim's MessageSimulation, uses the same 20.)
-    static let maxRetries = 20
+    /// Consecutive timeouts of one packet a peer's sender tolerates (the simulated why-udp's too).
+    static let maxRetries = MessageSenderDefaults.maxRetries
 
     /// A sender configuration for a peer's RUDP connection (the default MSS, 1200 bytes, holds
     /// any message size the peers take).
