@@ -5,7 +5,6 @@ import Darwin
 #endif
 import CLIKit
 import Impairment
-import RUDPNet
 import SystemKit
 
 /// The `lossproxy` UDP relay command: its command line and its run.
