@@ -13,7 +13,9 @@ import SystemKit
 ///
 /// Corruption is the engine's stage, confined to each packet's transport payload: every packet
 /// is submitted with the offset where its payload begins (`TransportPayload`), so headers and
-/// checksums stay as sent. Any descriptor that delivers whole packets per read and write works, which is how the tests
+/// checksums stay as sent; the stages keep the engine's order (loss before corruption).
+///
+/// Any descriptor that delivers whole packets per read and write works, which is how the tests
 /// drive it without privileges (datagram socket pairs).
 ///
 /// Not thread-safe: `@unchecked Sendable` only so that it can be handed to the thread that runs it.
