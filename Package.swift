@@ -42,7 +42,7 @@ let package = Package(
         // Experiments, textbook models, and the CSV/JSON/SVG/Markdown report writers of rudp-lab.
         .target(name: "LabKit", dependencies: ["RUDP", "RUDPSim", "Impairment", "ImpairmentCLI", "SystemKit", "CLIKit"]),
         // The lossproxy front-ends (UDP relay, later the TUN link) around the impairment engine.
-        .target(name: "ProxyKit", dependencies: ["Impairment", "ImpairmentCLI", "SystemKit", "RUDPNet", "CLIKit", "CRUDPShim"], swiftSettings: perPacketCode),
+        .target(name: "ProxyKit", dependencies: ["Impairment", "ImpairmentCLI", "SystemKit", "CLIKit"], swiftSettings: perPacketCode),
         .executableTarget(name: "rudp-send", dependencies: ["RUDP", "SystemKit", "RUDPNet", "CLIKit"]),
         .executableTarget(name: "rudp-recv", dependencies: ["RUDP", "SystemKit", "RUDPNet", "CLIKit"]),
         .executableTarget(name: "lossproxy", dependencies: ["ProxyKit", "Impairment", "SystemKit", "CLIKit"]),
@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "RUDPNetTests", dependencies: ["RUDPNet", "SystemKit", "RUDP"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
         .testTarget(name: "LabKitTests", dependencies: ["LabKit", "RUDPSim", "RUDP", "CLIKit"]),
-        .testTarget(name: "ProxyKitTests", dependencies: ["ProxyKit", "Impairment", "SystemKit", "RUDPNet", "CLIKit"]),
+        .testTarget(name: "ProxyKitTests", dependencies: ["ProxyKit", "Impairment", "SystemKit", "CLIKit"]),
         .testTarget(name: "EndToEndTests", dependencies: ["RUDP"]),
     ],
     swiftLanguageModes: [.v6]

@@ -11,12 +11,19 @@ struct Corruption {
     }
 
     /// Decides whether the next datagram, of `length` bytes, is corrupted, and which bit
-    /// (counted from the start of the datagram) to flip; nil for no corruption, including when
-    /// the datagram has no byte at or after the offset.
-    mutating func nextBitToFlip(length: Int) -> Int? {
+    /// (counted from the start of the datagram) to flip, sparing its first `offset` bytes
+    /// (nil: the configured offset); nil for no corruption, including when the datagram has
+    /// no byte at or after the offset. A datagram chosen for corruption takes a position draw
+    /// even then, so which datagrams are chosen depends on the seed and their number alone,
+    /// not on the lengths of the ones before.
+    mutating func nextBitToFlip(length: Int, offset: Int? = nil) -> Int? {
         guard random.nextBool(probability: probability) else { return nil }
+        let offset = offset ?? self.offset
         let eligibleBits = (length - offset) * 8
-        guard eligibleBits > 0 else { return nil }
+        guard eligibleBits > 0 else {
+            _ = random.next()
+            return nil
+        }
         return offset * 8 + Int(random.nextBelow(UInt64(eligibleBits)))
     }
 

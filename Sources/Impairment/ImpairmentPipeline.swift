@@ -69,6 +69,14 @@ public final class ImpairmentPipeline {
         core.pointee.submit(datagram, tag: tag, now: now)
     }
 
+    /// As `submit(_:tag:now:)`, but the corruption stage spares this datagram's first
+    /// `corruptOffset` bytes instead of `config.corruptOffset`'s: for traffic whose headers
+    /// differ in length from datagram to datagram (IP packets on the TUN link).
+    public func submit(_ datagram: UnsafeRawBufferPointer, tag: UInt64, now: UInt64, corruptOffset: Int) {
+        precondition(corruptOffset >= 0, "a corruption offset cannot be negative")
+        core.pointee.submit(datagram, tag: tag, now: now, corruptOffset: corruptOffset)
+    }
+
     /// Hands every datagram due at or before `now` to `body`, in due order (ties in submission
     /// order), with its tag. The bytes are valid only during the call; their buffer is
     /// recycled afterwards. `body` may submit to this or another pipeline.

@@ -55,7 +55,8 @@ struct PipelineCore: ~Copyable {
 
     var pooledSlotCount: Int { pool.allocatedSlots }
 
-    mutating func submit(_ datagram: UnsafeRawBufferPointer, tag: UInt64, now: UInt64) {
+    /// `corruptOffset` overrides the configured one for this datagram (nil: the configured one).
+    mutating func submit(_ datagram: UnsafeRawBufferPointer, tag: UInt64, now: UInt64, corruptOffset: Int? = nil) {
         let now = max(now, lastSubmitTime)
         lastSubmitTime = now
         counters.received += 1
@@ -78,7 +79,7 @@ struct PipelineCore: ~Copyable {
         let scripted = scriptedDrop.isEnabled && scriptedDrop.drops(index: index)
         let lost = bernoulliLoss?.nextIsLost() ?? false
         let burstLost = burstLoss?.nextIsLost() ?? false
-        let flippedBit = corruption?.nextBitToFlip(length: length)
+        let flippedBit = corruption?.nextBitToFlip(length: length, offset: corruptOffset)
         let duplicated = duplication?.nextIsDuplicated() ?? false
         let timing = delayLine.nextTiming()
 

@@ -1,4 +1,3 @@
-import RUDPNet
 import SystemKit
 
 /// The relay's clients. Each client address gets its own upstream socket connected to the

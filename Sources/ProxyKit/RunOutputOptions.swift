@@ -1,5 +1,4 @@
 import CLIKit
-import RUDPNet
 import SystemKit
 
 /// The "Run and output" options both lossproxy modes share: --seed, --stats, --json, --quiet.

@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import RUDPNet
 import SystemKit
 
 /// A way to stop a running relay from another thread: `stop()` makes `fileDescriptor`

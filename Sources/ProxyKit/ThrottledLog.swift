@@ -1,4 +1,3 @@
-import RUDPNet
 import SystemKit
 
 /// A relay's log: each kind of problem said at most once per 10 s, so a failing peer cannot flood stderr.

@@ -1,6 +1,5 @@
 import CLIKit
 import Impairment
-import RUDPNet
 import SystemKit
 
 /// The lossproxy UDP relay: forwards datagrams between clients and one server through an
@@ -64,7 +63,7 @@ public final class UDPRelay: @unchecked Sendable {
     private let listenSocket: UDPSocket
     private let link: ImpairedLink
     private let clients = ClientTable()
-    private let batch = ReceiveBatch()
+    private let batch = ReceiveSlots()
     private let sendBatch = SendBatch()
     private var forwardCounters = RelayDirectionStatistics()
     private var reverseCounters = RelayDirectionStatistics()
@@ -80,7 +79,7 @@ public final class UDPRelay: @unchecked Sendable {
         self.configuration = configuration
         listenSocket = try UDPSocket(bindingTo: configuration.listenAddress)
         listenSocket.setBufferSizes(send: configuration.socketBufferSize, receive: configuration.socketBufferSize)
-        ReceiveBatch.enableCoalescing(on: listenSocket.fileDescriptor)
+        ReceiveSlots.allowCoalescing(on: listenSocket)
         localAddress = listenSocket.localAddress
         link = ImpairedLink(forward: configuration.forward, reverse: configuration.reverse, seed: configuration.seed)
     }
@@ -104,7 +103,7 @@ public final class UDPRelay: @unchecked Sendable {
         let expiryCheckInterval = max(min(configuration.clientIdleTimeout / 4, 1_000_000_000), 1_000_000)
         var nextExpiryCheck = startTime + expiryCheckInterval
         var reports = ReportSchedule(every: configuration.statisticsInterval, from: startTime)
-        var waiter = EventWaiter(capacity: 16)
+        var waiter = Poller(capacity: 16, precision: .nanoseconds)
         var busyPoll = BusyPoll()
         var slotOfEntry: [Int] = []
         var stopEntry = -1
@@ -124,11 +123,11 @@ public final class UDPRelay: @unchecked Sendable {
                 clients.membershipChanged = false
                 waiter.removeAll()
                 slotOfEntry.removeAll(keepingCapacity: true)
-                stopEntry = stopFileDescriptor.map { waiter.addReadable($0) } ?? -1
-                listenEntry = waiter.addReadable(listenSocket.fileDescriptor)
+                stopEntry = stopFileDescriptor.map { waiter.add($0, interest: .readable) } ?? -1
+                listenEntry = waiter.add(listenSocket.fileDescriptor, interest: .readable)
                 for (slot, client) in clients.slots.enumerated() {
                     guard let client else { continue }
-                    waiter.addReadable(client.socket.fileDescriptor)
+                    waiter.add(client.socket.fileDescriptor, interest: .readable)
                     slotOfEntry.append(slot)
                 }
             }
@@ -136,13 +135,13 @@ public final class UDPRelay: @unchecked Sendable {
             if clients.count > 0 { deadline = min(deadline ?? nextExpiryCheck, nextExpiryCheck) }
 
             guard try waiter.wait(until: deadline, spinningFor: busyPoll.spin(now: now)) > 0 else { continue }
-            if stopEntry >= 0 && waiter.isReady(stopEntry) { break }
+            if stopEntry >= 0 && !waiter.events(at: stopEntry).isEmpty { break }
             busyPoll.noteActivity(now: MonotonicClock.now())
-            if waiter.isReady(listenEntry) {
+            if !waiter.events(at: listenEntry).isEmpty {
                 drainClients()
             }
             let firstClientEntry = listenEntry + 1
-            for (offset, slot) in slotOfEntry.enumerated() where waiter.isReady(firstClientEntry + offset) {
+            for (offset, slot) in slotOfEntry.enumerated() where !waiter.events(at: firstClientEntry + offset).isEmpty {
                 // Clients are removed only at the top of the loop, so each polled slot still
                 // holds the client that was polled.
                 drainServer(slot: slot)
@@ -153,66 +152,66 @@ public final class UDPRelay: @unchecked Sendable {
 
     // MARK: - Receiving
 
-    /// Takes datagrams from clients into the forward pipeline, opening upstream sockets for new ones.
+    /// Takes datagrams from clients into the forward pipeline, opening upstream sockets for new
+    /// ones, and releases what is due after each batch.
     private func drainClients() {
-        var budget = Self.datagramsPerWakeUp
-        while budget > 0 {
-            let now = MonotonicClock.now()
-            let pipeline = link.forward
-            let received: (datagrams: Int, full: Bool)
-            do throws(SystemError) {
-                received = try batch.receive(from: listenSocket.fileDescriptor) { bytes, source in
-                    guard let source else { return }
-                    let tag: UInt64
-                    if let slot = clients.slot(of: source) ?? addClient(source, now: now) {
-                        clients.touch(slot, now: now)
-                        tag = clients.tag(ofSlot: slot)
-                    } else {
-                        tag = Self.noClientTag
-                    }
-                    pipeline.submit(bytes, tag: tag, now: now)
+        var now = MonotonicClock.now()
+        let pipeline = link.forward
+        do throws(SystemError) {
+            try batch.receiveRuns(from: listenSocket, limit: Self.datagramsPerWakeUp, batchEnded: {
+                releaseForward(now: now)
+                now = MonotonicClock.now()
+            }) { run, source in
+                let tag: UInt64
+                if let slot = clients.slot(of: source) ?? addClient(source, now: now) {
+                    clients.touch(slot, now: now)
+                    tag = clients.tag(ofSlot: slot)
+                } else {
+                    tag = Self.noClientTag
                 }
-            } catch {
-                log.note("receive", "receiving from clients failed: \(error)")
-                return
+                Self.submit(run, to: pipeline, tag: tag, now: now)
             }
-            guard received.datagrams > 0 else { return }
-            releaseForward(now: now)
-            budget -= received.datagrams
-            if !received.full { return }
+        } catch {
+            log.note("receive", "receiving from clients failed: \(error)")
         }
     }
 
-    /// Takes the server's datagrams for the client in `slot` into the reverse pipeline.
+    /// Takes the server's datagrams for the client in `slot` into the reverse pipeline, and
+    /// releases what is due after each batch.
     private func drainServer(slot: Int) {
         guard clients.slots.indices.contains(slot), let client = clients.slots[slot] else { return }
         let tag = clients.tag(ofSlot: slot)
-        var budget = Self.datagramsPerWakeUp
-        while budget > 0 {
-            let now = MonotonicClock.now()
-            let pipeline = link.reverse
-            let received: (datagrams: Int, full: Bool)
-            do throws(SystemError) {
-                received = try batch.receive(from: client.socket.fileDescriptor) { bytes, _ in
-                    pipeline.submit(bytes, tag: tag, now: now)
-                }
-            } catch {
-                noteServerError(error)
-                return
+        var now = MonotonicClock.now()
+        let pipeline = link.reverse
+        do throws(SystemError) {
+            try batch.receiveRuns(from: client.socket, limit: Self.datagramsPerWakeUp, batchEnded: {
+                clients.touch(slot, now: now)
+                releaseReverse(now: now)
+                now = MonotonicClock.now()
+            }) { run, _ in
+                Self.submit(run, to: pipeline, tag: tag, now: now)
             }
-            guard received.datagrams > 0 else { return }
-            clients.touch(slot, now: now)
-            releaseReverse(now: now)
-            budget -= received.datagrams
-            if !received.full { return }
+        } catch {
+            noteServerError(error)
         }
+    }
+
+    /// Submits each datagram of `run`; an empty datagram, which a run does not yield, is
+    /// relayed too (it is a datagram like any other to the peers).
+    @inline(__always)
+    private static func submit(_ run: DatagramRun, to pipeline: ImpairmentPipeline, tag: UInt64, now: UInt64) {
+        guard !run.bytes.isEmpty else {
+            pipeline.submit(run.bytes, tag: tag, now: now)
+            return
+        }
+        for datagram in run { pipeline.submit(datagram, tag: tag, now: now) }
     }
 
     private func addClient(_ address: SocketAddress, now: UInt64) -> Int? {
         do {
             let socket = try UDPSocket(connectedTo: configuration.serverAddress)
             socket.setBufferSizes(send: configuration.socketBufferSize, receive: configuration.socketBufferSize)
-            ReceiveBatch.enableCoalescing(on: socket.fileDescriptor)
+            ReceiveSlots.allowCoalescing(on: socket)
             let slot = clients.add(address: address, listenFamily: listenSocket.family, socket: socket, now: now)
             log.write("new client \(address), forwarded to \(configuration.serverAddress) from \(socket.localAddress)")
             return slot

@@ -24,12 +24,23 @@ public struct PollEvents: OptionSet, Hashable, Sendable {
 /// `poll(2)` over a small, reusable list of descriptors, sleeping until an absolute
 /// monotonic deadline. After the first few calls it does not allocate.
 public struct Poller: Sendable {
-    private var entries: [pollfd]
+    /// How closely `wait` keeps a deadline.
+    public enum Precision: Sendable {
+        /// `poll`'s whole milliseconds, rounded up: a wake-up may come up to 1 ms late.
+        case milliseconds
+        /// `ppoll`'s nanoseconds where the system has it (Linux), so that a datagram delayed
+        /// by 20 ms is released at 20 ms, not at the next whole millisecond; elsewhere milliseconds.
+        case nanoseconds
+    }
 
-    /// An empty set with room for `capacity` descriptors before it grows.
-    public init(capacity: Int = 8) {
+    private var entries: [pollfd]
+    private let precise: Bool
+
+    /// An empty set with room for `capacity` descriptors before it grows, waiting with `precision`.
+    public init(capacity: Int = 8, precision: Precision = .milliseconds) {
         entries = []
         entries.reserveCapacity(capacity)
+        precise = precision == .nanoseconds && Posix.hasPrecisePoll
     }
 
     /// How many descriptors are registered.
@@ -67,7 +78,8 @@ public struct Poller: Sendable {
     /// passes; nil waits without limit. Returns how many descriptors have events (0 = deadline).
     /// Signals do not cut the wait short: the timeout is recomputed from the deadline.
     public mutating func wait(until deadline: UInt64?) throws(SystemError) -> Int {
-        try Poller.untilDeadline(deadline) { (timeout) throws(SystemError) in try pollOnce(timeoutMilliseconds: timeout) }
+        if precise { return try waitPrecisely(until: deadline) }
+        return try Poller.untilDeadline(deadline) { (timeout) throws(SystemError) in try pollOnce(timeoutMilliseconds: timeout) }
     }
 
     /// As `wait(until:)`, but first re-polls without sleeping for up to `spin` nanoseconds (see
@@ -113,6 +125,27 @@ public struct Poller: Sendable {
             let timeout = timeoutMilliseconds(until: deadline, now: MonotonicClock.now())
             guard let ready = try pollOnce(timeout) else { continue }
             // Zero means "deadline passed" to callers; only a timeout clamped to Int32.max can end sooner.
+            if ready == 0, let deadline, MonotonicClock.now() < deadline { continue }
+            return ready
+        }
+    }
+
+    /// `wait(until:)` with `ppoll`, its timeout the exact time left before `deadline`.
+    private mutating func waitPrecisely(until deadline: UInt64?) throws(SystemError) -> Int {
+        while true {
+            let now = MonotonicClock.now()
+            let remaining = deadline.map { $0 > now ? $0 - now : 0 }
+            let result: Int?
+            if entries.isEmpty {
+                var unused = pollfd()
+                result = try Posix.ppoll(&unused, count: 0, timeoutNanoseconds: remaining)
+            } else {
+                result = try entries.withUnsafeMutableBufferPointer { (buffer) throws(SystemError) -> Int? in
+                    for index in buffer.indices { buffer[index].revents = 0 }
+                    return try Posix.ppoll(buffer.baseAddress!, count: buffer.count, timeoutNanoseconds: remaining)
+                }
+            }
+            guard let ready = result else { continue }
             if ready == 0, let deadline, MonotonicClock.now() < deadline { continue }
             return ready
         }

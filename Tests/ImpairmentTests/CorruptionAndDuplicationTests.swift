@@ -52,6 +52,53 @@ import Testing
         #expect(pipeline.stats.corrupted == 0)
     }
 
+    /// Submits `datagram` with a corruption offset of its own and returns what comes out.
+    func passThrough(_ pipeline: ImpairmentPipeline, _ datagram: [UInt8], corruptOffset: Int) -> [UInt8] {
+        datagram.withUnsafeBytes { pipeline.submit($0, tag: 0, now: 0, corruptOffset: corruptOffset) }
+        var out: [[UInt8]] = []
+        pipeline.releaseDue(now: 0) { bytes, _ in out.append(Array(bytes)) }
+        #expect(out.count == 1)
+        return out.first ?? []
+    }
+
+    @Test func aDatagramsOwnOffsetReplacesTheConfiguredOne() {
+        let pipeline = ImpairmentPipeline(config: config { $0.corrupt = 1; $0.corruptOffset = 2 }, seed: 5)
+        var flippedBytes = Set<Int>()
+        for round in 0..<2000 {
+            let offset = round % 2 == 0 ? 10 : 30
+            let original = (0..<40).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ round) }
+            let delivered = passThrough(pipeline, original, corruptOffset: offset)
+            #expect(bitDistance(original, delivered) == 1)
+            #expect(Array(original[..<offset]) == Array(delivered[..<offset]))
+            for i in 0..<40 where original[i] != delivered[i] { flippedBytes.insert(i) }
+        }
+        #expect(flippedBytes == Set(10..<40))
+        #expect(pipeline.stats.corrupted == 2000)
+    }
+
+    @Test func whichDatagramsAreCorruptedDoesNotDependOnTheLengthsBefore() {
+        // Every other datagram has nothing after its offset: it is never corrupted, and the
+        // others are picked exactly as in a stream where every datagram could be.
+        let mixed = ImpairmentPipeline(config: config { $0.corrupt = 0.5 }, seed: 9)
+        let reference = ImpairmentPipeline(config: config { $0.corrupt = 0.5 }, seed: 9)
+        let datagram = [UInt8](repeating: 0x5A, count: 64)
+        var mixedPicks: [Bool] = []
+        var referencePicks: [Bool] = []
+        for index in 0..<400 {
+            let empty = index % 2 == 0
+            let mixedOut = passThrough(mixed, datagram, corruptOffset: empty ? 64 : 8)
+            let referenceOut = passThrough(reference, datagram, corruptOffset: 8)
+            if empty {
+                #expect(mixedOut == datagram)
+            } else {
+                mixedPicks.append(mixedOut != datagram)
+                referencePicks.append(referenceOut != datagram)
+            }
+        }
+        #expect(mixedPicks == referencePicks)
+        #expect(mixedPicks.contains(true) && mixedPicks.contains(false))
+    }
+
     @Test func duplicationDeliversIdenticalCopiesAtTheConfiguredRate() {
         let harness = PipelineHarness(count: 10_000, size: 32, keepBytes: true)
         let pipeline = ImpairmentPipeline(config: config { $0.duplicate = 0.1 }, seed: 33)

@@ -130,11 +130,35 @@ struct TransportPayloadTests {
     }
 }
 
+/// The engine's corruption stage as the link drives it: each packet submitted with its payload
+/// offset (`submit(ipPacket:now:)`) and taken back out at once.
+private struct LinkCorruption {
+    let pipeline: ImpairmentPipeline
+
+    init(probability: Double, pipelineSeed: UInt64) {
+        var config = ImpairmentConfig()
+        config.corrupt = probability
+        pipeline = ImpairmentPipeline(config: config, seed: pipelineSeed)
+    }
+
+    /// Passes `packet` through the pipeline, replacing it by what comes out; returns whether
+    /// the stage corrupted it.
+    func apply(to packet: inout [UInt8]) -> Bool {
+        let corruptedBefore = pipeline.stats.corrupted
+        packet.withUnsafeBytes { pipeline.submit(ipPacket: $0, now: 0) }
+        var released: [[UInt8]] = []
+        pipeline.releaseDue(now: 0) { bytes, _ in released.append(Array(bytes)) }
+        #expect(released.count == 1)
+        packet = released.first ?? []
+        return pipeline.stats.corrupted > corruptedBefore
+    }
+}
+
 @Suite("TUN link: corruption of the transport payload only")
 struct TransportCorruptionTests {
     @Test("Exactly one bit flips, always inside the payload, across header layouts")
     func flipsOnePayloadBit() {
-        var corruption = TransportCorruption(probability: 1, pipelineSeed: 7)
+        let corruption = LinkCorruption(probability: 1, pipelineSeed: 7)
         let packets = [
             TestPackets.ipv4(protocol: 6, optionWords: 1, transport: TestPackets.tcp(optionWords: 3, payload: TestPackets.payload(3))),
             TestPackets.ipv4(protocol: 17, transport: TestPackets.udp(payload: TestPackets.payload(1))),
@@ -145,7 +169,7 @@ struct TransportCorruptionTests {
             var positions = Set<Int>()
             for _ in 0..<400 {
                 var packet = original
-                let flipped = packet.withUnsafeMutableBytes { corruption.apply(to: $0) }
+                let flipped = corruption.apply(to: &packet)
                 #expect(flipped)
                 let differing = zip(original, packet).enumerated().filter { $0.element.0 != $0.element.1 }
                 #expect(differing.count == 1)
@@ -165,13 +189,13 @@ struct TransportCorruptionTests {
     func noPayload() {
         let ack = TestPackets.ipv4(protocol: 6, transport: TestPackets.tcp(payload: []))
         let data = TestPackets.ipv4(protocol: 17, transport: TestPackets.udp(payload: TestPackets.payload(40)))
-        var withAcks = TransportCorruption(probability: 0.5, pipelineSeed: 3)
-        var reference = TransportCorruption(probability: 0.5, pipelineSeed: 3)
+        let withAcks = LinkCorruption(probability: 0.5, pipelineSeed: 3)
+        let reference = LinkCorruption(probability: 0.5, pipelineSeed: 3)
         var decisions: [Bool] = []
         var referenceDecisions: [Bool] = []
         for index in 0..<200 {
             var packet = index % 2 == 0 ? ack : data
-            let flipped = packet.withUnsafeMutableBytes { withAcks.apply(to: $0) }
+            let flipped = withAcks.apply(to: &packet)
             if index % 2 == 0 {
                 #expect(!flipped)
                 #expect(packet == ack)
@@ -179,7 +203,7 @@ struct TransportCorruptionTests {
                 decisions.append(flipped)
             }
             var same = data
-            let referenceFlipped = same.withUnsafeMutableBytes { reference.apply(to: $0) }
+            let referenceFlipped = reference.apply(to: &same)
             if index % 2 == 1 { referenceDecisions.append(referenceFlipped) }
         }
         // The Nth packet's decision depends on the seed and N only.
@@ -190,10 +214,10 @@ struct TransportCorruptionTests {
     func probabilityAndSeed() {
         let original = TestPackets.ipv4(protocol: 17, transport: TestPackets.udp(payload: TestPackets.payload(200)))
         func run(seed: UInt64) -> [Int] {
-            var corruption = TransportCorruption(probability: 0.2, pipelineSeed: seed)
+            let corruption = LinkCorruption(probability: 0.2, pipelineSeed: seed)
             return (0..<5000).filter { _ in
                 var packet = original
-                return packet.withUnsafeMutableBytes { corruption.apply(to: $0) }
+                return corruption.apply(to: &packet)
             }
         }
         let first = run(seed: 11)

@@ -5,7 +5,6 @@ import Darwin
 #endif
 import Foundation
 import Impairment
-import RUDPNet
 import SystemKit
 import Synchronization
 import Testing

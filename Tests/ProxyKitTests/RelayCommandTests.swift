@@ -1,6 +1,5 @@
 import CLIKit
 import Impairment
-import RUDPNet
 import SystemKit
 import Testing
 

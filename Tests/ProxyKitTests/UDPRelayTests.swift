@@ -1,6 +1,5 @@
 import Foundation
 import Impairment
-import RUDPNet
 import SystemKit
 import Testing
 

@@ -5,7 +5,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <time.h>
 
 /// Returns 1: lets Swift code check that the shim is linked.
 int crudp_shim_version(void);
@@ -55,5 +58,13 @@ struct crudp_received_datagram {
 /// Receives up to `count` (at most 64) datagrams without blocking (recvmmsg). Returns how
 /// many arrived, or -errno (-EAGAIN when none is waiting).
 int crudp_receive_batch(int fd, struct crudp_received_datagram *datagrams, int count);
+
+// MARK: Waiting (precise_poll.c)
+
+/// ppoll(2): waits for events on `fds` up to `timeout` (nil: without limit), with
+/// `signal_mask` (nil: the current one) in effect during the wait. Returns the number of
+/// descriptors with events, or -errno (-EINTR after a signal; -ENOSYS off Linux).
+int crudp_ppoll(struct pollfd *fds, unsigned long count, const struct timespec *timeout,
+                const sigset_t *signal_mask);
 
 #endif

@@ -6,7 +6,6 @@ import Darwin
 import CLIKit
 import Impairment
 import ImpairmentCLI
-import RUDPNet
 import SystemKit
 
 /// The `lossproxy link` command: its command line and its run.

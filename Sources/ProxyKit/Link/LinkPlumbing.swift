@@ -4,7 +4,6 @@ import Glibc
 import Darwin
 #endif
 import CLIKit
-import RUDPNet
 import SystemKit
 
 /// The system side of a link: a lock on each namespace name, the namespaces (created if

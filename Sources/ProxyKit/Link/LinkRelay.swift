@@ -1,6 +1,5 @@
 import CLIKit
 import Impairment
-import RUDPNet
 import SystemKit
 
 /// The TUN link's data path: relays IP packets between two packet descriptors (the TUN devices
@@ -12,8 +11,10 @@ import SystemKit
 /// other direction and the timers are never starved. One 64 KiB buffer serves every read and
 /// the pipelines copy into pooled slots: nothing is allocated per packet.
 ///
-/// Corruption is applied to the transport payload only (`TransportCorruption`): the engine's
-/// own corruption stage is switched off in the pipelines and this stage runs before `submit`.
+/// Corruption is the engine's stage, confined to each packet's transport payload: every packet
+/// is submitted with the offset where its payload begins (`TransportPayload`), so headers and
+/// checksums stay as sent; the stages keep the engine's order (loss before corruption).
+///
 /// Any descriptor that delivers whole packets per read and write works, which is how the tests
 /// drive it without privileges (datagram socket pairs).
 ///
@@ -40,26 +41,22 @@ public final class LinkRelay: @unchecked Sendable {
         let sourceLabel: String
         let destination: Int32
         let pipeline: ImpairmentPipeline
-        var corruption: TransportCorruption?
+        /// Whether the pipeline corrupts, so each packet's payload offset is worth finding.
+        let corrupts: Bool
         var counters = RelayDirectionStatistics()
-        var corrupted = 0
 
-        init(name: String, source: Int32, sourceLabel: String, destination: Int32, pipeline: ImpairmentPipeline,
-             corrupt: Double) {
+        init(name: String, source: Int32, sourceLabel: String, destination: Int32, pipeline: ImpairmentPipeline) {
             self.name = name
             self.source = source
             self.sourceLabel = sourceLabel
             self.destination = destination
             self.pipeline = pipeline
-            if corrupt > 0 {
-                corruption = TransportCorruption(probability: corrupt, pipelineSeed: pipeline.seed)
-            }
+            corrupts = pipeline.config.corrupt > 0
         }
 
         var statistics: RelayDirectionStatistics {
             var result = counters
             result.impairment = pipeline.stats
-            result.impairment.corrupted += corrupted
             return result
         }
     }
@@ -69,16 +66,10 @@ public final class LinkRelay: @unchecked Sendable {
     public init(a: Int32, b: Int32, labelA: String = "A", labelB: String = "B",
                 forward forwardConfig: ImpairmentConfig, reverse reverseConfig: ImpairmentConfig, seed: UInt64,
                 statisticsInterval: UInt64? = nil) {
-        var enginesForward = forwardConfig
-        var enginesReverse = reverseConfig
-        enginesForward.corrupt = 0
-        enginesReverse.corrupt = 0
-        link = ImpairedLink(forward: enginesForward, reverse: enginesReverse, seed: seed,
+        link = ImpairedLink(forward: forwardConfig, reverse: reverseConfig, seed: seed,
                             maxDatagramSize: Self.bufferSize)
-        forward = Direction(name: "forward", source: a, sourceLabel: labelA, destination: b, pipeline: link.forward,
-                            corrupt: forwardConfig.corrupt)
-        reverse = Direction(name: "reverse", source: b, sourceLabel: labelB, destination: a, pipeline: link.reverse,
-                            corrupt: reverseConfig.corrupt)
+        forward = Direction(name: "forward", source: a, sourceLabel: labelA, destination: b, pipeline: link.forward)
+        reverse = Direction(name: "reverse", source: b, sourceLabel: labelB, destination: a, pipeline: link.reverse)
         self.statisticsInterval = statisticsInterval
         buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
     }
@@ -102,11 +93,11 @@ public final class LinkRelay: @unchecked Sendable {
         self.log.write = log
         startTime = MonotonicClock.now()
         var reports = ReportSchedule(every: statisticsInterval, from: startTime)
-        var waiter = EventWaiter(capacity: 3)
+        var waiter = Poller(capacity: 3, precision: .nanoseconds)
         var busyPoll = BusyPoll()
-        let stopEntry = stopFileDescriptor.map { waiter.addReadable($0) } ?? -1
-        let forwardEntry = waiter.addReadable(forward.source)
-        let reverseEntry = waiter.addReadable(reverse.source)
+        let stopEntry = stopFileDescriptor.map { waiter.add($0, interest: .readable) } ?? -1
+        let forwardEntry = waiter.add(forward.source, interest: .readable)
+        let reverseEntry = waiter.add(reverse.source, interest: .readable)
 
         while true {
             let now = MonotonicClock.now()
@@ -121,10 +112,10 @@ public final class LinkRelay: @unchecked Sendable {
                 throw LinkError("waiting for packets failed: \(error)")
             }
             guard ready > 0 else { continue }
-            if stopEntry >= 0 && waiter.isReady(stopEntry) { break }
+            if stopEntry >= 0 && !waiter.events(at: stopEntry).isEmpty { break }
             busyPoll.noteActivity(now: MonotonicClock.now())
-            if waiter.isReady(forwardEntry) { try drain(forward) }
-            if waiter.isReady(reverseEntry) { try drain(reverse) }
+            if !waiter.events(at: forwardEntry).isEmpty { try drain(forward) }
+            if !waiter.events(at: reverseEntry).isEmpty { try drain(reverse) }
         }
         return statistics(now: MonotonicClock.now(), isFinal: true)
     }
@@ -157,30 +148,15 @@ public final class LinkRelay: @unchecked Sendable {
             guard count > 0 else {
                 throw LinkError("the link's device in \(direction.sourceLabel) was closed")
             }
-            let packet = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
+            let packet = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
             let now = MonotonicClock.now()
-            if direction.corruption?.apply(to: packet) == true {
-                submitCorrupted(packet, direction: direction, now: now)
+            if direction.corrupts {
+                direction.pipeline.submit(ipPacket: packet, now: now)
             } else {
-                direction.pipeline.submit(UnsafeRawBufferPointer(packet), tag: 0, now: now)
+                direction.pipeline.submit(packet, tag: 0, now: now)
             }
             release(direction, now: now)
         }
-    }
-
-    /// Submits a packet whose bit was flipped, counting it as corrupted only if the loss stages
-    /// let it through: the engine's rule, since its corruption stage comes after them.
-    private func submitCorrupted(_ packet: UnsafeMutableRawBufferPointer, direction: Direction, now: UInt64) {
-        let before = direction.pipeline.stats
-        direction.pipeline.submit(UnsafeRawBufferPointer(packet), tag: 0, now: now)
-        let after = direction.pipeline.stats
-        if Self.droppedBeforeCorruption(after) == Self.droppedBeforeCorruption(before) {
-            direction.corrupted += 1
-        }
-    }
-
-    private static func droppedBeforeCorruption(_ stats: ImpairmentStats) -> Int {
-        stats.droppedScripted + stats.droppedLoss + stats.droppedBurstLoss + stats.droppedOversize
     }
 
     /// Writes every packet `direction`'s pipeline has due by `now` to its destination.

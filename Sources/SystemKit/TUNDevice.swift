@@ -4,23 +4,21 @@ import Glibc
 import Darwin
 #endif
 import CRUDPShim
-import RUDPNet
-import SystemKit
 
 /// A TUN device this process created: every `read` of its descriptor is one IP packet the
 /// kernel routed into the device, every `write` one packet handed to the kernel as received
 /// on it. The device exists as long as the descriptor is open, even after it has been moved
 /// into another network namespace; `close()` (or deinit) destroys it.
-final class TUNDevice {
+public final class TUNDevice {
     /// The interface name (at most 15 bytes).
-    let name: String
+    public let name: String
     /// The non-blocking, close-on-exec descriptor.
-    let fileDescriptor: Int32
+    public let fileDescriptor: Int32
     private var isOpen = true
 
     /// Creates the device `name` in the current network namespace. Fails with EBUSY if an
     /// interface of that name exists, rather than attaching to it.
-    init(creating name: String) throws(SystemError) {
+    public init(creating name: String) throws(SystemError) {
         let result = crudp_tun_create(name)
         guard result >= 0 else { throw SystemError(errno: -result, call: "TUNSETIFF \(name)") }
         self.name = name
@@ -28,7 +26,7 @@ final class TUNDevice {
     }
 
     /// Closes the descriptor, which removes the interface with its addresses and routes.
-    func close() {
+    public func close() {
         guard isOpen else { return }
         isOpen = false
         try? Posix.close(fileDescriptor)

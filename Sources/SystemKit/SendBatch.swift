@@ -4,8 +4,6 @@ import Glibc
 import Darwin
 #endif
 import CRUDPShim
-import RUDPNet
-import SystemKit
 
 /// Datagrams on their way out, gathered into runs that leave with one system call each.
 ///
@@ -14,21 +12,28 @@ import SystemKit
 /// kernel cuts it back into the original datagrams, and on loopback a receiver that allows
 /// coalescing takes the whole run at once. Where the offload is refused the run's datagrams
 /// go one `sendto` each. The pipeline lends each datagram only during a callback, so `append`
-/// copies it into the run's buffer (tens of nanoseconds, against a system call saved).
-final class SendBatch {
+/// copies it into the run's buffer (tens of nanoseconds, against a system call saved). Unlike
+/// `SegmentingSender` (one connected socket, datagrams written in place), one batch serves
+/// many sockets and destinations, as a relay's release loop needs.
+public final class SendBatch {
     /// What some sends achieved.
-    struct Outcome {
-        var sent = 0
-        var failed = 0
+    public struct Outcome {
+        /// Datagrams the kernel took.
+        public var sent = 0
+        /// Datagrams it refused, with an error or for a full socket buffer.
+        public var failed = 0
         /// The error of the first datagram that failed with one (a full socket buffer counts
         /// as failed without an error).
-        var firstError: SystemError? = nil
+        public var firstError: SystemError? = nil
+
+        /// Nothing sent yet.
+        public init() {}
     }
 
     /// Datagrams per run at most (the kernel's UDP_MAX_SEGMENTS).
-    static let maxSegments = 64
+    public static let maxSegments = 64
     /// Bytes per run at most (a UDP datagram's limit, with room for headers).
-    static let maxRunBytes = 63 * 1024
+    public static let maxRunBytes = 63 * 1024
 
     private let buffer: UnsafeMutableRawPointer
     private var used = 0
@@ -39,9 +44,10 @@ final class SendBatch {
     /// Identifies socket and destination together, to tell runs apart cheaply.
     private var flow = -1
     /// False once the kernel refused the offload outright: every datagram then goes alone.
-    private(set) var offloadAvailable = true
+    public private(set) var offloadAvailable = true
 
-    init() {
+    /// An empty batch with its run buffer allocated.
+    public init() {
         // Room for a full run plus one datagram of any size.
         buffer = .allocate(byteCount: Self.maxRunBytes + 65_536, alignment: 64)
     }
@@ -53,7 +59,7 @@ final class SendBatch {
     /// and differ from other pairs' until the next `flush`. Sends what no longer fits a run,
     /// adding the result to `outcome`.
     @inline(__always)
-    func append(_ bytes: UnsafeRawBufferPointer, socket: UDPSocket, destination: RawSocketAddress?, flow: Int,
+    public func append(_ bytes: UnsafeRawBufferPointer, socket: UDPSocket, destination: RawSocketAddress?, flow: Int,
                 outcome: inout Outcome) {
         let length = bytes.count
         // An empty datagram has no bytes to cut a run at: it always goes alone.
@@ -78,7 +84,7 @@ final class SendBatch {
     }
 
     /// Sends the run gathered so far, adding the result to `outcome`.
-    func flush(into outcome: inout Outcome) {
+    public func flush(into outcome: inout Outcome) {
         guard segments > 0, let socket else { return }
         defer {
             used = 0
@@ -134,12 +140,7 @@ final class SendBatch {
     private func withDestination<Result, Failure: Error>(
         _ body: (UnsafePointer<sockaddr>?, socklen_t) throws(Failure) -> Result
     ) throws(Failure) -> Result {
-        guard var destination else { return try body(nil, 0) }
-        let length = destination.length
-        return try withUnsafePointer(to: &destination.storage) { (pointer) throws(Failure) -> Result in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (address) throws(Failure) -> Result in
-                try body(address, length)
-            }
-        }
+        guard let destination else { return try body(nil, 0) }
+        return try destination.withSockAddr { (address, length) throws(Failure) -> Result in try body(address, length) }
     }
 }
