@@ -28,7 +28,8 @@ import CLIKit
     }
 
     @Test func csvHeaderAndColumnsAreExactlyAsSpecified() {
-        #expect(ResultsCSV.header == "protocol,loss,delay,rate,window,size,repeat,seconds,goodput_mbps,retransmissions,timeouts,ok")
+        // SPEC.md's columns in its order, then the congestion control each run used.
+        #expect(ResultsCSV.header == "protocol,loss,delay,rate,window,size,repeat,seconds,goodput_mbps,retransmissions,timeouts,ok,cc")
         let results = Self.smallResults()
         let lines = ResultsCSV.text(results.records).split(separator: "\n").map(String.init)
         #expect(lines.first == ResultsCSV.header)
@@ -36,8 +37,9 @@ import CLIKit
         #expect(lines.count == 1 + 8)
         for line in lines.dropFirst() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            #expect(fields.count == 12, "\(line)")
+            #expect(fields.count == 13, "\(line)")
             #expect(fields[11] == "true" || fields[11] == "false")
+            #expect(fields[12] == "none", "the simulated textbook sender runs without congestion control")
         }
         #expect(lines[1].hasPrefix("sw,0,5,20,1,60000,1,"))
     }
@@ -45,11 +47,11 @@ import CLIKit
     @Test func failedRunsKeepTheirRowWithoutGoodput() {
         let condition = SweepCondition(labProtocol: .goBackN, loss: 0.2, delay: 10_000_000, rate: 0, window: 8, size: 1000)
         let row = ResultsCSV.row(.failed(condition, repeatNumber: 3, seconds: 1.5, "sender failed: gave up"))
-        #expect(row == "gbn,20,10,0,8,1000,3,1.500000,,,,false")
+        #expect(row == "gbn,20,10,0,8,1000,3,1.500000,,,,false,")
         let tcp = SweepCondition(labProtocol: .tcp, loss: 0.01, delay: 250_000, rate: 800_000, window: nil, size: 5)
         let record = RunRecord(condition: tcp, repeatNumber: 1, seconds: 0.25, goodputMbps: 0.00016,
-                               retransmissions: nil, timeouts: nil, ok: true)
-        #expect(ResultsCSV.row(record) == "tcp,1,0.25,0.8,,5,1,0.250000,0.0002,,,true")
+                               retransmissions: nil, timeouts: nil, ok: true, congestionControl: "bbr")
+        #expect(ResultsCSV.row(record) == "tcp,1,0.25,0.8,,5,1,0.250000,0.0002,,,true,bbr")
     }
 
     @Test func reportDirectoryHoldsEveryFile() throws {

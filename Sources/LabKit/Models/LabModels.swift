@@ -101,12 +101,12 @@ public enum LabModels {
         switch model {
         case .mathis:
             bytesPerSecond = TextbookModels.mathisThroughput(mss: parameters.mss, roundTrip: roundTrip, loss: parameters.loss)
-            name = "Mathis et al. (MSS/RTT)·√(3/2)/√p"
+            name = "Reno model: Mathis et al. (MSS/RTT)·√(3/2)/√p"
         case .padhye:
             bytesPerSecond = TextbookModels.padhyeThroughput(
                 mss: parameters.mss, roundTrip: roundTrip, loss: parameters.loss,
                 timeout: roundTrip + tcpMinimumTimeout, segmentsPerAck: 2)
-            name = "PFTK (Padhye et al.), b = 2"
+            name = "Reno model: PFTK (Padhye et al.), b = 2"
         }
         let steady = min(bytesPerSecond * 8, linkLimit)
         var goodput = steady

@@ -18,13 +18,17 @@ public struct RunEnvironment: Sendable, Equatable {
     public var date: String
     /// debug or release: measurements through real processes depend on it.
     public var build: String
+    /// The kernel's default TCP congestion control here (each TCP run records the one it used).
+    public var tcpCongestionControl: String?
 
-    public init(machine: String, kernel: String, commit: String, date: String, build: String) {
+    public init(machine: String, kernel: String, commit: String, date: String, build: String,
+                tcpCongestionControl: String? = nil) {
         self.machine = machine
         self.kernel = kernel
         self.commit = commit
         self.date = date
         self.build = build
+        self.tcpCongestionControl = tcpCongestionControl
     }
 
     /// The environment of this process, the commit read with git in `directory`.
@@ -44,7 +48,8 @@ public struct RunEnvironment: Sendable, Equatable {
         #endif
         return RunEnvironment(
             machine: machine, kernel: "\(field(names.sysname)) \(field(names.release)) \(field(names.version))",
-            commit: commit(in: directory), date: isoDate(date), build: build)
+            commit: commit(in: directory), date: isoDate(date), build: build,
+            tcpCongestionControl: TCPCongestionControl.systemDefault)
     }
 
     /// `2026-11-22T00:34:10Z`.

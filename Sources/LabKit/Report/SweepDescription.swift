@@ -22,6 +22,9 @@ public struct SweepDescription: Sendable {
         lines.append("| kernel | \(environment.kernel) |")
         lines.append("| commit | \(environment.commit) |")
         lines.append("| build | \(environment.build) |")
+        if let tcp = environment.tcpCongestionControl {
+            lines.append("| kernel TCP congestion control (default; each TCP run records its own) | \(tcp) |")
+        }
         lines.append("| date | \(environment.date) (took \(took) s) |")
         for (name, value) in extraRows { lines.append("| \(name) | \(value) |") }
         return lines

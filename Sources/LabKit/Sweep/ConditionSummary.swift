@@ -16,6 +16,8 @@ public struct ConditionSummary: Sendable {
     public var notMeasured: String?
     /// Distinct failure reasons, for the report.
     public var failures: [String]
+    /// The congestion controls its runs reported using (for TCP the kernel's), sorted.
+    public var congestionControls: [String]
 
     /// Measured mean over model, when both exist.
     public var modelRatio: Double? {
@@ -45,7 +47,8 @@ public struct ConditionSummary: Sendable {
                 meanTimeouts: mean(good.compactMap(\.timeouts).map(Double.init)),
                 prediction: condition.prediction(mss: plan.mss, fixedTimeout: plan.fixedTimeout),
                 notMeasured: records.isEmpty ? results.notMeasured[condition.labProtocol] : nil,
-                failures: failures)
+                failures: failures,
+                congestionControls: Set(records.compactMap(\.congestionControl)).sorted())
         }
     }
 }

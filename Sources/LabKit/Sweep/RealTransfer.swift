@@ -78,7 +78,8 @@ struct RealTransfer {
         let isTCP = condition.labProtocol == .tcp
         return RunRecord(condition: condition, repeatNumber: repeatNumber, seconds: seconds, goodputMbps: goodput,
                          retransmissions: isTCP ? nil : summary["retransmissions"]?.intValue,
-                         timeouts: isTCP ? nil : summary["timeouts"]?.intValue, ok: true)
+                         timeouts: isTCP ? nil : summary["timeouts"]?.intValue, ok: true,
+                         congestionControl: summary[isTCP ? "tcp_cc" : "cc"]?.stringValue)
     }
 
     /// Generous bound on one transfer: ten times the model's time, at least a minute.

@@ -119,6 +119,17 @@ public enum ResultsReading {
             + "elsewhere \(others)." + tieNote
     }
 
+    /// The kernel TCP the runs measured, by the congestion control each connection reported:
+    /// "the kernel's TCP BBR", or "the kernel's TCP (cubic, bbr)" when runs differ.
+    static func measuredTCP(_ summaries: [ConditionSummary]) -> String {
+        let names = Set(summaries.filter { $0.condition.labProtocol == .tcp }.flatMap(\.congestionControls)).sorted()
+        switch names.count {
+        case 0: return "the kernel's TCP (its congestion control unrecorded)"
+        case 1: return "the kernel's TCP \(names[0].uppercased())"
+        default: return "the kernel's TCP (\(names.joined(separator: ", ")))"
+        }
+    }
+
     /// Per protocol: mean and worst distance between measured mean and model.
     static func modelAgreement(plan: SweepPlan, summaries: [ConditionSummary], axis: SweepDimension) -> [String] {
         var parts: [String] = []
@@ -133,8 +144,8 @@ public enum ResultsReading {
                 var part = "\(labProtocol) ran at \(multiple(low))–\(multiple(high)) its model"
                 if labProtocol == .tcp && high > 2 {
                     part += " (Mathis and PFTK model Reno halving its window at every loss in steady state; "
-                        + "Linux's CUBIC with SACK and RACK recovers most losses without that, "
-                        + "so the models are a floor for today's TCP, not a prediction)"
+                        + "\(measuredTCP(summaries)) with SACK and RACK recovers most losses without that, "
+                        + "so the models are a floor for it, not a prediction)"
                 }
                 parts.append(part)
                 continue

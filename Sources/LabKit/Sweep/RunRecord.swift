@@ -13,9 +13,12 @@ public struct RunRecord: Sendable, Equatable {
     public var ok: Bool
     /// Why the run failed, for the report.
     public var failure: String?
+    /// The congestion control the run really used: RUDP's (`none`, `reno`, `cubic`) or, for
+    /// TCP, the kernel's as read back from the connection (`cubic`, `bbr`, …); nil if unknown.
+    public var congestionControl: String?
 
     public init(condition: SweepCondition, repeatNumber: Int, seconds: Double?, goodputMbps: Double?,
-                retransmissions: Int?, timeouts: Int?, ok: Bool, failure: String? = nil) {
+                retransmissions: Int?, timeouts: Int?, ok: Bool, failure: String? = nil, congestionControl: String? = nil) {
         self.condition = condition
         self.repeatNumber = repeatNumber
         self.seconds = seconds
@@ -24,6 +27,7 @@ public struct RunRecord: Sendable, Equatable {
         self.timeouts = timeouts
         self.ok = ok
         self.failure = failure
+        self.congestionControl = congestionControl
     }
 
     /// A failed run that produced no numbers.

@@ -34,7 +34,8 @@ public struct SimulatedNetwork: SweepNetwork {
         }
         return RunRecord(condition: condition, repeatNumber: repeatNumber, seconds: seconds,
                          goodputMbps: outcome.goodputMbps(size: condition.size),
-                         retransmissions: statistics.retransmissions, timeouts: statistics.timeouts, ok: true)
+                         retransmissions: statistics.retransmissions, timeouts: statistics.timeouts, ok: true,
+                         congestionControl: scenario.congestionControl.rawValue)
     }
 
     /// The simulated transfer for `condition`.

@@ -41,6 +41,9 @@ public enum SummaryJSON {
                 ("measured_over_model", number(summary.modelRatio)),
             ]
             if !summary.failures.isEmpty { members.append(("failures", .array(summary.failures.map { .string($0) }))) }
+            // For TCP the kernel's congestion control, as each connection reported it.
+            members.append((condition.labProtocol == .tcp ? "tcp_cc" : "cc",
+                            .array(summary.congestionControls.map { .string($0) })))
             return .object(members)
         }
         var rto: JSONValue = "auto"
@@ -53,7 +56,8 @@ public enum SummaryJSON {
             ("environment", .object([("machine", .string(description.environment.machine)),
                                      ("kernel", .string(description.environment.kernel)),
                                      ("commit", .string(description.environment.commit)),
-                                     ("build", .string(description.environment.build))])),
+                                     ("build", .string(description.environment.build)),
+                                     ("tcp_cc_default", description.environment.tcpCongestionControl.map { .string($0) } ?? .null)])),
             ("parameters", .object([
                 ("protocols", .array(plan.protocols.map { .string($0.rawValue) })),
                 ("loss", .array(plan.losses.map { number($0 * 100) })),
