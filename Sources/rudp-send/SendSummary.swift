@@ -34,6 +34,7 @@ enum SendSummary {
             ("cwnd_max", congestion.maxWindowPackets.map { .integer($0) } ?? .null),
             ("cwnd_final", congestion.finalWindowPackets.map { .integer($0) } ?? .null),
             ("srtt_ms", congestion.smoothedRTT.map { .double(Double($0) / 1e6) } ?? .null),
+            ("pacing_mbps", congestion.pacingRate.map { .double(($0 / 1e6 * 1000).rounded() / 1000) } ?? .null),
         ]
     }
 
@@ -55,6 +56,7 @@ enum SendSummary {
             var line = "  congestion control \(congestion.algorithm.rawValue): window up to \(congestion.maxWindowPackets ?? 0) packets"
                 + ", \(congestion.finalWindowPackets ?? 0) at the end"
             if let srtt = congestion.smoothedRTT { line += "; smoothed RTT \(HumanFormat.trimmed(Double(srtt) / 1e6, maximumDecimals: 3)) ms" }
+            if let pacing = congestion.pacingRate { line += "; pacing at \(HumanFormat.rate(bitsPerSecond: pacing))" }
             lines.append(line)
         }
         if let tcp = report.tcpCongestionControl { lines.append("  kernel TCP congestion control: \(tcp)") }

@@ -11,7 +11,7 @@ var spec = CommandSpec(
     Exits 0 only once the receiver has confirmed that the whole file arrived and its SHA-256 \
     matches; 1 if the transfer failed (receiver unreachable, refused, gave up); 2 on a usage error.
     """,
-    usage: "rudp-send FILE ADDR [--protocol sw|gbn|sr|tcp] [--window N] [--cc none|reno|cubic] [--tcp-cc NAME] [--mss BYTES] [--rto auto|DUR] [--max-retries N] [--name NAME] [--trace FILE] [--json] [--quiet]",
+    usage: "rudp-send FILE ADDR [--protocol sw|gbn|sr|tcp] [--window N] [--cc none|reno|cubic|bbr] [--tcp-cc NAME] [--mss BYTES] [--rto auto|DUR] [--max-retries N] [--name NAME] [--trace FILE] [--json] [--quiet]",
     examples: [
         HelpExample("rudp-send report.pdf 127.0.0.1:9000", "Selective Repeat, 64-packet window"),
         HelpExample("rudp-send big.iso [::1]:9000 --protocol gbn --window 32", "Go-Back-N over IPv6"),
@@ -32,8 +32,8 @@ let windowOption = spec.option("window", short: "w", placeholder: "N", default: 
                                help: "Packets in flight (ignored by sw, which is window 1)",
                                parse: ValueParsers.integer(in: 1...SenderConfiguration.maxWindow))
 let congestionOption = spec.option("cc", placeholder: "ALGORITHM", default: "none",
-                                   help: "Congestion control: none (the fixed textbook window), reno (NewReno AIMD) or "
-                                       + "cubic (RFC 9438); --window caps it",
+                                   help: "Congestion control: none (the fixed textbook window), reno (NewReno AIMD), "
+                                       + "cubic (RFC 9438) or bbr (model-based, paced); --window caps it",
                                    parse: ValueParsers.choice(CongestionAlgorithm.allCases.map(\.rawValue)))
 let tcpCongestionOption = spec.option("tcp-cc", placeholder: "NAME", defaultHelp: "the system's default",
                                       help: "Kernel TCP congestion control for --protocol tcp (cubic, reno, bbr, …: "

@@ -25,7 +25,7 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [String: Any])
     }
 
-    @Test(arguments: ["reno", "cubic"])
+    @Test(arguments: ["reno", "cubic", "bbr"])
     func aControlledSenderDoesNotFloodTheQueueTheFixedWindowFloods(algorithm: String) throws {
         let size = 2_000_000
         let packets = size / 1_200 + 1
@@ -41,6 +41,13 @@ import Testing
         #expect(controlledRetransmissions * 4 < fixedRetransmissions, "\(algorithm): \(controlled)")
         #expect((controlled["cwnd_max"] as? Int ?? 0) > 10, "the window grew from its initial ten packets")
         #expect((controlled["srtt_ms"] as? Double ?? 0) >= 10, "the smoothed RTT includes the 10 ms round trip")
+        if algorithm == "bbr" {
+            // Paced near the 20 Mbit/s bottleneck (its gain cycle ranges from 0.75 to 1.25 of it).
+            let pacing = controlled["pacing_mbps"] as? Double ?? 0
+            #expect(pacing > 10 && pacing < 40, "pacing at \(pacing) Mbit/s")
+        } else {
+            #expect(controlled["pacing_mbps"] is NSNull)
+        }
     }
 
     @Test func anUnknownControllerIsAUsageError() throws {

@@ -175,3 +175,11 @@ import Testing
         }
     }
 }
+
+extension CongestionController {
+    /// An acknowledgement of `bytes` with no delivery-rate sample, for the loss-based controllers.
+    func onAcknowledged(bytes: Int, sentTime: UInt64, rtt: UInt64?, smoothedRTT: UInt64?, now: UInt64) {
+        onAcknowledged(AcknowledgementSample(bytes: bytes, sentTime: sentTime, rtt: rtt, smoothedRTT: smoothedRTT,
+                                             bytesInFlight: 0, deliveryRate: nil, now: now))
+    }
+}

@@ -7,11 +7,12 @@ public protocol CongestionController: AnyObject {
     var window: Int { get }
     /// The slow-start threshold, where the controller has one (for traces and plots).
     var slowStartThreshold: Int? { get }
+    /// Bytes per second the sender spreads its packets at; nil sends each window as it opens.
+    var pacingRate: Double? { get }
     /// A packet of `bytes` left (new data or a retransmission).
     func onPacketSent(bytes: Int, now: UInt64)
-    /// One acknowledgement newly acknowledged `bytes`, the newest of them sent at `sentTime`;
-    /// `rtt` is the latest round-trip sample and `smoothedRTT` the sender's estimate.
-    func onAcknowledged(bytes: Int, sentTime: UInt64, rtt: UInt64?, smoothedRTT: UInt64?, now: UInt64)
+    /// An acknowledgement newly acknowledged something.
+    func onAcknowledged(_ sample: AcknowledgementSample)
     /// A packet sent at `sentTime` was declared lost before its timer (a packet or time threshold).
     func onLoss(bytes: Int, sentTime: UInt64, now: UInt64)
     /// The retransmission timer expired for a packet sent at `sentTime`. A first expiry is a
@@ -28,6 +29,10 @@ public protocol CongestionController: AnyObject {
     func onTimeoutVerdict(spurious: Bool, now: UInt64)
 }
 
+extension CongestionController {
+    public var pacingRate: Double? { nil }
+}
+
 /// Which congestion controller a sender uses (`rudp-send --cc`).
 public enum CongestionAlgorithm: String, CaseIterable, Sendable {
     /// The fixed textbook window: no congestion control at all.
@@ -36,6 +41,11 @@ public enum CongestionAlgorithm: String, CaseIterable, Sendable {
     case reno
     /// CUBIC (RFC 9438).
     case cubic
+    /// BBR: a model of the path (bottleneck bandwidth, minimum RTT), paced (draft-cardwell-iccrg-bbr).
+    case bbr
+
+    /// Whether its sender paces (spreads packets at a rate) rather than sending as the window opens.
+    public var isPaced: Bool { self == .bbr }
 
     /// A new controller of this kind for packets of `mss` payload bytes.
     public func makeController(mss: Int) -> CongestionController {
@@ -43,6 +53,7 @@ public enum CongestionAlgorithm: String, CaseIterable, Sendable {
         case .none: FixedWindow()
         case .reno: NewRenoController(mss: mss)
         case .cubic: CubicController(mss: mss)
+        case .bbr: BBRController(mss: mss)
         }
     }
 }

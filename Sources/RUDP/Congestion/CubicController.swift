@@ -44,9 +44,10 @@ public final class CubicController: CongestionController {
 
     public func onPacketSent(bytes: Int, now: UInt64) {}
 
-    public func onAcknowledged(bytes: Int, sentTime: UInt64, rtt: UInt64?, smoothedRTT: UInt64?, now: UInt64) {
-        guard !recovery.isRecovering(ackedPacketSentAt: sentTime) else { return }
-        let acked = Double(bytes)
+    public func onAcknowledged(_ sample: AcknowledgementSample) {
+        guard sample.isWindowLimited, !recovery.isRecovering(ackedPacketSentAt: sample.sentTime) else { return }
+        let acked = Double(sample.bytes)
+        let now = sample.now
         if congestionWindow < threshold {
             congestionWindow += acked
             return
@@ -61,7 +62,7 @@ public final class CubicController: CongestionController {
             renoEstimate = congestionWindow
         }
         let elapsed = Double(now - epochStart!) / 1e9
-        let roundTrip = Double(smoothedRTT ?? rtt ?? 0) / 1e9
+        let roundTrip = Double(sample.smoothedRTT ?? sample.rtt ?? 0) / 1e9
         // The window CUBIC aims at one RTT from now, held within [cwnd, 1.5 cwnd].
         let offset = elapsed + roundTrip - k
         let target = min(max(windowMax + Self.c * offset * offset * offset * segment, congestionWindow),

@@ -6,7 +6,7 @@ public final class FixedWindow: CongestionController {
     public var window: Int { .max }
     public var slowStartThreshold: Int? { nil }
     public func onPacketSent(bytes: Int, now: UInt64) {}
-    public func onAcknowledged(bytes: Int, sentTime: UInt64, rtt: UInt64?, smoothedRTT: UInt64?, now: UInt64) {}
+    public func onAcknowledged(_ sample: AcknowledgementSample) {}
     public func onLoss(bytes: Int, sentTime: UInt64, now: UInt64) {}
     public func onRetransmissionTimeout(sentTime: UInt64, persistent: Bool, now: UInt64) {}
     public func onTimeoutVerdict(spurious: Bool, now: UInt64) {}

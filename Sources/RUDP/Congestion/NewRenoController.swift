@@ -28,8 +28,9 @@ public final class NewRenoController: CongestionController {
 
     public func onPacketSent(bytes: Int, now: UInt64) {}
 
-    public func onAcknowledged(bytes: Int, sentTime: UInt64, rtt: UInt64?, smoothedRTT: UInt64?, now: UInt64) {
-        guard !recovery.isRecovering(ackedPacketSentAt: sentTime) else { return }
+    public func onAcknowledged(_ sample: AcknowledgementSample) {
+        guard sample.isWindowLimited, !recovery.isRecovering(ackedPacketSentAt: sample.sentTime) else { return }
+        let bytes = sample.bytes
         if window < threshold {
             window += bytes  // slow start: doubles every round trip
             return

@@ -13,6 +13,8 @@ struct SendBuffer {
         var timeouts = 0
         /// Counted in the sender's bytes in flight: sent, neither acknowledged nor declared lost.
         var inFlight = false
+        /// The delivery-rate state at its latest transmission.
+        var rateSnapshot = DeliveryRateEstimator.SendSnapshot()
     }
 
     let slotCount: Int

@@ -31,6 +31,10 @@ public final class Sender: PacketHandling {
     /// The packet the last retransmission timeout resent and when, until an acknowledgement of
     /// it tells whether the timeout was spurious.
     var timeoutUnderReview: (index: UInt64, time: UInt64)?
+    var deliveryRate = DeliveryRateEstimator()
+    private var pacer = Pacer()
+    /// When the pacer lets the next packet go, while it holds one back.
+    private var pacingDeadline: UInt64?
     /// The `now` of the input being handled, for events raised deep inside it.
     var eventTime: UInt64 = 0
 
@@ -180,6 +184,7 @@ public final class Sender: PacketHandling {
             statistics.acksReceived += 1
             newlyAcknowledged = nil
             let acknowledgedBefore = statistics.bytesAcknowledged
+            let flightBefore = bytesInFlight
             processAcknowledgement(packet, now: now)
             var sample: UInt64?
             if header.timestampEcho != 0 {
@@ -190,8 +195,11 @@ public final class Sender: PacketHandling {
             }
             reviewTimeout(echoedSendTime: sample.map { now - $0 }, now: now)
             if let (sent, _) = newlyAcknowledged {
-                congestion.onAcknowledged(bytes: Int(statistics.bytesAcknowledged - acknowledgedBefore), sentTime: sent,
-                                          rtt: sample, smoothedRTT: timer.smoothedRTT, now: now)
+                let rate = deliveryRate.takeSample(minimumRTT: statistics.rtt.count > 0 ? statistics.rtt.minimum : nil)
+                congestion.onAcknowledged(AcknowledgementSample(
+                    bytes: Int(statistics.bytesAcknowledged - acknowledgedBefore), sentTime: sent, rtt: sample,
+                    smoothedRTT: timer.smoothedRTT, bytesInFlight: bytesInFlight, deliveryRate: rate,
+                    isWindowLimited: 2 * flightBefore >= congestion.window, now: now))
                 statistics.maxCongestionWindow = max(statistics.maxCongestionWindow, congestion.window == .max ? 0 : congestion.window)
             }
         case .finAck:
@@ -222,6 +230,7 @@ public final class Sender: PacketHandling {
         guard !buffer[index].acknowledged else { return }
         buffer[index].acknowledged = true
         leaveFlight(index)
+        deliveryRate.onAcknowledged(buffer[index].rateSnapshot, bytes: buffer[index].length, now: eventTime)
         // Only a packet sent once says which transmission arrived. Crediting a resent packet's
         // latest transmission when its original arrived would declare everything sent in
         // between lost (Karn's rule, applied to loss detection).
@@ -302,6 +311,7 @@ public final class Sender: PacketHandling {
         case .connecting, .closing:
             return controlLastSent.map { $0 + timer.timeout }
         case .transferring:
+            if let pacingDeadline { return min(pacingDeadline, dataTimerStart.map { $0 + timer.timeout } ?? .max) }
             if let start = dataTimerStart { return start + timer.timeout }
             if base == next && next < filled && next >= peerWindowEdge {
                 return lastAcknowledgementTime + timer.timeout  // zero-window probe
@@ -392,22 +402,28 @@ public final class Sender: PacketHandling {
             return control(.syn, sequence: SequenceNumber(configuration.initialSequence), payload: syn.encoded(),
                            into: datagram, now: now)
         case .transferring:
+            pacingDeadline = nil
             while let index = retransmitQueue.first {
                 guard index >= base, index < next, !buffer[index].acknowledged else {
                     retransmitQueue.popFirst()
                     continue
                 }
-                guard congestionAllows else { return nil }
+                guard congestionAllows, !isHeldByPacer(buffer[index].length, now: now) else { return nil }
                 retransmitQueue.popFirst()
                 statistics.retransmissions += 1
                 return transmit(index, urgent: true, into: datagram, now: now)
             }
             if next < filled && ((next < sendLimit && congestionAllows) || probeAllowed) {
+                if !probeAllowed && isHeldByPacer(buffer[next].length, now: now) { return nil }
                 probeAllowed = false
                 next += 1
                 statistics.maxInFlight = max(statistics.maxInFlight, Int(next - base))
                 // The last packet before the sender must wait asks for its ACK at once.
                 return transmit(next - 1, urgent: next == filled || next >= sendLimit, into: datagram, now: now)
+            }
+            if next == filled && !writingClosed && bytesInFlight + mss <= congestion.window {
+                // Nothing to send and room to send it: samples now measure the application.
+                deliveryRate.markAppLimited(bytesInFlight: bytesInFlight)
             }
             if keepaliveDue {
                 keepaliveDue = false
@@ -436,6 +452,14 @@ public final class Sender: PacketHandling {
     /// Packets beyond this index may not be sent yet (window or the receiver's advertisement).
     private var sendLimit: UInt64 { min(peerWindowEdge, base + UInt64(window)) }
 
+    /// Whether the pacer holds a packet of `bytes` back now (and until when, in `pacingDeadline`).
+    private func isHeldByPacer(_ bytes: Int, now: UInt64) -> Bool {
+        guard let rate = congestion.pacingRate, rate > 0,
+              let wait = pacer.delay(for: bytes, rate: rate, mss: mss, now: now) else { return false }
+        pacingDeadline = wait
+        return true
+    }
+
     /// Whether the congestion window has room for one more packet (always, with nothing in
     /// flight: a sender never stalls on its own window).
     private var congestionAllows: Bool { bytesInFlight == 0 || bytesInFlight + mss <= congestion.window }
@@ -446,10 +470,12 @@ public final class Sender: PacketHandling {
         buffer[index].transmissionNumber = transmissionCounter
         buffer[index].lastSent = now
         buffer[index].transmissions += 1
+        buffer[index].rateSnapshot = deliveryRate.onSent(bytesInFlight: bytesInFlight, now: now)
         if !buffer[index].inFlight {
             buffer[index].inFlight = true
             bytesInFlight += buffer[index].length
         }
+        if congestion.pacingRate != nil { pacer.spend(buffer[index].length) }
         congestion.onPacketSent(bytes: buffer[index].length, now: now)
         observer?(now, .sent(index: index, bytes: buffer[index].length, retransmission: buffer[index].transmissions > 1))
         if isSelectiveRepeat {

@@ -55,7 +55,9 @@ private struct SendLoop {
     /// What the sender has not taken yet of the last chunk read from the file.
     var chunk = UnsafeRawBufferPointer(start: nil, count: 0)
     var inputReadable = false
-    var poller = Poller(capacity: 3)
+    /// Sleeps to the nanosecond when the controller paces: a pacing deadline is often less than
+    /// a millisecond away, and poll's millisecond timeout would turn each into a whole one.
+    var poller: Poller
     var busyPoll = BusyPoll()
     let batch: SegmentingSender
     /// Room for any datagram the sender can produce (the largest is a full DATA packet).
@@ -73,6 +75,7 @@ private struct SendLoop {
             fileName: options.name, fileSize: file.size)
         configuration.congestionControl = options.congestionControl
         sender = Sender(configuration: configuration, now: startTime)
+        poller = Poller(capacity: 3, precision: options.congestionControl.isPaced ? .nanoseconds : .milliseconds)
         batch = SegmentingSender(socket: socket)
         maxDatagramSize = WireLayout.overhead + WireLayout.maxSackBlocks * WireLayout.sackBlockSize
             + max(configuration.effectiveMSS, SynPayload.maxNameLength + 32)
@@ -97,7 +100,7 @@ private struct SendLoop {
                     algorithm: sender.configuration.congestionControl,
                     maxWindowPackets: controlled ? packets(sender.statistics.maxCongestionWindow) : nil,
                     finalWindowPackets: controlled ? packets(sender.congestion.window) : nil,
-                    smoothedRTT: sender.timer.smoothedRTT)
+                    smoothedRTT: sender.timer.smoothedRTT, pacingRate: sender.congestion.pacingRate.map { $0 * 8 })
                 return report
             case .failed(let error):
                 throw SendFailure(describe(error))

@@ -63,6 +63,8 @@ public struct SendReport: Sendable {
         public var finalWindowPackets: Int?
         /// The sender's smoothed RTT at the end, in nanoseconds.
         public var smoothedRTT: UInt64?
+        /// The pacing rate at the end, in bits per second (nil for a controller that does not pace).
+        public var pacingRate: Double?
     }
 
     public init(protocolName: String, bytes: UInt64, seconds: Double, sha256: SHA256Digest, statistics: SenderStatistics?) {

@@ -1,0 +1,243 @@
+/// BBR (draft-cardwell-iccrg-bbr-congestion-control, version 1): instead of reading loss as
+/// congestion, it models the path from its own measurements, the bottleneck bandwidth (the best
+/// delivery rate over the last ten round trips) and the round-trip propagation delay (the least
+/// RTT over ten seconds), paces at that bandwidth and keeps about two bandwidth-delay products
+/// in flight. Random loss therefore does not slow it down; only a changed model does.
+///
+/// Its phases: Startup doubles the rate each round trip until the bandwidth stops growing
+/// (25 % in three rounds); Drain empties the queue Startup built; ProbeBW cycles its pacing gain
+/// (1.25, 0.75, then six rounds at 1) to find more bandwidth and give it back; ProbeRTT, when the
+/// minimum RTT is ten seconds old, holds four packets in flight for 200 ms to measure it afresh.
+public final class BBRController: CongestionController {
+    /// The phase BBR is in.
+    public enum Mode: Sendable, Equatable {
+        case startup, drain, probeBandwidth, probeRTT
+    }
+
+    /// 2/ln 2: the gain that doubles the sending rate every round trip.
+    static let highGain = 2.885
+    static let probeGains: [Double] = [1.25, 0.75, 1, 1, 1, 1, 1, 1]
+    static let bandwidthRounds = 10
+    static let minimumRTTLifetime: UInt64 = 10_000_000_000
+    static let probeRTTDuration: UInt64 = 200_000_000
+    /// Packets BBR keeps in flight at the least (and during ProbeRTT).
+    static let minimumPackets = 4
+
+    let mss: Int
+    public private(set) var mode = Mode.startup
+    public private(set) var window: Int
+    public private(set) var pacingRate: Double?
+    private var bandwidth = WindowedMaxFilter(length: BBRController.bandwidthRounds)
+    public private(set) var minimumRTT: UInt64?
+    private var minimumRTTStamp: UInt64 = 0
+    /// Whether the last acknowledgement found the minimum RTT older than its lifetime.
+    private var minimumRTTExpired = false
+    private var pacingGain = BBRController.highGain
+    private var windowGain = BBRController.highGain
+    /// Round trips counted by delivered bytes: a round ends when a packet sent after it began is acknowledged.
+    private var round = 0
+    private var nextRoundDelivered = 0
+    private var delivered = 0
+    /// Startup's exit test: the bandwidth at the last 25 % step, and rounds without one since.
+    private var fullBandwidth = 0.0
+    private var roundsWithoutGrowth = 0
+    public private(set) var filledPipe = false
+    private var cycleIndex = 0
+    private var cycleStamp: UInt64 = 0
+    private var probeRTTDone: UInt64?
+    private var probeRTTRoundDone = false
+    /// The window before ProbeRTT or a persistent-congestion collapse, to return to.
+    private var priorWindow = 0
+    private var beforeTimeout: Int?
+
+    public init(mss: Int) {
+        self.mss = mss
+        window = NewRenoController.initialWindow(mss: mss)
+    }
+
+    public var slowStartThreshold: Int? { nil }
+    var minimumWindow: Int { Self.minimumPackets * mss }
+
+    /// The model's bottleneck bandwidth in bytes per second (0 before any sample).
+    public var bottleneckBandwidth: Double { bandwidth.best(round: round) }
+
+    /// The bandwidth-delay product of the model, in bytes; nil before it has both halves.
+    var bandwidthDelayProduct: Double? {
+        guard let minimumRTT, bottleneckBandwidth > 0 else { return nil }
+        return bottleneckBandwidth * Double(minimumRTT) / 1e9
+    }
+
+    public func onPacketSent(bytes: Int, now: UInt64) {}
+
+    public func onAcknowledged(_ sample: AcknowledgementSample) {
+        delivered += sample.bytes
+        let roundStarted = advanceRound(sample)
+        updateBandwidth(sample)
+        updateMinimumRTT(sample)
+        if roundStarted { checkFullPipe(sample) }
+        updateMode(sample, roundStarted: roundStarted)
+        updatePacingRate(sample)
+        updateWindow(sample)
+    }
+
+    // MARK: The model
+
+    /// Counts round trips: one ends when a packet sent after the previous end is acknowledged.
+    private func advanceRound(_ sample: AcknowledgementSample) -> Bool {
+        guard let rate = sample.deliveryRate, rate.priorDelivered >= nextRoundDelivered else { return false }
+        nextRoundDelivered = delivered
+        round += 1
+        return true
+    }
+
+    private func updateBandwidth(_ sample: AcknowledgementSample) {
+        guard let rate = sample.deliveryRate else { return }
+        // An app-limited sample only says the path can do at least that much.
+        guard !rate.isAppLimited || rate.bytesPerSecond >= bottleneckBandwidth else { return }
+        bandwidth.update(rate.bytesPerSecond, round: round)
+    }
+
+    private func updateMinimumRTT(_ sample: AcknowledgementSample) {
+        let expired = minimumRTT != nil && sample.now > minimumRTTStamp + Self.minimumRTTLifetime
+        minimumRTTExpired = expired
+        guard let rtt = sample.rtt else { return }
+        if minimumRTT == nil || rtt <= minimumRTT! || expired {
+            minimumRTT = rtt
+            minimumRTTStamp = sample.now
+        }
+    }
+
+    /// Startup ends once three round trips in a row raised the bandwidth by less than 25 %.
+    private func checkFullPipe(_ sample: AcknowledgementSample) {
+        guard !filledPipe, sample.deliveryRate?.isAppLimited != true else { return }
+        if bottleneckBandwidth >= fullBandwidth * 1.25 {
+            fullBandwidth = bottleneckBandwidth
+            roundsWithoutGrowth = 0
+            return
+        }
+        roundsWithoutGrowth += 1
+        if roundsWithoutGrowth >= 3 { filledPipe = true }
+    }
+
+    // MARK: Phases
+
+    private func updateMode(_ sample: AcknowledgementSample, roundStarted: Bool) {
+        let now = sample.now
+        switch mode {
+        case .startup where filledPipe:
+            mode = .drain
+            pacingGain = 1 / Self.highGain
+            windowGain = Self.highGain
+        case .drain where Double(sample.bytesInFlight) <= (bandwidthDelayProduct ?? 0):
+            enterProbeBandwidth(now: now)
+        case .probeBandwidth:
+            advanceCycle(sample)
+        default:
+            break
+        }
+        if mode != .probeRTT && minimumRTTExpired {
+            mode = .probeRTT
+            pacingGain = 1
+            windowGain = 1
+            priorWindow = max(priorWindow, window)
+            probeRTTDone = nil
+        }
+        if mode == .probeRTT { handleProbeRTT(sample, roundStarted: roundStarted) }
+    }
+
+    private func enterProbeBandwidth(now: UInt64) {
+        mode = .probeBandwidth
+        windowGain = 2
+        // Not the 0.75 phase first: it would drain a queue there is none of yet.
+        cycleIndex = 2
+        pacingGain = Self.probeGains[cycleIndex]
+        cycleStamp = now
+    }
+
+    /// Moves through the gain cycle about once per minimum RTT; the probing phase lasts until
+    /// the flight has grown to 1.25 BDP, the draining one ends as soon as it is back at 1 BDP.
+    private func advanceCycle(_ sample: AcknowledgementSample) {
+        guard let minimumRTT, let bdp = bandwidthDelayProduct else { return }
+        let inFlight = Double(sample.bytesInFlight)
+        var advance = sample.now - cycleStamp > minimumRTT
+        if pacingGain > 1 && inFlight < pacingGain * bdp { advance = false }
+        if pacingGain < 1 && inFlight <= bdp { advance = true }
+        guard advance else { return }
+        cycleIndex = (cycleIndex + 1) % Self.probeGains.count
+        pacingGain = Self.probeGains[cycleIndex]
+        cycleStamp = sample.now
+    }
+
+    private func handleProbeRTT(_ sample: AcknowledgementSample, roundStarted: Bool) {
+        if probeRTTDone == nil {
+            guard sample.bytesInFlight <= minimumWindow else { return }
+            probeRTTDone = sample.now + Self.probeRTTDuration
+            probeRTTRoundDone = false
+            nextRoundDelivered = delivered
+            return
+        }
+        if roundStarted { probeRTTRoundDone = true }
+        guard probeRTTRoundDone, let done = probeRTTDone, sample.now >= done else { return }
+        minimumRTTStamp = sample.now
+        window = max(window, priorWindow)
+        priorWindow = 0
+        if filledPipe {
+            enterProbeBandwidth(now: sample.now)
+        } else {
+            mode = .startup
+            pacingGain = Self.highGain
+            windowGain = Self.highGain
+        }
+    }
+
+    // MARK: Outputs
+
+    private func updatePacingRate(_ sample: AcknowledgementSample) {
+        let bandwidth = bottleneckBandwidth
+        guard bandwidth > 0 else {
+            // No sample yet: the initial window per smoothed RTT (or per millisecond).
+            let rtt = Double(sample.smoothedRTT ?? sample.rtt ?? 1_000_000) / 1e9
+            pacingRate = Self.highGain * Double(window) / max(rtt, 1e-6)
+            return
+        }
+        let rate = pacingGain * bandwidth
+        // Until the pipe is full the rate only rises: one slow sample must not brake Startup.
+        if filledPipe || rate > (pacingRate ?? 0) { pacingRate = rate }
+    }
+
+    private func updateWindow(_ sample: AcknowledgementSample) {
+        if mode == .probeRTT {
+            window = min(window, minimumWindow)
+            return
+        }
+        guard let bdp = bandwidthDelayProduct else {
+            window += sample.bytes  // no model yet: grow as slow start would
+            return
+        }
+        // Room for the ACKs that arrive in bursts (three packets' worth, as the draft's quanta).
+        let target = Int(windowGain * bdp) + 3 * mss
+        if filledPipe {
+            window = min(window + sample.bytes, target)
+        } else if window < target || delivered < NewRenoController.initialWindow(mss: mss) {
+            window += sample.bytes
+        }
+        window = max(window, minimumWindow)
+    }
+
+    // MARK: Loss and timeouts
+
+    /// Losses do not change the model: random loss is not congestion, and a queue that
+    /// overflows shows in the bandwidth and RTT the model measures.
+    public func onLoss(bytes: Int, sentTime: UInt64, now: UInt64) {}
+
+    public func onRetransmissionTimeout(sentTime: UInt64, persistent: Bool, now: UInt64) {
+        guard persistent else { return }
+        if beforeTimeout == nil { beforeTimeout = window }
+        window = minimumWindow
+    }
+
+    public func onTimeoutVerdict(spurious: Bool, now: UInt64) {
+        if spurious, let saved = beforeTimeout { window = max(window, saved) }
+        beforeTimeout = nil
+    }
+}

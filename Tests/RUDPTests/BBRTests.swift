@@ -1,0 +1,184 @@
+import Impairment
+@testable import RUDP
+import RUDPSim
+import Testing
+
+/// BBR's parts alone: the delivery-rate estimator, the pacer, the phases.
+@Suite struct BBRPartsTests {
+    static let ms: UInt64 = 1_000_000
+
+    @Test func aSteadyFlowMeasuresItsOwnRate() {
+        // 1,000-byte packets every 100 µs (10 MB/s), each acknowledged 20 ms after it left.
+        var estimator = DeliveryRateEstimator()
+        var snapshots: [DeliveryRateEstimator.SendSnapshot] = []
+        var samples: [DeliveryRateSample] = []
+        var inFlight = 0
+        for step in 0..<2_000 {
+            let now = UInt64(step) * 100_000
+            snapshots.append(estimator.onSent(bytesInFlight: inFlight, now: now))
+            inFlight += 1_000
+            let acked = step - 200  // sent 20 ms ago
+            if acked >= 0 {
+                estimator.onAcknowledged(snapshots[acked], bytes: 1_000, now: now)
+                inFlight -= 1_000
+                if let sample = estimator.takeSample(minimumRTT: 20 * Self.ms) { samples.append(sample) }
+            }
+        }
+        #expect(samples.count > 1_000)
+        for sample in samples.suffix(500) {
+            #expect(abs(sample.bytesPerSecond - 10_000_000) < 200_000, "\(sample)")
+            #expect(!sample.isAppLimited)
+        }
+    }
+
+    @Test func thePacerSpreadsPacketsAtItsRateWithABurstOfAMillisecond() {
+        var pacer = Pacer()
+        let rate = 12_500_000.0  // 100 Mbit/s
+        var now: UInt64 = 0
+        var sent = 0
+        var burst = 0
+        while now < 1_000 * Self.ms {
+            if let wait = pacer.delay(for: 1_250, rate: rate, mss: 1_250, now: now) {
+                now = wait
+                continue
+            }
+            pacer.spend(1_250)
+            sent += 1_250
+            if now == 0 { burst += 1 }
+        }
+        #expect(abs(Double(sent) - rate) < 0.01 * rate, "\(sent) bytes in a second at \(rate) B/s")
+        #expect(burst == 10, "one millisecond's worth at once, no more")
+    }
+
+    /// A flow that BBR is fed by hand: one acknowledgement of `rate`/1000 bytes per millisecond,
+    /// each with a delivery-rate sample of `rate`, the RTT `rtt`, and a round trip of history so
+    /// that a round lasts one RTT, as it does on a path.
+    final class Flow {
+        let bbr = BBRController(mss: 1_200)
+        var now: UInt64 = 0
+        var delivered = 0
+        /// Delivered count at each past millisecond.
+        var history: [Int] = [0]
+
+        func run(rate: Double, rtt: UInt64, for duration: UInt64, inFlight: (BBRController) -> Int) {
+            let end = now + duration
+            let bytes = Int(rate / 1_000)
+            while now < end {
+                now += BBRPartsTests.ms
+                // What had been delivered when the packet acknowledged now was sent, one RTT ago.
+                let sentAt = history.count - 1 - Int(rtt / BBRPartsTests.ms)
+                let prior = sentAt >= 0 ? history[sentAt] : 0
+                delivered += bytes
+                history.append(delivered)
+                let sample = DeliveryRateSample(bytesPerSecond: rate, interval: rtt, isAppLimited: false, priorDelivered: prior)
+                bbr.onAcknowledged(AcknowledgementSample(bytes: bytes, sentTime: max(now, rtt) - rtt, rtt: rtt, smoothedRTT: rtt,
+                                                         bytesInFlight: inFlight(bbr), deliveryRate: sample, now: now))
+            }
+        }
+    }
+
+    @Test func startupEndsWhenTheBandwidthStopsGrowingThenDrainsAndProbes() {
+        let flow = Flow()
+        let bbr = flow.bbr
+        let rtt = 40 * Self.ms
+        // The bandwidth measured stays at 10 MB/s: three round trips without 25 % growth fill the pipe.
+        flow.run(rate: 10_000_000, rtt: rtt, for: 100 * Self.ms) { $0.window }
+        #expect(!bbr.filledPipe && bbr.mode == .startup)
+        flow.run(rate: 10_000_000, rtt: rtt, for: 100 * Self.ms) { $0.window }
+        #expect(bbr.filledPipe)
+        #expect(bbr.mode == .drain, "the queue Startup built drains first")
+        #expect(abs(bbr.pacingRate! - 10_000_000 / BBRController.highGain) < 1_000)
+        // Once the flight is down to one BDP (400 kB), it probes for bandwidth.
+        flow.run(rate: 10_000_000, rtt: rtt, for: 10 * Self.ms) { _ in 390_000 }
+        #expect(bbr.mode == .probeBandwidth)
+        #expect(bbr.window <= 2 * 400_000 + 3 * 1_200 && bbr.window >= 400_000, "about two BDPs: \(bbr.window)")
+        // Over a cycle of eight RTTs the pacing gain visits 1.25 and 0.75 around 1.
+        var gains: Set<Int> = []
+        var inFlight = 400_000
+        for _ in 0..<400 {
+            flow.run(rate: 10_000_000, rtt: rtt, for: Self.ms) { _ in inFlight }
+            gains.insert(Int((bbr.pacingRate! / 10_000_000 * 100).rounded()))
+            inFlight = bbr.pacingRate! > 10_000_000 ? 520_000 : 380_000
+        }
+        #expect(gains == [75, 100, 125], "\(gains)")
+        #expect(bbr.minimumRTT == rtt)
+    }
+
+    @Test func aMinimumRTTTenSecondsOldIsProbedWithFourPackets() {
+        let flow = Flow()
+        let bbr = flow.bbr
+        flow.run(rate: 10_000_000, rtt: 40 * Self.ms, for: 1_000 * Self.ms) { _ in 300_000 }
+        #expect(bbr.mode == .probeBandwidth)
+        // A queue elsewhere raises the RTT for good: the 40 ms minimum stops being confirmed.
+        flow.run(rate: 10_000_000, rtt: 50 * Self.ms, for: 9_900 * Self.ms) { _ in 300_000 }
+        #expect(bbr.mode == .probeBandwidth)
+        #expect(bbr.minimumRTT == 40 * Self.ms)
+        flow.run(rate: 10_000_000, rtt: 50 * Self.ms, for: 200 * Self.ms) { _ in 300_000 }
+        #expect(bbr.mode == .probeRTT)
+        #expect(bbr.window == 4 * 1_200)
+        #expect(bbr.minimumRTT == 50 * Self.ms, "the expired minimum gives way to what is measured now")
+        flow.run(rate: 10_000_000, rtt: 50 * Self.ms, for: 400 * Self.ms) { _ in 4_000 }
+        #expect(bbr.mode == .probeBandwidth, "back after 200 ms and a round trip")
+        #expect(bbr.window > 400_000, "with the window it had: \(bbr.window)")
+    }
+
+    @Test func lossDoesNotMoveTheModelButPersistentCongestionShrinksTheWindow() {
+        let flow = Flow()
+        let bbr = flow.bbr
+        flow.run(rate: 10_000_000, rtt: 40 * Self.ms, for: 2_000 * Self.ms) { _ in 300_000 }
+        let before = (bbr.window, bbr.pacingRate)
+        for offset in 0..<50 { bbr.onLoss(bytes: 1_200, sentTime: UInt64(offset), now: 2_001 * Self.ms) }
+        bbr.onRetransmissionTimeout(sentTime: 1_990 * Self.ms, persistent: false, now: 2_002 * Self.ms)
+        #expect(bbr.window == before.0 && bbr.pacingRate == before.1)
+        bbr.onRetransmissionTimeout(sentTime: 1_990 * Self.ms, persistent: true, now: 2_003 * Self.ms)
+        #expect(bbr.window == 4 * 1_200)
+        bbr.onTimeoutVerdict(spurious: true, now: 2_004 * Self.ms)
+        #expect(bbr.window == before.0, "a spurious timeout is undone")
+    }
+}
+
+/// BBR against loss-based control on simulated long and lossy paths.
+@Suite struct BBRSimulationTests {
+    /// 100 Mbit/s, 25 ms each way, a queue of one bandwidth-delay product (520 packets), random
+    /// loss `loss` each way.
+    static func path(_ algorithm: CongestionAlgorithm, loss: Double, size: Int) -> TransferScenario {
+        var scenario = TransferScenario(mode: .selectiveRepeat, size: size, seed: 3)
+        scenario.window = 4_096
+        scenario.congestionControl = algorithm
+        scenario.maxRetries = 40
+        var forward = TestLinks.delayOnly(25_000_000)
+        forward.rate = 100_000_000
+        forward.queueLimit = 520
+        forward.loss = loss
+        var reverse = TestLinks.delayOnly(25_000_000)
+        reverse.loss = loss
+        scenario.forward = forward
+        scenario.reverse = reverse
+        return scenario
+    }
+
+    static func megabits(_ outcome: TransferOutcome, _ scenario: TransferScenario) -> Double {
+        Double(scenario.size) * 8 / (Double(outcome.senderEndTime ?? outcome.endTime) / 1e9) / 1e6
+    }
+
+    @Test func bbrFillsALongPathStartupIncluded() {
+        let scenario = Self.path(.bbr, loss: 0, size: 20_000_000)
+        let outcome = TransferSimulation.run(scenario)
+        #expect(outcome.delivered, "\(outcome.summary(scenario))")
+        #expect(Self.megabits(outcome, scenario) > 65, "\(Self.megabits(outcome, scenario)) Mbit/s of 100")
+    }
+
+    @Test(arguments: [0.01, 0.05])
+    func randomLossDoesNotSlowBBRDownAsItSlowsLossBasedControl(loss: Double) {
+        let bbrScenario = Self.path(.bbr, loss: loss, size: 20_000_000)
+        let bbr = TransferSimulation.run(bbrScenario)
+        let cubicScenario = Self.path(.cubic, loss: loss, size: 4_000_000)
+        let cubic = TransferSimulation.run(cubicScenario)
+        #expect(bbr.delivered && cubic.delivered)
+        let bbrRate = Self.megabits(bbr, bbrScenario)
+        let cubicRate = Self.megabits(cubic, cubicScenario)
+        #expect(bbrRate > 0.55 * 100 * (1 - loss), "bbr at \(loss * 100) % loss: \(bbrRate) Mbit/s")
+        #expect(bbrRate > 5 * cubicRate, "bbr \(bbrRate) against cubic \(cubicRate) Mbit/s")
+        #expect(bbr.forwardStatistics.droppedQueue == 0, "pacing keeps the queue from overflowing")
+    }
+}
