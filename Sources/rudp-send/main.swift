@@ -15,7 +15,7 @@ var spec = CommandSpec(
     examples: [
         HelpExample("rudp-send report.pdf 127.0.0.1:9000", "Selective Repeat, 64-packet window"),
         HelpExample("rudp-send big.iso [::1]:9000 --protocol gbn --window 32", "Go-Back-N over IPv6"),
-        HelpExample("rudp-send big.iso host:9000 --cc cubic --window 4096", "a window that CUBIC grows to what the path holds"),
+        HelpExample("rudp-send big.iso host:9000 --cc bbr", "a paced window that BBR sizes to what the path holds"),
         HelpExample("tar c dir | rudp-send - host:9000 --name dir.tar", "send standard input"),
         HelpExample("rudp-send big.iso host:9000 --protocol tcp --json", "the same file over kernel TCP, JSON summary"),
         HelpExample("rudp-send big.iso host:9000 --protocol tcp --tcp-cc cubic", "over kernel TCP with CUBIC, whatever the default"),
@@ -28,7 +28,8 @@ let addressArgument = spec.positional("ADDR", help: "Receiver address: HOST:PORT
 let protocolOption = spec.option("protocol", short: "p", placeholder: "P", default: "sr",
                                  help: "sw (stop-and-wait), gbn (Go-Back-N), sr (Selective Repeat) or tcp (kernel TCP)",
                                  parse: ValueParsers.choice(["sw", "gbn", "sr", "tcp"]))
-let windowOption = spec.option("window", short: "w", placeholder: "N", default: "64",
+let windowOption = spec.option("window", short: "w", placeholder: "N",
+                               defaultHelp: "64; with --cc reno|cubic|bbr \(SenderConfiguration.maxWindow), which the controller and the receiver's grant bound",
                                help: "Packets in flight (ignored by sw, which is window 1)",
                                parse: ValueParsers.integer(in: 1...SenderConfiguration.maxWindow))
 let congestionOption = spec.option("cc", placeholder: "ALGORITHM", default: "none",
@@ -124,10 +125,13 @@ runMain(name: "rudp-send") {
                                            isInterrupted: interrupted, congestionControl: arguments[tcpCongestionOption],
                                            progress: showProgress)
         } else {
+            let congestionControl = CongestionAlgorithm(rawValue: arguments[congestionOption])!
+            // A controller sizes the window to the path; the fixed textbook window stays 64.
+            let window = arguments[windowOption] ?? (congestionControl == .none ? 64 : SenderConfiguration.maxWindow)
             var options = RUDPSendOptions(mode: TransferMode(shortName: protocolName)!, mss: arguments[mssOption],
-                                          window: arguments[windowOption], retransmission: arguments[rtoOption],
+                                          window: window, retransmission: arguments[rtoOption],
                                           maxRetries: arguments[retriesOption], name: Array(name.utf8))
-            options.congestionControl = CongestionAlgorithm(rawValue: arguments[congestionOption])!
+            options.congestionControl = congestionControl
             var traceFields: [(String, TraceWriter.Field)] = [
                 ("protocol", .string(protocolName)), ("window", .integer(options.mode == .stopAndWait ? 1 : options.window)),
                 ("mss", .integer(options.mss)), ("cc", .string(options.congestionControl.rawValue)), ("name", .string(name)),

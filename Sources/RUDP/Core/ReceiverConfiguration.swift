@@ -1,7 +1,8 @@
 /// Limits and timers of a receiving endpoint; random values are supplied by the caller.
 public struct ReceiverConfiguration: Sendable {
-    /// Largest window granted, in packets.
-    public var maxWindow = 4_096
+    /// Largest window granted, in packets: with the default MSS, 19.7 MB, a little more than
+    /// 1 Gbit/s × 100 ms holds (still within `maxBufferBytes`; the endpoint bounds the sum).
+    public var maxWindow = 16_384
     /// Largest MSS granted.
     public var maxMSS = WireLayout.maxPayload
     /// Upper bound of window × MSS: the reassembly memory one connection may hold.
