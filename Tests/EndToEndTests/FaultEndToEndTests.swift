@@ -26,7 +26,7 @@ import Darwin
 
         init(protocolName: String, receiverArguments: [String], senderArguments: [String] = []) throws {
             fixture = try ReceiverFixture(receiverArguments: receiverArguments)
-            sender = try HeldSender(to: receiver.address, name: "partial.bin", protocolName: protocolName,
+            sender = try HeldSender(to: fixture.receiver.address, name: "partial.bin", protocolName: protocolName,
                                     extraArguments: senderArguments)
             sender.feed(FaultSupport.randomData(FaultEndToEndTests.fedBytes))
         }
