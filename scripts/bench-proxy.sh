@@ -10,98 +10,15 @@
 #   SCRATCH_PATH=.build-x scripts/bench-proxy.sh        (build in another scratch directory)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bench/common.sh
 seconds=${1:-3}
 size=${2:-200MB}
 work=$(mktemp -d)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-build=(swift build -c release)
-[[ -n "${SCRATCH_PATH:-}" ]] && build+=(--scratch-path "$SCRATCH_PATH")
-for product in lossproxy rudp-send rudp-recv; do
-    "${build[@]}" --product "$product" > "$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
-done
-bin=$("${build[@]}" --show-bin-path)
-
-# The load generator and sink: a small Swift program using sendmmsg/recvmmsg, so that its own
-# cost per datagram stays far below the relay's.
-cat > "$work/udpload.swift" <<'SWIFT'
-// udpload sink SECONDS: bind 127.0.0.1:0, print "port N", count datagrams for SECONDS from
-//   the first one, print "received N rate R" (datagrams/s).
-// udpload blast PORT SIZE SECONDS [RATE]: send SIZE-byte datagrams to 127.0.0.1:PORT as fast
-//   as possible, or paced at RATE datagrams/s; print "sent N rate R".
-import Glibc
-typealias ReceiveMany = @convention(c) (Int32, UnsafeMutableRawPointer?, UInt32, Int32, UnsafeMutableRawPointer?) -> Int32
-typealias SendMany = @convention(c) (Int32, UnsafeMutableRawPointer?, UInt32, Int32) -> Int32
-let libc = dlopen(nil, RTLD_NOW)
-let receiveMany = unsafeBitCast(dlsym(libc, "recvmmsg")!, to: ReceiveMany.self)
-let sendMany = unsafeBitCast(dlsym(libc, "sendmmsg")!, to: SendMany.self)
-struct Message { var header = msghdr(); var length: UInt32 = 0 }
-func now() -> Double { var t = timespec(); clock_gettime(CLOCK_MONOTONIC, &t); return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9 }
-func loopback(_ port: UInt16) -> sockaddr_in {
-    var address = sockaddr_in(); address.sin_family = sa_family_t(AF_INET); address.sin_port = port.bigEndian
-    address.sin_addr.s_addr = inet_addr("127.0.0.1"); return address
-}
-func withSockAddr<R>(_ address: inout sockaddr_in, _ body: (UnsafeMutablePointer<sockaddr>) -> R) -> R {
-    withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1, body) }
-}
-let arguments = CommandLine.arguments
-let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-var bufferSize: Int32 = 8 << 20
-setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufferSize, 4)
-setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufferSize, 4)
-let batch = 64
-let buffers = UnsafeMutableRawPointer.allocate(byteCount: batch * 2048, alignment: 64)
-let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: batch)
-let messages = UnsafeMutablePointer<Message>.allocate(capacity: batch)
-for index in 0..<batch {
-    vectors[index] = iovec(iov_base: buffers + index * 2048, iov_len: 2048)
-    messages[index] = Message()
-    messages[index].header.msg_iov = vectors + index
-    messages[index].header.msg_iovlen = 1
-}
-if arguments[1] == "sink" {
-    let seconds = Double(arguments[2])!
-    var local = loopback(0)
-    _ = withSockAddr(&local) { bind(fd, $0, 16) }
-    var length = socklen_t(16)
-    _ = withSockAddr(&local) { getsockname(fd, $0, &length) }
-    print("port \(UInt16(bigEndian: local.sin_port))"); fflush(stdout)
-    var timeout = timeval(tv_sec: 5, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var count = 0, first = 0.0, last = 0.0
-    while true {
-        let received = receiveMany(fd, messages, UInt32(batch), 0, nil)
-        let time = now()
-        if received <= 0 { break }
-        if first == 0 { first = time }
-        if time - first > seconds { break }
-        count += Int(received); last = time
-    }
-    print("received \(count) rate \(Int(Double(count) / max(last - first, 1e-9)))")
-} else {
-    let port = UInt16(arguments[2])!, size = Int(arguments[3])!, seconds = Double(arguments[4])!
-    let rate = arguments.count > 5 ? Double(arguments[5])! : 0
-    var destination = loopback(port)
-    precondition(withSockAddr(&destination) { connect(fd, $0, 16) } == 0)
-    for index in 0..<batch { vectors[index].iov_len = size }
-    let burst = rate > 0 ? 16 : batch
-    var sent = 0
-    let start = now()
-    while true {
-        let elapsed = now() - start
-        if elapsed >= seconds { break }
-        if rate > 0, Double(sent) > elapsed * rate {
-            usleep(UInt32(max((Double(sent) / rate - elapsed) * 1e6, 1)))
-            continue
-        }
-        let count = sendMany(fd, messages, UInt32(burst), 0)
-        if count > 0 { sent += Int(count) }
-    }
-    print("sent \(sent) rate \(Int(Double(sent) / (now() - start)))")
-}
-SWIFT
-swiftc -O "$work/udpload.swift" -o "$work/udpload" 2>/dev/null
+bench_build lossproxy rudp-send rudp-recv
+bench_udpload "$work/udpload"
 
 field() { sed -n "s/.*$1 \([0-9]*\).*/\1/p" "$2" | tail -1; }
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
@@ -119,14 +36,14 @@ stop_proxy() { kill -INT "$proxy"; wait "$proxy" 2>/dev/null || true; }
 # One flood (or paced run) through $1 (direct|relay); prints the sink's datagrams/s.
 flood() {
     local mode=$1 rate=${2:-}
-    "$work/udpload" sink "$seconds" > "$work/sink.out" &
+    "$work/udpload" sink 127.0.0.1:0 5 "$seconds" > "$work/sink.out" &
     local sink=$!
     for _ in $(seq 200); do grep -q port "$work/sink.out" && break; sleep 0.02; done
     local port
     port=$(field port "$work/sink.out")
     local target=$port
     if [[ $mode == relay ]]; then start_proxy "$port"; target=$proxy_port; fi
-    "$work/udpload" blast "$target" 1200 "$seconds" $rate > "$work/blast.out"
+    "$work/udpload" blast "127.0.0.1:$target" 1200 "$seconds" $rate > "$work/blast.out"
     wait "$sink"
     if [[ $mode == relay ]]; then stop_proxy; fi
     echo "$(field sent "$work/blast.out") $(field rate "$work/blast.out") $(field received "$work/sink.out") $(field rate "$work/sink.out")"

@@ -90,9 +90,7 @@ public struct RelayStatistics: Sendable, Equatable {
 
     /// One JSON object: `{"seconds":…,"final":…,"clients":…,"clients_total":…,"forward":{…},"reverse":{…}}`.
     public var json: JSONValue {
-        .object([
-            ("seconds", .double(Double(elapsed) / 1e9)),
-            ("final", .bool(isFinal)),
+        .object(ReportTime(elapsed: elapsed, isFinal: isFinal).jsonMembers + [
             ("clients", .integer(activeClients)),
             ("clients_total", .integer(totalClients)),
             ("forward", forward.json),
@@ -102,8 +100,7 @@ public struct RelayStatistics: Sendable, Equatable {
 
     /// Two lines, one per direction, prefixed with the time (`total` for the final report).
     public var humanLines: [String] {
-        let time = HumanFormat.fixed(Double(elapsed) / 1e9, decimals: 1) + " s"
-        let stamp = isFinal ? "total after \(time)" : time
+        let stamp = ReportTime(elapsed: elapsed, isFinal: isFinal).stamp
         return [
             "lossproxy [\(stamp)] forward: \(forward.humanLine)",
             "lossproxy [\(stamp)] reverse: \(reverse.humanLine)",

@@ -173,22 +173,8 @@ private struct RoundTripConnections {
         return true
     }
 
-    func transmit(_ sender: Sender, onto direction: ImpairmentPipeline) -> Bool {
-        var sent = false
-        while let length = sender.pollTransmit(into: datagram, now: now) {
-            direction.submit(UnsafeRawBufferPointer(rebasing: datagram[0..<length]), tag: 0, now: now)
-            sent = true
-        }
-        return sent
-    }
-
-    func transmit(_ receiver: Receiver, onto direction: ImpairmentPipeline) -> Bool {
-        var sent = false
-        while let length = receiver.pollTransmit(into: datagram, now: now) {
-            direction.submit(UnsafeRawBufferPointer(rebasing: datagram[0..<length]), tag: 0, now: now)
-            sent = true
-        }
-        return sent
+    func transmit(_ endpoint: some ConnectionEndpoint, onto direction: ImpairmentPipeline) -> Bool {
+        direction.submitAll(from: endpoint, through: datagram, now: now)
     }
 
     mutating func arriveAtServer(_ bytes: UnsafeRawBufferPointer) {

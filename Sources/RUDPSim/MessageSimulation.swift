@@ -157,13 +157,7 @@ private struct MessageConnectionRun: LinkedEndpoints {
     /// The sending application: writes every message whose time has come, then the sender sends.
     mutating func drainSender() -> Bool {
         writeMessages()
-        var sent = false
-        while let length = sender.pollTransmit(into: datagram, now: now) {
-            link.forward.submit(UnsafeRawBufferPointer(rebasing: datagram[0..<length]), tag: 0, now: now)
-            sent = true
-            writeMessages()
-        }
-        return sent
+        return link.forward.submitAll(from: sender, through: datagram, now: now) { writeMessages() }
     }
 
     mutating func writeMessages() {
@@ -187,12 +181,7 @@ private struct MessageConnectionRun: LinkedEndpoints {
 
     mutating func drainReceiver() -> Bool {
         guard let receiver else { return false }
-        var sent = false
-        while let length = receiver.pollTransmit(into: datagram, now: now) {
-            link.reverse.submit(UnsafeRawBufferPointer(rebasing: datagram[0..<length]), tag: 0, now: now)
-            sent = true
-        }
-        return sent
+        return link.reverse.submitAll(from: receiver, through: datagram, now: now)
     }
 
     /// The receiving application: takes each message the receiver hands over and notes its time.

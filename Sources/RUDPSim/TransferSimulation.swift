@@ -117,12 +117,7 @@ private struct SimulationRun: LinkedEndpoints {
     /// Sends everything the sender has to send now; true if it sent anything.
     mutating func drainSender() -> Bool {
         feedSender()
-        var sent = false
-        while let length = sender.pollTransmit(into: datagram, now: now) {
-            link.forward.submit(UnsafeRawBufferPointer(rebasing: datagram[0..<length]), tag: 0, now: now)
-            sent = true
-            feedSender()
-        }
+        let sent = link.forward.submitAll(from: sender, through: datagram, now: now) { feedSender() }
         if senderEndTime == nil && senderDone { senderEndTime = now }
         return sent
     }

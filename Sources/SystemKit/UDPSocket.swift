@@ -28,34 +28,36 @@ public final class UDPSocket: @unchecked Sendable {
     public let remoteAddress: SocketAddress?
 
     /// Binds to `address`. `[::]:PORT` is dual-stack: it also receives IPv4 datagrams.
-    public init(bindingTo address: SocketAddress) throws(SystemError) {
+    public convenience init(bindingTo address: SocketAddress) throws(SystemError) {
         let fd = try SocketSetup.openBound(to: address, type: SocketConstants.datagram, reuseAddress: false)
-        do {
-            localAddress = try SocketSetup.localAddress(of: fd)
-        } catch {
-            try? Posix.close(fd)
-            throw error
-        }
-        fileDescriptor = fd
-        family = address.family
-        remoteAddress = nil
+        try self.init(adopting: fd, family: address.family, remoteAddress: nil)
     }
 
     /// Connects to `peer`: only its datagrams are received, and an ICMP port unreachable
     /// comes back as ECONNREFUSED on a later `send` or `receive` (`SystemError.isConnectionRefused`),
     /// which lets a sender fail fast when nothing listens.
-    public init(connectedTo peer: SocketAddress) throws(SystemError) {
+    public convenience init(connectedTo peer: SocketAddress) throws(SystemError) {
         let fd = try SocketSetup.open(peer.family, type: SocketConstants.datagram)
         do {
             _ = try SocketSetup.connect(fd, family: peer.family, to: peer)
+        } catch {
+            try? Posix.close(fd)
+            throw error
+        }
+        try self.init(adopting: fd, family: peer.family, remoteAddress: peer)
+    }
+
+    /// Takes over the bound or connected `fd`, closing it if its local address cannot be read.
+    private init(adopting fd: Int32, family: SocketAddress.Family, remoteAddress: SocketAddress?) throws(SystemError) {
+        do {
             localAddress = try SocketSetup.localAddress(of: fd)
         } catch {
             try? Posix.close(fd)
             throw error
         }
         fileDescriptor = fd
-        family = peer.family
-        remoteAddress = peer
+        self.family = family
+        self.remoteAddress = remoteAddress
     }
 
     deinit { close() }

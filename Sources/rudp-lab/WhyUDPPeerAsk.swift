@@ -18,13 +18,11 @@ struct WhyUDPPeerAsk {
     static func run(_ commandLine: [String]) throws {
         var spec = CommandSpec(name: commandLine.first ?? "rudp-lab why-udp-peer ask",
                                summary: "Time why-udp request/response trials (used by why-udp --network link)")
-        let transport = spec.option("transport", placeholder: "udp|tcp|rudp", default: "udp", help: "How to ask",
-                                    parse: ValueParsers.choice(WhyUDPExchange.allCases.map(\.rawValue)))
+        let transport = WhyUDPPeerSupport.transportOption(&spec, help: "How to ask")
         let to = spec.requiredOption("to", placeholder: "ADDR", help: "The echo peer's address", parse: ValueParsers.string)
         let trials = spec.option("trials", placeholder: "N", default: "50", help: "Request/response trials",
                                  parse: ValueParsers.integer(in: 1...10_000))
-        let size = spec.option("size", placeholder: "BYTES", default: "100", help: "Bytes per request and response",
-                               parse: ValueParsers.integer(in: MessageStamp.minimumSize...1_200))
+        let size = WhyUDPPeerSupport.sizeOption(&spec, help: "Bytes per request and response")
         let timeout = spec.option("timeout", placeholder: "DUR", default: "5s", help: "Give up on a trial after this long",
                                   parse: DurationValue.parse)
         let arguments = try spec.parse(commandLine)

@@ -16,12 +16,9 @@ struct WhyUDPPeerEcho {
     static func run(_ commandLine: [String]) throws {
         var spec = CommandSpec(name: commandLine.first ?? "rudp-lab why-udp-peer echo",
                                summary: "Answer why-udp requests (used by why-udp --network link)")
-        let transport = spec.option("transport", placeholder: "udp|tcp|rudp", default: "udp", help: "How requests come",
-                                    parse: ValueParsers.choice(WhyUDPExchange.allCases.map(\.rawValue)))
-        let listen = spec.option("listen", placeholder: "ADDR", default: "127.0.0.1:0", help: "Where to listen",
-                                 parse: ValueParsers.string)
-        let size = spec.option("size", placeholder: "BYTES", default: "100", help: "Bytes per request and response",
-                               parse: ValueParsers.integer(in: MessageStamp.minimumSize...1_200))
+        let transport = WhyUDPPeerSupport.transportOption(&spec, help: "How requests come")
+        let listen = WhyUDPPeerSupport.listenOption(&spec)
+        let size = WhyUDPPeerSupport.sizeOption(&spec, help: "Bytes per request and response")
         let arguments = try spec.parse(commandLine)
         let address = try WhyUDPPeerSupport.address(arguments[listen], listening: true, program: spec.name)
         SignalNotifier.ignoreSIGPIPE()

@@ -20,14 +20,11 @@ struct WhyUDPPeerSink {
     static func run(_ commandLine: [String]) throws {
         var spec = CommandSpec(name: commandLine.first ?? "rudp-lab why-udp-peer sink",
                                summary: "Receive a why-udp message stream (used by why-udp --network link)")
-        let transport = spec.option("transport", placeholder: "udp|tcp|rudp", default: "udp", help: "How the messages come",
-                                    parse: ValueParsers.choice(["udp", "tcp", "rudp"]))
-        let listen = spec.option("listen", placeholder: "ADDR", default: "127.0.0.1:0", help: "Where to listen",
-                                 parse: ValueParsers.string)
+        let transport = WhyUDPPeerSupport.transportOption(&spec, help: "How the messages come")
+        let listen = WhyUDPPeerSupport.listenOption(&spec)
         let count = spec.option("count", placeholder: "N", default: "1000", help: "Messages expected",
                                 parse: ValueParsers.integer(in: 1...1_000_000))
-        let size = spec.option("size", placeholder: "BYTES", default: "100", help: "Bytes per message",
-                               parse: ValueParsers.integer(in: MessageStamp.minimumSize...1_200))
+        let size = WhyUDPPeerSupport.sizeOption(&spec, help: "Bytes per message")
         let idle = spec.option("idle", placeholder: "DUR", default: "3s", help: "UDP: end after this long without a message",
                                parse: DurationValue.parse)
         let arguments = try spec.parse(commandLine)

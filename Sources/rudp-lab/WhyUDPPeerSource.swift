@@ -27,8 +27,7 @@ struct WhyUDPPeerSource {
                                 parse: ValueParsers.integer(in: 1...1_000_000))
         let interval = spec.option("interval", placeholder: "DUR", default: "20ms", help: "Time between two messages",
                                    parse: DurationValue.parse)
-        let size = spec.option("size", placeholder: "BYTES", default: "100", help: "Bytes per message",
-                               parse: ValueParsers.integer(in: MessageStamp.minimumSize...1_200))
+        let size = WhyUDPPeerSupport.sizeOption(&spec, help: "Bytes per message")
         let window = spec.option("window", placeholder: "N", default: "64", help: "RUDP window in packets",
                                  parse: ValueParsers.integer(in: 1...4_096))
         let arguments = try spec.parse(commandLine)

@@ -8,6 +8,23 @@ import RUDPSim
 /// What the why-udp peers share: the UDP and TCP variants' waiting and datagrams, and the RUDP
 /// variants' connection settings (their loop is RUDPNet's `EndpointDriver`).
 enum WhyUDPPeerSupport {
+    /// `--transport udp|tcp|rudp` (default udp); `help` says what it means for this peer.
+    static func transportOption(_ spec: inout CommandSpec, help: String) -> OptionKey<String> {
+        spec.option("transport", placeholder: "udp|tcp|rudp", default: "udp", help: help,
+                    parse: ValueParsers.choice(WhyUDPExchange.allCases.map(\.rawValue)))
+    }
+
+    /// `--listen ADDR` (default 127.0.0.1:0), for the peers that wait to be reached.
+    static func listenOption(_ spec: inout CommandSpec) -> OptionKey<String> {
+        spec.option("listen", placeholder: "ADDR", default: "127.0.0.1:0", help: "Where to listen", parse: ValueParsers.string)
+    }
+
+    /// `--size BYTES` (default 100): from the smallest stamped message to the 1,200 one datagram holds.
+    static func sizeOption(_ spec: inout CommandSpec, help: String) -> OptionKey<Int> {
+        spec.option("size", placeholder: "BYTES", default: "100", help: help,
+                    parse: ValueParsers.integer(in: MessageStamp.minimumSize...1_200))
+    }
+
     /// Waits until `fileDescriptor` is readable, `deadline` passes, or a signal arrives.
     /// Returns whether the descriptor is readable; throws when a signal stopped the peer.
     static func wait(for fileDescriptor: Int32?, until deadline: UInt64?, signals: SignalNotifier) throws -> Bool {

@@ -7,21 +7,17 @@ import Testing
     /// Sends `size` random bytes with `--cc algorithm` and a window far beyond the queue, through
     /// a 20 Mbit/s relay with a 50-packet queue and 5 ms each way; returns the JSON summary.
     func sendThroughBottleneck(cc algorithm: String, size: Int) throws -> [String: Any] {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let incoming = scratch.file("in")
-        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
-        let original = try scratch.randomFile("payload.bin", size: size)
-        let receiver = try RunningReceiver(directory: incoming, arguments: ["--once", "--json"])
-        defer { receiver.stop() }
-        let proxy = try RunningProxy(to: receiver.address,
+        let fixture = try ReceiverFixture(receiverArguments: ["--once", "--json"])
+        defer { fixture.finish() }
+        let original = try fixture.scratch.randomFile("payload.bin", size: size)
+        let proxy = try RunningProxy(to: fixture.receiver.address,
                                      arguments: ["--rate", "20mbit", "--queue", "50", "--delay", "5ms", "--seed", "3", "--json"])
         defer { proxy.stop() }
-        let sent = try ProgramRunner.run("rudp-send", [scratch.file("payload.bin").path, proxy.address, "--cc", algorithm,
+        let sent = try ProgramRunner.run("rudp-send", [fixture.scratch.file("payload.bin").path, proxy.address, "--cc", algorithm,
                                                        "--window", "1024", "--max-retries", "60", "--json"], timeout: 90)
         #expect(sent.status == 0, "rudp-send --cc \(algorithm) failed: \(sent.stderr)")
-        #expect(receiver.waitForExit() == 0)
-        #expect(try Data(contentsOf: incoming.appendingPathComponent("payload.bin")) == original)
+        #expect(fixture.receiver.waitForExit() == 0)
+        #expect(try fixture.received("payload.bin") == original)
         return try #require(try JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [String: Any])
     }
 
@@ -67,14 +63,10 @@ struct TCPCongestionEndToEndTests {
     }
 
     func sendOverTCP(_ extra: [String]) throws -> (status: Int32, summary: [String: Any]?, stderr: String) {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let incoming = scratch.file("in")
-        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
-        _ = try scratch.randomFile("payload.bin", size: 200_000)
-        let receiver = try RunningReceiver(directory: incoming, arguments: ["--json"])
-        defer { receiver.stop() }
-        let sent = try ProgramRunner.run("rudp-send", [scratch.file("payload.bin").path, receiver.address,
+        let fixture = try ReceiverFixture(receiverArguments: ["--json"])
+        defer { fixture.finish() }
+        _ = try fixture.scratch.randomFile("payload.bin", size: 200_000)
+        let sent = try ProgramRunner.run("rudp-send", [fixture.scratch.file("payload.bin").path, fixture.receiver.address,
                                                        "--protocol", "tcp", "--json"] + extra)
         let summary = try? JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [String: Any]
         return (sent.status, summary, sent.stderr)

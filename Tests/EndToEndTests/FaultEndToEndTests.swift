@@ -19,17 +19,14 @@ import Darwin
 
     /// A receiver and a sender of standard input halfway through a transfer.
     struct HalfwayTransfer {
-        let scratch: ScratchDirectory
-        let incoming: URL
-        let receiver: RunningReceiver
+        let fixture: ReceiverFixture
         let sender: HeldSender
+        var incoming: URL { fixture.incoming }
+        var receiver: RunningReceiver { fixture.receiver }
 
         init(protocolName: String, receiverArguments: [String], senderArguments: [String] = []) throws {
-            scratch = try ScratchDirectory()
-            incoming = scratch.file("in")
-            try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
-            receiver = try RunningReceiver(directory: incoming, arguments: receiverArguments)
-            sender = try HeldSender(to: receiver.address, name: "partial.bin", protocolName: protocolName,
+            fixture = try ReceiverFixture(receiverArguments: receiverArguments)
+            sender = try HeldSender(to: fixture.receiver.address, name: "partial.bin", protocolName: protocolName,
                                     extraArguments: senderArguments)
             sender.feed(FaultSupport.randomData(FaultEndToEndTests.fedBytes))
         }
@@ -39,8 +36,7 @@ import Darwin
 
         func finish() {
             kill(receiver.process.processIdentifier, SIGKILL)
-            receiver.stop()
-            scratch.remove()
+            fixture.finish()
         }
     }
 
@@ -53,12 +49,12 @@ import Darwin
         transfer.sender.signal(SIGKILL)
         _ = transfer.sender.waitForExit(timeout: 5)
         let killed = Date()
-        #expect(FaultSupport.waitUntilEmpty(transfer.incoming, timeout: 10), "\(ScratchDirectory(existing: transfer.incoming).contents())")
+        #expect(FaultSupport.waitUntilEmpty(transfer.incoming, timeout: 10), "\(transfer.fixture.incomingContents())")
         #expect(Date().timeIntervalSince(killed) < 5, "removed within about the 1 s idle timeout")
         #expect(transfer.receiver.waitForExit(timeout: 15) == 1)
         let report = transfer.receiver.stdout.text()
         #expect(report.contains("\"status\":\"failed\""), "\(report)")
-        #expect(ScratchDirectory(existing: transfer.incoming).contents().isEmpty)
+        #expect(transfer.fixture.incomingContents().isEmpty)
     }
 
     @Test(arguments: ["sr", "gbn", "sw", "tcp"])
@@ -98,13 +94,10 @@ import Darwin
     @Test(.enabled(if: FaultSupport.prlimitPath != nil, "needs prlimit(1) to limit the receiver's file size"),
           arguments: ["sr", "tcp"])
     func aFileSizeLimitFailsTheTransferCleanlyOnBothSides(protocolName: String) throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let incoming = scratch.file("in")
-        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
+        let fixture = try ReceiverFixture(receiverArguments: ["--once", "--json"])
+        defer { fixture.finish() }
+        let (scratch, receiver) = (fixture.scratch, fixture.receiver)
         try scratch.randomFile("big.bin", size: 3_000_000)
-        let receiver = try RunningReceiver(directory: incoming, arguments: ["--once", "--json"])
-        defer { receiver.stop() }
         // Started from a shell, SIGXFSZ would kill it at the limit (here the test runner's spawn
         // happens to block the signal): the receiver must ignore it itself.
         #expect(FaultSupport.ignoresSignal(SIGXFSZ, process: receiver.process))
@@ -116,7 +109,7 @@ import Darwin
         #expect(receiver.waitForExit() == 1, "the receiver survives the limit and reports the failure")
         let report = receiver.stdout.text()
         #expect(report.contains("\"status\":\"failed\"") && report.contains("File too large"), "receiver: \(report)")
-        #expect(ScratchDirectory(existing: incoming).contents().isEmpty, "the partial file is removed")
+        #expect(fixture.incomingContents().isEmpty, "the partial file is removed")
     }
 
     @Test(.enabled(if: FaultSupport.canMountTmpfs, "needs root and mount(2) for a small tmpfs"), arguments: ["sr", "tcp"])
@@ -152,7 +145,7 @@ import Darwin
         #expect(isOneLine(stderr), "\(stderr)")
         #expect(transfer.receiver.waitForExit(timeout: 10) == 1, "the receiver heard of it and gave up")
         #expect(transfer.receiver.stdout.text().contains("\"status\":\"failed\""))
-        #expect(ScratchDirectory(existing: transfer.incoming).contents().isEmpty)
+        #expect(transfer.fixture.incomingContents().isEmpty)
     }
 
     @Test(arguments: ["sr", "tcp"])
@@ -162,7 +155,7 @@ import Darwin
         #expect(transfer.isUnderWay())
         kill(transfer.receiver.process.processIdentifier, SIGINT)
         #expect(transfer.receiver.waitForExit(timeout: 5).map { $0 == 1 || $0 == 130 } == true)
-        #expect(ScratchDirectory(existing: transfer.incoming).contents().isEmpty, "nothing half-written is left")
+        #expect(transfer.fixture.incomingContents().isEmpty, "nothing half-written is left")
         let status = transfer.sender.waitForExit(timeout: 15)
         let stderr = transfer.sender.stderr.text()
         #expect(status == 1)
@@ -170,13 +163,10 @@ import Darwin
     }
 
     @Test func aFinRetransmittedAfterTheLingerIsStillConfirmed() throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let incoming = scratch.file("in")
-        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
+        let fixture = try ReceiverFixture(receiverArguments: ["--json"])
+        defer { fixture.finish() }
+        let (scratch, receiver) = (fixture.scratch, fixture.receiver)
         let original = try scratch.randomFile("payload.bin", size: 200_000)
-        let receiver = try RunningReceiver(directory: incoming, arguments: ["--json"])
-        defer { receiver.stop() }
         // The first FIN arrives and the file is saved, but its FIN-ACK is lost; so are the next
         // two FINs. The fourth comes 7 RTOs after the first (the timeout doubles), after the
         // receiver's linger of 3 RTOs (at least 250 ms): it must be confirmed all the same.
@@ -197,7 +187,7 @@ import Darwin
         relay.stop()
         #expect(sent.status == 0, "the saved file is confirmed: \(sent.stderr)")
         #expect(fins.withLock { $0 } >= 4)
-        #expect(try Data(contentsOf: incoming.appendingPathComponent("payload.bin")) == original)
+        #expect(try fixture.received("payload.bin") == original)
         #expect(receiver.stdout.snapshot().split(separator: "\n").count == 1, "one transfer, saved once")
     }
 }

@@ -5,12 +5,9 @@ import Testing
 /// four of them, eight each), and every file arrives intact with no temporary file left.
 @Suite(.serialized) struct HostileLoadTests {
     @Test func thirtyTwoConcurrentSendersOfMixedProtocolsAllArriveIntact() throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let incoming = scratch.file("in")
-        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
-        let receiver = try RunningReceiver(directory: incoming, arguments: ["--json"])
-        defer { receiver.stop() }
+        let fixture = try ReceiverFixture(receiverArguments: ["--json"])
+        defer { fixture.finish() }
+        let (scratch, receiver) = (fixture.scratch, fixture.receiver)
         let protocols = ["sw", "gbn", "sr", "tcp"]
         var originals: [String: Data] = [:]
         var runs: [(name: String, run: BackgroundRun)] = []
@@ -26,9 +23,9 @@ import Testing
             #expect(result?.status == 0, "\(name): \(result?.stderr ?? "did not finish")")
         }
         for (name, data) in originals {
-            #expect(try Data(contentsOf: incoming.appendingPathComponent(name)) == data, "\(name)")
+            #expect(try fixture.received(name) == data, "\(name)")
         }
-        #expect(ScratchDirectory(existing: incoming).contents() == originals.keys.sorted(), "no temporary file left")
+        #expect(fixture.incomingContents() == originals.keys.sorted(), "no temporary file left")
         let lines = receiver.stdout.snapshot().split(separator: "\n")
         #expect(lines.count == 32 && lines.allSatisfy { $0.contains("\"status\":\"ok\"") }, "\(lines.count) reports")
     }

@@ -29,33 +29,26 @@ import Darwin
 
     /// A receiver, a file and a background sender of it; `check` then confirms it arrived intact.
     struct TransferUnderAttack {
-        let scratch: ScratchDirectory
-        let incoming: URL
-        let receiver: RunningReceiver
+        let fixture: ReceiverFixture
         let original: Data
         let send: BackgroundRun
+        var receiver: RunningReceiver { fixture.receiver }
 
         init(size: Int, protocolName: String = "sr", receiverArguments: [String] = []) throws {
-            scratch = try ScratchDirectory()
-            incoming = scratch.file("in")
-            try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
-            original = try scratch.randomFile("payload.bin", size: size)
-            receiver = try RunningReceiver(directory: incoming, arguments: ["--json"] + receiverArguments)
-            send = BackgroundRun("rudp-send", [scratch.file("payload.bin").path, receiver.address,
+            fixture = try ReceiverFixture(receiverArguments: ["--json"] + receiverArguments)
+            original = try fixture.scratch.randomFile("payload.bin", size: size)
+            send = BackgroundRun("rudp-send", [fixture.scratch.file("payload.bin").path, fixture.receiver.address,
                                                "--protocol", protocolName, "--quiet"])
         }
 
         func checkDelivered() throws {
             let result = send.wait()
             #expect(result?.status == 0, "rudp-send: \(result?.stderr ?? "did not finish")")
-            #expect(try Data(contentsOf: incoming.appendingPathComponent("payload.bin")) == original)
+            #expect(try fixture.received("payload.bin") == original)
             #expect(receiver.process.isRunning, "the receiver survived")
         }
 
-        func finish() {
-            receiver.stop()
-            scratch.remove()
-        }
+        func finish() { fixture.finish() }
     }
 
     @Test func garbageDatagramsAreIgnoredWhileATransferCompletes() throws {
@@ -89,7 +82,7 @@ import Darwin
         #expect(peer.datagramsSent >= 19_000)
         #expect(peer.bytesReceived == 0, "garbage is never answered")
         try attack.checkDelivered()
-        #expect(ScratchDirectory(existing: attack.incoming).contents() == ["payload.bin"])
+        #expect(attack.fixture.incomingContents() == ["payload.bin"])
     }
 
     @Test func unknownConnectionsGetOneShortResetEach() throws {
@@ -116,22 +109,19 @@ import Darwin
         }
         #expect(peers.reduce(0) { $0 + $1.replies.count } > 2_000, "most are answered, so a restarted receiver's senders learn it")
         try attack.checkDelivered()
-        #expect(ScratchDirectory(existing: attack.incoming).contents() == ["payload.bin"])
+        #expect(attack.fixture.incomingContents() == ["payload.bin"])
     }
 
     @Test func replayingAnEarlierConnectionWritesNothing() throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let incoming = scratch.file("in")
-        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
+        let fixture = try ReceiverFixture(receiverArguments: ["--json", "--idle-timeout", "1s", "--overwrite"])
+        defer { fixture.finish() }
+        let (scratch, incoming, receiver) = (fixture.scratch, fixture.incoming, fixture.receiver)
         let original = try scratch.randomFile("payload.bin", size: 400_000)
-        let receiver = try RunningReceiver(directory: incoming, arguments: ["--json", "--idle-timeout", "1s", "--overwrite"])
-        defer { receiver.stop() }
         let relay = try RecordingRelay(toReceiverPort: receiver.port)
         let sent = try ProgramRunner.run("rudp-send", [scratch.file("payload.bin").path, relay.address, "--quiet"])
         relay.stop()
         #expect(sent.status == 0, "stderr: \(sent.stderr)")
-        #expect(try Data(contentsOf: incoming.appendingPathComponent("payload.bin")) == original)
+        #expect(try fixture.received("payload.bin") == original)
         let recorded = relay.recorded
         #expect(recorded.count > 300)
 
@@ -145,7 +135,7 @@ import Darwin
         }
         relay.back.collect(for: 2.5)
         stranger.collect(for: 0.1)
-        #expect(ScratchDirectory(existing: incoming).contents().isEmpty, "a replay creates no file, not even a temporary one")
+        #expect(fixture.incomingContents().isEmpty, "a replay creates no file, not even a temporary one")
         for peer in [relay.back, stranger] {
             let repliesToReplay = peer.replies.count
             #expect(peer.decodedReplies.allSatisfy { $0.header.type != .ack && $0.header.type != .finAck },
@@ -157,12 +147,9 @@ import Darwin
     }
 
     @Test func transfersCompleteIntactDuringAHandshakeFloodFromThousandsOfPorts() throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let incoming = scratch.file("in")
-        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
-        let receiver = try RunningReceiver(directory: incoming, arguments: ["--idle-timeout", "5s"])
-        defer { receiver.stop() }
+        let fixture = try ReceiverFixture(receiverArguments: ["--idle-timeout", "5s"])
+        defer { fixture.finish() }
+        let (scratch, receiver) = (fixture.scratch, fixture.receiver)
         let before = residentBytes(of: receiver.process)
         // Half-open entries expire after 5 s (the idle timeout, and the half-open default); the
         // 10,000 SYNs come faster than that, so they overflow the 4,096 half-open places and the
@@ -187,9 +174,9 @@ import Darwin
             #expect(during - before < 200 << 20, "resident memory grew by \((during - before) >> 20) MiB")
         }
         for (name, data) in originals {
-            #expect(try Data(contentsOf: incoming.appendingPathComponent(name)) == data, "\(name)")
+            #expect(try fixture.received(name) == data, "\(name)")
         }
-        #expect(ScratchDirectory(existing: incoming).contents() == originals.keys.sorted(), "the flood wrote nothing")
+        #expect(fixture.incomingContents() == originals.keys.sorted(), "the flood wrote nothing")
         #expect(receiver.process.isRunning)
 
         // The oldest flooding handshakes were evicted: completing one now finds no connection.
@@ -211,8 +198,8 @@ import Darwin
                       to: receiver.port)
         }
         let deadline = Date().addingTimeInterval(5)
-        while ScratchDirectory(existing: incoming).contents() != originals.keys.sorted() && Date() < deadline { usleep(20_000) }
-        #expect(ScratchDirectory(existing: incoming).contents() == originals.keys.sorted(), "cancelled ones left nothing")
+        while fixture.incomingContents() != originals.keys.sorted() && Date() < deadline { usleep(20_000) }
+        #expect(fixture.incomingContents() == originals.keys.sorted(), "cancelled ones left nothing")
     }
 
     @Test func aHalfOpenConnectionIsNotAnAmplifier() throws {
@@ -285,7 +272,7 @@ import Darwin
             #expect(answer.lastStatusCode.map { $0 != 0 } ?? true, "the last word is a refusal: \(answer.bytes.prefix(80))")
         }
         try attack.checkDelivered()
-        #expect(ScratchDirectory(existing: attack.incoming).contents() == ["payload.bin"], "garbage wrote nothing")
+        #expect(attack.fixture.incomingContents() == ["payload.bin"], "garbage wrote nothing")
     }
 
     @Test func anUnorderedDeliveryOfferIsRefusedForAFile() throws {

@@ -55,6 +55,45 @@ enum ProgramRunner {
         return result
     }
 
+    /// A program running in the background that has reported the loopback port it listens on.
+    struct Listening {
+        let process: Process
+        let port: Int
+        let stdout: Collector
+        let stderr: Collector
+    }
+
+    /// Starts `program` listening on a kernel-chosen loopback port and waits (20 s at most) for
+    /// the "listening on 127.0.0.1:PORT" line on its standard error.
+    static func startListening(_ program: String, _ arguments: [String]) throws -> Listening {
+        let process = Process()
+        process.executableURL = url(of: program)
+        process.arguments = ["--listen", "127.0.0.1:0"] + arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let stdout = Collector(out.fileHandleForReading)
+        let stderr = Collector(err.fileHandleForReading)
+        let deadline = Date().addingTimeInterval(20)
+        var found: Int?
+        while found == nil && Date() < deadline && process.isRunning {
+            let text = stderr.snapshot()
+            if let range = text.range(of: "listening on 127.0.0.1:") {
+                let digits = text[range.upperBound...].prefix { $0.isNumber }
+                found = Int(digits)
+            } else {
+                usleep(10_000)
+            }
+        }
+        guard let found else {
+            process.terminate()
+            throw ProgramDidNotStart(program: program, stderr: stderr.snapshot())
+        }
+        return Listening(process: process, port: found, stdout: stdout, stderr: stderr)
+    }
+
     static func waitForExit(_ process: Process, timeout: Double) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {
@@ -95,37 +134,14 @@ final class Collector: Sendable {
 
 /// A running `rudp-recv` on a kernel-chosen loopback port, stopped when the test is done.
 final class RunningReceiver {
-    let process = Process()
+    let process: Process
     let port: Int
     let stdout: Collector
     let stderr: Collector
 
     init(directory: URL, arguments: [String] = []) throws {
-        process.executableURL = ProgramRunner.url(of: "rudp-recv")
-        process.arguments = ["--listen", "127.0.0.1:0", "--out", directory.path] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        stdout = Collector(out.fileHandleForReading)
-        stderr = Collector(err.fileHandleForReading)
-        let deadline = Date().addingTimeInterval(20)
-        var found: Int?
-        while found == nil && Date() < deadline && process.isRunning {
-            let text = stderr.snapshot()
-            if let range = text.range(of: "listening on 127.0.0.1:") {
-                let digits = text[range.upperBound...].prefix { $0.isNumber }
-                found = Int(digits)
-            } else {
-                usleep(10_000)
-            }
-        }
-        guard let found else {
-            process.terminate()
-            throw ReceiverDidNotStart(stderr: stderr.snapshot())
-        }
-        port = found
+        let started = try ProgramRunner.startListening("rudp-recv", ["--out", directory.path] + arguments)
+        (process, port, stdout, stderr) = (started.process, started.port, started.stdout, started.stderr)
     }
 
     var address: String { "127.0.0.1:\(port)" }
@@ -149,9 +165,11 @@ final class RunningReceiver {
     deinit { stop() }
 }
 
-struct ReceiverDidNotStart: Error, CustomStringConvertible {
+/// A program that exited, or stayed silent, before it reported its port.
+struct ProgramDidNotStart: Error, CustomStringConvertible {
+    let program: String
     let stderr: String
-    var description: String { "rudp-recv did not report its port; stderr: \(stderr)" }
+    var description: String { "\(program) did not report its port; stderr: \(stderr)" }
 }
 
 /// A fresh directory under the system temporary directory, removed by `remove()`.

@@ -8,21 +8,18 @@ import Testing
 
     @Test(arguments: [("sw", 60_000), ("gbn", 600_000), ("sr", 1_000_000)])
     func filesCrossALossyReorderingDuplicatingCorruptingLinkIntact(protocolName: String, size: Int) throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let incoming = scratch.file("in")
-        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
-        let original = try scratch.randomFile("payload.bin", size: size)
-        let receiver = try RunningReceiver(directory: incoming, arguments: ["--once", "--json"])
-        defer { receiver.stop() }
+        let fixture = try ReceiverFixture(receiverArguments: ["--once", "--json"])
+        defer { fixture.finish() }
+        let original = try fixture.scratch.randomFile("payload.bin", size: size)
+        let receiver = fixture.receiver
         let proxy = try RunningProxy(to: receiver.address, arguments: Self.impairments + ["--seed", "11", "--json"])
         defer { proxy.stop() }
 
         let sent = try ProgramRunner.run(
-            "rudp-send", [scratch.file("payload.bin").path, proxy.address, "--protocol", protocolName, "--json"], timeout: 60)
+            "rudp-send", [fixture.scratch.file("payload.bin").path, proxy.address, "--protocol", protocolName, "--json"], timeout: 60)
         #expect(sent.status == 0, "rudp-send failed: \(sent.stderr)")
         #expect(receiver.waitForExit() == 0)
-        #expect(try Data(contentsOf: incoming.appendingPathComponent("payload.bin")) == original)
+        #expect(try fixture.received("payload.bin") == original)
 
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [String: Any])
         #expect((summary["retransmissions"] as? Int ?? 0) > 0, "losses were recovered by retransmission")
@@ -173,35 +170,14 @@ import Testing
 
 /// A running lossproxy on a kernel-chosen loopback port, stopped with SIGINT at the end.
 final class RunningProxy {
-    let process = Process()
+    let process: Process
     let port: Int
     let stdout: Collector
     let stderr: Collector
 
     init(to server: String, arguments: [String]) throws {
-        process.executableURL = ProgramRunner.url(of: "lossproxy")
-        process.arguments = ["--listen", "127.0.0.1:0", "--to", server] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        stdout = Collector(out.fileHandleForReading)
-        stderr = Collector(err.fileHandleForReading)
-        let deadline = Date().addingTimeInterval(20)
-        var found: Int?
-        while found == nil && Date() < deadline && process.isRunning {
-            if let range = stderr.snapshot().range(of: "listening on 127.0.0.1:") {
-                found = Int(stderr.snapshot()[range.upperBound...].prefix { $0.isNumber })
-            } else {
-                usleep(10_000)
-            }
-        }
-        guard let found else {
-            process.terminate()
-            throw ReceiverDidNotStart(stderr: "lossproxy: " + stderr.snapshot())
-        }
-        port = found
+        let started = try ProgramRunner.startListening("lossproxy", ["--to", server] + arguments)
+        (process, port, stdout, stderr) = (started.process, started.port, started.stdout, started.stderr)
     }
 
     var address: String { "127.0.0.1:\(port)" }

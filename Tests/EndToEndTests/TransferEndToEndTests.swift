@@ -6,22 +6,19 @@ import Testing
 @Suite(.serialized) struct TransferEndToEndTests {
     @Test(arguments: ["sw", "gbn", "sr", "tcp"])
     func eachProtocolMovesARandomFileIntact(protocolName: String) throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let incoming = scratch.file("in")
-        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
+        let fixture = try ReceiverFixture(receiverArguments: ["--once", "--json"])
+        defer { fixture.finish() }
+        let (scratch, receiver) = (fixture.scratch, fixture.receiver)
         let size = protocolName == "sw" ? 300_000 : 3_000_000
         let original = try scratch.randomFile("payload.bin", size: size)
-        let receiver = try RunningReceiver(directory: incoming, arguments: ["--once", "--json"])
-        defer { receiver.stop() }
 
         let sent = try ProgramRunner.run("rudp-send", [scratch.file("payload.bin").path, receiver.address,
                                                        "--protocol", protocolName, "--json"])
         #expect(sent.status == 0, "stderr: \(sent.stderr)")
         #expect(receiver.waitForExit() == 0)
-        let received = try Data(contentsOf: incoming.appendingPathComponent("payload.bin"))
+        let received = try fixture.received("payload.bin")
         #expect(received == original)
-        #expect(ScratchDirectory(existing: incoming).contents() == ["payload.bin"], "no temporary file left behind")
+        #expect(fixture.incomingContents() == ["payload.bin"], "no temporary file left behind")
 
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [String: Any])
         #expect(summary["protocol"] as? String == protocolName)
@@ -52,19 +49,16 @@ import Testing
 
     @Test(arguments: ["../escape.txt", "a/b", "..", ".", "", "tab\tname", String(repeating: "x", count: 256), "back\\slash"])
     func unsafeNamesAreRefusedAndNothingIsWritten(name: String) throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let incoming = scratch.file("in")
-        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
+        let fixture = try ReceiverFixture(receiverArguments: ["--once"])
+        defer { fixture.finish() }
+        let (scratch, receiver) = (fixture.scratch, fixture.receiver)
         try scratch.randomFile("payload.bin", size: 5_000)
-        let receiver = try RunningReceiver(directory: incoming, arguments: ["--once"])
-        defer { receiver.stop() }
         let sent = try ProgramRunner.run("rudp-send", [scratch.file("payload.bin").path, receiver.address, "--name", name])
         #expect(sent.status == 1)
         #expect(sent.stderr.contains("refused"), "stderr: \(sent.stderr)")
         #expect(sent.stderr.split(separator: "\n").count == 1, "one line: \(sent.stderr)")
         #expect(receiver.waitForExit() == 1)
-        #expect(ScratchDirectory(existing: incoming).contents().isEmpty)
+        #expect(fixture.incomingContents().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: scratch.file("escape.txt").path))
     }
 
@@ -94,12 +88,9 @@ import Testing
     }
 
     @Test func oneReceiverServesSeveralSendersAtOnce() throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let incoming = scratch.file("in")
-        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
-        let receiver = try RunningReceiver(directory: incoming)
-        defer { receiver.stop() }
+        let fixture = try ReceiverFixture()
+        defer { fixture.finish() }
+        let (scratch, receiver) = (fixture.scratch, fixture.receiver)
         let protocols = ["sw", "gbn", "sr", "tcp", "sr", "gbn"]
         var originals: [String: Data] = [:]
         for (index, _) in protocols.enumerated() {
@@ -121,7 +112,7 @@ import Testing
         #expect(group.wait(timeout: .now() + 120) == .success)
         #expect(results.withLock { $0 } == Array(repeating: 0, count: protocols.count))
         for (name, data) in originals {
-            #expect(try Data(contentsOf: incoming.appendingPathComponent(name)) == data, "\(name)")
+            #expect(try fixture.received(name) == data, "\(name)")
         }
     }
 }

@@ -223,6 +223,27 @@ final class BaselineFIFOWriter: @unchecked Sendable {
     }
 }
 
+/// A fresh directory and a receiver writing into it, where most tests start; the caller stops
+/// the receiver, then removes the directory.
+func startBaselineReceiver(idleTimeout: UInt64 = 5_000_000_000) throws -> (BaselineTestDirectory, BaselineTestReceiver) {
+    let directory = try BaselineTestDirectory()
+    do {
+        return (directory, try BaselineTestReceiver(directory: directory, idleTimeout: idleTimeout))
+    } catch {
+        directory.remove()
+        throw error
+    }
+}
+
+/// Expects the receiver's one report to fail with the `message` the client was told, and
+/// nothing, not even a temporary file, to be left in `directory`.
+func expectFailureReported(_ message: String, by receiver: BaselineTestReceiver, leaving directory: BaselineTestDirectory,
+                           sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let received = try #require(receiver.reports(count: 1).first, sourceLocation: sourceLocation)
+    #expect(received.error == message, sourceLocation: sourceLocation)
+    #expect(try directory.entries().isEmpty, sourceLocation: sourceLocation)
+}
+
 func baselineRandomBytes(_ count: Int) -> [UInt8] {
     var bytes = [UInt8](repeating: 0, count: count)
     bytes.withUnsafeMutableBytes { SystemRandom.fill($0) }
@@ -322,12 +343,10 @@ struct TCPBaselineFramingTests {
 struct TCPBaselineTransferTests {
     @Test("a random file arrives intact and is confirmed", arguments: [0, 1, 3_000_000])
     func fileArrivesIntact(size: Int) throws {
-        let directory = try BaselineTestDirectory()
-        defer { directory.remove() }
+        let (directory, receiver) = try startBaselineReceiver()
+        defer { receiver.stop(); directory.remove() }
         let source = try BaselineTestDirectory()
         defer { source.remove() }
-        let receiver = try BaselineTestReceiver(directory: directory)
-        defer { receiver.stop() }
 
         let data = baselineRandomBytes(size)
         try source.write("payload.bin", data)
@@ -357,12 +376,10 @@ struct TCPBaselineTransferTests {
 
     @Test("several senders at once are served independently")
     func concurrentSenders() async throws {
-        let directory = try BaselineTestDirectory()
-        defer { directory.remove() }
+        let (directory, receiver) = try startBaselineReceiver()
+        defer { receiver.stop(); directory.remove() }
         let source = try BaselineTestDirectory()
         defer { source.remove() }
-        let receiver = try BaselineTestReceiver(directory: directory)
-        defer { receiver.stop() }
         let files = (0..<4).map { index in ("file-\(index)", baselineRandomBytes(500_000 + index * 77_777)) }
         for (name, data) in files { try source.write(name, data) }
         let address = receiver.address
@@ -381,10 +398,8 @@ struct TCPBaselineTransferTests {
 
     @Test("a stream of unknown size (a FIFO fed slowly) arrives intact")
     func unknownSizeStream() throws {
-        let directory = try BaselineTestDirectory()
-        defer { directory.remove() }
-        let receiver = try BaselineTestReceiver(directory: directory)
-        defer { receiver.stop() }
+        let (directory, receiver) = try startBaselineReceiver()
+        defer { receiver.stop(); directory.remove() }
         let pieces = (0..<40).map { index in baselineRandomBytes(1_000 + index * 3_001) }
         let writer = try BaselineFIFOWriter(directory: directory, pieces: pieces, pause: 2_000)
         defer { writer.finish() }
@@ -405,12 +420,10 @@ struct TCPBaselineTransferTests {
     @Test("an unsafe name is refused with the reason, and nothing is written",
           arguments: ["../escape", "a/b", "..", "bell\u{7}"])
     func unsafeNameRefused(name: String) throws {
-        let directory = try BaselineTestDirectory()
-        defer { directory.remove() }
+        let (directory, receiver) = try startBaselineReceiver()
+        defer { receiver.stop(); directory.remove() }
         let source = try BaselineTestDirectory()
         defer { source.remove() }
-        let receiver = try BaselineTestReceiver(directory: directory)
-        defer { receiver.stop() }
         try source.write("data", baselineRandomBytes(10_000))
 
         let message = try #require(baselineSendFailure {
@@ -453,10 +466,8 @@ struct TCPBaselineTransferTests {
 
     @Test("a client that vanishes mid-stream leaves neither the file nor its temporary file")
     func clientVanishesMidStream() throws {
-        let directory = try BaselineTestDirectory()
-        defer { directory.remove() }
-        let receiver = try BaselineTestReceiver(directory: directory)
-        defer { receiver.stop() }
+        let (directory, receiver) = try startBaselineReceiver()
+        defer { receiver.stop(); directory.remove() }
 
         let client = try RawBaselineClient(to: receiver.address)
         try client.send(TCPBaselineFraming.encodeHeader(name: Array("partial.bin".utf8), size: 1_000_000))
@@ -477,10 +488,8 @@ struct TCPBaselineTransferTests {
 
     @Test("an interrupted sender stops at once and the receiver discards the partial stream")
     func interruptedSender() throws {
-        let directory = try BaselineTestDirectory()
-        defer { directory.remove() }
-        let receiver = try BaselineTestReceiver(directory: directory)
-        defer { receiver.stop() }
+        let (directory, receiver) = try startBaselineReceiver()
+        defer { receiver.stop(); directory.remove() }
         var interrupt: [Int32] = [-1, -1]
         try #require(pipe(&interrupt) == 0)
         defer { close(interrupt[0]); close(interrupt[1]) }
@@ -504,10 +513,8 @@ struct TCPBaselineTransferTests {
 
     @Test("a receiver that gives up mid-stream is heard by the sender: its status becomes the error")
     func receiverGivesUpMidStream() throws {
-        let directory = try BaselineTestDirectory()
-        defer { directory.remove() }
-        let receiver = try BaselineTestReceiver(directory: directory, idleTimeout: 300_000_000)
-        defer { receiver.stop() }
+        let (directory, receiver) = try startBaselineReceiver(idleTimeout: 300_000_000)
+        defer { receiver.stop(); directory.remove() }
         var unused: [Int32] = [-1, -1]
         try #require(pipe(&unused) == 0)
         defer { close(unused[0]); close(unused[1]) }
@@ -527,10 +534,8 @@ struct TCPBaselineTransferTests {
 
     @Test("a SHA-256 that does not match fails the transfer with an integrity status and saves nothing")
     func integrityFailure() throws {
-        let directory = try BaselineTestDirectory()
-        defer { directory.remove() }
-        let receiver = try BaselineTestReceiver(directory: directory)
-        defer { receiver.stop() }
+        let (directory, receiver) = try startBaselineReceiver()
+        defer { receiver.stop(); directory.remove() }
 
         let data = baselineRandomBytes(200_000)
         let client = try RawBaselineClient(to: receiver.address)
@@ -542,9 +547,7 @@ struct TCPBaselineTransferTests {
         #expect(final.failure == .integrityFailure)
         #expect(final.message.contains("SHA-256"))
         client.close()
-        let received = try #require(receiver.reports(count: 1).first)
-        #expect(received.error == final.message)
-        #expect(try directory.entries().isEmpty)
+        try expectFailureReported(final.message, by: receiver, leaving: directory)
     }
 
     /// Framing a hostile or broken client might send after the HEADER, and what the server must say.
@@ -559,10 +562,8 @@ struct TCPBaselineTransferTests {
           arguments: 0..<brokenFraming.count)
     func brokenFramingIsRefused(index: Int) throws {
         let (_, frames, expected) = Self.brokenFraming[index]
-        let directory = try BaselineTestDirectory()
-        defer { directory.remove() }
-        let receiver = try BaselineTestReceiver(directory: directory)
-        defer { receiver.stop() }
+        let (directory, receiver) = try startBaselineReceiver()
+        defer { receiver.stop(); directory.remove() }
 
         let client = try RawBaselineClient(to: receiver.address)
         try client.send(TCPBaselineFraming.encodeHeader(name: Array("x".utf8), size: 10))
@@ -572,17 +573,13 @@ struct TCPBaselineTransferTests {
         #expect(status.failure == .protocolViolation)
         #expect(status.message.contains(expected), "\(status.message)")
         #expect(try client.readStatus() == nil, "the server closes after the status")
-        let received = try #require(receiver.reports(count: 1).first)
-        #expect(received.error == status.message)
-        #expect(try directory.entries().isEmpty)
+        try expectFailureReported(status.message, by: receiver, leaving: directory)
     }
 
     @Test("a client that does not speak the protocol is told so, and an oversized name length is refused before it is read")
     func hostileHeader() throws {
-        let directory = try BaselineTestDirectory()
-        defer { directory.remove() }
-        let receiver = try BaselineTestReceiver(directory: directory)
-        defer { receiver.stop() }
+        let (directory, receiver) = try startBaselineReceiver()
+        defer { receiver.stop(); directory.remove() }
 
         let http = try RawBaselineClient(to: receiver.address)
         try http.send(Array("GET / HTTP/1.1\r\n\r\n".utf8))
@@ -604,10 +601,8 @@ struct TCPBaselineTransferTests {
 
     @Test("a client that goes silent is timed out: it is told so and nothing is left")
     func idleTimeout() throws {
-        let directory = try BaselineTestDirectory()
-        defer { directory.remove() }
-        let receiver = try BaselineTestReceiver(directory: directory, idleTimeout: 300_000_000)
-        defer { receiver.stop() }
+        let (directory, receiver) = try startBaselineReceiver(idleTimeout: 300_000_000)
+        defer { receiver.stop(); directory.remove() }
 
         let client = try RawBaselineClient(to: receiver.address)
         try client.send(TCPBaselineFraming.encodeHeader(name: Array("slow".utf8), size: nil))
@@ -619,9 +614,7 @@ struct TCPBaselineTransferTests {
         #expect(status.failure == .idleTimeout)
         #expect(status.message.contains("300ms (idle timeout)"))
         #expect(waited >= 250_000_000 && waited < 3_000_000_000)
-        let received = try #require(receiver.reports(count: 1).first)
-        #expect(received.error == status.message)
-        #expect(try directory.entries().isEmpty)
+        try expectFailureReported(status.message, by: receiver, leaving: directory)
     }
 
     @Test("a receiver shutting down aborts the transfer, tells the client, and discards the file")

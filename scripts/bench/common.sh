@@ -1,4 +1,5 @@
-# Helpers shared by scripts/bench.sh and scripts/bench/callgrind.sh; source it, don't run it.
+# Helpers shared by scripts/bench.sh, scripts/bench-link.sh, scripts/bench-proxy.sh and
+# scripts/bench/callgrind.sh; source it, don't run it.
 # Expects the caller to have `set -euo pipefail` and to be in the repository root.
 
 # Builds the release products named as arguments and sets `bin` to their directory.
@@ -24,6 +25,12 @@ bench_build() {
     done
     rm -f "$log"
     bin=$("${build[@]}" --show-bin-path)
+}
+
+# bench_udpload PATH: compiles the datagram load generator and sink (scripts/bench/udpload.swift)
+# to PATH.
+bench_udpload() {
+    swiftc -O scripts/bench/udpload.swift -o "$1" 2>/dev/null
 }
 
 # bench_bytes SIZE: the byte count of a size such as 64MB, 256MiB or 1000 (SI and binary units).

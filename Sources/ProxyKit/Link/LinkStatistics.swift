@@ -20,9 +20,7 @@ public struct LinkStatistics: Sendable, Equatable {
     /// One JSON object, the relay's without its client counts:
     /// `{"seconds":…,"final":…,"forward":{"in":…,"out":…,"dropped":…,…},"reverse":{…}}`.
     public var json: JSONValue {
-        .object([
-            ("seconds", .double(Double(elapsed) / 1e9)),
-            ("final", .bool(isFinal)),
+        .object(ReportTime(elapsed: elapsed, isFinal: isFinal).jsonMembers + [
             ("forward", Self.linkJSON(forward)),
             ("reverse", Self.linkJSON(reverse)),
         ])
@@ -31,8 +29,7 @@ public struct LinkStatistics: Sendable, Equatable {
     /// Two lines, one per direction, named after the namespaces:
     /// `lossproxy link [2.0 s] forward a → b: in 120, out 117, dropped 3 (loss 3), …`.
     public func humanLines(program: String, namespaceA: String, namespaceB: String) -> [String] {
-        let time = HumanFormat.fixed(Double(elapsed) / 1e9, decimals: 1) + " s"
-        let stamp = isFinal ? "total after \(time)" : time
+        let stamp = ReportTime(elapsed: elapsed, isFinal: isFinal).stamp
         return [
             "\(program) [\(stamp)] forward \(namespaceA) → \(namespaceB): \(forward.humanLine)",
             "\(program) [\(stamp)] reverse \(namespaceB) → \(namespaceA): \(reverse.humanLine)",

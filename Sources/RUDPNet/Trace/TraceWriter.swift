@@ -68,50 +68,35 @@ public final class TraceWriter {
         switch event {
         case .sent(let index, let bytes, let retransmission):
             beginLine(elapsed: elapsed, connection: connection, event: retransmission ? "retransmit" : "send")
-            appendKey("index")
-            appendUnsigned(index)
-            appendKey("bytes")
-            appendInteger(bytes)
+            appendField("index", index)
+            appendField("bytes", bytes)
         case .acknowledged(let cumulative, let sackBlocks, let windowEdge):
             beginLine(elapsed: elapsed, connection: connection, event: sackBlocks > 0 ? "sack" : "ack")
-            appendKey("cumulative")
-            appendUnsigned(cumulative)
-            appendKey("sack_blocks")
-            appendInteger(sackBlocks)
-            appendKey("window_edge")
-            appendUnsigned(windowEdge)
+            appendField("cumulative", cumulative)
+            appendField("sack_blocks", sackBlocks)
+            appendField("window_edge", windowEdge)
         case .timeout(let index, let rto):
             beginLine(elapsed: elapsed, connection: connection, event: "timeout")
-            appendKey("index")
-            appendUnsigned(index)
-            appendKey("rto_ms")
-            appendMilliseconds(rto)
+            appendField("index", index)
+            appendField("rto_ms", milliseconds: rto)
         case .fastRetransmit(let index):
             beginLine(elapsed: elapsed, connection: connection, event: "fast_retransmit")
-            appendKey("index")
-            appendUnsigned(index)
+            appendField("index", index)
         case .rtoChanged(let rto, let smoothedRTT):
             beginLine(elapsed: elapsed, connection: connection, event: "rto")
-            appendKey("rto_ms")
-            appendMilliseconds(rto)
+            appendField("rto_ms", milliseconds: rto)
             appendKey("srtt_ms")
             if let smoothedRTT { appendMilliseconds(smoothedRTT) } else { append("null") }
         case .received(let index, let duplicate, let outOfOrder):
             beginLine(elapsed: elapsed, connection: connection, event: "receive")
-            appendKey("index")
-            appendUnsigned(index)
-            appendKey("duplicate")
-            append(duplicate ? "true" : "false")
-            appendKey("out_of_order")
-            append(outOfOrder ? "true" : "false")
+            appendField("index", index)
+            appendField("duplicate", duplicate)
+            appendField("out_of_order", outOfOrder)
         case .ackSent(let cumulative, let sackBlocks, let window):
             beginLine(elapsed: elapsed, connection: connection, event: "ack_sent")
-            appendKey("cumulative")
-            appendUnsigned(cumulative)
-            appendKey("sack_blocks")
-            appendInteger(sackBlocks)
-            appendKey("window")
-            appendUnsigned(UInt64(window))
+            appendField("cumulative", cumulative)
+            appendField("sack_blocks", sackBlocks)
+            appendField("window", UInt64(window))
         }
         endLine()
     }
@@ -158,6 +143,26 @@ public final class TraceWriter {
         append(",\"")
         append(key)
         append("\":")
+    }
+
+    private func appendField(_ key: StaticString, _ value: UInt64) {
+        appendKey(key)
+        appendUnsigned(value)
+    }
+
+    private func appendField(_ key: StaticString, _ value: Int) {
+        appendKey(key)
+        appendInteger(value)
+    }
+
+    private func appendField(_ key: StaticString, _ value: Bool) {
+        appendKey(key)
+        append(value ? "true" : "false")
+    }
+
+    private func appendField(_ key: StaticString, milliseconds nanoseconds: UInt64) {
+        appendKey(key)
+        appendMilliseconds(nanoseconds)
     }
 
     private func appendKey(_ key: String) {
