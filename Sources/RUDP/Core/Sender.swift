@@ -193,7 +193,9 @@ public final class Sender: PacketHandling {
                 sample = now - sent
                 recordSample(now - sent)  // Karn's rule: only a packet sent once gives an unambiguous RTT
             }
-            reviewTimeout(echoedSendTime: sample.map { now - $0 }, now: now)
+            // An echoed timestamp can claim a round trip longer than the clock has run (a
+            // forged or very old one): the transmission it names was then sent at time 0 at the latest.
+            reviewTimeout(echoedSendTime: sample.map { now >= $0 ? now - $0 : 0 }, now: now)
             if let (sent, _) = newlyAcknowledged {
                 let rate = deliveryRate.takeSample(minimumRTT: statistics.rtt.count > 0 ? statistics.rtt.minimum : nil)
                 congestion.onAcknowledged(AcknowledgementSample(
