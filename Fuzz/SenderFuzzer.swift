@@ -1,5 +1,5 @@
-// libFuzzer target: the Sender state machine fed arbitrary receiver datagrams, application
-// writes and clock steps, in any order.
+// libFuzzer target: the Sender state machine, with each congestion controller, fed arbitrary
+// receiver datagrams, application writes and clock steps, in any order.
 //
 // Checked after every step: everything it transmits decodes and belongs to the connection;
 // DATA carries exactly the application's bytes for its index and stays inside the window; the
@@ -41,6 +41,8 @@ private struct SenderHarness {
             maxRetries: input.below(6), connectionID: input.integer(), initialSequence: input.initialSequence(),
             fileName: Array("fuzz.bin".utf8), fileSize: input.chance(4) ? nil : UInt64(fileSize))
         configuration.fastRetransmitThreshold = input.within(1...4)
+        // Drawn after the rest, so the corpus's earlier inputs keep their meaning.
+        configuration.congestionControl = CongestionAlgorithm.allCases[input.below(CongestionAlgorithm.allCases.count)]
         self.configuration = configuration
         sender = Sender(configuration: configuration, now: 0)
         space = SequenceSpace(origin: SequenceNumber(configuration.initialSequence) + 1)

@@ -45,6 +45,7 @@ private struct TransferHarness {
             maxRetries: input.within(0...8), connectionID: input.integer(), initialSequence: input.initialSequence(),
             fileName: Array("fuzz.bin".utf8), fileSize: input.chance(4) ? nil : UInt64(fileSize))
         configuration.fastRetransmitThreshold = input.within(1...4)
+        configuration.congestionControl = CongestionAlgorithm.allCases[input.below(CongestionAlgorithm.allCases.count)]
         sender = Sender(configuration: configuration, now: 0)
         receiverConfiguration = ReceiverConfiguration(initialSequence: input.integer())
         receiverConfiguration.maxWindow = input.within(1...32)
