@@ -138,9 +138,15 @@ public final class ReceiverEndpoint {
 
     // MARK: Driver decisions
 
+    /// The open connection `handle` names, or nil once it was reported closed (a decision that
+    /// comes too late is then moot, not an error).
+    private func openConnection(_ handle: ConnectionHandle) -> InboundConnection? {
+        handle.index < slots.count ? slots[handle.index] : nil
+    }
+
     /// Accepts an offered connection: its SYN-ACK goes out.
     public func accept(_ handle: ConnectionHandle, now: UInt64) {
-        let connection = connection(handle)
+        guard let connection = openConnection(handle) else { return }
         connection.accept(now: now)
         queueForTransmit(connection)
     }
@@ -148,14 +154,14 @@ public final class ReceiverEndpoint {
     /// Refuses an offer, or fails a transfer later (integrity, I/O, shutdown): the peer gets an
     /// RST with `message`.
     public func fail(_ handle: ConnectionHandle, code: ResetCode, message: String, now: UInt64) {
-        let connection = connection(handle)
+        guard let connection = openConnection(handle) else { return }
         connection.fail(code: code, message: message, now: now)
         queueForTransmit(connection)
     }
 
     /// Confirms a finishing transfer once its data is safely stored: the FIN-ACK goes out.
     public func confirmFinish(_ handle: ConnectionHandle, now: UInt64) {
-        let connection = connection(handle)
+        guard let connection = openConnection(handle) else { return }
         connection.confirmFinish(now: now)
         queueForTransmit(connection)
     }

@@ -91,6 +91,18 @@ final class InboundRUDPTransfer {
     /// Writes what arrived, finishes or fails the file as the state machine says, and records
     /// the outcome once.
     func settle(now: UInt64) {
+        // A closed connection takes no more decisions (its handle may name another one soon);
+        // only its file and its report are left to settle.
+        guard connection.isOpen else {
+            if report == nil, case .failed(let error) = receiver.state {
+                file?.discard()
+                if connection.isAddressValidated || acceptedName == nil { finish(now: now, digest: nil, error: error.description) }
+            } else if report == nil, file != nil {
+                file?.discard()
+                finish(now: now, digest: nil, error: "the connection ended before the transfer did")
+            }
+            return
+        }
         // Checked first: after a direct delivery there is nothing to read, the usual case.
         if receiver.hasDeliverableData, let file {
             do {
