@@ -32,6 +32,10 @@ public final class Sender: PacketHandling {
     /// it tells whether the timeout was spurious.
     var timeoutUnderReview: (index: UInt64, time: UInt64)?
     var deliveryRate = DeliveryRateEstimator()
+    /// Whether a controller bounds the flight at all, and whether it paces and so needs
+    /// delivery-rate samples: the textbook sender skips that bookkeeping on its hot path.
+    private let isControlled: Bool
+    private let isPaced: Bool
     private var pacer = Pacer()
     /// When the pacer lets the next packet go, while it holds one back.
     private var pacingDeadline: UInt64?
@@ -84,6 +88,8 @@ public final class Sender: PacketHandling {
         space = SequenceSpace(origin: SequenceNumber(configuration.initialSequence) + 1)
         buffer = SendBuffer(slotCount: configuration.effectiveWindow, stride: configuration.effectiveMSS)
         congestion = configuration.congestionControl.makeController(mss: configuration.effectiveMSS)
+        isControlled = configuration.congestionControl != .none
+        isPaced = configuration.congestionControl.isPaced
         lastAcknowledgementTime = now
         lastTransmission = now
     }
@@ -196,8 +202,8 @@ public final class Sender: PacketHandling {
             // An echoed timestamp can claim a round trip longer than the clock has run (a
             // forged or very old one): the transmission it names was then sent at time 0 at the latest.
             reviewTimeout(echoedSendTime: sample.map { now >= $0 ? now - $0 : 0 }, now: now)
-            if let (sent, _) = newlyAcknowledged {
-                let rate = deliveryRate.takeSample(minimumRTT: statistics.rtt.count > 0 ? statistics.rtt.minimum : nil)
+            if isControlled, let (sent, _) = newlyAcknowledged {
+                let rate = !isPaced ? nil : deliveryRate.takeSample(minimumRTT: statistics.rtt.count > 0 ? statistics.rtt.minimum : nil)
                 congestion.onAcknowledged(AcknowledgementSample(
                     bytes: Int(statistics.bytesAcknowledged - acknowledgedBefore), sentTime: sent, rtt: sample,
                     smoothedRTT: timer.smoothedRTT, bytesInFlight: bytesInFlight, deliveryRate: rate,
@@ -232,7 +238,7 @@ public final class Sender: PacketHandling {
         guard !buffer[index].acknowledged else { return }
         buffer[index].acknowledged = true
         leaveFlight(index)
-        deliveryRate.onAcknowledged(buffer[index].rateSnapshot, bytes: buffer[index].length, now: eventTime)
+        if isPaced { deliveryRate.onAcknowledged(buffer[index].rateSnapshot, bytes: buffer[index].length, now: eventTime) }
         // Only a packet sent once says which transmission arrived. Crediting a resent packet's
         // latest transmission when its original arrived would declare everything sent in
         // between lost (Karn's rule, applied to loss detection).
@@ -423,7 +429,7 @@ public final class Sender: PacketHandling {
                 // The last packet before the sender must wait asks for its ACK at once.
                 return transmit(next - 1, urgent: next == filled || next >= sendLimit, into: datagram, now: now)
             }
-            if next == filled && !writingClosed && bytesInFlight + mss <= congestion.window {
+            if isPaced && next == filled && !writingClosed && bytesInFlight + mss <= congestion.window {
                 // Nothing to send and room to send it: samples now measure the application.
                 deliveryRate.markAppLimited(bytesInFlight: bytesInFlight)
             }
@@ -456,7 +462,7 @@ public final class Sender: PacketHandling {
 
     /// Whether the pacer holds a packet of `bytes` back now (and until when, in `pacingDeadline`).
     private func isHeldByPacer(_ bytes: Int, now: UInt64) -> Bool {
-        guard let rate = congestion.pacingRate, rate > 0,
+        guard isPaced, let rate = congestion.pacingRate, rate > 0,
               let wait = pacer.delay(for: bytes, rate: rate, mss: mss, now: now) else { return false }
         pacingDeadline = wait
         return true
@@ -464,7 +470,7 @@ public final class Sender: PacketHandling {
 
     /// Whether the congestion window has room for one more packet (always, with nothing in
     /// flight: a sender never stalls on its own window).
-    private var congestionAllows: Bool { bytesInFlight == 0 || bytesInFlight + mss <= congestion.window }
+    private var congestionAllows: Bool { !isControlled || bytesInFlight == 0 || bytesInFlight + mss <= congestion.window }
 
     private func transmit(_ index: UInt64, urgent: Bool, into datagram: UnsafeMutableRawBufferPointer,
                           now: UInt64) -> Int? {
@@ -472,13 +478,13 @@ public final class Sender: PacketHandling {
         buffer[index].transmissionNumber = transmissionCounter
         buffer[index].lastSent = now
         buffer[index].transmissions += 1
-        buffer[index].rateSnapshot = deliveryRate.onSent(bytesInFlight: bytesInFlight, now: now)
+        if isPaced { buffer[index].rateSnapshot = deliveryRate.onSent(bytesInFlight: bytesInFlight, now: now) }
         if !buffer[index].inFlight {
             buffer[index].inFlight = true
             bytesInFlight += buffer[index].length
         }
-        if congestion.pacingRate != nil { pacer.spend(buffer[index].length) }
-        congestion.onPacketSent(bytes: buffer[index].length, now: now)
+        if isPaced { pacer.spend(buffer[index].length) }
+        if isControlled { congestion.onPacketSent(bytes: buffer[index].length, now: now) }
         observer?(now, .sent(index: index, bytes: buffer[index].length, retransmission: buffer[index].transmissions > 1))
         if isSelectiveRepeat {
             sendOrder.append((index, transmissionCounter))
