@@ -208,7 +208,7 @@ public final class Sender: PacketHandling {
                     bytes: Int(statistics.bytesAcknowledged - acknowledgedBefore), sentTime: sent, rtt: sample,
                     smoothedRTT: timer.smoothedRTT, bytesInFlight: bytesInFlight, deliveryRate: rate,
                     isWindowLimited: 2 * flightBefore >= congestion.window, now: now))
-                statistics.maxCongestionWindow = max(statistics.maxCongestionWindow, congestion.window == .max ? 0 : congestion.window)
+                statistics.maxCongestionWindow = max(statistics.maxCongestionWindow, congestion.window)
             }
         case .finAck:
             guard state == .closing, header.acknowledgement == space.wire(filled) + 1 else { return }

@@ -26,7 +26,7 @@ public final class EndpointDriver {
     private var poller: Poller
     private let datagram = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
     /// The socket address of the endpoint's last destination, converted once for a run of replies to it.
-    private var lastDestination: (peer: PeerAddress, address: SocketAddress)?
+    private var lastDestination = LastDestination()
 
     /// Drives `socket` (non-blocking, as `UDPSocket` makes it) and `endpoint`, waking too when a
     /// descriptor of `watching` is readable.
@@ -161,7 +161,7 @@ public final class EndpointDriver {
         }
         guard let endpoint else { return }
         while let transmit = endpoint.pollTransmit(into: datagram, now: now) {
-            send(length: transmit.length, to: socket.remoteAddress == nil ? address(of: transmit.destination) : nil)
+            send(length: transmit.length, to: socket.remoteAddress == nil ? lastDestination.address(of: transmit.destination) : nil)
         }
     }
 
@@ -172,12 +172,5 @@ public final class EndpointDriver {
         } else {
             _ = try? socket.send(bytes)
         }
-    }
-
-    private func address(of peer: PeerAddress) -> SocketAddress {
-        if let last = lastDestination, last.peer == peer { return last.address }
-        let address = SocketAddress(peer)
-        lastDestination = (peer, address)
-        return address
     }
 }

@@ -17,8 +17,6 @@ final class InboundRUDPTransfer {
     /// Set exactly once, when the transfer succeeds or fails.
     private(set) var report: ReceivedFileReport?
     let displayName: String
-    /// Whether the program was told the transfer started.
-    private(set) var isAnnounced = false
 
     /// Decides on the offer of a connection the endpoint just opened.
     init(offered connection: InboundConnection, peer: SocketAddress, endpoint: ReceiverEndpoint, options: ReceiveOptions,
@@ -59,7 +57,6 @@ final class InboundRUDPTransfer {
         do {
             file = try IncomingFile(directory: options.outputDirectory, name: name, overwrite: options.overwrite,
                                     uniqueToken: SystemRandom.uint64())
-            isAnnounced = true
             return true
         } catch {
             endpoint.fail(connection.handle, code: error.kind == .exists ? .fileExists : .receiverIOError,

@@ -31,3 +31,17 @@ extension SocketAddress {
         }
     }
 }
+
+/// The socket address of the last `PeerAddress` converted: an endpoint's replies come in runs
+/// to one peer, and converting an IPv6 address builds an array.
+struct LastDestination {
+    private var last: (peer: PeerAddress, address: SocketAddress)?
+
+    /// `peer` as a socket address, converted only when it differs from the previous one.
+    mutating func address(of peer: PeerAddress) -> SocketAddress {
+        if let last, last.peer == peer { return last.address }
+        let address = SocketAddress(peer)
+        last = (peer, address)
+        return address
+    }
+}

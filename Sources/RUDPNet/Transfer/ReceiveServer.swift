@@ -58,7 +58,7 @@ public final class ReceiveServer {
     private var busyPoll = BusyPoll()
     private let reply = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
     /// The socket address of the last destination, converted once for a run of replies to it.
-    private var lastDestination: (peer: PeerAddress, address: SocketAddress)?
+    private var lastDestination = LastDestination()
     private var reported: Set<ObjectIdentifier> = []
     private var lastProgress: UInt64 = 0
     /// In `--once` mode, the transfer whose end ends the run.
@@ -239,13 +239,7 @@ public final class ReceiveServer {
     /// Sends every datagram the endpoint has ready.
     private func transmit(now: UInt64) {
         while let transmit = endpoint.pollTransmit(into: reply, now: now) {
-            let destination: SocketAddress
-            if let last = lastDestination, last.peer == transmit.destination {
-                destination = last.address
-            } else {
-                destination = SocketAddress(transmit.destination)
-                lastDestination = (transmit.destination, destination)
-            }
+            let destination = lastDestination.address(of: transmit.destination)
             // A full socket buffer drops the reply like a lossy link would; the protocol recovers.
             _ = try? udp.send(UnsafeRawBufferPointer(rebasing: reply[0..<transmit.length]), to: destination)
         }
