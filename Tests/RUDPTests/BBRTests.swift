@@ -60,9 +60,11 @@ import Testing
         /// Delivered count at each past millisecond.
         var history: [Int] = [0]
 
-        func run(rate: Double, rtt: UInt64, for duration: UInt64, inFlight: (BBRController) -> Int) {
+        /// `ackEvery`: milliseconds each acknowledgement covers (a receiver acknowledging in batches).
+        func run(rate: Double, rtt: UInt64, for duration: UInt64, ackEvery: Int = 1, inFlight: (BBRController) -> Int) {
             let end = now + duration
             let bytes = Int(rate / 1_000)
+            var pending = 0
             while now < end {
                 now += BBRPartsTests.ms
                 // What had been delivered when the packet acknowledged now was sent, one RTT ago.
@@ -70,6 +72,10 @@ import Testing
                 let prior = sentAt >= 0 ? history[sentAt] : 0
                 delivered += bytes
                 history.append(delivered)
+                pending += bytes
+                guard history.count % ackEvery == 0 else { continue }
+                let bytes = pending
+                pending = 0
                 let sample = DeliveryRateSample(bytesPerSecond: rate, interval: rtt, isAppLimited: false, priorDelivered: prior)
                 bbr.onAcknowledged(AcknowledgementSample(bytes: bytes, sentTime: max(now, rtt) - rtt, rtt: rtt, smoothedRTT: rtt,
                                                          bytesInFlight: inFlight(bbr), deliveryRate: sample, now: now))
@@ -91,7 +97,8 @@ import Testing
         // Once the flight is down to one BDP (400 kB), it probes for bandwidth.
         flow.run(rate: 10_000_000, rtt: rtt, for: 10 * Self.ms) { _ in 390_000 }
         #expect(bbr.mode == .probeBandwidth)
-        #expect(bbr.window <= 2 * 400_000 + 3 * 1_200 && bbr.window >= 400_000, "about two BDPs: \(bbr.window)")
+        // Two BDPs, three packets, and one acknowledgement's worth (10 kB) of aggregation.
+        #expect(bbr.window <= 2 * 400_000 + 3 * 1_200 + 10_000 && bbr.window >= 400_000, "about two BDPs: \(bbr.window)")
         // Over a cycle of eight RTTs the pacing gain visits 1.25 and 0.75 around 1.
         var gains: Set<Int> = []
         var inFlight = 400_000
@@ -102,6 +109,19 @@ import Testing
         }
         #expect(gains == [75, 100, 125], "\(gains)")
         #expect(bbr.minimumRTT == rtt)
+    }
+
+    @Test func acknowledgementsInBatchesMakeRoomForTheBatch() {
+        // The same 10 MB/s, 40 ms path; one receiver acknowledges every millisecond, the other
+        // every 8 ms. The batching one must keep about 7 ms (70 kB) more in flight, or the
+        // bottleneck idles while its ACKs are held back.
+        let smooth = Flow()
+        let batched = Flow()
+        smooth.run(rate: 10_000_000, rtt: 40 * Self.ms, for: 2_000 * Self.ms) { _ in 300_000 }
+        batched.run(rate: 10_000_000, rtt: 40 * Self.ms, for: 2_000 * Self.ms, ackEvery: 8) { _ in 300_000 }
+        #expect(smooth.bbr.mode == .probeBandwidth && batched.bbr.mode == .probeBandwidth)
+        let extra = batched.bbr.window - smooth.bbr.window
+        #expect(extra >= 60_000 && extra <= 90_000, "room for the batch: \(extra) bytes")
     }
 
     @Test func aMinimumRTTTenSecondsOldIsProbedWithFourPackets() {

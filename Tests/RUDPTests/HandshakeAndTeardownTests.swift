@@ -96,6 +96,24 @@ import Testing
         #expect(packets.map(\.0.sequence.rawValue) == [UInt32.max, 0, 1, 2])
     }
 
+    @Test func thePacketThatFillsTheCongestionWindowAsksForItsACKAtOnce() {
+        // Reno starts with ten 100-byte packets; the receiver grants 64 and would otherwise wait
+        // for sixteen packets or its delay timer before acknowledging: a stall every round trip.
+        var configuration = SenderConfiguration(mode: .selectiveRepeat, mss: 100, window: 64, connectionID: connectionID,
+                                                initialSequence: initialSequence, fileName: Array("f".utf8), fileSize: 5_000)
+        configuration.congestionControl = .reno
+        let sender = Sender(configuration: configuration, now: 0)
+        let syn = transmitted(sender, now: 0)
+        deliver(sender, PacketHeader(type: .synAck, connectionID: connectionID, acknowledgement: SequenceNumber(initialSequence) + 1,
+                                     window: 64, timestamp: 5, timestampEcho: syn[0].0.timestamp),
+                payload: SynAckPayload(mss: 100, window: 64).encoded(), now: 10 * ms)
+        #expect([UInt8](repeating: 3, count: 5_000).withUnsafeBytes { sender.write($0) } == 5_000)
+        let flight = transmitted(sender, now: 10 * ms)
+        #expect(flight.count == 10, "the initial window")
+        let urgent = flight.map { $0.0.flags & PacketFlags.acknowledgeNow != 0 }
+        #expect(urgent == Array(repeating: false, count: 9) + [true], "\(urgent)")
+    }
+
     @Test func karnsRuleIgnoresASampleFromARetransmittedPacketWithoutTimestamp() {
         let sender = makeSender(mode: .goBackN, window: 1)
         connect(sender, at: 10 * ms)  // one sample: the SYN-ACK echoed the SYN's timestamp

@@ -49,6 +49,12 @@ public final class BBRController: CongestionController {
     /// The window before ProbeRTT or a persistent-congestion collapse, to return to.
     private var priorWindow = 0
     private var beforeTimeout: Int?
+    /// ACK aggregation: bytes acknowledged beyond what the modelled bandwidth explains, as the
+    /// largest excess of the last ten rounds. A receiver that acknowledges in batches (or a link
+    /// that bunches ACKs) needs that much more in flight to keep the bottleneck busy between them.
+    private var extraAcknowledged = WindowedMaxFilter(length: BBRController.bandwidthRounds)
+    private var aggregationStart: UInt64 = 0
+    private var aggregationDelivered = 0
 
     public init(mss: Int) {
         self.mss = mss
@@ -74,6 +80,7 @@ public final class BBRController: CongestionController {
         let roundStarted = advanceRound(sample)
         updateBandwidth(sample)
         updateMinimumRTT(sample)
+        updateAckAggregation(sample)
         if roundStarted { checkFullPipe(sample) }
         updateMode(sample, roundStarted: roundStarted)
         updatePacingRate(sample)
@@ -105,6 +112,22 @@ public final class BBRController: CongestionController {
             minimumRTT = rtt
             minimumRTTStamp = sample.now
         }
+    }
+
+    /// Measures how far acknowledgements run ahead of the modelled bandwidth: an epoch starts
+    /// whenever delivery falls back to the model's pace, and its excess is what arrived in bursts.
+    private func updateAckAggregation(_ sample: AcknowledgementSample) {
+        let bandwidth = bottleneckBandwidth
+        guard bandwidth > 0, sample.bytes > 0 else { return }
+        var expected = bandwidth * Double(sample.now &- aggregationStart) / 1e9
+        if Double(aggregationDelivered) <= expected {
+            aggregationDelivered = 0
+            aggregationStart = sample.now
+            expected = 0
+        }
+        aggregationDelivered += sample.bytes
+        let excess = min(Double(aggregationDelivered) - expected, Double(window))
+        extraAcknowledged.update(excess, round: round)
     }
 
     /// Startup ends once three round trips in a row raised the bandwidth by less than 25 %.
@@ -214,8 +237,9 @@ public final class BBRController: CongestionController {
             window += sample.bytes  // no model yet: grow as slow start would
             return
         }
-        // Room for the ACKs that arrive in bursts (three packets' worth, as the draft's quanta).
-        let target = Int(windowGain * bdp) + 3 * mss
+        // Room for the ACKs that arrive in bursts: the measured aggregation, plus three packets'
+        // worth (the draft's quanta).
+        let target = Int(windowGain * bdp + extraAcknowledged.best(round: round)) + 3 * mss
         if filledPipe {
             window = min(window + sample.bytes, target)
         } else if window < target || delivered < NewRenoController.initialWindow(mss: mss) {

@@ -426,8 +426,10 @@ public final class Sender: PacketHandling {
                 probeAllowed = false
                 next += 1
                 statistics.maxInFlight = max(statistics.maxInFlight, Int(next - base))
-                // The last packet before the sender must wait asks for its ACK at once.
-                return transmit(next - 1, urgent: next == filled || next >= sendLimit, into: datagram, now: now)
+                // The last packet before the sender must wait asks for its ACK at once: a receiver
+                // that delayed it would stall a window smaller than its ACK frequency.
+                let fillsWindow = isControlled && bytesInFlight + buffer[next - 1].length + mss > congestion.window
+                return transmit(next - 1, urgent: next == filled || next >= sendLimit || fillsWindow, into: datagram, now: now)
             }
             if isPaced && next == filled && !writingClosed && bytesInFlight + mss <= congestion.window {
                 // Nothing to send and room to send it: samples now measure the application.
