@@ -13,9 +13,10 @@ var spec = CommandSpec(
     """,
     usage: "rudp-send FILE ADDR [--protocol sw|gbn|sr|tcp] [--window N] [--cc none|reno|cubic|bbr] [--tcp-cc NAME] [--mss BYTES] [--rto auto|DUR] [--max-retries N] [--name NAME] [--trace FILE] [--json] [--quiet]",
     examples: [
-        HelpExample("rudp-send report.pdf 127.0.0.1:9000", "Selective Repeat, 64-packet window"),
+        HelpExample("rudp-send report.pdf 127.0.0.1:9000", "Selective Repeat, paced by BBR, window sized to the path"),
+        HelpExample("rudp-send report.pdf 127.0.0.1:9000 --cc none --window 64", "the textbook Selective Repeat sender"),
         HelpExample("rudp-send big.iso [::1]:9000 --protocol gbn --window 32", "Go-Back-N over IPv6"),
-        HelpExample("rudp-send big.iso host:9000 --cc bbr", "a paced window that BBR sizes to what the path holds"),
+        HelpExample("rudp-send big.iso host:9000 --cc cubic", "loss-based congestion control, like TCP CUBIC"),
         HelpExample("tar c dir | rudp-send - host:9000 --name dir.tar", "send standard input"),
         HelpExample("rudp-send big.iso host:9000 --protocol tcp --json", "the same file over kernel TCP, JSON summary"),
         HelpExample("rudp-send big.iso host:9000 --protocol tcp --tcp-cc cubic", "over kernel TCP with CUBIC, whatever the default"),
@@ -29,10 +30,10 @@ let protocolOption = spec.option("protocol", short: "p", placeholder: "P", defau
                                  help: "sw (stop-and-wait), gbn (Go-Back-N), sr (Selective Repeat) or tcp (kernel TCP)",
                                  parse: ValueParsers.choice(["sw", "gbn", "sr", "tcp"]))
 let windowOption = spec.option("window", short: "w", placeholder: "N",
-                               defaultHelp: "64; with --cc reno|cubic|bbr \(SenderConfiguration.maxWindow), which the controller and the receiver's grant bound",
+                               defaultHelp: "64 with --cc none; with a controller \(SenderConfiguration.maxWindow), which the controller and the receiver's grant bound",
                                help: "Packets in flight (ignored by sw, which is window 1)",
                                parse: ValueParsers.integer(in: 1...SenderConfiguration.maxWindow))
-let congestionOption = spec.option("cc", placeholder: "ALGORITHM", default: "none",
+let congestionOption = spec.option("cc", placeholder: "ALGORITHM", defaultHelp: "bbr for sr; none for sw and gbn",
                                    help: "Congestion control: none (the fixed textbook window), reno (NewReno AIMD), "
                                        + "cubic (RFC 9438) or bbr (model-based, paced); --window caps it",
                                    parse: ValueParsers.choice(CongestionAlgorithm.allCases.map(\.rawValue)))
@@ -125,7 +126,10 @@ runMain(name: "rudp-send") {
                                            isInterrupted: interrupted, congestionControl: arguments[tcpCongestionOption],
                                            progress: showProgress)
         } else {
-            let congestionControl = CongestionAlgorithm(rawValue: arguments[congestionOption])!
+            // Selective Repeat is the file-transfer tool and sizes itself to the path; stop-and-wait
+            // and Go-Back-N stay the textbook senders unless asked.
+            let congestionControl = arguments[congestionOption].flatMap(CongestionAlgorithm.init(rawValue:))
+                ?? (protocolName == "sr" ? .bbr : .none)
             // A controller sizes the window to the path; the fixed textbook window stays 64.
             let window = arguments[windowOption] ?? (congestionControl == .none ? 64 : SenderConfiguration.maxWindow)
             var options = RUDPSendOptions(mode: TransferMode(shortName: protocolName)!, mss: arguments[mssOption],

@@ -163,6 +163,25 @@ import Testing
     }
 
     @Test(arguments: CongestionAlgorithm.allCases)
+    func aReceiverThatFallsSilentIsGivenUpOnAfterTheRetries(algorithm: CongestionAlgorithm) {
+        // Nothing gets through after the 1,500th datagram, with hundreds of packets in flight.
+        // However small the window the timeouts leave, the oldest packet is resent first, so
+        // three retries take four backed-off timeouts, not one cycle through the whole flight each.
+        var scenario = Self.bottleneck(algorithm)
+        scenario.maxRetries = 3
+        scenario.forward.scriptedDrops = [1_500...Int.max]
+        scenario.receiverIdleTimeout = 120_000_000_000  // the receiver must not be the one to give up
+        let outcome = TransferSimulation.run(scenario)
+        guard case .failed(.retriesExhausted) = outcome.senderState else {
+            Issue.record("\(algorithm): \(outcome.summary(scenario))")
+            return
+        }
+        // Four expiries of a timer that doubles up to 4 s, after the flight already sent drains.
+        let gaveUpAt = Double(outcome.senderEndTime ?? outcome.endTime) / 1e9
+        #expect(gaveUpAt < 25, "\(algorithm) gave up \(gaveUpAt) s into the transfer")
+    }
+
+    @Test(arguments: CongestionAlgorithm.allCases)
     func everyControllerDeliversExactlyTheBytesUnderHeavyLoss(algorithm: CongestionAlgorithm) {
         for seed: UInt64 in 1...12 {
             var scenario = TransferScenario(mode: seed % 3 == 0 ? .goBackN : .selectiveRepeat, size: 60_000, seed: seed)

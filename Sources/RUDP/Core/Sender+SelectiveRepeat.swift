@@ -79,6 +79,7 @@ extension Sender {
     func selectiveRepeatTimeout(now: UInt64) {
         let timeout = timer.timeout
         var expired: UInt64?
+        let backlog = retransmitQueue.count
         while let entry = sendOrder.first, buffer[entry.index].lastSent + timeout <= now || !isOutstanding(entry) {
             sendOrder.popFirst()
             guard isOutstanding(entry) else { continue }
@@ -88,6 +89,11 @@ extension Sender {
             if expired == nil { expired = entry.index }
         }
         if let first = expired {
+            // What timed out goes before the backlog a small congestion window is still working
+            // through: resent long ago, it is what the receiver waits for and what --max-retries
+            // counts (TCP, too, resends its oldest segment first). Behind the backlog, a silent
+            // receiver would make each packet wait a whole cycle of timeouts per retry.
+            for _ in 0..<backlog { retransmitQueue.append(retransmitQueue.popFirst()!) }
             statistics.timeouts += 1
             backOff()
             noteTimeout(resending: first, now: now)
