@@ -111,6 +111,19 @@ import Testing
         #expect(bbr.minimumRTT == rtt)
     }
 
+    @Test(arguments: [false, true])
+    func startupEndsOnLossOnlyWhenAQueueShowsInTheRTT(queued: Bool) {
+        let flow = Flow()
+        let bbr = flow.bbr
+        flow.run(rate: 10_000_000, rtt: 40 * Self.ms, for: 45 * Self.ms) { $0.window }
+        #expect(bbr.mode == .startup)
+        // About 5 % of the next round trip's 400 kB is lost. Behind a queue the RTT has grown
+        // to 60 ms (the queue overflowed); without one it is still 40 ms (random loss).
+        bbr.onLoss(bytes: 20_000, sentTime: 20 * Self.ms, now: flow.now)
+        flow.run(rate: 10_000_000, rtt: (queued ? 60 : 40) * Self.ms, for: 60 * Self.ms) { $0.window }
+        #expect(bbr.filledPipe == queued, "queued: \(queued), mode \(bbr.mode)")
+    }
+
     @Test func acknowledgementsInBatchesMakeRoomForTheBatch() {
         // The same 10 MB/s, 40 ms path; one receiver acknowledges every millisecond, the other
         // every 8 ms. The batching one must keep about 7 ms (70 kB) more in flight, or the
@@ -199,6 +212,9 @@ import Testing
         let cubicRate = Self.megabits(cubic, cubicScenario)
         #expect(bbrRate > 0.55 * 100 * (1 - loss), "bbr at \(loss * 100) % loss: \(bbrRate) Mbit/s")
         #expect(bbrRate > 5 * cubicRate, "bbr \(bbrRate) against cubic \(cubicRate) Mbit/s")
-        #expect(bbr.forwardStatistics.droppedQueue == 0, "pacing keeps the queue from overflowing")
+        // Probing at 1.25 with room for batched ACKs may overflow a one-BDP queue now and then;
+        // pacing keeps that far below the random loss the flow rides through.
+        #expect(bbr.forwardStatistics.droppedQueue * 4 < bbr.forwardStatistics.droppedLoss,
+                "queue drops \(bbr.forwardStatistics.droppedQueue), random losses \(bbr.forwardStatistics.droppedLoss)")
     }
 }

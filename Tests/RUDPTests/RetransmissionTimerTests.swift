@@ -51,3 +51,17 @@ private let ms: UInt64 = 1_000_000
     timer.backOff()
     #expect(timer.timeout == 250 * ms)
 }
+
+@Test func aControlledSenderKeepsItsTimeoutWellAboveAJitterFreeRTT() {
+    // A path without jitter: 30 samples of exactly 100 ms shrink RTTVAR to under 1 ms.
+    var textbook = RetransmissionTimer()
+    var controlled = RetransmissionTimer(margin: RetransmissionTimer.controlledMargin)
+    for _ in 0..<30 {
+        textbook.addSample(100 * ms)
+        controlled.addSample(100 * ms)
+    }
+    #expect(textbook.timeout < 101 * ms, "RFC 6298 alone: SRTT plus almost nothing, \(textbook.timeout)")
+    // A queue that fills within a round trip doubles the RTT: only the margin keeps every
+    // packet in flight from timing out spuriously.
+    #expect(controlled.timeout == 300 * ms)
+}

@@ -16,6 +16,10 @@ public final class BBRController: CongestionController {
 
     /// 2/ln 2: the gain that doubles the sending rate every round trip.
     static let highGain = 2.885
+    /// The window gain of Startup and Drain: two BDPs (BBR version 3's value; version 1 used the
+    /// high gain). Startup's rate still doubles each round, but what it keeps in flight when the
+    /// pipe fills is one BDP plus a queue of one BDP, not nearly two BDPs of queue.
+    static let startupWindowGain = 2.0
     static let probeGains: [Double] = [1.25, 0.75, 1, 1, 1, 1, 1, 1]
     static let bandwidthRounds = 10
     static let minimumRTTLifetime: UInt64 = 10_000_000_000
@@ -33,7 +37,7 @@ public final class BBRController: CongestionController {
     /// Whether the last acknowledgement found the minimum RTT older than its lifetime.
     private var minimumRTTExpired = false
     private var pacingGain = BBRController.highGain
-    private var windowGain = BBRController.highGain
+    private var windowGain = BBRController.startupWindowGain
     /// Round trips counted by delivered bytes: a round ends when a packet sent after it began is acknowledged.
     private var round = 0
     private var nextRoundDelivered = 0
@@ -55,6 +59,16 @@ public final class BBRController: CongestionController {
     private var extraAcknowledged = WindowedMaxFilter(length: BBRController.bandwidthRounds)
     private var aggregationStart: UInt64 = 0
     private var aggregationDelivered = 0
+    /// Bytes delivered and declared lost in the current round trip, for Startup's loss exit.
+    private var roundDelivered = 0
+    private var roundLost = 0
+    private var roundLargestRTT: UInt64 = 0
+    /// Startup also ends after a round trip that lost more than this share of what it carried
+    /// while its RTT stood a quarter above the minimum: a queue overflowed, and three more rounds
+    /// of doubling before the bandwidth plateau shows would lose the better part of a window
+    /// (BBR version 2 exits on loss alone). Random loss with no queue behind it leaves Startup alone.
+    static let startupLossThreshold = 0.02
+    static let startupQueueRatio = 1.25
 
     public init(mss: Int) {
         self.mss = mss
@@ -77,6 +91,8 @@ public final class BBRController: CongestionController {
 
     public func onAcknowledged(_ sample: AcknowledgementSample) {
         delivered += sample.bytes
+        roundDelivered += sample.bytes
+        if let rtt = sample.rtt { roundLargestRTT = max(roundLargestRTT, rtt) }
         let roundStarted = advanceRound(sample)
         updateBandwidth(sample)
         updateMinimumRTT(sample)
@@ -132,7 +148,17 @@ public final class BBRController: CongestionController {
 
     /// Startup ends once three round trips in a row raised the bandwidth by less than 25 %.
     private func checkFullPipe(_ sample: AcknowledgementSample) {
-        guard !filledPipe, sample.deliveryRate?.isAppLimited != true else { return }
+        let lostShare = Double(roundLost) / Double(max(1, roundLost + roundDelivered))
+        let queued = minimumRTT.map { Double(roundLargestRTT) > Self.startupQueueRatio * Double($0) } ?? false
+        roundLost = 0
+        roundDelivered = 0
+        roundLargestRTT = 0
+        guard !filledPipe else { return }
+        if lostShare > Self.startupLossThreshold && queued {
+            filledPipe = true
+            return
+        }
+        guard sample.deliveryRate?.isAppLimited != true else { return }
         if bottleneckBandwidth >= fullBandwidth * 1.25 {
             fullBandwidth = bottleneckBandwidth
             roundsWithoutGrowth = 0
@@ -150,7 +176,7 @@ public final class BBRController: CongestionController {
         case .startup where filledPipe:
             mode = .drain
             pacingGain = 1 / Self.highGain
-            windowGain = Self.highGain
+            windowGain = Self.startupWindowGain
         case .drain where Double(sample.bytesInFlight) <= (bandwidthDelayProduct ?? 0):
             enterProbeBandwidth(now: now)
         case .probeBandwidth:
@@ -209,7 +235,7 @@ public final class BBRController: CongestionController {
         } else {
             mode = .startup
             pacingGain = Self.highGain
-            windowGain = Self.highGain
+            windowGain = Self.startupWindowGain
         }
     }
 
@@ -251,8 +277,11 @@ public final class BBRController: CongestionController {
     // MARK: Loss and timeouts
 
     /// Losses do not change the model: random loss is not congestion, and a queue that
-    /// overflows shows in the bandwidth and RTT the model measures.
-    public func onLoss(bytes: Int, sentTime: UInt64, now: UInt64) {}
+    /// overflows shows in the bandwidth and RTT the model measures. They only count towards
+    /// Startup's loss exit.
+    public func onLoss(bytes: Int, sentTime: UInt64, now: UInt64) {
+        roundLost += bytes
+    }
 
     public func onRetransmissionTimeout(sentTime: UInt64, persistent: Bool, now: UInt64) {
         guard persistent else { return }

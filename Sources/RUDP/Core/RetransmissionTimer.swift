@@ -12,10 +12,17 @@ public struct RetransmissionTimer: Sendable {
     public static let defaultMaximum: UInt64 = 4_000_000_000
     /// Clock granularity G of RFC 6298: our timestamps count microseconds.
     public static let granularity: UInt64 = 1_000
+    /// The least margin above SRTT a congestion-controlled sender allows, as Linux TCP does with
+    /// its 200 ms minimum on the variation term. A controller fills the bottleneck's queue, so the
+    /// RTT can double within a round trip (Startup, a competing flow); on a path without jitter
+    /// RTTVAR is near zero, and a timeout just above SRTT would fire on every packet in flight.
+    public static let controlledMargin: UInt64 = 200_000_000
 
     public let policy: Policy
     public let minimum: UInt64
     public let maximum: UInt64
+    /// The least margin above SRTT: G for the textbook sender, `controlledMargin` with a controller.
+    public let margin: UInt64
     public private(set) var smoothedRTT: UInt64?
     public private(set) var rttVariation: UInt64 = 0
     /// The timeout before backoff.
@@ -24,8 +31,9 @@ public struct RetransmissionTimer: Sendable {
     public private(set) var backoffCount = 0
 
     public init(policy: Policy = .adaptive, initial: UInt64 = defaultInitial,
-                minimum: UInt64 = defaultMinimum, maximum: UInt64 = defaultMaximum) {
+                minimum: UInt64 = defaultMinimum, maximum: UInt64 = defaultMaximum, margin: UInt64 = granularity) {
         self.policy = policy
+        self.margin = margin
         self.minimum = minimum
         self.maximum = max(maximum, minimum)
         switch policy {
@@ -56,7 +64,7 @@ public struct RetransmissionTimer: Sendable {
             smoothedRTT = rtt
             rttVariation = rtt / 2
         }
-        let computed = smoothedRTT! + Swift.max(Self.granularity, 4 * rttVariation)
+        let computed = smoothedRTT! + Swift.max(margin, 4 * rttVariation)
         baseTimeout = Swift.min(Swift.max(computed, minimum), maximum)
     }
 

@@ -84,7 +84,9 @@ public final class Sender: PacketHandling {
         mss = configuration.effectiveMSS
         window = configuration.effectiveWindow
         timer = RetransmissionTimer(policy: configuration.retransmission, initial: configuration.initialRTO,
-                                    minimum: configuration.minimumRTO, maximum: configuration.maximumRTO)
+                                    minimum: configuration.minimumRTO, maximum: configuration.maximumRTO,
+                                    margin: configuration.congestionControl == .none ? RetransmissionTimer.granularity
+                                        : RetransmissionTimer.controlledMargin)
         space = SequenceSpace(origin: SequenceNumber(configuration.initialSequence) + 1)
         buffer = SendBuffer(slotCount: configuration.effectiveWindow, stride: configuration.effectiveMSS)
         congestion = configuration.congestionControl.makeController(mss: configuration.effectiveMSS)
