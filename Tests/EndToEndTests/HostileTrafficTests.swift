@@ -126,8 +126,10 @@ import Darwin
         #expect(recorded.count > 300)
 
         // The file is taken away; once the connection's linger is over, its packets come back.
+        // The linger is eight of the sender's timeouts, and a congestion-controlled sender keeps
+        // its timeout 200 ms above the RTT: 1.6 s on loopback.
         try FileManager.default.removeItem(at: incoming.appendingPathComponent("payload.bin"))
-        usleep(1_500_000)
+        usleep(2_500_000)
         let stranger = try HostilePeer()
         for datagram in recorded {
             relay.back.send(datagram, to: receiver.port)  // from the original source address
