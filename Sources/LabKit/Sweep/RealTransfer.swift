@@ -54,6 +54,7 @@ struct RealTransfer {
         let file = try inputFile(size: condition.size)
         var arguments = [senderPath, file, address, "--protocol", condition.labProtocol.rawValue,
                          "--name", "run-\(repeatNumber).bin", "--json", "--quiet"]
+        arguments += condition.control.senderArguments
         if condition.labProtocol != .tcp {
             arguments += ["--window", String(condition.window ?? 1), "--mss", String(plan.mss),
                           "--max-retries", String(plan.maxRetries)]
