@@ -36,9 +36,11 @@ public enum ExperimentReadme {
         lines.append("## Files")
         lines.append("")
         lines.append("- `results.csv`: one row per run (`\(ResultsCSV.header)`); loss in %, delay in ms one-way, "
-            + "rate in Mbit/s (0 = unlimited), window in packets (empty for TCP), size in bytes; failed runs have "
-            + "ok=false and no goodput.")
-        lines.append("- `summary.json`: per protocol and condition, mean/min/max goodput, the model's value, runs ok and failed.")
+            + "rate in Mbit/s (0 = unlimited), window in packets (empty for TCP; a cap on the congestion window for a "
+            + "controlled sender), size in bytes, cc the congestion control the run reported (for TCP the kernel's, "
+            + "read back from the connection); failed runs have ok=false and no goodput.")
+        lines.append("- `summary.json`: per series (protocol and congestion control) and condition, mean/min/max goodput, "
+            + "the model's value, runs ok and failed.")
         for plot in plots { lines.append("- `\(plot.fileName)`") }
         lines.append("")
         return lines.joined(separator: "\n")

@@ -70,6 +70,8 @@ public enum SummaryJSON {
                 ("delay", .array(plan.delays.map { number(Double($0) / 1e6) })),
                 ("rate", .array(plan.rates.map { number(Double($0) / 1e6) })),
                 ("window", .array(plan.windows.map { .int($0) })),
+                ("controlled_window", plan.hasControlledRUDP
+                    ? .array(plan.windows(for: .rudp(.bbr)).map { .int($0) }) : .null),
                 ("size", .int(plan.size)), ("repeats", .int(plan.repeats)), ("mss", .int(plan.mss)),
                 ("rto_ms", rto), ("max_retries", .int(plan.maxRetries)), ("seed", .integer(plan.seed)),
             ])),
