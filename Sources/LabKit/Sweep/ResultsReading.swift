@@ -20,11 +20,24 @@ public enum ResultsReading {
                 + "\(worst.count > 6 ? ", …" : "")): \(reasons). They are in results.csv with ok=false and "
                 + "left out of the means.")
         }
+        lines += controlMismatches(plan: plan, summaries: summaries)
         for (labProtocol, reason) in results.notMeasured.sorted(by: { $0.key < $1.key }) {
             lines.append("\(labProtocol.title) was not measured on this network: \(reason).")
         }
         if lines.isEmpty { lines.append("No run succeeded, so there is nothing to read; see the failures in the table.") }
         return lines
+    }
+
+    /// Series whose runs reported another congestion control than the sweep asked for: the
+    /// series name would otherwise claim what was not measured.
+    static func controlMismatches(plan: SweepPlan, summaries: [ConditionSummary]) -> [String] {
+        plan.series.compactMap { labProtocol, control in
+            guard let asked = control.name else { return nil }
+            let reported = Set(self.summaries(summaries, of: labProtocol, control).flatMap(\.congestionControls)).sorted()
+            guard !reported.isEmpty, reported != [asked] else { return nil }
+            return "\(SweepCondition.template(labProtocol, control).seriesName) asked for \(asked), but its runs reported "
+                + "\(reported.joined(separator: ", ")); read its numbers as that."
+        }
     }
 
     /// `26% of the first`, or `13× the first` for growth.
