@@ -59,7 +59,8 @@ public enum SweepCommandLine {
         let rates = spec.listOption(rateOrUnlimited, placeholder: "RATE[,RATE…]", default: "50mbit",
                                     help: "Bottleneck rate per direction (0 or unlimited: none), e.g. 50mbit")
         let windows = spec.option("window", short: "w", placeholder: "N[,N…]|A..B", default: "64",
-                                  help: "Window in packets for gbn and sr (sw is always 1), e.g. 64 or 1..256",
+                                  help: "Window in packets for gbn and sr (sw is always 1), e.g. 64 or 1..256; given, "
+                                      + "it also caps the --cc controllers (otherwise \(SenderConfiguration.maxWindow))",
                                   parse: parseWindows)
         let controls = spec.option("cc", placeholder: "LIST",
                                    defaultHelp: "none for sw, gbn and sr (the fixed window); the system's default for tcp",
