@@ -78,7 +78,7 @@ import CLIKit
 
         let readme = try String(contentsOfFile: directory + "/README.md", encoding: .utf8)
         #expect(readme.contains("rudp-lab sweep --loss 0,5"))
-        #expect(readme.contains("| protocol | loss |"))
+        #expect(readme.contains("| protocol | cc | loss |"))
         #expect(readme.contains("![") && readme.contains("goodput-vs-loss.svg"))
         #expect(readme.contains("## Reading"))
         #expect(readme.contains("not measured"))
@@ -91,7 +91,7 @@ import CLIKit
         // Selective Repeat is faster than stop-and-wait at every loss here.
         #expect(bullets.contains { $0.hasPrefix("Selective Repeat had the highest goodput in every condition with a clear winner (2)") })
         #expect(bullets.contains { $0.hasPrefix("Against the models") && $0.contains("sw within") && $0.contains("sr within") })
-        #expect(bullets.contains { $0.contains("kept the least") && $0.contains("compares each protocol with itself") })
+        #expect(bullets.contains { $0.contains("kept the least") && $0.contains("compares each series with itself") })
     }
 
     @Test func everyPlotIsXMLWithAxesAndLegend() throws {

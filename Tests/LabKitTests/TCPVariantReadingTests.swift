@@ -37,6 +37,24 @@ import Testing
         #expect(!unknown.contains("CUBIC") && !unknown.contains("BBR"))
     }
 
+    @Test func aVariantAskedForIsItsOwnSeriesAndAMismatchIsSaid() {
+        var plan = Self.tcpResults(["cubic"]).plan
+        plan.controls = [.tcp: [.tcp("cubic"), .tcp("bbr")]]
+        var records: [RunRecord] = []
+        for condition in plan.conditions {
+            // The bbr series' connections say they ran cubic: a kernel that ignored the request.
+            records.append(RunRecord(condition: condition, repeatNumber: 1, seconds: 0.5, goodputMbps: 32,
+                                     retransmissions: nil, timeouts: nil, ok: true, congestionControl: "cubic"))
+        }
+        let results = SweepResults(plan: plan, records: records, notMeasured: [:], started: Date(), finished: Date())
+        let text = Self.reading(results)
+        #expect(text.contains("TCP cubic: "))
+        #expect(text.contains("tcp bbr asked for bbr, but its runs reported cubic"), "\(text)")
+        #expect(!text.contains("tcp cubic asked for"))
+        let summaries = ConditionSummary.summarize(results)
+        #expect(summaries.first { $0.condition.control == .tcp("cubic") }?.prediction.model.hasPrefix("CUBIC model") == true)
+    }
+
     @Test func eachConditionInSummaryJSONListsItsVariants() throws {
         let results = Self.tcpResults(["cubic", "bbr"])
         let summaries = ConditionSummary.summarize(results)

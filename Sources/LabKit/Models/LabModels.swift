@@ -108,11 +108,15 @@ public enum LabModels {
                 timeout: roundTrip + tcpMinimumTimeout, segmentsPerAck: 2)
             name = "Reno model: PFTK (Padhye et al.), b = 2"
         }
-        let steady = min(bytesPerSecond * 8, linkLimit)
+        return tcpTransfer(parameters, steady: min(bytesPerSecond * 8, linkLimit), name: name)
+    }
+
+    /// A TCP transfer at `steady` bit/s: one round trip for the three-way handshake, one for
+    /// the receiver's confirmation.
+    static func tcpTransfer(_ parameters: ModelParameters, steady: Double, name: String) -> ModelPrediction {
         var goodput = steady
         if let size = parameters.size, size > 0, steady.isFinite, steady > 0 {
-            // One round trip for the three-way handshake, one for the receiver's confirmation.
-            goodput = Double(size) * 8 / (Double(size) * 8 / steady + 2 * roundTrip)
+            goodput = Double(size) * 8 / (Double(size) * 8 / steady + 2 * parameters.cycle)
         }
         return ModelPrediction(model: name, goodputMbps: goodput / 1e6, steadyStateMbps: steady / 1e6)
     }
@@ -155,9 +159,16 @@ public enum LabModels {
             failureProbability: parameters.roundLoss, firstFailure: timeout, timeout: timeout, backoff: backoff,
             maximumTimeout: parameters.maximumTimeout)
         let rest = control + data + close + tailPenalty
-        // A lost SYN or SYN-ACK costs the initial timeout (1 s, no RTT known yet): rare, but
-        // large beside a short transfer. Goodput is averaged over repeats, so the model averages
-        // goodput, not time, over the number k of failed handshakes (probability (1−q)q^k).
+        let goodput = averagedOverHandshakes(parameters, size: size, seconds: rest, backoff: backoff)
+        return ModelPrediction(model: name, goodputMbps: goodput / 1e6, steadyStateMbps: steady / 1e6)
+    }
+
+    /// Goodput in bit/s of `size` bytes that take `seconds` once the handshake succeeded.
+    /// A lost SYN or SYN-ACK costs the initial timeout (1 s, no RTT known yet): rare, but
+    /// large beside a short transfer. Goodput is averaged over repeats, so the model averages
+    /// goodput, not time, over the number k of failed handshakes (probability (1−q)q^k).
+    static func averagedOverHandshakes(_ parameters: ModelParameters, size: Int, seconds rest: Double,
+                                       backoff: Bool) -> Double {
         let q = parameters.roundLoss
         let initial = parameters.fixedTimeout ?? parameters.initialTimeout
         var goodput = 0.0
@@ -170,6 +181,6 @@ public enum LabModels {
             if backoff { wait = min(wait * 2, max(parameters.maximumTimeout, initial)) }
             probability *= q
         }
-        return ModelPrediction(model: name, goodputMbps: goodput / 1e6, steadyStateMbps: steady / 1e6)
+        return goodput
     }
 }

@@ -22,6 +22,34 @@ public enum GoodputPlots {
         }
     }
 
+    /// Colours for a protocol's further series (`sr bbr` beside `sr`), in order: the rest of
+    /// Okabe & Ito's palette.
+    static let extraColors = ["#D55E00", "#56B4E9", "#000000", "#F0E442"]
+
+    /// Each series' colour by name: a protocol's first series keeps the protocol's colour,
+    /// further ones take the extra colours in turn.
+    public static func colors(_ plan: SweepPlan) -> [String: String] {
+        var result: [String: String] = [:]
+        var seen = Set<LabProtocol>()
+        var extra = 0
+        for (labProtocol, control) in plan.series {
+            let name = SweepCondition.template(labProtocol, control).seriesName
+            if seen.insert(labProtocol).inserted {
+                result[name] = color(labProtocol)
+            } else {
+                result[name] = extraColors[extra % extraColors.count]
+                extra += 1
+            }
+        }
+        return result
+    }
+
+    /// What the plot titles say about the senders: "fixed window" when every RUDP sender ran
+    /// the textbook window (`--cc none`), nothing when controllers ran (the legend names them).
+    static func senderNote(_ plan: SweepPlan) -> String? {
+        plan.protocols.contains(where: { $0 != .tcp }) && !plan.hasControlledRUDP ? "fixed window" : nil
+    }
+
     /// The most plots one sweep gets (combinations beyond it are in the table only).
     public static let maximumPlots = 12
 
@@ -58,8 +86,11 @@ public enum GoodputPlots {
                      results: SweepResults) -> PlotFile {
         let plan = results.plan
         var series: [ChartSeries] = []
-        for labProtocol in plan.protocols {
-            let own = summaries.filter { $0.condition.labProtocol == labProtocol && axis.value(of: $0.condition) != nil }
+        let colors = colors(plan)
+        for (labProtocol, control) in plan.series {
+            let own = summaries.filter {
+                $0.condition.labProtocol == labProtocol && $0.condition.control == control && axis.value(of: $0.condition) != nil
+            }
             let points = own.compactMap { summary -> ChartPoint? in
                 guard let x = axis.value(of: summary.condition), let mean = summary.meanGoodput else { return nil }
                 return ChartPoint(x: x, mean: mean, low: summary.minimumGoodput ?? mean, high: summary.maximumGoodput ?? mean)
@@ -71,12 +102,14 @@ public enum GoodputPlots {
                 let condition = axis.setting(x, in: template)
                 return (x, condition.prediction(mss: plan.mss, fixedTimeout: plan.fixedTimeout).goodputMbps)
             }.filter { $0.y.isFinite }
-            series.append(ChartSeries(name: labProtocol.rawValue, color: color(labProtocol), points: points,
+            let name = template.seriesName
+            series.append(ChartSeries(name: name, color: colors[name] ?? color(labProtocol), points: points,
                                       model: model, modelName: own[0].prediction.model))
         }
         let fixed = fixedDescription(excluding: axis, combination: combination, plan: plan)
         let suffix = combination.map { "-\($0.0.rawValue)-\(ReportNumbers.plain($0.1, decimals: 3))" }.joined()
-        let title = "Goodput vs \(axis == .loss ? "loss" : axis.rawValue) (\(plan.network))"
+        let title = "Goodput vs \(axis == .loss ? "loss" : axis.rawValue) "
+            + "(\(([plan.network.rawValue] + [senderNote(plan)].compactMap { $0 }).joined(separator: ", ")))"
         var chart = LineChart(title: title, subtitle: fixed, xLabel: axis.axisLabel, yLabel: "goodput (Mbit/s)",
                               xKind: xKind(axis, values: axis.values(in: plan)), series: series)
         for (labProtocol, reason) in results.notMeasured.sorted(by: { $0.key < $1.key }) {
@@ -136,6 +169,9 @@ public enum GoodputPlots {
                 parts.append(dimension == .delay || dimension == .loss ? "\(dimension.rawValue) " + dimension.describe(only)
                                  : dimension.describe(only))
             }
+        }
+        if let cap = plan.separateControlledWindow, let index = parts.firstIndex(where: { $0.hasPrefix("window ") }) {
+            parts[index] += " (controlled senders: cap \(cap))"
         }
         parts.append(HumanFormat.bytes(UInt64(plan.size)))
         parts.append("MSS \(plan.mss)")

@@ -52,14 +52,8 @@ struct RealTransfer {
               prefix: [String]) throws -> RunRecord {
         let senderPath = try programs.executable("rudp-send")
         let file = try inputFile(size: condition.size)
-        var arguments = [senderPath, file, address, "--protocol", condition.labProtocol.rawValue,
-                         "--name", "run-\(repeatNumber).bin", "--json", "--quiet"]
-        if condition.labProtocol != .tcp {
-            arguments += ["--window", String(condition.window ?? 1), "--mss", String(plan.mss),
-                          "--max-retries", String(plan.maxRetries)]
-            if case .fixed(let nanoseconds) = plan.retransmission { arguments += ["--rto", "\(nanoseconds)ns"] }
-        }
-        let command = prefix + arguments
+        let command = prefix + [senderPath]
+            + Self.senderArguments(condition, plan: plan, file: file, address: address, repeatNumber: repeatNumber)
         let started = Date()
         let sender = try ChildProcess.launched(path: command[0], arguments: Array(command.dropFirst()))
         let status = sender.waitForExit(timeout: Self.timeLimit(condition, plan: plan))
@@ -80,6 +74,21 @@ struct RealTransfer {
                          retransmissions: isTCP ? nil : summary["retransmissions"]?.intValue,
                          timeouts: isTCP ? nil : summary["timeouts"]?.intValue, ok: true,
                          congestionControl: summary[isTCP ? "tcp_cc" : "cc"]?.stringValue)
+    }
+
+    /// rudp-send's arguments for one run. The congestion control is always explicit (`--cc none`
+    /// for the textbook sender), so a change of rudp-send's default cannot change what a sweep measures.
+    static func senderArguments(_ condition: SweepCondition, plan: SweepPlan, file: String, address: String,
+                                repeatNumber: Int) -> [String] {
+        var arguments = [file, address, "--protocol", condition.labProtocol.rawValue,
+                         "--name", "run-\(repeatNumber).bin", "--json", "--quiet"]
+        arguments += condition.control.senderArguments
+        if condition.labProtocol != .tcp {
+            arguments += ["--window", String(condition.window ?? 1), "--mss", String(plan.mss),
+                          "--max-retries", String(plan.maxRetries)]
+            if case .fixed(let nanoseconds) = plan.retransmission { arguments += ["--rto", "\(nanoseconds)ns"] }
+        }
+        return arguments
     }
 
     /// Generous bound on one transfer: ten times the model's time, at least a minute.

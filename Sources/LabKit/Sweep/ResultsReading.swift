@@ -8,23 +8,36 @@ public enum ResultsReading {
         let axis = SweepDimension.varying(in: plan).first ?? .loss
         var lines: [String] = []
         lines += trends(plan: plan, summaries: summaries, axis: axis)
-        if let fastest = fastest(summaries: summaries, axis: axis) { lines.append(fastest) }
+        if let fastest = fastest(plan: plan, summaries: summaries, axis: axis) { lines.append(fastest) }
         lines += modelAgreement(plan: plan, summaries: summaries, axis: axis)
         if let spread = repeatSpread(summaries) { lines.append(spread) }
         let failed = summaries.reduce(0) { $0 + $1.failed }
         if failed > 0 {
             let runs = summaries.reduce(0) { $0 + $1.runs }
-            let worst = summaries.filter { $0.failed > 0 }.map { "\($0.condition.labProtocol) at \(place($0.condition, axis: axis))" }
+            let worst = summaries.filter { $0.failed > 0 }.map { "\($0.condition.seriesName) at \(place($0.condition, axis: axis))" }
             let reasons = Set(summaries.flatMap(\.failures)).sorted().prefix(3).joined(separator: "; ")
             lines.append("\(failed) of \(runs) runs failed (\(worst.prefix(6).joined(separator: ", "))"
                 + "\(worst.count > 6 ? ", …" : "")): \(reasons). They are in results.csv with ok=false and "
                 + "left out of the means.")
         }
+        lines += controlMismatches(plan: plan, summaries: summaries)
         for (labProtocol, reason) in results.notMeasured.sorted(by: { $0.key < $1.key }) {
             lines.append("\(labProtocol.title) was not measured on this network: \(reason).")
         }
         if lines.isEmpty { lines.append("No run succeeded, so there is nothing to read; see the failures in the table.") }
         return lines
+    }
+
+    /// Series whose runs reported another congestion control than the sweep asked for: the
+    /// series name would otherwise claim what was not measured.
+    static func controlMismatches(plan: SweepPlan, summaries: [ConditionSummary]) -> [String] {
+        plan.series.compactMap { labProtocol, control in
+            guard let asked = control.name else { return nil }
+            let reported = Set(self.summaries(summaries, of: labProtocol, control).flatMap(\.congestionControls)).sorted()
+            guard !reported.isEmpty, reported != [asked] else { return nil }
+            return "\(SweepCondition.template(labProtocol, control).seriesName) asked for \(asked), but its runs reported "
+                + "\(reported.joined(separator: ", ")); read its numbers as that."
+        }
     }
 
     /// `26% of the first`, or `13× the first` for growth.
@@ -38,16 +51,34 @@ public enum ResultsReading {
         ReportNumbers.plain(fraction * 100, decimals: fraction < 0.1 ? 1 : 0) + "%"
     }
 
+    /// A series as prose names it: "Selective Repeat", "Selective Repeat (bbr)", "TCP cubic";
+    /// the fixed window says so when controllers ran beside it.
+    static func title(_ labProtocol: LabProtocol, _ control: SenderControl, plan: SweepPlan) -> String {
+        switch control {
+        case .rudp(.none): plan.hasControlledRUDP ? "\(labProtocol.title) (fixed window)" : labProtocol.title
+        case .rudp(let algorithm): "\(labProtocol.title) (\(algorithm.rawValue))"
+        case .tcp(nil): labProtocol.title
+        case .tcp(let variant?): "TCP \(variant)"
+        }
+    }
+
+    /// The summaries of one series.
+    static func summaries(_ summaries: [ConditionSummary], of labProtocol: LabProtocol,
+                          _ control: SenderControl) -> [ConditionSummary] {
+        summaries.filter { $0.condition.labProtocol == labProtocol && $0.condition.control == control }
+    }
+
     static func place(_ condition: SweepCondition, axis: SweepDimension) -> String {
         axis.value(of: condition).map { axis.describe($0) } ?? condition.label
     }
 
-    /// Per protocol: first and last value along the axis, the share kept, and who fell fastest.
+    /// Per series: first and last value along the axis, the share kept, and who fell fastest.
     static func trends(plan: SweepPlan, summaries: [ConditionSummary], axis: SweepDimension) -> [String] {
         var lines: [String] = []
-        var retention: [(LabProtocol, Double)] = []
-        for labProtocol in plan.protocols {
-            let points = summaries.filter { $0.condition.labProtocol == labProtocol }
+        var retention: [(String, Double)] = []
+        for (labProtocol, control) in plan.series {
+            let name = title(labProtocol, control, plan: plan)
+            let points = self.summaries(summaries, of: labProtocol, control)
                 .compactMap { summary -> (x: Double, y: Double)? in
                     guard let x = axis.value(of: summary.condition), let y = summary.meanGoodput else { return nil }
                     return (x, y)
@@ -55,8 +86,8 @@ public enum ResultsReading {
             guard let first = points.first, let last = points.last, points.count >= 2, first.x != last.x,
                   first.y > 0 else { continue }
             let kept = last.y / first.y
-            retention.append((labProtocol, kept))
-            var line = "\(labProtocol.title): \(ReportNumbers.goodput(first.y)) Mbit/s at \(axis.describe(first.x)), "
+            retention.append((name, kept))
+            var line = "\(name): \(ReportNumbers.goodput(first.y)) Mbit/s at \(axis.describe(first.x)), "
                 + "\(ReportNumbers.goodput(last.y)) Mbit/s at \(axis.describe(last.x)) (\(share(kept)))"
             if let peak = points.max(by: { $0.y < $1.y }), peak.x != first.x, peak.x != last.x {
                 line += "; highest, \(ReportNumbers.goodput(peak.y)) Mbit/s, at \(axis.describe(peak.x))"
@@ -71,15 +102,15 @@ public enum ResultsReading {
            let worst = retention.min(by: { $0.1 < $1.1 }), let best = retention.max(by: { $0.1 < $1.1 }) {
             // Shares of each protocol's own first value: relative robustness, not speed.
             lines.append("Relative to its own goodput at the lowest \(axis == .loss ? "loss" : "delay"), "
-                + "\(worst.0.title) kept the least (\(ReportNumbers.plain(worst.1 * 100, decimals: 1))%) and "
-                + "\(best.0.title) the most (\(ReportNumbers.plain(best.1 * 100, decimals: 1))%); "
-                + "this compares each protocol with itself, not their speeds.")
+                + "\(worst.0) kept the least (\(ReportNumbers.plain(worst.1 * 100, decimals: 1))%) and "
+                + "\(best.0) the most (\(ReportNumbers.plain(best.1 * 100, decimals: 1))%); "
+                + "this compares each series with itself, not their speeds.")
         }
         return lines
     }
 
-    /// Which protocol had the highest mean goodput, condition by condition.
-    static func fastest(summaries: [ConditionSummary], axis: SweepDimension) -> String? {
+    /// Which series had the highest mean goodput, condition by condition.
+    static func fastest(plan: SweepPlan, summaries: [ConditionSummary], axis: SweepDimension) -> String? {
         struct Key: Hashable { let loss: Double; let delay: UInt64; let rate: UInt64; let window: Int? }
         var groups: [Key: [ConditionSummary]] = [:]
         var order: [Key] = []
@@ -91,7 +122,7 @@ public enum ResultsReading {
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(summary)
         }
-        var wins: [LabProtocol: [String]] = [:]
+        var wins: [String: [String]] = [:]
         var compared = 0
         var ties: [String] = []
         for key in order {
@@ -104,18 +135,19 @@ public enum ResultsReading {
                 continue
             }
             compared += 1
-            wins[best.condition.labProtocol, default: []].append(place(best.condition, axis: axis))
+            wins[title(best.condition.labProtocol, best.condition.control, plan: plan), default: []]
+                .append(place(best.condition, axis: axis))
         }
         let tieNote = ties.isEmpty ? "" : " Ties within 1%: \(ties.joined(separator: ", "))."
-        guard compared > 0 else { return ties.isEmpty ? nil : "The protocols tied within 1% everywhere." }
-        let ranked = wins.sorted { $0.value.count > $1.value.count }
+        guard compared > 0 else { return ties.isEmpty ? nil : "The series tied within 1% everywhere." }
+        let ranked = wins.sorted { $0.value.count > $1.value.count || ($0.value.count == $1.value.count && $0.key < $1.key) }
         let leader = ranked[0]
         if leader.value.count == compared {
-            return "\(leader.key.title) had the highest goodput in every condition with a clear winner (\(compared))."
+            return "\(leader.key) had the highest goodput in every condition with a clear winner (\(compared))."
                 + tieNote
         }
         let others = ranked.dropFirst().map { "\($0.key) at \($0.value.joined(separator: ", "))" }.joined(separator: "; ")
-        return "\(leader.key.title) had the highest goodput in \(leader.value.count) of \(compared) conditions; "
+        return "\(leader.key) had the highest goodput in \(leader.value.count) of \(compared) conditions; "
             + "elsewhere \(others)." + tieNote
     }
 
@@ -130,21 +162,23 @@ public enum ResultsReading {
         }
     }
 
-    /// Per protocol: mean and worst distance between measured mean and model.
+    /// Per series: mean and worst distance between measured mean and model.
     static func modelAgreement(plan: SweepPlan, summaries: [ConditionSummary], axis: SweepDimension) -> [String] {
         var parts: [String] = []
-        for labProtocol in plan.protocols {
-            let ratios = summaries.filter { $0.condition.labProtocol == labProtocol }
+        for (labProtocol, control) in plan.series {
+            let own = self.summaries(summaries, of: labProtocol, control)
+            let name = SweepCondition.template(labProtocol, control).seriesName
+            let ratios = own
                 .compactMap { summary in summary.modelRatio.map { (summary, $0) } }
             guard !ratios.isEmpty else { continue }
             let deviations = ratios.map { abs($0.1 - 1) }
             let mean = deviations.reduce(0, +) / Double(deviations.count)
             // Far from its model, a percentage misleads: say how many times, and for TCP why.
             if let low = ratios.map(\.1).min(), let high = ratios.map(\.1).max(), high > 2 || low < 0.5 {
-                var part = "\(labProtocol) ran at \(multiple(low))–\(multiple(high)) its model"
-                if labProtocol == .tcp && high > 2 {
+                var part = "\(name) ran at \(multiple(low))–\(multiple(high)) its model"
+                if labProtocol == .tcp && high > 2 && own.first?.prediction.model.hasPrefix("Reno model") == true {
                     part += " (Mathis and PFTK model Reno halving its window at every loss in steady state; "
-                        + "\(measuredTCP(summaries)) with SACK and RACK recovers most losses without that, "
+                        + "\(measuredTCP(own)) with SACK and RACK recovers most losses without that, "
                         + "so the models are a floor for it, not a prediction)"
                 }
                 parts.append(part)
@@ -152,7 +186,7 @@ public enum ResultsReading {
             }
             let worst = ratios.max { abs($0.1 - 1) < abs($1.1 - 1) }!
             let direction = worst.1 >= 1 ? "above" : "below"
-            parts.append("\(labProtocol) within \(percent(mean)) on average (worst: "
+            parts.append("\(name) within \(percent(mean)) on average (worst: "
                 + "\(percent(abs(worst.1 - 1))) \(direction) at \(place(worst.0.condition, axis: axis)))")
         }
         guard !parts.isEmpty else { return [] }

@@ -13,7 +13,7 @@ public struct RunRecord: Sendable, Equatable {
     public var ok: Bool
     /// Why the run failed, for the report.
     public var failure: String?
-    /// The congestion control the run really used: RUDP's (`none`, `reno`, `cubic`) or, for
+    /// The congestion control the run really used: RUDP's (`none`, `reno`, `cubic`, `bbr`) or, for
     /// TCP, the kernel's as read back from the connection (`cubic`, `bbr`, …); nil if unknown.
     public var congestionControl: String?
 

@@ -44,6 +44,7 @@ public struct SimulatedNetwork: SweepNetwork {
         var scenario = TransferScenario(mode: mode, size: condition.size, seed: seed)
         scenario.mss = plan.mss
         scenario.window = condition.window ?? 1
+        scenario.congestionControl = condition.control.algorithm ?? .none
         scenario.retransmission = plan.retransmission
         scenario.maxRetries = plan.maxRetries
         var link = ImpairmentConfig()

@@ -14,6 +14,9 @@ public enum SummaryJSON {
             let condition = summary.condition
             var members: [(key: String, value: JSONValue)] = [
                 ("protocol", .string(condition.labProtocol.rawValue)),
+                // What the sweep asked for (null: TCP's system default); `cc`/`tcp_cc` below is what ran.
+                ("sender_cc", condition.control.name.map { .string($0) } ?? .null),
+                ("series", .string(condition.seriesName)),
                 ("loss", number(condition.loss * 100)),
                 ("delay", number(Double(condition.delay) / 1e6)),
                 ("rate", number(Double(condition.rate) / 1e6)),
@@ -60,10 +63,15 @@ public enum SummaryJSON {
                                      ("tcp_cc_default", description.environment.tcpCongestionControl.map { .string($0) } ?? .null)])),
             ("parameters", .object([
                 ("protocols", .array(plan.protocols.map { .string($0.rawValue) })),
+                ("cc", .object(plan.protocols.map { labProtocol in
+                    (labProtocol.rawValue, .array(plan.controls(for: labProtocol).map { $0.name.map { .string($0) } ?? .null }))
+                })),
                 ("loss", .array(plan.losses.map { number($0 * 100) })),
                 ("delay", .array(plan.delays.map { number(Double($0) / 1e6) })),
                 ("rate", .array(plan.rates.map { number(Double($0) / 1e6) })),
                 ("window", .array(plan.windows.map { .int($0) })),
+                ("controlled_window", plan.hasControlledRUDP
+                    ? .array(plan.windows(for: .rudp(.bbr)).map { .int($0) }) : .null),
                 ("size", .int(plan.size)), ("repeats", .int(plan.repeats)), ("mss", .int(plan.mss)),
                 ("rto_ms", rto), ("max_retries", .int(plan.maxRetries)), ("seed", .integer(plan.seed)),
             ])),

@@ -26,7 +26,15 @@ public enum SweepCommandLine {
                 + "command, the environment, a table and a reading of the results. Lists are comma-separated; "
                 + "--window also takes A..B for every power of two from A to B. --delay is one-way, per direction "
                 + "(10ms makes a 20 ms RTT); loss and rate also apply to each direction. Failed runs are kept "
-                + "(ok=false); protocols a network cannot measure (TCP on sim and proxy) are reported as not measured.",
+                + "(ok=false); protocols a network cannot measure (TCP on sim and proxy) are reported as not measured. "
+                + "--cc makes the congestion control a dimension of the grid: none, reno, cubic or bbr applies to every "
+                + "RUDP protocol of --protocols, sw:NAME, gbn:NAME or sr:NAME to that one alone, tcp:NAME runs kernel TCP "
+                + "with that congestion control (rudp-send --tcp-cc NAME; --network link only), and each becomes its own "
+                + "series (sr, sr bbr, tcp cubic) with that controller's model. Without --cc every RUDP protocol, sr "
+                + "included, runs the fixed window (--cc none, the textbook sender the Kurose-Ross models describe), "
+                + "whatever rudp-send's own default, and TCP runs the system's default; the sweep always passes --cc "
+                + "to rudp-send. A controlled sender's window is a cap, by default rudp-send's "
+                + "\(SenderConfiguration.maxWindow); --window given explicitly caps it too.",
             examples: [
                 HelpExample("rudp-lab sweep --protocols sw,gbn,sr --loss 0,1,2,5,10,20 --out results/loss-sweep",
                             "a loss sweep in the simulator"),
@@ -36,6 +44,10 @@ public enum SweepCommandLine {
                             "real processes through lossproxy on loopback"),
                 HelpExample("sudo rudp-lab sweep --network link --protocols sr,tcp --loss 0,1,5",
                             "RUDP against TCP over the same impaired TUN link"),
+                HelpExample("rudp-lab sweep --protocols sr --cc none,bbr --loss 0,1,2,5",
+                            "the textbook fixed window beside BBR, in the simulator"),
+                HelpExample("sudo rudp-lab sweep --network link --protocols sr,tcp --cc bbr,cubic,tcp:cubic,tcp:bbr",
+                            "sr bbr, sr cubic, tcp cubic and tcp bbr over the same link"),
             ])
         spec.section("Grid")
         let protocols = spec.option("protocols", short: "p", placeholder: "LIST", default: "sw,gbn,sr,tcp",
@@ -47,8 +59,14 @@ public enum SweepCommandLine {
         let rates = spec.listOption(rateOrUnlimited, placeholder: "RATE[,RATE…]", default: "50mbit",
                                     help: "Bottleneck rate per direction (0 or unlimited: none), e.g. 50mbit")
         let windows = spec.option("window", short: "w", placeholder: "N[,N…]|A..B", default: "64",
-                                  help: "Window in packets for gbn and sr (sw is always 1), e.g. 64 or 1..256",
+                                  help: "Window in packets for gbn and sr (sw is always 1), e.g. 64 or 1..256; given, "
+                                      + "it also caps the --cc controllers (otherwise \(SenderConfiguration.maxWindow))",
                                   parse: parseWindows)
+        let controls = spec.option("cc", placeholder: "LIST",
+                                   defaultHelp: "none for sw, gbn and sr (the fixed window); the system's default for tcp",
+                                   help: "Congestion controls: none, reno, cubic, bbr (every RUDP protocol), sr:bbr (one "
+                                       + "protocol), tcp:cubic (a kernel TCP variant, --network link), mixed freely",
+                                   parse: ControlList.parse)
         let size = spec.option("size", short: "s", placeholder: "SIZE", default: "1MB", help: "File size per transfer",
                                parse: parseSize)
         let repeats = spec.option("repeats", short: "r", placeholder: "N", default: "3",
@@ -84,6 +102,13 @@ public enum SweepCommandLine {
         plan.retransmission = arguments[rto]
         plan.maxRetries = arguments[maxRetries]
         plan.seed = arguments[seed]
+        if arguments.wasGiven(windows) { plan.controlledWindows = plan.windows }
+        do {
+            plan.controls = try ControlList.resolve(arguments[controls] ?? [], protocols: plan.protocols,
+                                                    network: plan.network)
+        } catch let error as ValueError {
+            throw UsageError(program: commandLine.first ?? "rudp-lab sweep", message: error.message, suggestsHelp: false)
+        }
         let stamp = RunEnvironment.isoDate(now).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
         return Options(plan: plan, outDirectory: arguments[out] ?? "results/sweep-\(plan.network)-\(stamp)",
                        title: arguments[title], quiet: arguments[quiet])

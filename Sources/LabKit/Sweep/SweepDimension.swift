@@ -49,7 +49,7 @@ public enum SweepDimension: String, Sendable, CaseIterable {
     public func values(in plan: SweepPlan) -> [Double] {
         switch self {
         case .loss: plan.losses.map { $0 * 100 }
-        case .window: plan.protocols.contains(where: \.usesWindow) ? plan.windows.map(Double.init) : []
+        case .window: plan.sweptWindows.map(Double.init)
         case .delay: plan.delays.map { Double($0) / 1e6 }
         case .rate: plan.rates.map { Double($0) / 1e6 }
         }
