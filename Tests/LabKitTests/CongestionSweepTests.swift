@@ -23,6 +23,18 @@ import RUDP
         }
     }
 
+    @Test func theBottleneckQueueReachesTheSimulatorAndTheLinkAlike() throws {
+        let plan = try Self.parse(["--protocols", "sr", "--cc", "bbr", "--rate", "200mbit", "--delay", "50ms",
+                                   "--queue", "2000", "--loss", "0"])
+        let condition = try #require(plan.conditions.first)
+        let scenario = SimulatedNetwork.scenario(condition, mode: .selectiveRepeat, seed: 1, plan: plan)
+        #expect(scenario.forward.queueLimit == 2_000 && scenario.reverse.queueLimit == 2_000)
+        let arguments = RealTransfer.impairmentArguments(condition, seed: 1, plan: plan)
+        #expect(arguments.suffix(2) == ["--queue", "2000"])
+        let unset = try Self.parse(["--protocols", "sr"])
+        #expect(!RealTransfer.impairmentArguments(unset.conditions[0], seed: 1, plan: unset).contains("--queue"))
+    }
+
     @Test func withoutCCEverySenderRunsItsSweepDefault() throws {
         let plan = try Self.parse(["--protocols", "sw,gbn,sr,tcp", "--network", "link"])
         #expect(plan.controls(for: .selectiveRepeat) == [.rudp(.none)], "sr stays the textbook sender")

@@ -63,7 +63,7 @@ public final class LinkNetwork: SweepNetwork {
             let link = try ChildProcess.launched(
                 path: proxyPath,
                 arguments: ["link", "--ns-a", namespaceA, "--ns-b", namespaceB]
-                    + RealTransfer.impairmentArguments(condition, seed: seed))
+                    + RealTransfer.impairmentArguments(condition, seed: seed, plan: plan))
             defer { link.stop(timeout: 10) }
             guard link.waitForLine(on: .both, timeout: 15, where: { $0.hasPrefix("link up") }) != nil else {
                 let reason = "lossproxy link did not come up: \(link.lastErrorLine ?? "no 'link up' line within 15 s")"

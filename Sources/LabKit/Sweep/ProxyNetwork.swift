@@ -26,7 +26,7 @@ public struct ProxyNetwork: SweepNetwork {
             let proxy = try ChildProcess.launched(
                 path: proxyPath,
                 arguments: ["--listen", "127.0.0.1:0", "--to", "127.0.0.1:\(receiverPort)"]
-                    + RealTransfer.impairmentArguments(condition, seed: seed))
+                    + RealTransfer.impairmentArguments(condition, seed: seed, plan: plan))
             defer { proxy.stop() }
             guard let line = proxy.waitForLine(on: .stderr, timeout: 10, where: { $0.contains("listening on") }),
                   let proxyPort = RealTransfer.port(inListeningLine: line) else {

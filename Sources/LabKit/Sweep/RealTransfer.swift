@@ -107,10 +107,11 @@ struct RealTransfer {
     }
 
     /// lossproxy's impairment flags for `condition`, both directions.
-    static func impairmentArguments(_ condition: SweepCondition, seed: UInt64) -> [String] {
+    static func impairmentArguments(_ condition: SweepCondition, seed: UInt64, plan: SweepPlan) -> [String] {
         var arguments = ["--loss", ReportNumbers.percentNumber(condition.loss) + "%", "--seed", String(seed)]
         if condition.delay > 0 { arguments += ["--delay", "\(condition.delay)ns"] }
         if condition.rate > 0 { arguments += ["--rate", "\(condition.rate)bit"] }
+        if let queue = plan.queueLimit { arguments += ["--queue", String(queue)] }
         return arguments
     }
 }

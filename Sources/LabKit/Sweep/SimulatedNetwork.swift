@@ -52,6 +52,7 @@ public struct SimulatedNetwork: SweepNetwork {
         link.delay = condition.delay
         link.rate = condition.rate
         link.rateOverhead = ipAndUDPOverhead
+        if let queue = plan.queueLimit { link.queueLimit = queue }
         scenario.impairBoth(link)
         return scenario
     }

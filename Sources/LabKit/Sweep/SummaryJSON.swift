@@ -1,4 +1,5 @@
 import CLIKit
+import Impairment
 
 /// summary.json: the experiment, and per protocol × condition the mean/min/max goodput, the
 /// model's value and how many runs succeeded or failed.
@@ -74,6 +75,7 @@ public enum SummaryJSON {
                     ? .array(plan.windows(for: .rudp(.bbr)).map { .int($0) }) : .null),
                 ("size", .int(plan.size)), ("repeats", .int(plan.repeats)), ("mss", .int(plan.mss)),
                 ("rto_ms", rto), ("max_retries", .int(plan.maxRetries)), ("seed", .integer(plan.seed)),
+                ("queue", .int(plan.queueLimit ?? ImpairmentConfig.defaultQueueLimit)),
             ])),
             ("units", .object([("loss", "percent per direction"), ("delay", "milliseconds one-way"),
                                ("rate", "Mbit/s, 0 = unlimited"), ("window", "packets"), ("size", "bytes"),

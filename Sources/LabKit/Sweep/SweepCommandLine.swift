@@ -1,4 +1,5 @@
 import CLIKit
+import Impairment
 import ImpairmentCLI
 import Foundation
 import RUDP
@@ -67,6 +68,9 @@ public enum SweepCommandLine {
                                    help: "Congestion controls: none, reno, cubic, bbr (every RUDP protocol), sr:bbr (one "
                                        + "protocol), tcp:cubic (a kernel TCP variant, --network link), mixed freely",
                                    parse: ControlList.parse)
+        let queue = spec.option("queue", placeholder: "PACKETS", defaultHelp: "the impairment engine's \(ImpairmentConfig.defaultQueueLimit)",
+                                help: "Bottleneck queue per direction in packets (tail drop), where a rate is set",
+                                parse: ValueParsers.integer(in: 1...1_000_000))
         let size = spec.option("size", short: "s", placeholder: "SIZE", default: "1MB", help: "File size per transfer",
                                parse: parseSize)
         let repeats = spec.option("repeats", short: "r", placeholder: "N", default: "3",
@@ -101,6 +105,7 @@ public enum SweepCommandLine {
         plan.mss = arguments[mss]
         plan.retransmission = arguments[rto]
         plan.maxRetries = arguments[maxRetries]
+        plan.queueLimit = arguments[queue]
         plan.seed = arguments[seed]
         if arguments.wasGiven(windows) { plan.controlledWindows = plan.windows }
         do {

@@ -38,6 +38,8 @@ public struct SweepPlan: Sendable, Equatable {
     /// Retransmission timeout: adaptive (RFC 6298) or fixed, in nanoseconds.
     public var retransmission: RetransmissionTimer.Policy = .adaptive
     public var maxRetries: Int = 10
+    /// The bottleneck queue in packets, each direction; nil for the impairment engine's default.
+    public var queueLimit: Int?
     /// Seed from which every run's seed is derived.
     public var seed: UInt64 = 1
 
