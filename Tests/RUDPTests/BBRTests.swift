@@ -117,11 +117,27 @@ import Testing
         let bbr = flow.bbr
         flow.run(rate: 10_000_000, rtt: 40 * Self.ms, for: 45 * Self.ms) { $0.window }
         #expect(bbr.mode == .startup)
-        // About 5 % of the next round trip's 400 kB is lost. Behind a queue the RTT has grown
-        // to 60 ms (the queue overflowed); without one it is still 40 ms (random loss).
+        // About 5 % of the next round trip's 400 kB is lost. Behind a queue, the round's last
+        // RTTs grow to 60 ms (the queue overflowed; its least RTT stays 40 ms, so the delay test
+        // does not see it); without one they stay 40 ms (random loss).
         bbr.onLoss(bytes: 20_000, sentTime: 20 * Self.ms, now: flow.now)
-        flow.run(rate: 10_000_000, rtt: (queued ? 60 : 40) * Self.ms, for: 60 * Self.ms) { $0.window }
+        flow.run(rate: 10_000_000, rtt: 40 * Self.ms, for: 35 * Self.ms) { $0.window }
+        flow.run(rate: 10_000_000, rtt: (queued ? 60 : 40) * Self.ms, for: 10 * Self.ms) { $0.window }
+        flow.run(rate: 10_000_000, rtt: 40 * Self.ms, for: 5 * Self.ms) { $0.window }
         #expect(bbr.filledPipe == queued, "queued: \(queued), mode \(bbr.mode)")
+    }
+
+    @Test(arguments: [false, true])
+    func startupEndsWhenTheLeastRTTOfARoundGrows(grows: Bool) {
+        // HyStart++'s test: 40 ms, then a round whose every sample is 5 ms or more above it (an
+        // eighth of 40 ms) — a queue is building — or only 3 ms above (jitter).
+        let flow = Flow()
+        let bbr = flow.bbr
+        flow.run(rate: 10_000_000, rtt: 40 * Self.ms, for: 45 * Self.ms) { $0.window }
+        #expect(!bbr.filledPipe)
+        // The round under way still saw 40 ms; the next one, from about 87 ms, sees only the new RTT.
+        flow.run(rate: 10_000_000, rtt: (grows ? 46 : 43) * Self.ms, for: 55 * Self.ms) { $0.window }
+        #expect(bbr.filledPipe == grows, "grows: \(grows), mode \(bbr.mode)")
     }
 
     @Test func acknowledgementsInBatchesMakeRoomForTheBatch() {

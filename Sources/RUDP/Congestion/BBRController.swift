@@ -69,6 +69,14 @@ public final class BBRController: CongestionController {
     /// (BBR version 2 exits on loss alone). Random loss with no queue behind it leaves Startup alone.
     static let startupLossThreshold = 0.02
     static let startupQueueRatio = 1.25
+    /// The least and most RTT growth between round trips that ends Startup before any loss
+    /// (HyStart++, RFC 9406: an eighth of the last round's minimum RTT, within 4 to 16 ms), and
+    /// the samples a round needs for its minimum to count.
+    static let startupDelayGrowthBounds: ClosedRange<UInt64> = 4_000_000...16_000_000
+    static let startupDelaySamples = 8
+    private var roundMinimumRTT: UInt64 = .max
+    private var roundRTTSamples = 0
+    private var previousRoundMinimumRTT: UInt64?
 
     public init(mss: Int) {
         self.mss = mss
@@ -92,12 +100,20 @@ public final class BBRController: CongestionController {
     public func onAcknowledged(_ sample: AcknowledgementSample) {
         delivered += sample.bytes
         roundDelivered += sample.bytes
-        if let rtt = sample.rtt { roundLargestRTT = max(roundLargestRTT, rtt) }
+        if let rtt = sample.rtt {
+            roundLargestRTT = max(roundLargestRTT, rtt)
+            roundMinimumRTT = min(roundMinimumRTT, rtt)
+            roundRTTSamples += 1
+        }
         let roundStarted = advanceRound(sample)
         updateBandwidth(sample)
         updateMinimumRTT(sample)
         updateAckAggregation(sample)
-        if roundStarted { checkFullPipe(sample) }
+        if roundStarted {
+            checkFullPipe(sample)
+        } else if !filledPipe && startupDelayGrew {
+            filledPipe = true
+        }
         updateMode(sample, roundStarted: roundStarted)
         updatePacingRate(sample)
         updateWindow(sample)
@@ -146,15 +162,30 @@ public final class BBRController: CongestionController {
         extraAcknowledged.update(excess, round: round)
     }
 
-    /// Startup ends once three round trips in a row raised the bandwidth by less than 25 %.
+    /// HyStart++'s test, made on every acknowledgement once the round has its samples: the
+    /// least RTT of this round so far stands above the last round's by the threshold.
+    private var startupDelayGrew: Bool {
+        guard roundRTTSamples >= Self.startupDelaySamples, let previous = previousRoundMinimumRTT else { return false }
+        let bounds = Self.startupDelayGrowthBounds
+        return roundMinimumRTT >= previous + min(max(previous / 8, bounds.lowerBound), bounds.upperBound)
+    }
+
+    /// Startup ends once three round trips in a row raised the bandwidth by less than 25 %, or
+    /// once a queue shows: the round's minimum RTT grew (HyStart++'s test; the link is then
+    /// already delivering all it can, so the bandwidth measured is the bottleneck's), or the
+    /// round lost more than 2 % behind a standing queue.
     private func checkFullPipe(_ sample: AcknowledgementSample) {
         let lostShare = Double(roundLost) / Double(max(1, roundLost + roundDelivered))
         let queued = minimumRTT.map { Double(roundLargestRTT) > Self.startupQueueRatio * Double($0) } ?? false
+        let delayGrew = startupDelayGrew
+        if roundRTTSamples >= Self.startupDelaySamples { previousRoundMinimumRTT = roundMinimumRTT }
         roundLost = 0
         roundDelivered = 0
         roundLargestRTT = 0
+        roundMinimumRTT = .max
+        roundRTTSamples = 0
         guard !filledPipe else { return }
-        if lostShare > Self.startupLossThreshold && queued {
+        if (lostShare > Self.startupLossThreshold && queued) || delayGrew {
             filledPipe = true
             return
         }
