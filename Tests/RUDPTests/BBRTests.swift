@@ -140,6 +140,30 @@ import Testing
         #expect(bbr.filledPipe == grows, "grows: \(grows), mode \(bbr.mode)")
     }
 
+    @Test(arguments: [false, true])
+    func lossBehindAStandingQueueCapsTheFlightAndRandomLossDoesNot(queued: Bool) {
+        // In ProbeBW on a 10 MB/s, 40 ms path (BDP 400 kB); then, with 600 kB in flight, 5 % of a
+        // round is lost while the RTT is 60 ms (a full queue shared with another flow) or 40 ms.
+        let flow = Flow()
+        let bbr = flow.bbr
+        flow.run(rate: 10_000_000, rtt: 40 * Self.ms, for: 1_000 * Self.ms) { _ in 300_000 }
+        #expect(bbr.mode == .probeBandwidth && bbr.inflightLimit == nil)
+        let before = bbr.window
+        bbr.onLoss(bytes: 30_000, sentTime: flow.now - 40 * Self.ms, now: flow.now)
+        flow.run(rate: 10_000_000, rtt: (queued ? 60 : 40) * Self.ms, for: 90 * Self.ms) { _ in 600_000 }
+        guard queued else {
+            #expect(bbr.inflightLimit == nil && bbr.window == before, "random loss leaves the flight alone")
+            return
+        }
+        let limit = try? #require(bbr.inflightLimit)
+        #expect(limit == Int(0.7 * 601_000) || limit == Int(0.7 * 610_000), "0.7 of the flight: \(String(describing: limit))")
+        #expect(bbr.window <= limit ?? 0)
+        // Without more loss the cap climbs a packet per round trip, as Reno's window does.
+        flow.run(rate: 10_000_000, rtt: 60 * Self.ms, for: 600 * Self.ms) { _ in 420_000 }
+        let later = bbr.inflightLimit ?? .max
+        #expect(later > (limit ?? 0) && later <= (limit ?? 0) + 12 * 1_200, "\(later) after about ten rounds")
+    }
+
     @Test func acknowledgementsInBatchesMakeRoomForTheBatch() {
         // The same 10 MB/s, 40 ms path; one receiver acknowledges every millisecond, the other
         // every 8 ms. The batching one must keep about 7 ms (70 kB) more in flight, or the

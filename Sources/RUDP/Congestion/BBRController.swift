@@ -77,6 +77,16 @@ public final class BBRController: CongestionController {
     private var roundMinimumRTT: UInt64 = .max
     private var roundRTTSamples = 0
     private var previousRoundMinimumRTT: UInt64?
+    /// The most in flight during the current round trip.
+    private var roundLargestInFlight = 0
+    /// After the pipe is full, a round that loses more than 2 % while the RTT shows a standing
+    /// queue is congestion, not random loss: someone else's share is being taken, or the queue
+    /// overflows. The flight is then capped at `lossBeta` of what it was (never below the BDP
+    /// the model measures), and the cap rises by one packet per round trip without such loss,
+    /// as Reno's window would (BBR version 2's inflight_hi, with Reno's growth). Random loss with
+    /// no queue behind it never sets the cap.
+    public private(set) var inflightLimit: Int?
+    static let lossBeta = 0.7
 
     public init(mss: Int) {
         self.mss = mss
@@ -105,6 +115,7 @@ public final class BBRController: CongestionController {
             roundMinimumRTT = min(roundMinimumRTT, rtt)
             roundRTTSamples += 1
         }
+        roundLargestInFlight = max(roundLargestInFlight, sample.bytesInFlight + sample.bytes)
         let roundStarted = advanceRound(sample)
         updateBandwidth(sample)
         updateMinimumRTT(sample)
@@ -184,8 +195,14 @@ public final class BBRController: CongestionController {
         roundLargestRTT = 0
         roundMinimumRTT = .max
         roundRTTSamples = 0
-        guard !filledPipe else { return }
-        if (lostShare > Self.startupLossThreshold && queued) || delayGrew {
+        let largestInFlight = roundLargestInFlight
+        roundLargestInFlight = 0
+        let congested = lostShare > Self.startupLossThreshold && queued
+        if filledPipe {
+            limitInflight(congested: congested, largestInFlight: largestInFlight)
+            return
+        }
+        if congested || delayGrew {
             filledPipe = true
             return
         }
@@ -197,6 +214,16 @@ public final class BBRController: CongestionController {
         }
         roundsWithoutGrowth += 1
         if roundsWithoutGrowth >= 3 { filledPipe = true }
+    }
+
+    /// Sets, lowers or raises the flight's cap at the end of a round trip (see `inflightLimit`).
+    private func limitInflight(congested: Bool, largestInFlight: Int) {
+        if congested {
+            let reduced = Int(Self.lossBeta * Double(largestInFlight))
+            inflightLimit = max(reduced, Int(bandwidthDelayProduct ?? 0), minimumWindow)
+        } else if let limit = inflightLimit {
+            inflightLimit = limit + mss
+        }
     }
 
     // MARK: Phases
@@ -296,7 +323,10 @@ public final class BBRController: CongestionController {
         }
         // Room for the ACKs that arrive in bursts: the measured aggregation, plus three packets'
         // worth (the draft's quanta).
-        let target = Int(windowGain * bdp + extraAcknowledged.best(round: round)) + 3 * mss
+        var target = Int(windowGain * bdp + extraAcknowledged.best(round: round)) + 3 * mss
+        if let limit = inflightLimit {
+            if limit >= target { inflightLimit = nil } else { target = limit }
+        }
         if filledPipe {
             window = min(window + sample.bytes, target)
         } else if window < target || delivered < NewRenoController.initialWindow(mss: mss) {
@@ -307,9 +337,8 @@ public final class BBRController: CongestionController {
 
     // MARK: Loss and timeouts
 
-    /// Losses do not change the model: random loss is not congestion, and a queue that
-    /// overflows shows in the bandwidth and RTT the model measures. They only count towards
-    /// Startup's loss exit.
+    /// Losses do not change the model: random loss is not congestion. They count towards the
+    /// round's loss share, which with a standing queue ends Startup or caps the flight.
     public func onLoss(bytes: Int, sentTime: UInt64, now: UInt64) {
         roundLost += bytes
     }
