@@ -1,0 +1,151 @@
+/// The README's reading of a shared-bottleneck run: what each flow got, whether one starved,
+/// how full the link and its queue were, each sentence from the numbers of this run.
+public enum ShareReading {
+    static func mbps(_ value: Double) -> String { ReportNumbers.goodput(value) + " Mbit/s" }
+    static func percent(_ fraction: Double) -> String { ReportNumbers.plain(fraction * 100, decimals: 0) + "%" }
+    static func ms(_ value: Double) -> String { ReportNumbers.plain(value, decimals: 1) + " ms" }
+    static func seconds(_ value: Double) -> String { ReportNumbers.plain(value, decimals: 1) + " s" }
+
+    public static func bullets(_ results: ShareResults) -> [String] {
+        var bullets: [String] = []
+        if let shares = sharing(results) { bullets.append(shares) }
+        bullets += starvation(results)
+        if let utilisation = utilisation(results) { bullets.append(utilisation) }
+        if let queue = queueing(results) { bullets.append(queue) }
+        if let stagger = staggered(results) { bullets.append(stagger) }
+        for (index, flow) in results.flows.enumerated() {
+            if let failure = flow.failure {
+                bullets.append("\(results.name(index)) stopped before the end, at about \(seconds(flow.lastReport)): "
+                    + "\(failure). Its goodput counts what it delivered until then.")
+            }
+        }
+        if let tcp = tcpVariants(results) { bullets.append(tcp) }
+        return bullets
+    }
+
+    /// Who got what while all ran, and Jain's index.
+    static func sharing(_ results: ShareResults) -> String? {
+        guard results.flows.count > 1, let jain = results.jainIndex else {
+            guard let only = results.goodputs.first else { return nil }
+            return "A single flow, \(results.name(0)), had the link to itself: \(mbps(only))."
+        }
+        let window = results.lastStart > 0
+            ? "From \(seconds(results.lastStart)), when the last flow started, to the end"
+            : "Over the \(seconds(results.duration)) all \(results.flows.count) flows ran"
+        let parts = results.flows.indices.map {
+            "\(results.name($0)) \(mbps(results.competingGoodputs[$0])) (\(percent(results.shares[$0])))"
+        }
+        var text = "\(window): " + parts.joined(separator: ", ") + ". Jain's fairness index is "
+            + ReportNumbers.fixed(jain, decimals: 3) + " (1 is an equal share for each, "
+            + ReportNumbers.fixed(1 / Double(results.flows.count), decimals: 2) + " one flow taking everything)"
+        let largest = results.shares.indices.max { results.shares[$0] < results.shares[$1] }!
+        if jain >= 0.95 {
+            text += ": the flows shared the link about equally."
+        } else if jain >= 0.8 {
+            text += ": a moderately unequal split, the larger part to \(results.name(largest))."
+        } else {
+            text += ": an unequal split, dominated by \(results.name(largest))."
+        }
+        return text
+    }
+
+    /// A sentence per starved flow, with the congestion-collapse lesson when a fixed window starved it.
+    static func starvation(_ results: ShareResults) -> [String] {
+        let starved = results.starved
+        var bullets: [String] = []
+        let fixed = results.plan.flows.indices.filter { results.plan.flows[$0].isUncontrolled }
+        for index in starved {
+            var text = "\(results.name(index)) was starved: \(mbps(results.competingGoodputs[index])), "
+                + "\(percent(results.competingGoodputs[index] / results.fairShare)) of its fair share of "
+                + "\(mbps(results.fairShare))."
+            let culprits = fixed.filter { !starved.contains($0) }
+            if let culprit = culprits.first {
+                let flow = results.plan.flows[culprit]
+                let window = flow.window ?? results.plan.window
+                let delivered = results.flows[culprit].bytes(at: results.duration) / Double(results.plan.mss)
+                let resent = results.flows[culprit].retransmissions
+                text += " \(results.name(culprit)) sends its fixed window"
+                    + (window.map { " of \($0) packets" } ?? "")
+                    + " whatever the path holds, far more than the link's "
+                    + "\(SharePlan.bdpPackets(rate: results.plan.rate, delay: results.plan.delay))-packet BDP plus its "
+                    + "\(results.plan.queueLimit)-packet queue: the queue stays full, every loss there makes "
+                    + "\(results.name(index)) back off while the fixed window never does. It retransmitted "
+                    + "\(resent) packets to deliver about \(Int(delivered)): the congestion collapse that congestion "
+                    + "control exists to prevent."
+            }
+            bullets.append(text)
+        }
+        if starved.isEmpty, results.flows.count > 1 {
+            for index in fixed {
+                bullets.append("\(results.name(index)) has no congestion control, yet no flow was starved "
+                    + "(none got below \(percent(ShareResults.starvedBelow)) of its fair share).")
+            }
+        }
+        return bullets
+    }
+
+    static func utilisation(_ results: ShareResults) -> String? {
+        guard let utilisation = results.utilisation else { return nil }
+        let total = results.flows.map { $0.bytes(at: results.duration) }.reduce(0, +) * 8 / results.duration / 1e6
+        var text = "Together the flows delivered \(mbps(total)) over the whole \(seconds(results.duration)), "
+            + "\(percent(utilisation)) of the \(mbps(results.linkMbps)) link (goodput counts file bytes only; the link "
+            + "also carries IP, UDP or TCP and RUDP headers, about 4% of each full packet)"
+        if utilisation >= 0.9 {
+            text += ": the link was kept busy."
+        } else if utilisation >= 0.7 {
+            text += ": some capacity went unused (startup, or backing off after losses)."
+        } else {
+            text += ": much of the link went unused"
+            let resent = results.flows.map(\.retransmissions).reduce(0, +)
+            text += resent > 0 ? " (\(resent) retransmissions among the flows: capacity spent twice on the same data)." : "."
+        }
+        return text
+    }
+
+    static func queueing(_ results: ShareResults) -> String? {
+        let queue = results.queue
+        guard let base = queue.base, let median = queue.loadedMedian, let high = queue.loaded95,
+              let delayMedian = queue.queueingMedian, let delayHigh = queue.queueing95 else { return nil }
+        let full = Double(results.plan.fullQueueDelay) / 1e6
+        var text = "The probe's RTT was \(ms(base)) on the idle link (the configured base is "
+            + "\(ms(Double(results.plan.delay) * 2 / 1e6))); while the flows ran its median was \(ms(median)) and its "
+            + "95th percentile \(ms(high)): a queueing delay of \(ms(delayMedian)) and \(ms(delayHigh)), where the full "
+            + "\(results.plan.queueLimit)-packet queue holds \(ms(full))"
+        if delayMedian >= 0.5 * full {
+            text += ". The queue stayed mostly full: a standing queue"
+            let lossBased = results.plan.flows.indices.filter { results.plan.flows[$0].isLossBased(reported: results.flows[$0].congestionControl) }
+            if lossBased.isEmpty {
+                text += ", although no flow's congestion control waits for a loss to slow down: the senders kept more in "
+                    + "flight than the path holds."
+            } else {
+                text += ", as " + lossBased.map { results.name($0) }.joined(separator: " and ")
+                    + (lossBased.count == 1 ? " keeps" : " keep") + " one: a loss-based or fixed window fills the buffer "
+                    + "until a packet is dropped."
+            }
+        } else if delayHigh <= 0.25 * full {
+            text += ". The queue stayed mostly empty: the senders kept about what the path holds in flight."
+        } else {
+            text += ". The queue was partly full, filling and draining."
+        }
+        if queue.loadedSent > 0, queue.loadedLost > 0 {
+            text += " \(percent(Double(queue.loadedLost) / Double(queue.loadedSent))) of the probes were dropped "
+                + "(\(queue.loadedLost) of \(queue.loadedSent)): the queue overflowed."
+        }
+        return text
+    }
+
+    static func staggered(_ results: ShareResults) -> String? {
+        guard results.plan.stagger > 0, results.flows.count > 1 else { return nil }
+        let second = Double(results.plan.startOffset(of: 1)) / 1e9
+        guard let alone = results.flows[0].goodput(from: 0, to: second) else { return nil }
+        return "The flows started \(seconds(Double(results.plan.stagger) / 1e9)) apart; alone before the second joined, "
+            + "\(results.name(0)) carried \(mbps(alone)) (\(percent(alone / results.linkMbps)) of the link)."
+    }
+
+    static func tcpVariants(_ results: ShareResults) -> String? {
+        let tcp = results.plan.flows.indices.filter { results.plan.flows[$0].isTCP }
+        guard !tcp.isEmpty else { return nil }
+        let reported = tcp.map { "\(results.name($0)): \(results.flows[$0].congestionControl ?? "unrecorded")" }
+        return "Kernel TCP congestion control as each connection reported it: " + reported.joined(separator: ", ") + "."
+    }
+}
