@@ -86,10 +86,10 @@ public enum ShareReading {
 
     static func utilisation(_ results: ShareResults) -> String? {
         guard let utilisation = results.utilisation else { return nil }
-        let total = results.flows.map { $0.bytes(at: results.duration) }.reduce(0, +) * 8 / results.duration / 1e6
+        let total = utilisation * results.linkMbps
         var text = "Together the flows delivered \(mbps(total)) over the whole \(seconds(results.duration)), "
             + "\(percent(utilisation)) of the \(mbps(results.linkMbps)) link (goodput counts file bytes only; the link "
-            + "also carries IP, UDP or TCP and RUDP headers, about 4% of each full packet)"
+            + "also carries IP, UDP or TCP and RUDP headers, 4 to 5% of each full packet)"
         if utilisation >= 0.9 {
             text += ": the link was kept busy."
         } else if utilisation >= 0.7 {

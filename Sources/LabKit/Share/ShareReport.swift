@@ -77,9 +77,10 @@ public enum ShareReport {
         lines.append("- Goodput: each rudp-send reports every \(ReportNumbers.milliseconds(plan.sampleInterval)) ms "
             + "(`--interval`) the file bytes the receiver acknowledged (for TCP, what the receiver's kernel acknowledged: "
             + "bytes written minus the socket's unacknowledged ones); a flow's goodput is the bytes acknowledged in a span "
-            + "over its length. Senders send a file larger than the link could carry and are stopped at the end.")
-        lines.append("- Jain's index (Σx)² / (n·Σx²) is taken over the goodputs while every flow ran; utilisation is every "
-            + "flow's bytes over the whole run ÷ (link rate × duration). A flow below "
+            + "over its length (up to its last report, at most one interval before the end). Senders send a file "
+            + "larger than the link could carry and are stopped at the end.")
+        lines.append("- Jain's index (Σx)² / (n·Σx²) is taken over the goodputs while every flow ran; utilisation is the flows' "
+            + "goodputs summed (each weighed by the part of the run it sent in) ÷ the link rate. A flow below "
             + "\(ShareReading.percent(ShareResults.starvedBelow)) of its fair share (link rate ÷ flows) counts as starved.")
         lines.append("- Queueing delay: a UDP ping (`rudp-lab share-probe`, a few dozen bytes every "
             + "\(ReportNumbers.milliseconds(plan.probeInterval)) ms) crosses the same link and waits in the same queue; "

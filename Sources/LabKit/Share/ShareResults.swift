@@ -34,10 +34,21 @@ public struct ShareResults: Sendable {
     public static let starvedBelow = 0.2
 
     /// Each flow's goodput from its start to the end, in Mbit/s.
-    public var goodputs: [Double] { flows.map { $0.goodput(from: $0.start, to: duration) ?? 0 } }
+    public var goodputs: [Double] { flows.map { goodput($0, from: $0.start) } }
 
     /// Each flow's goodput while every flow ran (from the last start to the end).
-    public var competingGoodputs: [Double] { flows.map { $0.goodput(from: lastStart, to: duration) ?? 0 } }
+    public var competingGoodputs: [Double] { flows.map { goodput($0, from: lastStart) } }
+
+    /// A running flow's goodput over what its reports cover (the last one comes up to a sample
+    /// interval before the end); a flow that stopped early delivered nothing after it stopped.
+    private func goodput(_ flow: FlowProgress, from: Double) -> Double {
+        let begin = max(from, flow.start)
+        if flow.failure != nil {
+            guard duration > begin else { return 0 }
+            return (flow.bytes(at: duration) - flow.bytes(at: begin)) * 8 / (duration - begin) / 1e6
+        }
+        return flow.goodput(from: begin, to: duration) ?? 0
+    }
 
     /// Each flow's part of the goodput while every flow ran (0…1).
     public var shares: [Double] {
@@ -48,9 +59,10 @@ public struct ShareResults: Sendable {
     /// Jain's index over the goodputs while every flow ran.
     public var jainIndex: Double? { FairnessIndex.jain(competingGoodputs) }
 
-    /// Every byte acknowledged to every flow over the whole run, over what the link could carry.
+    /// The flows' goodputs summed over the link rate, each weighed by the part of the run it
+    /// sent in (a staggered flow counts for less): what the link carried over what it could.
     public var utilisation: Double? {
-        let bits = flows.map { $0.bytes(at: duration) * 8 / duration }
+        let bits = flows.indices.map { goodputs[$0] * 1e6 * max(0, duration - flows[$0].start) / duration }
         return FairnessIndex.utilisation(goodputs: bits, linkRate: Double(plan.rate))
     }
 
