@@ -133,7 +133,7 @@ import CLIKit
     }
 
     @Test func aFixedWindowBesideTCPStarvesItAndTheReadingSaysWhy() throws {
-        let results = try Self.run([("sr:none", 18.5), ("tcp:cubic", 0.4)], window: 2048, loaded: 40, retransmissions: 9000)
+        let results = try Self.run([("sr:none", 16.5), ("tcp:cubic", 0.4)], window: 2048, loaded: 40, retransmissions: 9000)
         #expect(results.starved == [1])
         let reading = ShareReading.bullets(results).joined(separator: "\n")
         #expect(reading.contains("flow 2 (tcp:cubic) was starved"))
@@ -141,6 +141,8 @@ import CLIKit
         #expect(reading.contains("congestion collapse"))
         #expect(reading.contains("dominated by flow 1 (sr:none)"))
         #expect(reading.contains("standing queue"))
+        #expect(reading.contains("spent on copies: the RUDP flows retransmitted 9000 packets"))
+        #expect(reading.contains("Over the 30 s both flows ran"))
     }
 
     @Test func equalFlowsReadAsAnEqualShareWithNobodyStarved() throws {

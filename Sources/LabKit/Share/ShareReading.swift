@@ -31,7 +31,8 @@ public enum ShareReading {
         }
         let window = results.lastStart > 0
             ? "From \(seconds(results.lastStart)), when the last flow started, to the end"
-            : "Over the \(seconds(results.duration)) all \(results.flows.count) flows ran"
+            : "Over the \(seconds(results.duration)) " + (results.flows.count == 2 ? "both" : "all \(results.flows.count)")
+                + " flows ran"
         let parts = results.flows.indices.map {
             "\(results.name($0)) \(mbps(results.competingGoodputs[$0])) (\(percent(results.shares[$0])))"
         }
@@ -92,12 +93,17 @@ public enum ShareReading {
             + "also carries IP, UDP or TCP and RUDP headers, 4 to 5% of each full packet)"
         if utilisation >= 0.9 {
             text += ": the link was kept busy."
-        } else if utilisation >= 0.7 {
-            text += ": some capacity went unused (startup, or backing off after losses)."
         } else {
-            text += ": much of the link went unused"
-            let resent = results.flows.map(\.retransmissions).reduce(0, +)
-            text += resent > 0 ? " (\(resent) retransmissions among the flows: capacity spent twice on the same data)." : "."
+            text += utilisation >= 0.7 ? ": some capacity went unused" : ": much of the link went unused"
+            // RUDP flows resending more than a tenth of what they delivered spent the link on copies.
+            let rudp = results.plan.flows.indices.filter { !results.plan.flows[$0].isTCP }
+            let resent = rudp.map { results.flows[$0].retransmissions }.reduce(0, +)
+            let delivered = rudp.map { results.flows[$0].bytes(at: results.duration) / Double(results.plan.mss) }.reduce(0, +)
+            if Double(resent) > 0.1 * delivered {
+                text += ", spent on copies: the RUDP flows retransmitted \(resent) packets to deliver about \(Int(delivered))."
+            } else {
+                text += " (startup, or backing off after losses)."
+            }
         }
         return text
     }
