@@ -157,6 +157,15 @@ import CLIKit
         #expect(!reading.contains("starved") && !reading.contains("collapse"))
     }
 
+    @Test func aStandingQueueIsPutOnTheFlowsThatHoldTheLinkNotOnAStarvedOne() throws {
+        let results = try Self.run([("sr:bbr", 17.5), ("tcp:cubic", 1)], loaded: 35)
+        let reading = ShareReading.bullets(results).joined(separator: "\n")
+        #expect(reading.contains("standing queue, kept by flow 1 (sr:bbr), whose congestion control does not wait for a loss"))
+        #expect(!reading.contains("as flow 2 (tcp:cubic) keeps one"))
+        #expect(reading.contains("flow 2 (tcp:cubic) was starved"))
+        #expect(!reading.contains("congestion collapse"), "no fixed window ran: \(reading)")
+    }
+
     @Test func anUnderusedLinkAndAModerateSplitAreSaidSo() throws {
         let results = try Self.run([("sr:reno", 6), ("tcp:reno", 3)], loaded: 33)
         let reading = ShareReading.bullets(results).joined(separator: "\n")

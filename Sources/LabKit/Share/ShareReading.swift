@@ -119,14 +119,21 @@ public enum ShareReading {
             + "\(results.plan.queueLimit)-packet queue holds \(ms(full))"
         if delayMedian >= 0.5 * full {
             text += ". The queue stayed mostly full: a standing queue"
-            let lossBased = results.plan.flows.indices.filter { results.plan.flows[$0].isLossBased(reported: results.flows[$0].congestionControl) }
-            if lossBased.isEmpty {
-                text += ", although no flow's congestion control waits for a loss to slow down: the senders kept more in "
-                    + "flight than the path holds."
+            // Those who keep it are the flows with a real part of the link (a starved one sends little).
+            let fillers = results.flows.indices.filter { results.shares[$0] * Double(results.flows.count) >= 0.5 }
+            let isLossBased = { (index: Int) in
+                results.plan.flows[index].isLossBased(reported: results.flows[index].congestionControl)
+            }
+            let lossBased = fillers.filter(isLossBased)
+            let modelBased = fillers.filter { !isLossBased($0) }
+            func names(_ indices: [Int]) -> String { indices.map { results.name($0) }.joined(separator: " and ") }
+            if modelBased.isEmpty {
+                text += ", as " + names(lossBased) + (lossBased.count == 1 ? " keeps" : " keep") + " one: a loss-based "
+                    + "or fixed window fills the buffer until a packet is dropped."
             } else {
-                text += ", as " + lossBased.map { results.name($0) }.joined(separator: " and ")
-                    + (lossBased.count == 1 ? " keeps" : " keep") + " one: a loss-based or fixed window fills the buffer "
-                    + "until a packet is dropped."
+                text += ", kept by " + names(modelBased) + ", whose congestion control does not wait for a loss to slow "
+                    + "down: it kept more in flight than the path holds, and the rest waited in the queue"
+                    + (lossBased.isEmpty ? "." : " (with " + names(lossBased) + ", which fills any buffer until a loss).")
             }
         } else if delayHigh <= 0.25 * full {
             text += ". The queue stayed mostly empty: the senders kept about what the path holds in flight."
