@@ -176,3 +176,11 @@ import CLIKit
         #expect(reading.contains("flow 2 (tcp:reno): x"), "the TCP variant is the one the connection reported")
     }
 }
+
+extension ShareTests {
+    @Test func smallPercentagesKeepADecimalSoThatACountIsNotRoundedAway() {
+        #expect(ShareReading.percent(0.0044) == "0.4%")
+        #expect(ShareReading.percent(0.44) == "44%")
+        #expect(ShareReading.percent(0) == "0%")
+    }
+}

@@ -2,7 +2,10 @@
 /// how full the link and its queue were, each sentence from the numbers of this run.
 public enum ShareReading {
     static func mbps(_ value: Double) -> String { ReportNumbers.goodput(value) + " Mbit/s" }
-    static func percent(_ fraction: Double) -> String { ReportNumbers.plain(fraction * 100, decimals: 0) + "%" }
+    /// `44%`, and one decimal below 10% (`0.4%`), where a rounded 0 would hide a real count.
+    static func percent(_ fraction: Double) -> String {
+        ReportNumbers.plain(fraction * 100, decimals: abs(fraction) < 0.1 ? 1 : 0) + "%"
+    }
     static func ms(_ value: Double) -> String { ReportNumbers.plain(value, decimals: 1) + " ms" }
     static func seconds(_ value: Double) -> String { ReportNumbers.plain(value, decimals: 1) + " s" }
 
@@ -25,7 +28,8 @@ public enum ShareReading {
 
     /// Who got what while all ran, and Jain's index.
     static func sharing(_ results: ShareResults) -> String? {
-        guard results.flows.count > 1, let jain = results.jainIndex else {
+        // Judged as printed, so that 0.9499 reads as the 0.950 it shows.
+        guard results.flows.count > 1, let jain = results.jainIndex.map({ ($0 * 1000).rounded() / 1000 }) else {
             guard let only = results.goodputs.first else { return nil }
             return "A single flow, \(results.name(0)), had the link to itself: \(mbps(only))."
         }
