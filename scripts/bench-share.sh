@@ -6,6 +6,7 @@
 #   2. sr:reno with tcp:reno: Jain's index ≥ 0.9;
 #   3. two sr:bbr flows: Jain's index ≥ 0.95;
 #   4. sr:none with a fixed window of 2048 beside tcp:cubic: TCP starved (below 20% of its fair share).
+# and, as a reference without a target, the kernel's own BBR beside CUBIC on the same link.
 # Writes results/share/ (one directory per run, each with its own README, and README.md with the
 # console output). Not a test: the figures depend on the machine.
 #   sudo scripts/bench-share.sh [--quick]     (--quick: 10 s runs, for a try)
@@ -35,23 +36,27 @@ share bbr-cubic --flows sr:bbr,tcp:cubic --title "sr:bbr beside tcp:cubic"
 share reno-reno --flows sr:reno,tcp:reno --title "sr:reno beside tcp:reno"
 share bbr-bbr --flows sr:bbr,sr:bbr --title "Two sr:bbr flows"
 share collapse --flows sr:none,tcp:cubic --window 2048 --title "A fixed window of 2048 (sr:none) beside tcp:cubic"
+if grep -qw bbr /proc/sys/net/ipv4/tcp_available_congestion_control; then
+    share kernel-bbr-cubic --flows tcp:bbr,tcp:cubic --title "Reference: kernel tcp:bbr beside tcp:cubic"
+fi
 
 python3 - "$out" > "$out/report.txt" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 def load(name): return json.load(open(os.path.join(out, name, "summary.json")))
-runs = {name: load(name) for name in ("bbr-cubic", "reno-reno", "bbr-bbr", "collapse")}
+names = ["bbr-cubic", "reno-reno", "bbr-bbr", "collapse", "kernel-bbr-cubic"]
+runs = {name: load(name) for name in names if os.path.exists(os.path.join(out, name, "summary.json"))}
 first = runs["bbr-cubic"]["parameters"]
 print(f"rudp-lab share on lossproxy link: {first['rate_mbps']:g} Mbit/s, {first['delay_ms']:g} ms each way, "
       f"queue {first['queue']} packets (BDP {first['bdp_packets']}), {first['duration_s']:g} s, flows started together.")
 print()
-print(f"{'run':<11}{'flows':<24}{'goodput Mbit/s (each)':<26}{'Jain':>7}{'util.':>7}{'RTT p50/p95 ms':>17}{'base':>7}")
+print(f"{'run':<17}{'flows':<24}{'goodput Mbit/s (each)':<26}{'Jain':>7}{'util.':>7}{'RTT p50/p95 ms':>17}{'base':>7}")
 for name, run in runs.items():
     flows = run["flows"]
     q = run["queue_delay"]
     goodputs = " / ".join(f"{f['competing_goodput_mbps']:.2f}" for f in flows)
     def ms(v): return "—" if v is None else f"{v:.1f}"
-    print(f"{name:<11}{' + '.join(run['parameters']['flows']):<24}{goodputs:<26}"
+    print(f"{name:<17}{' + '.join(run['parameters']['flows']):<24}{goodputs:<26}"
           f"{run['jain_index'] or 0:>7.3f}{(run['utilisation'] or 0) * 100:>6.0f}%"
           f"{ms(q['rtt_p50_ms']) + '/' + ms(q['rtt_p95_ms']):>17}{ms(q['base_rtt_ms']):>7}")
 print()
@@ -77,6 +82,9 @@ said = any("was starved" in line for line in collapse["reading"])
 print(f"{'sr:none --window 2048 beside tcp:cubic: TCP starved':<52}"
       f"{tcp['competing_goodput_mbps'] / fair * 100:>9.1f}%{'< 20% fair':>12}  {'met' if starved else 'missed'}")
 print(f"{'  and the reading says so':<52}{'yes' if said else 'no':>10}{'yes':>12}  {'met' if said == starved and said else 'missed'}")
+if "kernel-bbr-cubic" in runs:
+    k = runs["kernel-bbr-cubic"]
+    print(f"{'reference, no target: kernel tcp:bbr with tcp:cubic, Jain':<52}{k['jain_index'] or 0:>10.3f}{'—':>12}  (for comparison)")
 print()
 for name, run in runs.items():
     print(f"{name}: " + " ".join(run["reading"][:1]))
@@ -90,7 +98,7 @@ cat "$out/report.txt"
          "$(uname -sr), $(nproc) cores; kernel TCP default \`$(cat /proc/sys/net/ipv4/tcp_congestion_control)\`;" \
          "load average $(cut -d' ' -f1-3 /proc/loadavg). Each run's own README (plot, table, reading) is in its directory:" \
          "[bbr-cubic](bbr-cubic/README.md), [reno-reno](reno-reno/README.md), [bbr-bbr](bbr-bbr/README.md)," \
-         "[collapse](collapse/README.md)."
+         "[collapse](collapse/README.md), [kernel-bbr-cubic](kernel-bbr-cubic/README.md)."
     echo
     echo '```'
     cat "$out/report.txt"
