@@ -7,13 +7,14 @@ let labCommands: [any LabCommand.Type] = [
     DemoCommand.self,
     SweepCommand.self,
     WhyUDPCommand.self,
+    ShareCommand.self,
     PlotTraceCommand.self,
     ReportCommand.self,
     BenchSimulatorCommand.self,
 ]
 
 /// Commands the lab runs itself (inside namespaces), accepted but not listed in the help.
-let hiddenLabCommands: [any LabCommand.Type] = [WhyUDPPeerCommand.self]
+let hiddenLabCommands: [any LabCommand.Type] = [WhyUDPPeerCommand.self, ShareProbeCommand.self]
 
 let group = CommandGroup(
     name: "rudp-lab",

@@ -11,13 +11,14 @@ var spec = CommandSpec(
     Exits 0 only once the receiver has confirmed that the whole file arrived and its SHA-256 \
     matches; 1 if the transfer failed (receiver unreachable, refused, gave up); 2 on a usage error.
     """,
-    usage: "rudp-send FILE ADDR [--protocol sw|gbn|sr|tcp] [--window N] [--cc none|reno|cubic|bbr] [--tcp-cc NAME] [--mss BYTES] [--rto auto|DUR] [--max-retries N] [--name NAME] [--trace FILE] [--json] [--quiet]",
+    usage: "rudp-send FILE ADDR [--protocol sw|gbn|sr|tcp] [--window N] [--cc none|reno|cubic|bbr] [--tcp-cc NAME] [--mss BYTES] [--rto auto|DUR] [--max-retries N] [--name NAME] [--trace FILE] [--interval DUR] [--json] [--quiet]",
     examples: [
         HelpExample("rudp-send report.pdf 127.0.0.1:9000", "Selective Repeat, paced by BBR, window sized to the path"),
         HelpExample("rudp-send report.pdf 127.0.0.1:9000 --cc none --window 64", "the textbook Selective Repeat sender"),
         HelpExample("rudp-send big.iso [::1]:9000 --protocol gbn --window 32", "Go-Back-N over IPv6"),
         HelpExample("rudp-send big.iso host:9000 --cc cubic", "loss-based congestion control, like TCP CUBIC"),
         HelpExample("tar c dir | rudp-send - host:9000 --name dir.tar", "send standard input"),
+        HelpExample("rudp-send big.iso host:9000 --interval 1s", "what each second carried, as iperf3 -i shows it"),
         HelpExample("rudp-send big.iso host:9000 --protocol tcp --json", "the same file over kernel TCP, JSON summary"),
         HelpExample("rudp-send big.iso host:9000 --protocol tcp --tcp-cc cubic", "over kernel TCP with CUBIC, whatever the default"),
         HelpExample("rudp-send big.iso host:9000 --protocol gbn --trace gbn.jsonl && rudp-lab plot-trace gbn.jsonl",
@@ -67,6 +68,16 @@ let traceOption = spec.option("trace", placeholder: "FILE",
                               help: "Write every protocol event (send, retransmit, ack, timeout, RTO change) to FILE as "
                                   + "JSON lines, for rudp-lab plot-trace (RUDP only; the format is in rudp-lab plot-trace --help)",
                               parse: ValueParsers.string)
+let intervalOption = spec.option("interval", short: "i", placeholder: "DUR",
+                                 help: "Report every DUR (10ms or more) the bytes acknowledged in it, the total, the "
+                                     + "retransmissions, RTT and window (TCP: the kernel's): with --json one object "
+                                     + "{\"event\":\"interval\",\"start\",\"end\",\"bytes\",\"goodput_mbps\",\"bytes_acked\",…} "
+                                     + "per line before the summary, otherwise a line on stderr",
+                                 parse: { text in
+                                     let duration = try DurationValue.parse(text).nanoseconds
+                                     guard duration >= 10_000_000 else { throw ValueError("'\(text)' is below 10ms") }
+                                     return duration
+                                 })
 let jsonFlag = spec.flag("json", help: "Print one JSON object with the summary on stdout instead of the human summary")
 let quietFlag = spec.flag("quiet", short: "q", help: "Print nothing but errors")
 
@@ -106,8 +117,19 @@ runMain(name: "rudp-send") {
     let interrupted = { () -> String? in signals.pendingSignal.map { InterruptedBySignal(signal: $0).description } }
     let progressLine = ProgressLine(enabled: !quiet)
     var meter = ThroughputMeter()
+    let interval = arguments[intervalOption]
+    // The display refreshes every 100 ms; intervals shorter than that need progress as often.
+    let progressInterval = min(100_000_000, interval ?? .max)
+    var intervals = interval.map { IntervalReport(interval: $0, startTime: MonotonicClock.now()) }
     let showProgress = { (progress: SendProgress) in
         let now = MonotonicClock.now()
+        if let report = intervals?.record(progress, now: now) {
+            if json {
+                Console.out(report.jsonText)
+            } else if !quiet {
+                progressLine.log(IntervalReport.human(report))
+            }
+        }
         meter.record(totalBytes: progress.bytesAcknowledged, now: now)
         progressLine.update(TransferProgress(bytesDone: progress.bytesAcknowledged, totalBytes: progress.totalBytes,
                                              bitsPerSecond: meter.bitsPerSecond,
@@ -124,7 +146,7 @@ runMain(name: "rudp-send") {
             report = try TCPSendClient.run(file: file, to: address, name: Array(name.utf8), connectTimeout: 10_000_000_000,
                                            idleTimeout: 30_000_000_000, interruptFileDescriptor: signals.readFileDescriptor,
                                            isInterrupted: interrupted, congestionControl: arguments[tcpCongestionOption],
-                                           progress: showProgress)
+                                           progressInterval: progressInterval, progress: showProgress)
         } else {
             // Selective Repeat is the file-transfer tool and sizes itself to the path; stop-and-wait
             // and Go-Back-N stay the textbook senders unless asked.
@@ -146,7 +168,7 @@ runMain(name: "rudp-send") {
                                             interruptFileDescriptor: signals.readFileDescriptor,
                                             isInterrupted: interrupted,
                                             observer: trace?.observer(origin: MonotonicClock.now()),
-                                            progress: showProgress)
+                                            progressInterval: progressInterval, progress: showProgress)
         }
     } catch {
         progressLine.finish()

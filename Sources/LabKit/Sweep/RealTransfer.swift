@@ -31,13 +31,14 @@ struct RealTransfer {
         return path
     }
 
-    /// Starts rudp-recv for one transfer and returns it with the port it listens on.
-    func startReceiver(listen: String, prefix: [String]) throws -> (ChildProcess, port: Int) {
+    /// Starts rudp-recv for one transfer (or, not `once`, for any number) and returns it with
+    /// the port it listens on.
+    func startReceiver(listen: String, prefix: [String], once: Bool = true) throws -> (ChildProcess, port: Int) {
         let receiverPath = try programs.executable("rudp-recv")
         let outDirectory = workDirectory + "/received"
         try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true)
-        let command = prefix + [receiverPath, "--listen", listen, "--out", outDirectory, "--once", "--json",
-                                "--overwrite", "--idle-timeout", "30s"]
+        let command = prefix + [receiverPath, "--listen", listen, "--out", outDirectory, "--json",
+                                "--overwrite", "--idle-timeout", "30s"] + (once ? ["--once"] : [])
         let receiver = try ChildProcess.launched(path: command[0], arguments: Array(command.dropFirst()))
         guard let line = receiver.waitForLine(on: .stderr, timeout: 10, where: { $0.contains("listening on") }),
               let port = Self.port(inListeningLine: line) else {

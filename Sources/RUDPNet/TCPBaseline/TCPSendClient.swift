@@ -17,12 +17,14 @@ public enum TCPSendClient {
     ///     reason is thrown.
     ///   - congestionControl: the kernel TCP congestion control to use (`TCP_CONGESTION`); nil
     ///     keeps the system default. The report says which one the connection really used.
-    ///   - progress: called about every 100 ms with the file bytes handed to the connection.
+    ///   - progressInterval: nanoseconds between `progress` calls, kept even while the connection stalls.
+    ///   - progress: called every `progressInterval` with the file bytes the receiver's TCP
+    ///     acknowledged and the kernel's RTT, window and retransmissions.
     /// - Returns: a report whose `seconds` run from the start of the connect to the final
     ///   confirmation, so that it includes the handshake as RUDP's does.
     public static func run(file: OutgoingFile, to address: SocketAddress, name: [UInt8], connectTimeout: UInt64,
                            idleTimeout: UInt64, interruptFileDescriptor: Int32?, isInterrupted: () -> String?,
-                           congestionControl: String? = nil,
+                           congestionControl: String? = nil, progressInterval: UInt64 = 100_000_000,
                            progress: (SendProgress) -> Void) throws(SendFailure) -> SendReport {
         guard name.count <= TCPBaselineFraming.maxNameLength else {
             throw SendFailure("the file name is \(name.count) bytes long; the TCP baseline carries at most "
@@ -51,7 +53,7 @@ public enum TCPSendClient {
         }
         let session = TCPSendSession(file: file, stream: stream, address: address, name: name,
                                      idleTimeout: idleTimeout, startTime: startTime,
-                                     interruptFileDescriptor: interruptFileDescriptor)
+                                     interruptFileDescriptor: interruptFileDescriptor, progressInterval: progressInterval)
         var report = try session.run(isInterrupted: isInterrupted, progress: progress)
         report.tcpCongestionControl = stream.congestionControl
         return report

@@ -7,7 +7,6 @@ import SystemKit
 final class TCPSendSession {
     /// File bytes per chunk: large enough that system calls cost little next to the copying.
     static let chunkLength = 1 << 20
-    static let progressInterval: UInt64 = 100_000_000
 
     private enum Phase {
         /// The HEADER is going out; the receiver's decision is awaited.
@@ -37,12 +36,19 @@ final class TCPSendSession {
     private let inbound = InputByteBuffer(capacity: 4_096)
     private var inputReadable = false
     private var bytesSent: UInt64 = 0
+    /// Every byte written to the connection, framing included, and the framing among them
+    /// (HEADER, chunk prefixes, END): progress subtracts what the peer has not acknowledged.
+    private var streamBytesWritten: UInt64 = 0
+    private var framingBytes: UInt64 = 0
     private var lastActivity: UInt64
     private var lastProgress: UInt64
+    private let progressInterval: UInt64
+    /// The congestion control the connection uses, read back once.
+    private let congestionControl: String?
     private var poller = Poller(capacity: 3)
 
     init(file: OutgoingFile, stream: TCPStream, address: SocketAddress, name: [UInt8], idleTimeout: UInt64,
-         startTime: UInt64, interruptFileDescriptor: Int32?) {
+         startTime: UInt64, interruptFileDescriptor: Int32?, progressInterval: UInt64) {
         self.file = file
         self.stream = stream
         self.address = address
@@ -52,11 +58,14 @@ final class TCPSendSession {
         watchesInterrupt = interruptFileDescriptor != nil
         lastActivity = MonotonicClock.now()
         lastProgress = startTime
+        self.progressInterval = progressInterval
+        congestionControl = stream.congestionControl
         outbound = UnsafeMutableRawBufferPointer.allocate(
             byteCount: TCPBaselineFraming.chunkPrefixLength + Self.chunkLength, alignment: 16)
         let header = TCPBaselineFraming.encodeHeader(name: name, size: file.size)
         header.withUnsafeBytes { outbound.copyMemory(from: $0) }
         pendingEnd = header.count
+        framingBytes = UInt64(header.count)
     }
 
     deinit { outbound.deallocate() }
@@ -75,7 +84,7 @@ final class TCPSendSession {
                 try readChunk()
             }
             if hasPending { try writePending(now: now) }
-            if now &- lastProgress >= Self.progressInterval {
+            if now &- lastProgress >= progressInterval {
                 lastProgress = now
                 progress(currentProgress)
             }
@@ -87,7 +96,9 @@ final class TCPSendSession {
             let interruptIndex = watchesInterrupt ? interruptFileDescriptor.map { poller.add($0, interest: .readable) } : nil
             let inputIndex = waitsForInput ? poller.add(file.fileDescriptor, interest: .readable) : nil
             // Waiting for standard input is the user's business; waiting for the receiver is bounded.
-            let deadline: UInt64? = readsFileNow ? 0 : waitsForInput ? nil : lastActivity &+ idleTimeout
+            var deadline: UInt64? = readsFileNow ? 0 : waitsForInput ? nil : lastActivity &+ idleTimeout
+            // Progress is due even while the connection is stalled (a starved flow is progress too).
+            deadline = min(deadline ?? .max, lastProgress &+ progressInterval)
             let ready: Int
             do { ready = try poller.wait(until: deadline, spinningFor: 0, idleWork: file.performIdleWork) } catch { throw SendFailure("poll: \(error)") }
             now = MonotonicClock.now()
@@ -102,12 +113,28 @@ final class TCPSendSession {
                 return SendReport(protocolName: "tcp", bytes: file.bytesRead, seconds: Double(now &- startTime) / 1e9,
                                   sha256: file.digest!, statistics: nil)
             }
-            if ready == 0, let deadline, deadline > 0, now >= deadline { throw idleFailure() }
+            if ready == 0, !readsFileNow, !waitsForInput, now >= lastActivity &+ idleTimeout { throw idleFailure() }
         }
     }
 
+    /// File bytes the receiver's TCP has acknowledged (where the kernel says how many are
+    /// outstanding; written ones elsewhere), with the kernel's view of the connection.
     private var currentProgress: SendProgress {
-        SendProgress(bytesAcknowledged: bytesSent, totalBytes: file.size, retransmissions: 0)
+        var acknowledged = bytesSent
+        if let outstanding = stream.unacknowledgedBytes {
+            // Framing not yet acknowledged is counted as if it were: at most a few bytes early.
+            let streamAcknowledged = streamBytesWritten - min(streamBytesWritten, UInt64(outstanding))
+            acknowledged = min(bytesSent + UInt64(pendingFileBytes), streamAcknowledged - min(streamAcknowledged, framingBytes))
+        }
+        var progress = SendProgress(bytesAcknowledged: acknowledged, totalBytes: file.size,
+                                    retransmissions: 0)
+        progress.tcpCongestionControl = congestionControl
+        if let info = stream.connectionInfo {
+            progress.retransmissions = info.retransmissions
+            progress.smoothedRTT = info.smoothedRTT
+            progress.congestionWindow = info.congestionWindow
+        }
+        return progress
     }
 
     // MARK: Outbound
@@ -123,6 +150,7 @@ final class TCPSendSession {
         }
         TCPBaselineFraming.store(UInt32(count), outbound, at: 0)
         pendingStart = 0
+        framingBytes += UInt64(count > 0 ? prefix : prefix + TCPBaselineFraming.digestLength)
         if count > 0 {
             pendingEnd = prefix + count
             pendingFileBytes = count
@@ -149,6 +177,7 @@ final class TCPSendSession {
             }
             guard let written else { return }
             pendingStart += written
+            streamBytesWritten += UInt64(written)
             lastActivity = now
         }
         bytesSent += UInt64(pendingFileBytes)

@@ -26,9 +26,11 @@ public struct RUDPSendOptions: Sendable {
 /// Drives a `Sender` over a connected UDP socket: reads the file, moves datagrams, sleeps in
 /// `poll` until the next datagram or deadline, and reports when the receiver confirmed the file.
 public enum RUDPSendClient {
+    /// Sends `file`; `progress` is called every `progressInterval` nanoseconds, even while
+    /// nothing arrives, and once more at the end.
     public static func run(file: OutgoingFile, to address: SocketAddress, options: RUDPSendOptions,
                            interruptFileDescriptor: Int32?, isInterrupted: () -> String?,
-                           observer: ProtocolEventObserver? = nil,
+                           observer: ProtocolEventObserver? = nil, progressInterval: UInt64 = 100_000_000,
                            progress: (SendProgress) -> Void) throws(SendFailure) -> SendReport {
         let socket: UDPSocket
         do {
@@ -38,7 +40,8 @@ public enum RUDPSendClient {
         }
         defer { socket.close() }
         _ = socket.setBufferSizes(send: 4 << 20, receive: 4 << 20)
-        var loop = SendLoop(file: file, socket: socket, address: address, options: options)
+        var loop = SendLoop(file: file, socket: socket, address: address, options: options,
+                            progressInterval: progressInterval)
         loop.sender.observer = observer
         return try loop.run(interruptFileDescriptor: interruptFileDescriptor, isInterrupted: isInterrupted, progress: progress)
     }
@@ -62,13 +65,17 @@ private struct SendLoop {
     let batch: SegmentingSender
     /// Room for any datagram the sender can produce (the largest is a full DATA packet).
     let maxDatagramSize: Int
-    var lastProgress: UInt64 = 0
+    var lastProgress: UInt64
+    let progressInterval: UInt64
 
-    init(file: OutgoingFile, socket: UDPSocket, address: SocketAddress, options: RUDPSendOptions) {
+    init(file: OutgoingFile, socket: UDPSocket, address: SocketAddress, options: RUDPSendOptions,
+         progressInterval: UInt64) {
         self.file = file
         self.socket = socket
         self.address = address
         startTime = MonotonicClock.now()
+        lastProgress = startTime
+        self.progressInterval = progressInterval
         var configuration = SenderConfiguration(
             mode: options.mode, mss: options.mss, window: options.window, retransmission: options.retransmission,
             maxRetries: options.maxRetries, connectionID: SystemRandom.uint32(), initialSequence: SystemRandom.uint32(),
@@ -107,7 +114,7 @@ private struct SendLoop {
             default:
                 break
             }
-            if now - lastProgress >= 100_000_000 {
+            if now - lastProgress >= progressInterval {
                 lastProgress = now
                 progress(currentProgress)
             }
@@ -117,7 +124,9 @@ private struct SendLoop {
             let interruptIndex = interruptFileDescriptor.map { poller.add($0, interest: .readable) }
             let inputIndex = wantsInput && file.isStream ? poller.add(file.fileDescriptor, interest: .readable) : nil
             do {
-                _ = try poller.wait(until: sender.nextDeadline, spinningFor: busyPoll.spin(now: now),
+                // Progress is due even while nothing arrives (a starved flow's progress too).
+                let deadline = min(sender.nextDeadline ?? .max, lastProgress + progressInterval)
+                _ = try poller.wait(until: deadline, spinningFor: busyPoll.spin(now: now),
                                     idleWork: file.performIdleWork)
             } catch {
                 throw SendFailure("poll: \(error)")
@@ -135,8 +144,14 @@ private struct SendLoop {
     }
 
     var currentProgress: SendProgress {
-        SendProgress(bytesAcknowledged: sender.statistics.bytesAcknowledged, totalBytes: file.size,
-                     retransmissions: sender.statistics.retransmissions)
+        var progress = SendProgress(bytesAcknowledged: sender.statistics.bytesAcknowledged, totalBytes: file.size,
+                                    retransmissions: sender.statistics.retransmissions)
+        progress.smoothedRTT = sender.timer.smoothedRTT
+        progress.congestionControl = sender.configuration.congestionControl
+        if sender.configuration.congestionControl != .none {
+            progress.congestionWindow = (sender.congestion.window + sender.mss - 1) / sender.mss
+        }
+        return progress
     }
 
     /// Whether the sender could take more bytes than are already read.

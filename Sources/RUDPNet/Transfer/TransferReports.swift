@@ -86,9 +86,18 @@ public struct SendFailure: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Progress of a running send, for the progress display.
+/// Progress of a running send, for the progress display and `rudp-send --interval`.
 public struct SendProgress: Sendable {
+    /// File bytes the receiver has acknowledged (TCP: its kernel).
     public var bytesAcknowledged: UInt64
     public var totalBytes: UInt64?
     public var retransmissions: Int
+    /// The sender's smoothed RTT in nanoseconds (TCP: the kernel's), once measured.
+    public var smoothedRTT: UInt64? = nil
+    /// The congestion window in packets (TCP: segments), where one limits the sender.
+    public var congestionWindow: Int? = nil
+    /// An RUDP sender's congestion controller.
+    public var congestionControl: CongestionAlgorithm? = nil
+    /// The kernel congestion control of a TCP baseline connection, as read back from it.
+    public var tcpCongestionControl: String? = nil
 }
