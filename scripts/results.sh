@@ -74,16 +74,16 @@ run() {
         done
         python3 scripts/compare-sim-link.py results/sim-vs-link ;;
     loss-sweep)
-        "$lab" sweep --network link --protocols sw,gbn,sr,tcp --loss 0,1,2,5,10,20 --delay 10ms --rate 50mbit \
-            --window 64 --size 1MB --repeats 3 --max-retries 30 --seed 1 \
+        "$lab" sweep --network link --protocols sw,gbn,sr,tcp --cc tcp:cubic,tcp:bbr --loss 0,1,2,5,10,20 \
+            --delay 10ms --rate 50mbit --window 64 --size 1MB --repeats 3 --max-retries 30 --seed 1 \
             --title 'Loss sweep over the TUN link (sw, gbn, sr, tcp)' --out results/loss-sweep ;;
     window-sweep)
         "$lab" sweep --network link --protocols gbn,sr --loss 2 --delay 10ms --rate 50mbit --window 1..256 \
             --size 1MB --repeats 3 --max-retries 30 --seed 1 \
             --title 'Window sweep at 2% loss over the TUN link (gbn, sr)' --out results/window-sweep ;;
     delay-sweep)
-        "$lab" sweep --network link --protocols sw,gbn,sr,tcp --loss 1 --delay 1ms,5ms,10ms,20ms,50ms,100ms \
-            --rate 50mbit --window 64 --size 512KB --repeats 3 --max-retries 30 --seed 1 \
+        "$lab" sweep --network link --protocols sw,gbn,sr,tcp --cc tcp:cubic,tcp:bbr --loss 1 \
+            --delay 1ms,5ms,10ms,20ms,50ms,100ms --rate 50mbit --window 64 --size 512KB --repeats 3 --max-retries 30 --seed 1 \
             --title 'Delay sweep at 1% loss over the TUN link (sw, gbn, sr, tcp)' --out results/delay-sweep ;;
     esac
     echo "results.sh: $name took $((SECONDS - started)) s" >&2
