@@ -169,3 +169,57 @@ import Testing
         #expect(fixed.otherEvents > 0)
     }
 }
+
+/// NewReno's sawtooth, as its trace draws it: through a tail-drop bottleneck the window halves
+/// at each overflow and climbs back one packet per round trip.
+@Suite struct RenoSawtoothTests {
+    final class Reports: @unchecked Sendable {
+        var list: [(time: UInt64, report: CongestionReport)] = []
+    }
+
+    @Test func theWindowHalvesAtEachQueueOverflowAndGrowsLinearlyBetween() throws {
+        // 10 Mbit/s, 10 ms each way (a 21-packet BDP), a 20-packet queue: 4 MB take about 3.5 s.
+        var scenario = TransferScenario(mode: .selectiveRepeat, size: 4_000_000, seed: 11)
+        scenario.congestionControl = .reno
+        scenario.window = 1_024
+        var forward = TestLinks.delayOnly(10_000_000)
+        forward.rate = 10_000_000
+        forward.queueLimit = 20
+        scenario.forward = forward
+        scenario.reverse = TestLinks.delayOnly(10_000_000)
+        let reports = Reports()
+        let outcome = TransferSimulation.run(scenario) { now, event in
+            if case .congestion(let report) = event { reports.list.append((now, report)) }
+        }
+        #expect(outcome.delivered, "\(outcome.summary(scenario))")
+        let series = reports.list
+        let packets = series.map { Double($0.report.window) / Double($0.report.mss) }
+
+        // The multiplicative decreases: a reaction that leaves about half the window before it.
+        let reductions = series.indices.filter { series[$0].report.cause == .loss || series[$0].report.cause == .timeout }
+        #expect(reductions.count >= 4, "\(reductions.count) reductions")
+        for position in reductions where packets[position - 1] > 4 {
+            let ratio = packets[position] / packets[position - 1]
+            #expect(ratio >= 0.45 && ratio <= 0.55, "from \(packets[position - 1]) to \(packets[position]) packets")
+        }
+        // Between two reductions after slow start: growth only, about one packet per round trip
+        // (the RTT is 20 ms plus up to 20 packets of queue, 20 ms more).
+        var cycles = 0
+        for (from, to) in zip(reductions, reductions.dropFirst()) where to - from > 2 {
+            let between = packets[from..<to]
+            #expect(zip(between, between.dropFirst()).allSatisfy { $0 <= $1 }, "the window only grows between losses")
+            // Growth starts once the recovery period ends (a packet sent after the reduction is acknowledged).
+            let growing = try #require((from..<to).first { series[$0].report.phase == .congestionAvoidance },
+                                       "no congestion avoidance after the reduction at \(series[from].time) ns")
+            guard to - 1 > growing else { continue }
+            let gained = packets[to - 1] - packets[growing]
+            let seconds = Double(series[to - 1].time - series[growing].time) / 1e9
+            let perMinimumRTT = gained / (seconds / 0.020)
+            #expect(perMinimumRTT >= 0.45 && perMinimumRTT <= 1.1,
+                    "\(gained) packets in \(seconds) s: \(perMinimumRTT) per 20 ms, not congestion avoidance")
+            #expect(series[from + 1..<to].allSatisfy { $0.report.phase != .slowStart }, "no slow start between losses")
+            cycles += 1
+        }
+        #expect(cycles >= 3, "\(cycles) sawtooth teeth")
+    }
+}
