@@ -65,6 +65,7 @@ public final class BBRController: CongestionController {
         case .probeRTT: .probeRTT
         }
     }
+
     var minimumWindow: Int { Self.minimumPackets * mss }
 
     /// The model's bottleneck bandwidth in bytes per second (0 before any sample).

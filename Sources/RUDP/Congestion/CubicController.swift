@@ -49,6 +49,7 @@ public final class CubicController: CongestionController {
     public func onPacketSent(bytes: Int, now: UInt64) {}
 
     public func onAcknowledged(_ sample: AcknowledgementSample) {
+        // Recovery first: an acknowledgement ends the period (and its phase) even when the window is not the limit.
         guard !recovery.isRecovering(ackedPacketSentAt: sample.sentTime), sample.isWindowLimited else { return }
         let acked = Double(sample.bytes)
         let now = sample.now

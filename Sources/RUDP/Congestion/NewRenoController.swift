@@ -33,6 +33,7 @@ public final class NewRenoController: CongestionController {
     public func onPacketSent(bytes: Int, now: UInt64) {}
 
     public func onAcknowledged(_ sample: AcknowledgementSample) {
+        // Recovery first: an acknowledgement ends the period (and its phase) even when the window is not the limit.
         guard !recovery.isRecovering(ackedPacketSentAt: sample.sentTime), sample.isWindowLimited else { return }
         let bytes = sample.bytes
         if window < threshold {

@@ -14,7 +14,7 @@ extension Sender {
     }
 
     /// Tells the observer `report`, at `now`.
-    func send(_ report: CongestionReport, now: UInt64) {
+    func emit(_ report: CongestionReport, now: UInt64) {
         congestionReports.didReport(report, now: now)
         observer?(now, .congestion(report))
     }
@@ -22,7 +22,7 @@ extension Sender {
     /// After an acknowledgement reached the controller: a report if the schedule says one is due.
     func reportCongestionIfDue(now: UInt64) {
         let report = congestionReport(.acknowledgement)
-        if congestionReports.isDue(report, now: now, smoothedRTT: timer.smoothedRTT) { send(report, now: now) }
+        if congestionReports.isDue(report, now: now, smoothedRTT: timer.smoothedRTT) { emit(report, now: now) }
     }
 
     /// Runs a controller's reaction to a loss, timeout or timeout verdict, reporting where it
@@ -34,7 +34,7 @@ extension Sender {
         reaction()
         let after = congestionReport(cause)
         guard cause == .timeout || !after.hasSameControllerState(as: before) else { return }
-        if congestionReports.isNews(before) { send(before, now: eventTime) }
-        send(after, now: eventTime)
+        if congestionReports.isNews(before) { emit(before, now: eventTime) }
+        emit(after, now: eventTime)
     }
 }

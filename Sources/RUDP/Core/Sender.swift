@@ -186,7 +186,7 @@ public final class Sender: PacketHandling {
             controlRetries = 0
             controlLastSent = nil
             lastAcknowledgementTime = now
-            if isTracingCongestion { send(congestionReport(.start), now: now) }
+            if isTracingCongestion { emit(congestionReport(.start), now: now) }
         case .ack:
             guard state == .transferring || state == .closing else { return }
             peerTimestamp = header.timestamp
