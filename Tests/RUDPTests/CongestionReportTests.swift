@@ -154,9 +154,10 @@ import Testing
                 && $0.report.window > 2 * mss && $0.time < timeouts[0].time },
                 "no slow start again before the timeout")
 
-        // Sampled: at most one report per four acknowledgements, besides the reactions.
+        // Sampled: at most one report per four acknowledgements, besides the reactions (each with
+        // its peak) and the end of each recovery period.
         let acknowledgements = Int(path.sender.statistics.acksReceived)
-        #expect((reports.count - 2 * losses.count - 2 * timeouts.count - 1) * 4 <= acknowledgements,
+        #expect((reports.count - 3 * losses.count - 3 * timeouts.count - 1) * 4 <= acknowledgements,
                 "\(reports.count) reports for \(acknowledgements) ACKs")
     }
 

@@ -146,7 +146,8 @@ event halves it (a red dot on the blue window line, the dashed threshold set to 
 window) and it climbs back by about one packet per round trip: AIMD's sawtooth. Several losses in
 one round trip are one event (NewReno's recovery), so a burst costs one halving. The grey line
 is what was actually in flight. The \`cwnd\` lines are sampled (at most one per four ACKs and per
-eighth of a smoothed RTT, plus one per reaction), so the trace stays small beside its ACK lines.
+eighth of a smoothed RTT, plus one per change of phase and per reaction), so the trace stays small
+beside its ACK lines.
 
 ## Files
 

@@ -40,7 +40,8 @@ public enum TracePlotCommandLine {
             and in_flight in bytes, ssthresh null before the first loss; mss; pacing_mbps, null when unpaced; \
             phase: slow_start, congestion_avoidance, recovery, or BBR's startup, drain, probe_bw, probe_rtt). \
             cwnd lines come at the handshake, on acknowledgements that changed the controller's state (at \
-            most one per four ACKs and per eighth of a smoothed RTT) and on every loss or timeout reaction.
+            most one per four ACKs and per eighth of a smoothed RTT), at each change of phase and on every \
+            loss or timeout reaction.
             """,
             usage: "rudp-lab plot-trace FILE [--out SVG] [--connection ID] [--from DUR] [--to DUR] [--title TEXT]",
             examples: [

@@ -5,7 +5,7 @@ public struct CongestionReport: Sendable, Equatable {
     public enum Cause: String, Sendable, CaseIterable {
         /// The handshake completed: the initial window.
         case start
-        /// Acknowledgements changed the window, threshold, pacing rate or phase (sampled).
+        /// Acknowledgements changed the window, threshold, pacing rate (sampled) or the phase.
         case acknowledgement = "ack"
         /// The controller reacted to a loss found before its timer (a window reduction).
         case loss
@@ -50,8 +50,9 @@ public struct CongestionReport: Sendable, Equatable {
 /// Keeps a traced sender's congestion reports few: on acknowledgements at most one per
 /// eighth of a smoothed RTT and per four acknowledgements, and only when the controller's
 /// state changed, so the `cwnd` lines stay a small fraction of a trace's ACK lines (a window
-/// grows by at most a packet per ACK, eight samples per round trip draw it faithfully).
-/// Reactions to loss and timeouts are reported whenever they happen.
+/// grows by at most a packet per ACK, eight samples per round trip draw it faithfully). A new
+/// phase is reported at once (a short one, such as BBR's Drain, would otherwise go unseen; phases
+/// change a few times per loss event at most), and so are reactions to loss and timeouts.
 struct CongestionReportSchedule {
     static let reportsPerRoundTrip: UInt64 = 8
     static let acknowledgementsPerReport = 4
@@ -64,6 +65,7 @@ struct CongestionReportSchedule {
     mutating func isDue(_ report: CongestionReport, now: UInt64, smoothedRTT: UInt64?) -> Bool {
         acknowledgements += 1
         guard let last = lastReported else { return true }
+        if report.phase != last.phase { return true }
         guard acknowledgements >= Self.acknowledgementsPerReport,
               now &- lastTime >= (smoothedRTT ?? 0) / Self.reportsPerRoundTrip else { return false }
         return !report.hasSameControllerState(as: last)

@@ -21,7 +21,7 @@ public enum ProtocolEvent: Sendable, Equatable {
     case ackSent(cumulative: UInt64, sackBlocks: Int, window: UInt32)
     /// The sender's congestion controller: its window, threshold, pacing rate and phase. Only
     /// a sender with a controller (not `--cc none`) reports it, sampled on acknowledgements
-    /// (`CongestionReportSchedule`) and on every loss or timeout reaction.
+    /// (`CongestionReportSchedule`), at each change of phase and on every loss or timeout reaction.
     case congestion(CongestionReport)
 }
 
