@@ -11,8 +11,11 @@ import RUDP
 /// address and holds it to the amplification limit, as rudp-recv's does), with every random
 /// choice taken from the scenario's seed.
 public enum TransferSimulation {
-    public static func run(_ scenario: TransferScenario) -> TransferOutcome {
+    /// Runs `scenario` to its end; `senderObserver` hears the sender's protocol events (as
+    /// `--trace` does), on the virtual clock.
+    public static func run(_ scenario: TransferScenario, senderObserver: ProtocolEventObserver? = nil) -> TransferOutcome {
         var run = SimulationRun(scenario)
+        run.sender.observer = senderObserver
         return run.execute()
     }
 }

@@ -74,6 +74,40 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: scratch.file("recv.svg").path))
     }
 
+    @Test func aRenoSendersTraceRecordsItsWindowAndPlotTraceDrawsIt() throws {
+        let fixture = try ReceiverFixture(receiverArguments: ["--once"])
+        defer { fixture.finish() }
+        let original = try fixture.scratch.randomFile("payload.bin", size: 1_500_000)
+        let proxy = try RunningProxy(to: fixture.receiver.address,
+                                     arguments: ["--rate", "20mbit", "--queue", "30", "--delay", "5ms", "--loss", "1%", "--seed", "9"])
+        defer { proxy.stop() }
+        let trace = fixture.scratch.file("reno.jsonl")
+        let sent = try ProgramRunner.run("rudp-send", [fixture.scratch.file("payload.bin").path, proxy.address, "--cc", "reno",
+                                                       "--trace", trace.path, "--json"], timeout: 60)
+        #expect(sent.status == 0, "stderr: \(sent.stderr)")
+        #expect(fixture.receiver.waitForExit() == 0)
+        #expect(try fixture.received("payload.bin") == original)
+
+        let events = try Self.lines(trace)
+        let windows = events.filter { $0["event"] as? String == "cwnd" }
+        let first = try #require(windows.first)
+        #expect(first["cause"] as? String == "start" && first["cwnd"] as? Int == 12_000 && first["mss"] as? Int == 1_200,
+                "NewReno starts at ten packets: \(first)")
+        #expect(first["phase"] as? String == "slow_start" && first["pacing_mbps"] is NSNull && first["ssthresh"] is NSNull)
+        #expect(windows.allSatisfy { $0["cwnd"] is Int && $0["in_flight"] is Int && $0["phase"] is String })
+        let reductions = windows.filter { $0["cause"] as? String == "loss" }
+        #expect(!reductions.isEmpty, "1% loss and a 30-packet queue made NewReno reduce its window")
+        #expect(reductions.allSatisfy { $0["phase"] as? String == "recovery" && $0["ssthresh"] as? Int == $0["cwnd"] as? Int })
+        let acks = events.filter { ["ack", "sack"].contains($0["event"] as? String) }.count
+        #expect(windows.count <= acks / 4 + 2 * reductions.count + 16, "\(windows.count) cwnd lines for \(acks) ACKs: sampled")
+
+        let svg = fixture.scratch.file("reno.svg")
+        let plotted = try ProgramRunner.run("rudp-lab", ["plot-trace", trace.path, "--out", svg.path])
+        #expect(plotted.status == 0, "stderr: \(plotted.stderr)")
+        let document = try String(contentsOf: svg, encoding: .utf8)
+        #expect(document.contains("class=\"series cwnd\"") && document.contains("class=\"series cwnd-loss\""))
+    }
+
     @Test func traceIsRefusedForTCPAndAnUnwritablePathFailsBeforeSending() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }

@@ -158,4 +158,62 @@ import Testing
         #expect(try SVGStructure(svg).groupClasses.contains("series retransmit"))
         #expect(throws: TraceError.self) { try TracePlotCommandLine.run(["rudp-lab plot-trace", path + ".missing", "-q"]) }
     }
+
+    /// A NewReno sender's trace (1000-byte packets): slow start, a loss halves 16 packets to 8,
+    /// congestion avoidance back to 10, then a timeout.
+    static let renoTrace = """
+        {"t":0.000000,"event":"start","role":"sender","protocol":"sr","window":1024,"mss":1000,"cc":"reno"}
+        {"t":0.010000,"event":"cwnd","cause":"start","cwnd":10000,"ssthresh":null,"in_flight":0,"mss":1000,"pacing_mbps":null,"phase":"slow_start"}
+        {"t":0.010100,"event":"send","index":0,"bytes":1000}
+        {"t":0.030000,"event":"cwnd","cause":"ack","cwnd":16000,"ssthresh":null,"in_flight":12000,"mss":1000,"pacing_mbps":null,"phase":"slow_start"}
+        {"t":0.040000,"event":"cwnd","cause":"loss","cwnd":8000,"ssthresh":8000,"in_flight":15000,"mss":1000,"pacing_mbps":null,"phase":"recovery"}
+        {"t":0.060000,"event":"cwnd","cause":"ack","cwnd":9000,"ssthresh":8000,"in_flight":8000,"mss":1000,"pacing_mbps":null,"phase":"congestion_avoidance"}
+        {"t":0.080000,"event":"cwnd","cause":"ack","cwnd":10000,"ssthresh":8000,"in_flight":9000,"mss":1000,"pacing_mbps":null,"phase":"congestion_avoidance"}
+        {"t":0.300000,"event":"timeout","index":0,"rto_ms":200.000}
+        {"t":0.300000,"event":"cwnd","cause":"timeout","cwnd":5000,"ssthresh":5000,"in_flight":0,"mss":1000,"pacing_mbps":null,"phase":"recovery"}
+        {"t":0.300100,"event":"retransmit","index":0,"bytes":1000}
+        {"t":0.320000,"event":"ack","cumulative":1,"sack_blocks":0,"window_edge":1025}
+        """
+
+    @Test func cwndLinesDecodeInPackets() throws {
+        let trace = try TraceFile(parsing: Self.renoTrace)
+        #expect(trace.unknownEvents == 0)
+        let reports = trace.events.compactMap(\.congestion)
+        #expect(reports.map(\.window) == [10, 16, 8, 9, 10, 5])
+        #expect(reports.map(\.slowStartThreshold) == [nil, nil, 8, 8, 8, 5])
+        #expect(reports[1].inFlight == 12 && reports[1].pacingMbps == nil && reports[1].phase == "slow_start")
+        #expect(reports.filter(\.isReaction).map(\.cause) == ["loss", "timeout"])
+        #expect(throws: TraceError(line: 1, "cwnd without a whole, non-negative \"mss\"")) {
+            _ = try TraceFile(parsing: #"{"t":0.1,"event":"cwnd","cwnd":3,"in_flight":0}"#)
+        }
+    }
+
+    @Test func aControlledSendersGraphHasTheCongestionWindowPanel() throws {
+        let trace = try TraceFile(parsing: Self.renoTrace)
+        let plot = try TimeSequencePlot(events: trace.events)
+        let panel = try #require(CongestionPanel(trace.events, range: nil, end: 0.32))
+        #expect(panel.window.map(\.value) == [10, 10, 16, 16, 8, 8, 9, 9, 10, 10, 5, 5], "a step line in packets")
+        #expect(panel.window.last?.time == 0.32, "it runs on to the last event")
+        #expect(panel.threshold.first?.value == 8, "no threshold before the first loss")
+        #expect(panel.losses.map(\.value) == [8] && panel.timeouts.map(\.value) == [5])
+        #expect(panel.pacing.isEmpty)
+        #expect(panel.summary == "window up to 16 packets, 5 at the end; 1 reduction on loss, 1 timeout")
+
+        let structure = try SVGStructure(plot.render())
+        for role in ["series send", "series cwnd", "series ssthresh", "series in-flight", "series cwnd-loss",
+                     "series cwnd-timeout", "legend cwnd", "axis y-axis cwnd", "axis x-axis cwnd"] {
+            #expect(structure.groupClasses.contains(role), "missing \(role)")
+        }
+        #expect(!structure.groupClasses.contains("series pacing"), "NewReno does not pace")
+        #expect(structure.texts.contains("congestion window") && structure.texts.contains("slow-start threshold"))
+        #expect(structure.texts.contains { $0.hasPrefix("Congestion window: window up to 16 packets") })
+
+        // A paced sender's rate gets its own axis; a trace without cwnd lines keeps the graph alone.
+        let paced = Self.renoTrace.replacingOccurrences(of: "\"pacing_mbps\":null", with: "\"pacing_mbps\":12.500")
+        let pacedStructure = try SVGStructure(try TimeSequencePlot(events: TraceFile(parsing: paced).events).render())
+        #expect(pacedStructure.groupClasses.contains("series pacing") && pacedStructure.groupClasses.contains("axis y2-axis cwnd"))
+        #expect(pacedStructure.texts.contains("pacing (Mbit/s)"))
+        let plain = try SVGStructure(try TimeSequencePlot(events: TraceFile(parsing: Self.senderTrace).events).render())
+        #expect(!plain.groupClasses.contains("series cwnd") && !plain.groupClasses.contains("legend cwnd"))
+    }
 }

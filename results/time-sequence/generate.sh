@@ -1,8 +1,10 @@
 #!/bin/sh
 # Regenerates this directory: one Go-Back-N and one Selective Repeat transfer of the same
 # 400 kB file through lossproxy on loopback (5% loss and 10 ms delay each way, seed 7), traced
-# on both sides with --trace, then drawn with rudp-lab plot-trace. Run from the repository
-# root after `swift build -c release`; BIN overrides where the programs are.
+# on both sides with --trace, then drawn with rudp-lab plot-trace; and one Selective Repeat
+# transfer of 2 MB with NewReno (--cc reno) through a 20 Mbit/s relay with 1% loss, whose
+# trace records the congestion window. Run from the repository root after
+# `swift build -c release`; BIN overrides where the programs are.
 set -eu
 BIN=${BIN:-.build/release}
 OUT=results/time-sequence
@@ -32,8 +34,28 @@ for protocol in gbn sr; do
 | $protocol | $(field retransmissions) | $(field timeouts) | $(field fast_retransmits) | $(field seconds) | $(field goodput_mbps) | \`$line\` |"
 done
 
+# NewReno: a window that matters (20 Mbit/s, a 50-packet queue, 10 ms each way) and 1% loss.
+head -c 2000000 /dev/urandom > "$WORK/reno.bin"
+"$BIN/rudp-recv" --listen 127.0.0.1:0 --out "$WORK/in" --once --overwrite 2> "$WORK/recv.err" &
+receiver=$!
+sleep 0.3
+port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/recv.err")
+"$BIN/lossproxy" --listen 127.0.0.1:0 --to "127.0.0.1:$port" --loss 1% --delay 10ms --rate 20mbit --queue 50 --seed 7 \
+    2> "$WORK/proxy.err" &
+proxy=$!
+sleep 0.3
+proxy_port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/proxy.err")
+"$BIN/rudp-send" "$WORK/reno.bin" "127.0.0.1:$proxy_port" --protocol sr --cc reno --name reno.bin \
+    --trace "$OUT/reno-sender.jsonl" --json > "$OUT/reno-summary.json"
+wait "$receiver"
+kill -INT "$proxy"; wait "$proxy" || true
+reno_line=$("$BIN/rudp-lab" plot-trace "$OUT/reno-sender.jsonl" --out "$OUT/reno-sender.svg")
+protocol=reno
+count() { grep -c "$1" "$OUT/reno-sender.jsonl" || true; }
+reno_summary="| $(field retransmissions) | $(field timeouts) | $(field cwnd_max) | $(field cwnd_final) | $(field seconds) | $(field goodput_mbps) | $(count '"cause":"loss"') | $(count '"event":"cwnd"') | $(count '"event":"s\{0,1\}ack"') |"
+
 cat > "$OUT/README.md" <<README
-# Time-sequence graphs: Go-Back-N and Selective Repeat at 5% loss
+# Time-sequence graphs: Go-Back-N and Selective Repeat at 5% loss, and NewReno's window
 
 The same 400 kB file sent with Go-Back-N and with Selective Repeat (window 16 packets, 1200-byte
 packets) through \`lossproxy\` on loopback, losing 5% of the datagrams and delaying each by
@@ -54,6 +76,15 @@ lossproxy --listen 127.0.0.1:0 --to 127.0.0.1:RECEIVER --loss 5% --delay 10ms --
 rudp-send file.bin 127.0.0.1:PROXY --protocol PROTOCOL --window 16 --trace PROTOCOL-sender.jsonl --json
 rudp-lab plot-trace PROTOCOL-sender.jsonl
 rudp-lab plot-trace PROTOCOL-receiver.jsonl
+\`\`\`
+
+and for NewReno (a 2 MB file, the receiver untraced):
+
+\`\`\`
+rudp-recv --listen 127.0.0.1:0 --once
+lossproxy --listen 127.0.0.1:0 --to 127.0.0.1:RECEIVER --loss 1% --delay 10ms --rate 20mbit --queue 50 --seed 7
+rudp-send reno.bin 127.0.0.1:PROXY --protocol sr --cc reno --trace reno-sender.jsonl --json
+rudp-lab plot-trace reno-sender.jsonl
 \`\`\`
 
 ## Environment
@@ -94,11 +125,36 @@ later-sent packets acknowledged).
 The receivers' views are in \`gbn-receiver.svg\` and \`sr-receiver.svg\` (arrivals after a gap in
 blue, duplicates in red, the ACKs sent and the window advertised).
 
+## NewReno's congestion window
+
+With a congestion controller the sender's trace also holds \`cwnd\` lines (the window, the
+slow-start threshold, the bytes in flight, the pacing rate and the controller's phase), and
+\`plot-trace\` draws them in a second panel under the time-sequence graph, on the same time axis.
+Selective Repeat with \`--cc reno\`, 2 MB through 20 Mbit/s, a 50-packet queue, 10 ms and 1% loss
+each way (seed 7):
+
+| retransmissions | timeouts | cwnd max (packets) | cwnd at the end | seconds | goodput Mbit/s | reductions on loss | cwnd lines | ACK lines |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+$reno_summary
+
+\`$reno_line\`
+
+![NewReno sender](reno-sender.svg)
+
+Slow start doubles the window every round trip until the first loss; from then on each loss
+event halves it (a red dot on the blue window line, the dashed threshold set to the new
+window) and it climbs back by about one packet per round trip: AIMD's sawtooth. Several losses in
+one round trip are one event (NewReno's recovery), so a burst costs one halving. The grey line
+is what was actually in flight. The \`cwnd\` lines are sampled (at most one per four ACKs and per
+eighth of a smoothed RTT, plus one per change of phase and per reaction), so the trace stays small
+beside its ACK lines.
+
 ## Files
 
 - \`PROTOCOL-sender.jsonl\`, \`PROTOCOL-receiver.jsonl\`: the traces (one JSON object per event; the
   format is in \`rudp-lab plot-trace --help\`).
 - \`PROTOCOL-sender.svg\`, \`PROTOCOL-receiver.svg\`: the time-sequence graphs.
 - \`PROTOCOL-summary.json\`: rudp-send's \`--json\` summary.
+- \`reno-sender.jsonl\`, \`reno-sender.svg\`, \`reno-summary.json\`: the same for the NewReno transfer.
 - \`generate.sh\`: the script that made all of this.
 README

@@ -25,6 +25,23 @@ public struct TraceEvent: Sendable, Equatable {
         case receive
         /// The receiver sent an acknowledgement.
         case ackSent = "ack_sent"
+        /// The sender's congestion controller: window, threshold, in flight, pacing rate, phase.
+        case cwnd
+    }
+
+    /// A `cwnd` line's values, sizes converted to packets of the line's `mss`.
+    public struct Congestion: Sendable, Equatable {
+        /// Why it was written: start, ack, loss, timeout or undo.
+        public var cause: String
+        public var window: Double
+        public var slowStartThreshold: Double?
+        public var inFlight: Double
+        public var pacingMbps: Double?
+        /// slow_start, congestion_avoidance, recovery, startup, drain, probe_bw or probe_rtt.
+        public var phase: String?
+
+        /// Whether the line records the controller's reaction to a loss or a timeout.
+        public var isReaction: Bool { cause == "loss" || cause == "timeout" }
     }
 
     /// Seconds since the transfer started.
@@ -45,6 +62,8 @@ public struct TraceEvent: Sendable, Equatable {
     public var duplicate = false
     /// receive: a packet that arrived after a gap.
     public var outOfOrder = false
+    /// cwnd: the controller's state.
+    public var congestion: Congestion?
     /// Every field of the line, as written (the `start` line's settings are read from here).
     public var fields: JSONValue
 
@@ -91,6 +110,14 @@ public struct TraceEvent: Sendable, Equatable {
             event.index = try required("index")
             event.duplicate = object["duplicate"]?.boolValue ?? false
             event.outOfOrder = object["out_of_order"]?.boolValue ?? false
+        case .cwnd:
+            let mss = try required("mss")
+            guard mss > 0 else { throw TraceError(line: line, "cwnd with \"mss\" 0") }
+            let packets = { (bytes: Int) in Double(bytes) / Double(mss) }
+            event.congestion = Congestion(
+                cause: object["cause"]?.stringValue ?? "ack", window: packets(try required("cwnd")),
+                slowStartThreshold: object["ssthresh"]?.intValue.map(packets), inFlight: packets(try required("in_flight")),
+                pacingMbps: object["pacing_mbps"]?.doubleValue, phase: object["phase"]?.stringValue)
         }
         return event
     }
@@ -124,6 +151,10 @@ public struct TraceError: Error, CustomStringConvertible, Sendable, Equatable {
 /// - `timeout`: `index`, `rto_ms`. `fast_retransmit`: `index`. `rto`: `rto_ms`, `srtt_ms`.
 /// - `receive`: `index`, `duplicate`, `out_of_order`. `ack_sent`: `cumulative`,
 ///   `sack_blocks`, `window`.
+/// - `cwnd` (a sender with a congestion controller, not `--cc none`): `cause` (start, ack, loss,
+///   timeout, undo), `cwnd`, `ssthresh` (null before the first loss), `in_flight` (all in
+///   bytes), `mss`, `pacing_mbps` (null unpaced), `phase` (slow_start, congestion_avoidance,
+///   recovery; BBR's startup, drain, probe_bw, probe_rtt).
 public struct TraceFile: Sendable {
     public var events: [TraceEvent]
     /// Lines skipped because their event is unknown to this reader.

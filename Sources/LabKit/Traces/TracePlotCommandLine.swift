@@ -26,14 +26,22 @@ public enum TracePlotCommandLine {
             first transmissions as black ticks, retransmissions in red, timeouts (×) and fast retransmits (○), \
             the cumulative ACK as a green step line and the receiver's window edge in orange. From a \
             receiver's trace: arrivals (after a gap in blue, duplicates in red), the ACKs it sent and the \
-            window it advertised.
+            window it advertised. A sender with a congestion controller (--cc reno, cubic or bbr) also traces \
+            cwnd lines, drawn in a second panel under the graph on the same time axis: the congestion window \
+            and the slow-start threshold in packets, the packets in flight, the pacing rate on a right axis \
+            (paced senders), each reduction on loss (●) and each timeout (×).
 
             Trace format: {"t":SECONDS,"event":NAME,…} per line, t counted from the transfer's start; a \
             receiver's lines carry "conn":ID, its connection ID, as one file holds every transfer. Events: \
             start (role, protocol, window, mss, name, size, peer); send and retransmit (index, bytes); ack \
             and sack (cumulative, sack_blocks, window_edge); timeout (index, rto_ms); fast_retransmit \
             (index); rto (rto_ms, srtt_ms); receive (index, duplicate, out_of_order); ack_sent \
-            (cumulative, sack_blocks, window).
+            (cumulative, sack_blocks, window); cwnd (cause: start, ack, loss, timeout or undo; cwnd, ssthresh \
+            and in_flight in bytes, ssthresh null before the first loss; mss; pacing_mbps, null when unpaced; \
+            phase: slow_start, congestion_avoidance, recovery, or BBR's startup, drain, probe_bw, probe_rtt). \
+            cwnd lines come at the handshake, on acknowledgements that changed the controller's state (at \
+            most one per four ACKs and per eighth of a smoothed RTT), at each change of phase and on every \
+            loss or timeout reaction.
             """,
             usage: "rudp-lab plot-trace FILE [--out SVG] [--connection ID] [--from DUR] [--to DUR] [--title TEXT]",
             examples: [
@@ -42,6 +50,8 @@ public enum TracePlotCommandLine {
                 HelpExample("rudp-lab plot-trace recv.jsonl --connection 1849788317 --out recv.svg",
                             "one transfer of a receiver's trace"),
                 HelpExample("rudp-lab plot-trace sr.jsonl --from 0.5s --to 1s", "zoom on half a second"),
+                HelpExample("rudp-send big.iso 127.0.0.1:7000 --cc reno --trace reno.jsonl && rudp-lab plot-trace reno.jsonl",
+                            "the time-sequence graph with NewReno's window under it"),
             ])
         let file = spec.positional("FILE", help: "The trace file (JSON lines)", parse: ValueParsers.string)
         let out = spec.option("out", short: "o", placeholder: "SVG", defaultHelp: "FILE with .svg instead of its extension",

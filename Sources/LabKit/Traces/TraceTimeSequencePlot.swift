@@ -5,7 +5,8 @@ import CLIKit
 /// tick spanning its packet, each retransmission in red, timeouts and fast retransmits marked,
 /// the cumulative ACK as a green step line and the receiver's window edge as an orange one.
 /// From a receiver's trace: arrivals (out-of-order in blue, duplicates in red) and the ACKs it
-/// sent with their window edge.
+/// sent with their window edge. A sender's trace with `cwnd` lines (a congestion controller)
+/// gets a second panel under the graph: the congestion window over the same time axis.
 public struct TimeSequencePlot {
     /// Which side of the transfer the trace was written by.
     public enum Side: String, Sendable {
@@ -142,8 +143,11 @@ public struct TimeSequencePlot {
         let yScale = PlotScale(kind: .linear, covering: yValues.isEmpty ? [0, 1] : yValues, start: Self.plotBottom,
                                end: Self.plotTop, includeZero: timeRange == nil)
 
-        var svg = SVGDocument(width: Self.width, height: Self.height)
-        svg.rect(x: 0, y: 0, width: Self.width, height: Self.height, fill: "#ffffff")
+        let end = min(timeRange?.upperBound ?? .infinity, events.last?.time ?? 0)
+        let panel = side == .sender ? CongestionPanel(events, range: timeRange, end: end) : nil
+        let height = Self.height + (panel == nil ? 0 : CongestionPanel.height)
+        var svg = SVGDocument(width: Self.width, height: height)
+        svg.rect(x: 0, y: 0, width: Self.width, height: height, fill: "#ffffff")
         svg.text(title, x: Self.plotLeft, y: 28, size: 17, weight: "bold", role: "title")
         var subtitleText = subtitle
         if marks.thinning > 1 { subtitleText += "; every \(marks.thinning)th first transmission drawn" }
@@ -157,6 +161,7 @@ public struct TimeSequencePlot {
         drawLines(&svg, lines, x: xScale, y: yScale)
         drawMarks(&svg, marks, x: xScale, y: yScale)
         drawLegend(&svg, marks: marks)
+        panel?.draw(&svg, top: Self.height, x: xScale)
         return svg.text
     }
 

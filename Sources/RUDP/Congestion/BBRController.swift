@@ -94,6 +94,16 @@ public final class BBRController: CongestionController {
     }
 
     public var slowStartThreshold: Int? { nil }
+
+    public var phase: CongestionPhase? {
+        switch mode {
+        case .startup: .startup
+        case .drain: .drain
+        case .probeBandwidth: .probeBandwidth
+        case .probeRTT: .probeRTT
+        }
+    }
+
     var minimumWindow: Int { Self.minimumPackets * mss }
 
     /// The model's bottleneck bandwidth in bytes per second (0 before any sample).

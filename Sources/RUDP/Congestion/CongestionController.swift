@@ -9,6 +9,8 @@ public protocol CongestionController: AnyObject {
     var slowStartThreshold: Int? { get }
     /// Bytes per second the sender spreads its packets at; nil sends each window as it opens.
     var pacingRate: Double? { get }
+    /// The part of its algorithm it is in, for traces; nil for a controller without phases.
+    var phase: CongestionPhase? { get }
     /// A packet of `bytes` left (new data or a retransmission).
     func onPacketSent(bytes: Int, now: UInt64)
     /// An acknowledgement newly acknowledged something.
@@ -31,6 +33,7 @@ public protocol CongestionController: AnyObject {
 
 extension CongestionController {
     public var pacingRate: Double? { nil }
+    public var phase: CongestionPhase? { nil }
 }
 
 /// Which congestion controller a sender uses (`rudp-send --cc`).

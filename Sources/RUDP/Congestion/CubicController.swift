@@ -40,12 +40,17 @@ public final class CubicController: CongestionController {
 
     public var window: Int { Int(congestionWindow) }
     public var slowStartThreshold: Int? { threshold.isFinite ? Int(threshold) : nil }
+
+    public var phase: CongestionPhase? {
+        recovery.isOpen ? .recovery : (congestionWindow < threshold ? .slowStart : .congestionAvoidance)
+    }
     var minimumWindow: Double { Double(2 * mss) }
 
     public func onPacketSent(bytes: Int, now: UInt64) {}
 
     public func onAcknowledged(_ sample: AcknowledgementSample) {
-        guard sample.isWindowLimited, !recovery.isRecovering(ackedPacketSentAt: sample.sentTime) else { return }
+        // Recovery first: an acknowledgement ends the period (and its phase) even when the window is not the limit.
+        guard !recovery.isRecovering(ackedPacketSentAt: sample.sentTime), sample.isWindowLimited else { return }
         let acked = Double(sample.bytes)
         let now = sample.now
         if congestionWindow < threshold {

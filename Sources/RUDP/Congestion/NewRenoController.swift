@@ -26,10 +26,15 @@ public final class NewRenoController: CongestionController {
 
     public var slowStartThreshold: Int? { threshold == .max ? nil : threshold }
 
+    public var phase: CongestionPhase? {
+        recovery.isOpen ? .recovery : (window < threshold ? .slowStart : .congestionAvoidance)
+    }
+
     public func onPacketSent(bytes: Int, now: UInt64) {}
 
     public func onAcknowledged(_ sample: AcknowledgementSample) {
-        guard sample.isWindowLimited, !recovery.isRecovering(ackedPacketSentAt: sample.sentTime) else { return }
+        // Recovery first: an acknowledgement ends the period (and its phase) even when the window is not the limit.
+        guard !recovery.isRecovering(ackedPacketSentAt: sample.sentTime), sample.isWindowLimited else { return }
         let bytes = sample.bytes
         if window < threshold {
             window += bytes  // slow start: doubles every round trip

@@ -19,6 +19,10 @@ public enum ProtocolEvent: Sendable, Equatable {
     case received(index: UInt64, duplicate: Bool, outOfOrder: Bool)
     /// The receiver sent an ACK.
     case ackSent(cumulative: UInt64, sackBlocks: Int, window: UInt32)
+    /// The sender's congestion controller: its window, threshold, pacing rate and phase. Only
+    /// a sender with a controller (not `--cc none`) reports it, sampled on acknowledgements
+    /// (`CongestionReportSchedule`), at each change of phase and on every loss or timeout reaction.
+    case congestion(CongestionReport)
 }
 
 /// Receives protocol events with the time (the state machine's `now`) they happened at.

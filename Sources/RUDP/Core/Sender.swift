@@ -34,13 +34,15 @@ public final class Sender: PacketHandling {
     var deliveryRate = DeliveryRateEstimator()
     /// Whether a controller bounds the flight at all, and whether it paces and so needs
     /// delivery-rate samples: the textbook sender skips that bookkeeping on its hot path.
-    private let isControlled: Bool
+    let isControlled: Bool
     private let isPaced: Bool
     private var pacer = Pacer()
     /// When the pacer lets the next packet go, while it holds one back.
     private var pacingDeadline: UInt64?
     /// The `now` of the input being handled, for events raised deep inside it.
     var eventTime: UInt64 = 0
+    /// When a traced sender last reported its congestion controller's state, and which.
+    var congestionReports = CongestionReportSchedule()
 
     let space: SequenceSpace
     var buffer: SendBuffer
@@ -186,6 +188,7 @@ public final class Sender: PacketHandling {
             controlRetries = 0
             controlLastSent = nil
             lastAcknowledgementTime = now
+            if isTracingCongestion { emit(congestionReport(.start), now: now) }
         case .ack:
             guard state == .transferring || state == .closing else { return }
             peerTimestamp = header.timestamp
@@ -211,6 +214,7 @@ public final class Sender: PacketHandling {
                     smoothedRTT: timer.smoothedRTT, bytesInFlight: bytesInFlight, deliveryRate: rate,
                     isWindowLimited: 2 * flightBefore >= congestion.window, now: now))
                 statistics.maxCongestionWindow = max(statistics.maxCongestionWindow, congestion.window)
+                if observer != nil { reportCongestionIfDue(now: now) }
             }
         case .finAck:
             guard state == .closing, header.acknowledgement == space.wire(filled) + 1 else { return }
@@ -261,7 +265,9 @@ public final class Sender: PacketHandling {
     /// Declares packet `index` lost before its timer and tells the congestion controller.
     func declareLost(_ index: UInt64) {
         leaveFlight(index)
-        congestion.onLoss(bytes: buffer[index].length, sentTime: buffer[index].lastSent, now: eventTime)
+        let (bytes, sentTime) = (buffer[index].length, buffer[index].lastSent)
+        guard isTracingCongestion else { return congestion.onLoss(bytes: bytes, sentTime: sentTime, now: eventTime) }
+        reportingReaction(.loss) { congestion.onLoss(bytes: bytes, sentTime: sentTime, now: eventTime) }
     }
 
     /// A retransmission timeout resent packet `index` at `now`: the congestion controller
@@ -269,7 +275,11 @@ public final class Sender: PacketHandling {
     func noteTimeout(resending index: UInt64, now: UInt64) {
         if timeoutUnderReview == nil { timeoutUnderReview = (index, now) }
         // The timer was backed off already: twice in a row without an RTT sample in between.
-        congestion.onRetransmissionTimeout(sentTime: buffer[index].lastSent, persistent: timer.backoffCount >= 2, now: now)
+        let (sentTime, persistent) = (buffer[index].lastSent, timer.backoffCount >= 2)
+        guard isTracingCongestion else {
+            return congestion.onRetransmissionTimeout(sentTime: sentTime, persistent: persistent, now: now)
+        }
+        reportingReaction(.timeout) { congestion.onRetransmissionTimeout(sentTime: sentTime, persistent: persistent, now: now) }
     }
 
     /// Once the packet a timeout resent is acknowledged: the timeout was spurious if the
@@ -277,7 +287,9 @@ public final class Sender: PacketHandling {
     private func reviewTimeout(echoedSendTime: UInt64?, now: UInt64) {
         guard let review = timeoutUnderReview, review.index < base || buffer[review.index].acknowledged else { return }
         timeoutUnderReview = nil
-        congestion.onTimeoutVerdict(spurious: echoedSendTime.map { $0 < review.time } ?? false, now: now)
+        let spurious = echoedSendTime.map { $0 < review.time } ?? false
+        guard isTracingCongestion else { return congestion.onTimeoutVerdict(spurious: spurious, now: now) }
+        reportingReaction(.undo) { congestion.onTimeoutVerdict(spurious: spurious, now: now) }
     }
 
     /// Go-Back-N's timer expired: everything in flight is presumed lost (and will be resent).

@@ -10,6 +10,7 @@ import SystemKit
 ///
 ///     {"t":0.041250,"event":"send","index":12,"bytes":1200}
 ///     {"t":0.083112,"conn":3735928559,"event":"ack_sent","cumulative":13,"sack_blocks":0,"window":64}
+///     {"t":0.095020,"event":"cwnd","cause":"loss","cwnd":30000,"ssthresh":30000,"in_flight":54000,"mss":1200,"pacing_mbps":null,"phase":"recovery"}
 ///
 /// `t` is seconds since the transfer started (its `origin`); `conn` is present when one file
 /// holds several transfers (the receiver's). `rudp-lab plot-trace --help` lists every event and field.
@@ -97,6 +98,23 @@ public final class TraceWriter {
             appendField("cumulative", cumulative)
             appendField("sack_blocks", sackBlocks)
             appendField("window", UInt64(window))
+        case .congestion(let report):
+            beginLine(elapsed: elapsed, connection: connection, event: "cwnd")
+            appendKey("cause")
+            appendString(report.cause.rawValue)
+            appendField("cwnd", report.window)
+            appendKey("ssthresh")
+            if let threshold = report.slowStartThreshold { appendInteger(threshold) } else { append("null") }
+            appendField("in_flight", report.bytesInFlight)
+            appendField("mss", report.mss)
+            appendKey("pacing_mbps")
+            if let rate = report.pacingRate, rate.isFinite, rate >= 0 {
+                appendFixed(UInt64(min(rate * 8 / 1_000, 1e15)), decimals: 3)  // kbit/s as Mbit/s
+            } else {
+                append("null")
+            }
+            appendKey("phase")
+            if let phase = report.phase { appendString(phase.rawValue) } else { append("null") }
         }
         endLine()
     }
