@@ -126,8 +126,8 @@ import Darwin
         #expect(recorded.count > 300)
 
         // The file is taken away; once the connection's linger is over, its packets come back.
-        // The linger is eight of the sender's timeouts, and a congestion-controlled sender keeps
-        // its timeout 200 ms above the RTT: 1.6 s on loopback.
+        // The linger is eight of the sender's timeouts (at least 50 ms each; a congestion-
+        // controlled sender's is at least twice its RTT), and at least 250 ms.
         try FileManager.default.removeItem(at: incoming.appendingPathComponent("payload.bin"))
         usleep(2_500_000)
         let stranger = try HostilePeer()

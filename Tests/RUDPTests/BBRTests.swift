@@ -117,14 +117,25 @@ import Testing
         let bbr = flow.bbr
         flow.run(rate: 10_000_000, rtt: 40 * Self.ms, for: 45 * Self.ms) { $0.window }
         #expect(bbr.mode == .startup)
-        // About 5 % of the next round trip's 400 kB is lost. Behind a queue, the round's last
-        // RTTs grow to 60 ms (the queue overflowed; its least RTT stays 40 ms, so the delay test
-        // does not see it); without one they stay 40 ms (random loss).
-        bbr.onLoss(bytes: 20_000, sentTime: 20 * Self.ms, now: flow.now)
-        flow.run(rate: 10_000_000, rtt: 40 * Self.ms, for: 35 * Self.ms) { $0.window }
-        flow.run(rate: 10_000_000, rtt: (queued ? 60 : 40) * Self.ms, for: 10 * Self.ms) { $0.window }
-        flow.run(rate: 10_000_000, rtt: 40 * Self.ms, for: 5 * Self.ms) { $0.window }
+        // About 5 % of a round trip's 400 kB is lost, in a round whose every RTT has grown to
+        // 60 ms (the queue overflowed), or is still 40 ms (random loss).
+        if queued { flow.run(rate: 10_000_000, rtt: 60 * Self.ms, for: 60 * Self.ms) { $0.window } }
+        bbr.onLoss(bytes: 20_000, sentTime: flow.now - 40 * Self.ms, now: flow.now)
+        flow.run(rate: 10_000_000, rtt: (queued ? 60 : 40) * Self.ms, for: 60 * Self.ms) { $0.window }
         #expect(bbr.filledPipe == queued, "queued: \(queued), mode \(bbr.mode)")
+    }
+
+    @Test func aFewRandomLossesInTheFirstRoundsDoNotEndStartup() {
+        // Round two carries twenty packets; one is lost (5 %) and one ACK, of a repaired hole,
+        // comes back late (60 ms): no queue, and too few losses to mean one.
+        let flow = Flow()
+        let bbr = flow.bbr
+        flow.run(rate: 10_000_000, rtt: 40 * Self.ms, for: 45 * Self.ms) { $0.window }
+        bbr.onLoss(bytes: 1_200, sentTime: 20 * Self.ms, now: flow.now)
+        flow.run(rate: 10_000_000, rtt: 40 * Self.ms, for: 35 * Self.ms) { $0.window }
+        flow.run(rate: 10_000_000, rtt: 60 * Self.ms, for: 1 * Self.ms) { $0.window }
+        flow.run(rate: 10_000_000, rtt: 40 * Self.ms, for: 10 * Self.ms) { $0.window }
+        #expect(!bbr.filledPipe && bbr.mode == .startup)
     }
 
     @Test(arguments: [false, true])
@@ -148,6 +159,8 @@ import Testing
         let bbr = flow.bbr
         flow.run(rate: 10_000_000, rtt: 40 * Self.ms, for: 1_000 * Self.ms) { _ in 300_000 }
         #expect(bbr.mode == .probeBandwidth && bbr.inflightLimit == nil)
+        let rtt = (queued ? 60 : 40) * Self.ms
+        flow.run(rate: 10_000_000, rtt: rtt, for: 100 * Self.ms) { _ in 600_000 }
         let before = bbr.window
         bbr.onLoss(bytes: 30_000, sentTime: flow.now - 40 * Self.ms, now: flow.now)
         flow.run(rate: 10_000_000, rtt: (queued ? 60 : 40) * Self.ms, for: 90 * Self.ms) { _ in 600_000 }
@@ -156,7 +169,8 @@ import Testing
             return
         }
         let limit = try? #require(bbr.inflightLimit)
-        #expect(limit == Int(0.7 * 601_000) || limit == Int(0.7 * 610_000), "0.7 of the flight: \(String(describing: limit))")
+        // 0.7 of the 610 kB the round had in flight at most, and perhaps one round's packet since.
+        #expect((427_000...428_200).contains(limit ?? 0), "0.7 of the flight: \(String(describing: limit))")
         #expect(bbr.window <= limit ?? 0)
         // Without more loss the cap climbs a packet per round trip, as Reno's window does.
         flow.run(rate: 10_000_000, rtt: 60 * Self.ms, for: 600 * Self.ms) { _ in 420_000 }

@@ -62,12 +62,14 @@ public final class BBRController: CongestionController {
     /// Bytes delivered and declared lost in the current round trip, for Startup's loss exit.
     private var roundDelivered = 0
     private var roundLost = 0
-    private var roundLargestRTT: UInt64 = 0
     /// Startup also ends after a round trip that lost more than this share of what it carried
-    /// while its RTT stood a quarter above the minimum: a queue overflowed, and three more rounds
+    /// while even its least RTT stood a quarter above the minimum: a queue overflowed, and three more rounds
     /// of doubling before the bandwidth plateau shows would lose the better part of a window
     /// (BBR version 2 exits on loss alone). Random loss with no queue behind it leaves Startup alone.
     static let startupLossThreshold = 0.02
+    /// Startup's loss exit also needs this many packets lost in the round (BBR version 2's
+    /// full_loss_cnt): in the first rounds, one random loss among twenty packets is already 5 %.
+    static let congestionLossCount = 8
     static let startupQueueRatio = 1.25
     /// The least and most RTT growth between round trips that ends Startup before any loss
     /// (HyStart++, RFC 9406: an eighth of the last round's minimum RTT, within 4 to 16 ms), and
@@ -121,7 +123,6 @@ public final class BBRController: CongestionController {
         delivered += sample.bytes
         roundDelivered += sample.bytes
         if let rtt = sample.rtt {
-            roundLargestRTT = max(roundLargestRTT, rtt)
             roundMinimumRTT = min(roundMinimumRTT, rtt)
             roundRTTSamples += 1
         }
@@ -197,12 +198,13 @@ public final class BBRController: CongestionController {
     /// round lost more than 2 % behind a standing queue.
     private func checkFullPipe(_ sample: AcknowledgementSample) {
         let lostShare = Double(roundLost) / Double(max(1, roundLost + roundDelivered))
-        let queued = minimumRTT.map { Double(roundLargestRTT) > Self.startupQueueRatio * Double($0) } ?? false
+        let lostEnough = roundLost >= Self.congestionLossCount * mss
+        // The round's least RTT, not its largest: one late ACK (a repaired hole's) is no queue.
+        let queued = minimumRTT.map { roundRTTSamples > 0 && Double(roundMinimumRTT) > Self.startupQueueRatio * Double($0) } ?? false
         let delayGrew = startupDelayGrew
         if roundRTTSamples >= Self.startupDelaySamples { previousRoundMinimumRTT = roundMinimumRTT }
         roundLost = 0
         roundDelivered = 0
-        roundLargestRTT = 0
         roundMinimumRTT = .max
         roundRTTSamples = 0
         let largestInFlight = roundLargestInFlight
@@ -212,7 +214,7 @@ public final class BBRController: CongestionController {
             limitInflight(congested: congested, largestInFlight: largestInFlight)
             return
         }
-        if congested || delayGrew {
+        if (congested && lostEnough) || delayGrew {
             filledPipe = true
             return
         }

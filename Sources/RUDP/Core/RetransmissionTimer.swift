@@ -12,17 +12,19 @@ public struct RetransmissionTimer: Sendable {
     public static let defaultMaximum: UInt64 = 4_000_000_000
     /// Clock granularity G of RFC 6298: our timestamps count microseconds.
     public static let granularity: UInt64 = 1_000
-    /// The least margin above SRTT a congestion-controlled sender allows, as Linux TCP does with
-    /// its 200 ms minimum on the variation term. A controller fills the bottleneck's queue, so the
-    /// RTT can double within a round trip (Startup, a competing flow); on a path without jitter
-    /// RTTVAR is near zero, and a timeout just above SRTT would fire on every packet in flight.
-    public static let controlledMargin: UInt64 = 200_000_000
+    /// The least margin above SRTT a congestion-controlled sender allows, as a share of SRTT: one
+    /// whole SRTT. A controller fills the bottleneck's queue, so the RTT can double within a round
+    /// trip (Startup, a competing flow); on a path without jitter RTTVAR is near zero, and a
+    /// timeout just above SRTT would fire on every packet in flight. (Linux TCP keeps 200 ms
+    /// instead, which on a 20 ms path makes each tail loss cost ten round trips.)
+    public static let controlledMargin = 1.0
 
     public let policy: Policy
     public let minimum: UInt64
     public let maximum: UInt64
-    /// The least margin above SRTT: G for the textbook sender, `controlledMargin` with a controller.
-    public let margin: UInt64
+    /// The least margin above SRTT as a share of SRTT: 0 for the textbook sender (G alone),
+    /// `controlledMargin` with a controller.
+    public let margin: Double
     public private(set) var smoothedRTT: UInt64?
     public private(set) var rttVariation: UInt64 = 0
     /// The timeout before backoff.
@@ -31,7 +33,7 @@ public struct RetransmissionTimer: Sendable {
     public private(set) var backoffCount = 0
 
     public init(policy: Policy = .adaptive, initial: UInt64 = defaultInitial,
-                minimum: UInt64 = defaultMinimum, maximum: UInt64 = defaultMaximum, margin: UInt64 = granularity) {
+                minimum: UInt64 = defaultMinimum, maximum: UInt64 = defaultMaximum, margin: Double = 0) {
         self.policy = policy
         self.margin = margin
         self.minimum = minimum
@@ -64,7 +66,8 @@ public struct RetransmissionTimer: Sendable {
             smoothedRTT = rtt
             rttVariation = rtt / 2
         }
-        let computed = smoothedRTT! + Swift.max(margin, 4 * rttVariation)
+        let floor = Swift.max(Self.granularity, UInt64(margin * Double(smoothedRTT!)))
+        let computed = smoothedRTT! + Swift.max(floor, 4 * rttVariation)
         baseTimeout = Swift.min(Swift.max(computed, minimum), maximum)
     }
 

@@ -87,8 +87,7 @@ public final class Sender: PacketHandling {
         window = configuration.effectiveWindow
         timer = RetransmissionTimer(policy: configuration.retransmission, initial: configuration.initialRTO,
                                     minimum: configuration.minimumRTO, maximum: configuration.maximumRTO,
-                                    margin: configuration.congestionControl == .none ? RetransmissionTimer.granularity
-                                        : RetransmissionTimer.controlledMargin)
+                                    margin: configuration.congestionControl == .none ? 0 : RetransmissionTimer.controlledMargin)
         space = SequenceSpace(origin: SequenceNumber(configuration.initialSequence) + 1)
         buffer = SendBuffer(slotCount: configuration.effectiveWindow, stride: configuration.effectiveMSS)
         congestion = configuration.congestionControl.makeController(mss: configuration.effectiveMSS)
