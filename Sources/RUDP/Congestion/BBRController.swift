@@ -59,13 +59,14 @@ public final class BBRController: CongestionController {
     private var extraAcknowledged = WindowedMaxFilter(length: BBRController.bandwidthRounds)
     private var aggregationStart: UInt64 = 0
     private var aggregationDelivered = 0
-    /// Bytes delivered and declared lost in the current round trip, for Startup's loss exit.
+    /// Bytes delivered and declared lost in the current round trip, for the loss share.
     private var roundDelivered = 0
     private var roundLost = 0
-    /// Startup also ends after a round trip that lost more than this share of what it carried
-    /// while even its least RTT stood a quarter above the minimum: a queue overflowed, and three more rounds
-    /// of doubling before the bandwidth plateau shows would lose the better part of a window
-    /// (BBR version 2 exits on loss alone). Random loss with no queue behind it leaves Startup alone.
+    /// A round trip that lost more than this share of what it carried while even its least RTT
+    /// stood `startupQueueRatio` above the minimum met a full queue: in Startup, three more rounds
+    /// of doubling before the bandwidth plateau shows would lose the better part of a window (BBR
+    /// version 2 exits on loss alone); later it sets `inflightLimit`. Random loss with no queue
+    /// behind it does neither.
     static let startupLossThreshold = 0.02
     /// Startup's loss exit also needs this many packets lost in the round (BBR version 2's
     /// full_loss_cnt): in the first rounds, one random loss among twenty packets is already 5 %.
