@@ -57,11 +57,8 @@ public struct ShareLink {
         let inB = [ip, "netns", "exec", namespaceB]
         let started = Date()
         let file = try RealTransfer(programs: programs, workDirectory: workDirectory).inputFile(size: plan.fileSize)
-        let link = try ChildProcess.launched(path: try programs.executable("lossproxy"), arguments: linkArguments(plan))
+        let link = try LinkNetwork.startLink(programs, namespaces: (namespaceA, namespaceB), impairments: linkImpairments(plan))
         defer { link.stop(timeout: 10) }
-        guard link.waitForLine(on: .both, timeout: 15, where: { $0.hasPrefix("link up") }) != nil else {
-            throw SweepError("lossproxy link did not come up: \(link.lastErrorLine ?? "no 'link up' line within 15 s")")
-        }
         let (receiver, port) = try RealTransfer(programs: programs, workDirectory: workDirectory)
             .startReceiver(listen: "\(Self.receiverAddress):0", prefix: inB, once: false)
         defer { receiver.stop() }
@@ -120,9 +117,9 @@ public struct ShareLink {
                             probe: samples, started: started, finished: finished)
     }
 
-    func linkArguments(_ plan: SharePlan) -> [String] {
-        ["link", "--ns-a", namespaceA, "--ns-b", namespaceB, "--rate", "\(plan.rate)bit", "--queue", String(plan.queueLimit),
-         "--seed", String(plan.seed)] + (plan.delay > 0 ? ["--delay", "\(plan.delay)ns"] : [])
+    func linkImpairments(_ plan: SharePlan) -> [String] {
+        ["--rate", "\(plan.rate)bit", "--queue", String(plan.queueLimit), "--seed", String(plan.seed)]
+            + (plan.delay > 0 ? ["--delay", "\(plan.delay)ns"] : [])
     }
 
     private func start(_ command: [String]) throws -> ChildProcess {

@@ -50,6 +50,25 @@ public final class LinkNetwork: SweepNetwork {
     static let ipCommand: String? = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]
         .first { access($0, X_OK) == 0 }
 
+    /// `lossproxy link` did not come up: it will not come up for a later run either.
+    struct LinkSetupFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Starts `lossproxy link` between `namespaces` with `impairments` and waits until it reports
+    /// `link up`; the caller stops it. Throws `LinkSetupFailure` when it does not come up.
+    static func startLink(_ programs: ProgramDirectory, namespaces: (a: String, b: String),
+                          impairments: [String]) throws -> ChildProcess {
+        let link = try ChildProcess.launched(path: try programs.executable("lossproxy"),
+                                             arguments: ["link", "--ns-a", namespaces.a, "--ns-b", namespaces.b] + impairments)
+        guard link.waitForLine(on: .both, timeout: 15, where: { $0.hasPrefix("link up") }) != nil else {
+            let reason = "lossproxy link did not come up: \(link.lastErrorLine ?? "no 'link up' line within 15 s")"
+            link.stop(timeout: 10)
+            throw LinkSetupFailure(description: reason)
+        }
+        return link
+    }
+
     public func notMeasuredReason(for labProtocol: LabProtocol) -> String? {
         unavailableReason
     }
@@ -57,20 +76,11 @@ public final class LinkNetwork: SweepNetwork {
     public func run(_ condition: SweepCondition, repeatNumber: Int, plan: SweepPlan) -> RunRecord {
         if let unavailableReason { return .failed(condition, repeatNumber: repeatNumber, unavailableReason) }
         do {
-            let proxyPath = try transfer.programs.executable("lossproxy")
             guard let ip = Self.ipCommand else { throw SweepError("ip command not found") }
             let seed = plan.seed(for: condition, repeatNumber: repeatNumber)
-            let link = try ChildProcess.launched(
-                path: proxyPath,
-                arguments: ["link", "--ns-a", namespaceA, "--ns-b", namespaceB]
-                    + RealTransfer.impairmentArguments(condition, seed: seed, plan: plan))
+            let link = try Self.startLink(transfer.programs, namespaces: (namespaceA, namespaceB),
+                                          impairments: RealTransfer.impairmentArguments(condition, seed: seed, plan: plan))
             defer { link.stop(timeout: 10) }
-            guard link.waitForLine(on: .both, timeout: 15, where: { $0.hasPrefix("link up") }) != nil else {
-                let reason = "lossproxy link did not come up: \(link.lastErrorLine ?? "no 'link up' line within 15 s")"
-                // A link that cannot be set up once will not be set up later: stop measuring.
-                unavailableReason = reason
-                return .failed(condition, repeatNumber: repeatNumber, reason)
-            }
             let (receiver, port) = try transfer.startReceiver(
                 listen: "\(Self.receiverAddress):0", prefix: [ip, "netns", "exec", namespaceB])
             defer { receiver.stop() }
@@ -78,6 +88,10 @@ public final class LinkNetwork: SweepNetwork {
                                            to: "\(Self.receiverAddress):\(port)", prefix: [ip, "netns", "exec", namespaceA])
             receiver.waitForExit(timeout: 5)
             return record
+        } catch let failure as LinkSetupFailure {
+            // A link that cannot be set up once will not be set up later: stop measuring.
+            unavailableReason = failure.description
+            return .failed(condition, repeatNumber: repeatNumber, failure.description)
         } catch {
             return .failed(condition, repeatNumber: repeatNumber, "\(error)")
         }

@@ -33,18 +33,17 @@ public final class WhyUDPLinkRunner {
     public func run(_ plan: WhyUDPPlan, shouldStop: () -> Bool, progress: (String) -> Void) throws -> WhyUDPResults {
         if let unavailableReason { throw SweepError(unavailableReason) }
         let started = Date()
-        let proxy = try programs.executable("lossproxy")
         progress("setting up lossproxy link between \(namespaceA) and \(namespaceB) …")
-        var linkArguments = ["link", "--ns-a", namespaceA, "--ns-b", namespaceB,
-                             "--loss", ReportNumbers.percentNumber(plan.loss) + "%", "--seed", String(plan.seed)]
-        if plan.delay > 0 { linkArguments += ["--delay", "\(plan.delay)ns"] }
-        let link = try ChildProcess.launched(path: proxy, arguments: linkArguments)
-        defer { link.stop(timeout: 10) }
-        guard link.waitForLine(on: .both, timeout: 15, where: { $0.hasPrefix("link up") }) != nil else {
-            let reason = "lossproxy link did not come up: \(link.lastErrorLine ?? "no 'link up' line within 15 s")"
-            unavailableReason = reason
-            throw SweepError(reason)
+        var impairments = ["--loss", ReportNumbers.percentNumber(plan.loss) + "%", "--seed", String(plan.seed)]
+        if plan.delay > 0 { impairments += ["--delay", "\(plan.delay)ns"] }
+        let link: ChildProcess
+        do {
+            link = try LinkNetwork.startLink(programs, namespaces: (namespaceA, namespaceB), impairments: impairments)
+        } catch let failure as LinkNetwork.LinkSetupFailure {
+            unavailableReason = failure.description
+            throw SweepError(failure.description)
         }
+        defer { link.stop(timeout: 10) }
         var streams: [MessageStreamResult] = []
         for transport in WhyUDPTransport.allCases where !shouldStop() {
             progress("message stream over \(transport.title): \(plan.messageCount) messages, "
