@@ -1,6 +1,6 @@
 // Congestion reports for traces: what the controller holds, sent to the observer when it
-// changes. Only a traced sender with a controller gets here; the callers check
-// `isTracingCongestion` first, so an untraced sender does none of this work.
+// changes. Only a traced sender with a controller builds any (`isTracingCongestion`), so an
+// untraced sender does none of this work.
 
 extension Sender {
     /// Whether the observer is to hear the controller's state (tracing, with a controller).
@@ -25,11 +25,12 @@ extension Sender {
         if congestionReports.isDue(report, now: now, smoothedRTT: timer.smoothedRTT) { emit(report, now: now) }
     }
 
-    /// Runs a controller's reaction to a loss, timeout or timeout verdict, reporting where it
-    /// left the window (a loss or undo only if it changed anything; a timeout always). The state
-    /// before it is reported first when the last report did not show it, so a plot's window
-    /// line reaches the peak it fell from.
+    /// Runs a controller's reaction to a loss, timeout or timeout verdict; when tracing, reports
+    /// where it left the window (a loss or undo only if it changed anything; a timeout always).
+    /// The state before it is reported first when the last report did not show it, so a plot's
+    /// window line reaches the peak it fell from.
     func reportingReaction(_ cause: CongestionReport.Cause, _ reaction: () -> Void) {
+        guard isTracingCongestion else { return reaction() }
         let before = congestionReport(.acknowledgement)
         reaction()
         let after = congestionReport(cause)

@@ -265,7 +265,6 @@ public final class Sender: PacketHandling {
     func declareLost(_ index: UInt64) {
         leaveFlight(index)
         let (bytes, sentTime) = (buffer[index].length, buffer[index].lastSent)
-        guard isTracingCongestion else { return congestion.onLoss(bytes: bytes, sentTime: sentTime, now: eventTime) }
         reportingReaction(.loss) { congestion.onLoss(bytes: bytes, sentTime: sentTime, now: eventTime) }
     }
 
@@ -275,9 +274,6 @@ public final class Sender: PacketHandling {
         if timeoutUnderReview == nil { timeoutUnderReview = (index, now) }
         // The timer was backed off already: twice in a row without an RTT sample in between.
         let (sentTime, persistent) = (buffer[index].lastSent, timer.backoffCount >= 2)
-        guard isTracingCongestion else {
-            return congestion.onRetransmissionTimeout(sentTime: sentTime, persistent: persistent, now: now)
-        }
         reportingReaction(.timeout) { congestion.onRetransmissionTimeout(sentTime: sentTime, persistent: persistent, now: now) }
     }
 
@@ -287,7 +283,6 @@ public final class Sender: PacketHandling {
         guard let review = timeoutUnderReview, review.index < base || buffer[review.index].acknowledged else { return }
         timeoutUnderReview = nil
         let spurious = echoedSendTime.map { $0 < review.time } ?? false
-        guard isTracingCongestion else { return congestion.onTimeoutVerdict(spurious: spurious, now: now) }
         reportingReaction(.undo) { congestion.onTimeoutVerdict(spurious: spurious, now: now) }
     }
 
