@@ -238,3 +238,49 @@ import Testing
         #expect(offered.contains { $0.handle == reused.handle })
     }
 }
+
+/// A sender that sent its FIN behind its data and heard none of the answers resends data long
+/// after the receiver forgot the connection: it is confirmed, not reset.
+@Suite struct LateDataAfterAnEarlyFinTests {
+    @Test func dataResentAfterTheConnectionWasForgottenIsAnsweredWithTheFinAck() throws {
+        let endpoint = ReceiverEndpointTests.makeEndpoint()
+        let sender = ReceiverEndpointTests.makeSender(size: 300)
+        let alice = PeerAddress(ipv4: 0x0a00_0001, port: 5_000)
+        var now: UInt64 = 0
+        func exchange(losingReplies: Bool = false) {
+            for datagram in ReceiverEndpointTests.datagrams(of: sender, now: now) {
+                ReceiverEndpointTests.deliver(datagram, to: endpoint, from: alice, now: now)
+            }
+            for event in ReceiverEndpointTests.events(of: endpoint) {
+                if case .offered(let connection) = event { endpoint.accept(connection.handle, now: now) }
+            }
+            for connection in endpoint.connections {
+                if case .finishing = connection.receiver.state { endpoint.confirmFinish(connection.handle, now: now) }
+            }
+            for reply in ReceiverEndpointTests.transmitted(by: endpoint, now: now) where !losingReplies {
+                reply.bytes.withUnsafeBytes { _ = sender.handle(datagram: $0, now: now) }
+            }
+            now += ReceiverEndpointTests.ms
+        }
+        exchange()  // SYN → SYN-ACK
+        let file = [UInt8](repeating: 9, count: 300)
+        _ = file.withUnsafeBytes { sender.write($0) }
+        sender.finishWriting(sha256: SHA256.hash(file))
+        exchange(losingReplies: true)  // three DATA and the FIN; every ACK and the FIN-ACK lost
+        #expect(sender.state == .transferring)
+        now += 60_000 * ReceiverEndpointTests.ms
+        endpoint.handleTimeout(now: now)
+        #expect(endpoint.isEmpty, "the receiver forgot the connection")
+        sender.handleTimeout(now: now)
+        let late = ReceiverEndpointTests.datagrams(of: sender, now: now)
+        #expect(late.map(ReceiverEndpointTests.type).contains(.data))
+        // The data alone (a late FIN is confirmed too: the test above).
+        for datagram in late where ReceiverEndpointTests.type(datagram) == .data {
+            ReceiverEndpointTests.deliver(datagram, to: endpoint, from: alice, now: now)
+        }
+        let answers = ReceiverEndpointTests.transmitted(by: endpoint, now: now)
+        #expect(!answers.isEmpty && answers.allSatisfy { ReceiverEndpointTests.type($0.bytes) == .finAck })
+        answers.first?.bytes.withUnsafeBytes { _ = sender.handle(datagram: $0, now: now) }
+        #expect(sender.state == .finished)
+    }
+}

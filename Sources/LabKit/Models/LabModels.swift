@@ -59,7 +59,8 @@ public enum LabModels {
         let lossCost = timeout + max(0, parameters.cycle - lossless)
         let efficiency = TextbookModels.goBackNEfficiency(success: 1 - failure, lossCost: lossCost / lossless)
         return finite(parameters, name: "η = s/(s + m(1−s))", perPacket: lossless / efficiency,
-                      window: window, lossless: lossless, timeout: timeout, backoff: backoff, tailPenalty: 0)
+                      window: window, lossless: lossless, timeout: timeout, backoff: backoff, tailPenalty: 0,
+                      finFollowsData: true)
     }
 
     static func selectiveRepeat(_ parameters: ModelParameters) -> ModelPrediction {
@@ -83,7 +84,7 @@ public enum LabModels {
         let tail = 3 * p / (1 - p) * timeout
         let name = "(1−p)·U_N plus window stalls"
         return finite(parameters, name: name, perPacket: perPacket, window: window,
-                      lossless: lossless, timeout: timeout, backoff: backoff, tailPenalty: tail)
+                      lossless: lossless, timeout: timeout, backoff: backoff, tailPenalty: tail, finFollowsData: true)
     }
 
     /// The TCP throughput models.
@@ -129,9 +130,11 @@ public enum LabModels {
 
     /// Turns a time per packet into goodput, adding for a finite transfer the handshake, the
     /// pipeline's fill and drain, the close and `tailPenalty`, each with its retries.
+    /// `finFollowsData`: the FIN goes right behind the last DATA packet (Go-Back-N and
+    /// Selective Repeat), so its FIN-ACK returns with the last ACK instead of a round trip later.
     static func finite(
         _ parameters: ModelParameters, name: String, perPacket: Double, window: Int, lossless: Double,
-        timeout: Double, backoff: Bool, tailPenalty: Double
+        timeout: Double, backoff: Bool, tailPenalty: Double, finFollowsData: Bool = false
     ) -> ModelPrediction {
         let payloadBits = Double(parameters.mss) * 8
         let steady = perPacket > 0 && perPacket.isFinite ? payloadBits / perPacket : (perPacket > 0 ? 0 : .infinity)
@@ -155,7 +158,7 @@ public enum LabModels {
         // SYN/SYN-ACK and FIN/FIN-ACK: small packets, one round trip each, retried on loss
         // (the SYN with the initial timeout, as no RTT is known yet).
         let control = 2 * parameters.oneWayDelay + 2 * parameters.ackTransmissionTime
-        let close = control + TextbookModels.expectedRecoveryTime(
+        let close = (finFollowsData ? parameters.ackTransmissionTime : control) + TextbookModels.expectedRecoveryTime(
             failureProbability: parameters.roundLoss, firstFailure: timeout, timeout: timeout, backoff: backoff,
             maximumTimeout: parameters.maximumTimeout)
         let rest = control + data + close + tailPenalty

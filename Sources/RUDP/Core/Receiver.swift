@@ -51,6 +51,9 @@ public final class Receiver: PacketHandling {
     private let ackFrequency: Int
     private var synAckDue = false
     private var finAckDue = false
+    /// A FIN that came ahead of some of the data it ends (a sender sends it right behind its
+    /// last DATA packet): the transfer finishes once every packet below it arrived.
+    private var pendingFin: (index: UInt64, fin: FinPayload)?
     private var resetToSend: ResetPayload?
     private var echo: UInt32 = 0
     private var advertisedEdge: UInt64 = 0
@@ -196,6 +199,9 @@ public final class Receiver: PacketHandling {
                 // then shows its delay in the RTT instead of hiding it.
                 if unacknowledgedCount == 0 && !ackDue { echo = header.timestamp }
                 receive(packet, now: now)
+                if let pendingFin, pendingFin.index == expected, case .established = state {
+                    state = .finishing(pendingFin.fin)
+                }
             case .fin:
                 echo = header.timestamp
                 receiveFin(packet, now: now)
@@ -203,7 +209,8 @@ public final class Receiver: PacketHandling {
                 return
             }
         case .completed:
-            guard header.type == .fin else { return }
+            // A DATA packet too: the sender of an early FIN resends data whose ACKs were lost.
+            guard header.type == .fin || header.type == .data else { return }
             echo = header.timestamp
             if let fin = try? FinPayload(decoding: packet.payload) {
                 senderRetransmitTimeout = UInt64(fin.retransmitTimeoutMicros) * 1_000
@@ -230,6 +237,10 @@ public final class Receiver: PacketHandling {
         let length = packet.payload.count
         guard length > 0 && length <= mss else {
             fail(code: .protocolViolation, message: "DATA packet of \(length) bytes (MSS is \(mss))", now: now)
+            return
+        }
+        if let pendingFin, index >= pendingFin.index {
+            statistics.discarded += 1  // beyond the end the FIN announced
             return
         }
         if index < expected || buffer.contains(index) {
@@ -285,16 +296,18 @@ public final class Receiver: PacketHandling {
     }
 
     private func receiveFin(_ packet: PacketView, now: UInt64) {
-        guard let index = space.index(of: packet.header.sequence, near: expected) else { return }
-        guard index == expected else {
-            ackDue = true  // data still missing: tell the sender where we are
-            return
-        }
+        guard let index = space.index(of: packet.header.sequence, near: expected), index >= expected else { return }
         guard let fin = try? FinPayload(decoding: packet.payload) else {
             fail(code: .protocolViolation, message: "malformed FIN", now: now)
             return
         }
         senderRetransmitTimeout = UInt64(fin.retransmitTimeoutMicros) * 1_000
+        guard index == expected else {
+            // Data still missing: keep the FIN for when it is complete, and tell the sender where we are.
+            if index > highestReceived { pendingFin = (index, fin) }
+            ackDue = true
+            return
+        }
         state = .finishing(fin)
     }
 

@@ -71,6 +71,9 @@ public final class Sender: PacketHandling {
     private var controlDue = true
     private var controlLastSent: UInt64?
     private var controlRetries = 0
+    /// The FIN went out behind the last DATA packet, before everything was acknowledged (see
+    /// `sendsFinEarly`); its timer runs beside the data timers until the sender is closing.
+    private var finSentEarly = false
     private var resetToSend: ResetPayload?
     /// Time of the last acknowledgement, for the zero-window probe.
     private var lastAcknowledgementTime: UInt64 = 0
@@ -138,7 +141,8 @@ public final class Sender: PacketHandling {
         return true
     }
 
-    /// Declares the end of the data and its SHA-256; the FIN follows once everything is acknowledged.
+    /// Declares the end of the data and its SHA-256; the FIN follows the last DATA packet (once
+    /// everything is acknowledged, for stop-and-wait).
     public func finishWriting(sha256: SHA256Digest) {
         guard !writingClosed else { return }
         writingClosed = true
@@ -186,6 +190,7 @@ public final class Sender: PacketHandling {
             state = .transferring
             controlRetries = 0
             controlLastSent = nil
+            controlDue = false
             lastAcknowledgementTime = now
             if isTracingCongestion { emit(congestionReport(.start), now: now) }
         case .ack:
@@ -216,8 +221,12 @@ public final class Sender: PacketHandling {
                 if observer != nil { reportCongestionIfDue(now: now) }
             }
         case .finAck:
-            guard state == .closing, header.acknowledgement == space.wire(filled) + 1 else { return }
+            // A FIN-ACK comes only once the receiver verified the whole file: the data still
+            // unacknowledged behind an early FIN arrived too.
+            guard state == .closing || (state == .transferring && finSentEarly),
+                  header.acknowledgement == space.wire(filled) + 1 else { return }
             takeSample(echo: header.timestampEcho, now: now)
+            statistics.bytesAcknowledged = bytesWritten  // the FIN-ACK acknowledges every byte
             state = .finished
         case .syn, .data, .fin:
             return  // a receiver never sends these; ignore rather than trust them
@@ -327,17 +336,29 @@ public final class Sender: PacketHandling {
         case .connecting, .closing:
             return controlLastSent.map { $0 + timer.timeout }
         case .transferring:
-            if let pacingDeadline { return min(pacingDeadline, dataTimerStart.map { $0 + timer.timeout } ?? .max) }
-            if let start = dataTimerStart { return start + timer.timeout }
-            if base == next && next < filled && next >= peerWindowEdge {
-                return lastAcknowledgementTime + timer.timeout  // zero-window probe
-            }
-            if isWaitingForApplication { return lastTransmission + configuration.keepaliveInterval }
-            return nil
+            // (A FIN due to be resent waits for pollTransmit, not for a timer.)
+            guard finSentEarly, !controlDue, let finSent = controlLastSent else { return transferDeadline }
+            return min(transferDeadline ?? .max, finSent + timer.timeout)
         case .finished, .failed:
             return nil
         }
     }
+
+    /// The deadline of the data timers, the pacer, the zero-window probe or the keepalive.
+    private var transferDeadline: UInt64? {
+        if let pacingDeadline { return min(pacingDeadline, dataTimerStart.map { $0 + timer.timeout } ?? .max) }
+        if let start = dataTimerStart { return start + timer.timeout }
+        if base == next && next < filled && next >= peerWindowEdge {
+            return lastAcknowledgementTime + timer.timeout  // zero-window probe
+        }
+        if isWaitingForApplication { return lastTransmission + configuration.keepaliveInterval }
+        return nil
+    }
+
+    /// Whether the FIN goes right behind the last DATA packet instead of once all of it is
+    /// acknowledged: the receiver keeps it until the data is complete, which saves the sender a
+    /// round trip at the end. Stop-and-wait keeps one packet in flight, FIN included.
+    private var sendsFinEarly: Bool { configuration.mode != .stopAndWait }
 
     /// Everything sent is acknowledged and the application has not written the next packet
     /// (nor closed): only a keepalive tells the receiver the transfer is still alive.
@@ -360,6 +381,9 @@ public final class Sender: PacketHandling {
             backOff()
             controlDue = true
         case .transferring:
+            // An early FIN is resent on its timer without backing off or counting retries: the
+            // data timers do both, and end the transfer if the receiver stays silent.
+            if finSentEarly, let sent = controlLastSent, now >= sent + timer.timeout { controlDue = true }
             if let start = dataTimerStart, now >= start + timer.timeout {
                 if isSelectiveRepeat { selectiveRepeatTimeout(now: now) } else { goBackNTimeout(now: now) }
             } else if base == next && next < filled && next >= peerWindowEdge
@@ -385,7 +409,10 @@ public final class Sender: PacketHandling {
         buffer[index].timeouts += 1
         observer?(eventTime, .timeout(index: index, rto: timer.timeout))
         guard buffer[index].timeouts <= configuration.maxRetries else {
-            state = .failed(.retriesExhausted(what: "packet \(space.wire(index))", attempts: configuration.maxRetries))
+            // Past an early FIN the data may all have arrived and only the answers been lost:
+            // what the sender cannot know is whether its FIN was confirmed.
+            state = .failed(.retriesExhausted(what: finSentEarly ? "the FIN" : "packet \(space.wire(index))",
+                                              attempts: configuration.maxRetries))
             return false
         }
         return true
@@ -419,6 +446,9 @@ public final class Sender: PacketHandling {
                            into: datagram, now: now)
         case .transferring:
             pacingDeadline = nil
+            // A FIN due again goes first, outside the congestion window (it carries no data):
+            // behind a timeout's collapsed window, the resent data would hold it back.
+            if finSentEarly && controlDue { return finPacket(into: datagram, now: now) }
             while let index = retransmitQueue.first {
                 guard index >= base, index < next, !buffer[index].acknowledged else {
                     retransmitQueue.popFirst()
@@ -450,21 +480,32 @@ public final class Sender: PacketHandling {
                 // An ACK from the sender carries nothing; the receiver takes it as a sign of life.
                 return control(.ack, sequence: space.wire(next), payload: [], into: datagram, now: now)
             }
-            guard writingClosed, base == filled, digest != nil else { return nil }
+            guard writingClosed, next == filled, digest != nil else { return nil }
+            if sendsFinEarly && (!finSentEarly || controlDue) {
+                finSentEarly = true
+                return finPacket(into: datagram, now: now)
+            }
+            guard base == filled else { return nil }
             state = .closing
-            controlDue = true
+            // An early FIN keeps its timer; the closing sender backs it off and counts its retries.
+            controlDue = !finSentEarly
             controlRetries = 0
             return pollTransmit(into: datagram, now: now)
         case .closing:
-            guard controlDue, let digest else { return nil }
-            controlDue = false
-            controlLastSent = now
-            let fin = FinPayload(fileSize: bytesWritten, sha256: digest,
-                                 retransmitTimeoutMicros: UInt32(clamping: timer.timeout / 1_000))
-            return control(.fin, sequence: space.wire(filled), payload: fin.encoded(), into: datagram, now: now)
+            guard controlDue else { return nil }
+            return finPacket(into: datagram, now: now)
         case .finished, .failed:
             return nil
         }
+    }
+
+    private func finPacket(into datagram: UnsafeMutableRawBufferPointer, now: UInt64) -> Int? {
+        guard let digest else { return nil }
+        controlDue = false
+        controlLastSent = now
+        let fin = FinPayload(fileSize: bytesWritten, sha256: digest,
+                             retransmitTimeoutMicros: UInt32(clamping: timer.timeout / 1_000))
+        return control(.fin, sequence: space.wire(filled), payload: fin.encoded(), into: datagram, now: now)
     }
 
     /// Packets beyond this index may not be sent yet (window or the receiver's advertisement).

@@ -6,8 +6,9 @@
 /// only, while a sender whose FIN-ACKs and FINs are lost keeps retransmitting its FIN with a
 /// doubling timeout, for up to `--max-retries` times: its FIN can arrive after the linger. It
 /// must then be confirmed again, not answered "no such transfer", which would make the sender
-/// report a failure for a file that was saved. Late packets of such a connection are ignored,
-/// for the same reason. Bounded: the oldest entries are forgotten first, and none is kept
+/// report a failure for a file that was saved. A late DATA packet is confirmed the same way (a
+/// sender that sent its FIN early resends data whose ACKs were lost); other late packets are
+/// ignored, for the same reason. Bounded: the oldest entries are forgotten first, and none is kept
 /// longer than `horizon`.
 struct CompletedTransfers {
     let capacity: Int

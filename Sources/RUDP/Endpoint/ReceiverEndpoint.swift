@@ -132,7 +132,9 @@ public final class ReceiverEndpoint {
     /// Answers a FIN of a transfer confirmed and forgotten with its FIN-ACK again; anything else
     /// from it is late and ignored (an RST would make its sender report a saved file as failed).
     private func confirmAgain(_ header: PacketHeader, acknowledgement: SequenceNumber, peer: PeerAddress) {
-        guard header.type == .fin, header.sequence + 1 == acknowledgement else { return }
+        // DATA too: behind an early FIN, a sender whose ACKs were lost resends its data.
+        guard header.type == .fin ? header.sequence + 1 == acknowledgement
+                                  : header.type == .data && header.sequence < acknowledgement else { return }
         queue(.finAck(to: peer, connectionID: header.connectionID, acknowledgement: acknowledgement, echo: header.timestamp))
     }
 
