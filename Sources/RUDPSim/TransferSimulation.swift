@@ -138,7 +138,8 @@ private struct SimulationRun: LinkedEndpoints {
 
     /// The application side of the sender: hands over pattern bytes while there is room.
     mutating func feedSender() {
-        guard sender.state == .transferring else { return }
+        // While connecting, too: a congestion-controlled sender's first flight follows its SYN.
+        guard sender.state == .transferring || sender.state == .connecting else { return }
         while produced < scenario.size && sender.writableBytes > 0 {
             let count = min(sender.writableBytes, scenario.size - produced, scratch.count)
             if let reference {

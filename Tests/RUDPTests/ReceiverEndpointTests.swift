@@ -134,10 +134,15 @@ import Testing
     @Test func packetsOfNoConnectionAreAnsweredWithAResetButAResetIsNot() throws {
         let endpoint = Self.makeEndpoint()
         let data = try PacketEncoder.encode(PacketHeader(type: .data, connectionID: 42, sequence: SequenceNumber(9),
-                                                         timestamp: 3), payload: [0])
+                                                         timestamp: 3, timestampEcho: 77), payload: [0])
         Self.deliver(data, to: endpoint, from: alice, now: 0)
         let replies = Self.transmitted(by: endpoint, now: 0)
         #expect(replies.map { Self.type($0.bytes) } == [.reset])
+        // DATA that echoes nothing is a first flight that overtook or lost its SYN: no RST.
+        let firstFlight = try PacketEncoder.encode(PacketHeader(type: .data, connectionID: 43, sequence: SequenceNumber(9),
+                                                                timestamp: 3), payload: [0])
+        Self.deliver(firstFlight, to: endpoint, from: alice, now: 0)
+        #expect(Self.transmitted(by: endpoint, now: 0).isEmpty)
         #expect(replies.allSatisfy { $0.bytes.count <= 3 * data.count && $0.to == alice })
         let reset = try PacketEncoder.encode(PacketHeader(type: .reset, connectionID: 42, timestamp: 3),
                                              payload: ResetPayload(code: .other, message: "x").encoded())

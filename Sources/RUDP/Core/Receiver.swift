@@ -54,6 +54,8 @@ public final class Receiver: PacketHandling {
     /// A FIN that came ahead of some of the data it ends (a sender sends it right behind its
     /// last DATA packet): the transfer finishes once every packet below it arrived.
     private var pendingFin: (index: UInt64, fin: FinPayload)?
+    /// The sender's first flight, held while its address is unproved.
+    private var firstFlight: FirstFlightStash
     private var resetToSend: ResetPayload?
     private var echo: UInt32 = 0
     private var advertisedEdge: UInt64 = 0
@@ -80,6 +82,7 @@ public final class Receiver: PacketHandling {
         space = SequenceSpace(origin: packet.header.sequence + 1)
         // A sender must never wait for the delay timer with its window full: at least four ACKs per window.
         ackFrequency = max(1, min(configuration.ackFrequency, window / 4))
+        firstFlight = FirstFlightStash(capacity: UInt64(min(window, max(0, configuration.firstFlightPackets))))
         lastActivity = now
         echo = packet.header.timestamp
         sackBlocks.reserveCapacity(Self.maxSackBlocksSent)
@@ -93,8 +96,43 @@ public final class Receiver: PacketHandling {
         advertisedEdge = UInt64(window)  // the SYN-ACK grants the whole window
         state = .established
         synAckDue = true
+        if !firstFlight.isEmpty { ackDue = true }
         lastActivity = now
     }
+
+    /// Holds DATA packet `packet` (its whole `datagram`) of the sender's first flight while
+    /// the sender's address is unproved, within `room` bytes, and acknowledges it; the bytes
+    /// now held more (0 if it was not taken).
+    public func holdFirstFlight(_ packet: PacketView, datagram: UnsafeRawBufferPointer, room: Int, now: UInt64) -> Int {
+        guard packet.header.type == .data, packet.header.connectionID == connectionID,
+              packet.payload.count > 0 && packet.payload.count <= mss else { return 0 }
+        switch state {
+        case .offered, .established: break
+        default: return 0
+        }
+        guard let index = space.index(of: packet.header.sequence, near: 0) else { return 0 }
+        let held = firstFlight.hold(index: index, datagram: datagram, room: room)
+        guard held > 0 else { return 0 }
+        lastActivity = now
+        echo = packet.header.timestamp
+        if case .established = state { ackDue = true }
+        return held
+    }
+
+    /// The sender proved its address: its first flight is handled as if it arrived now.
+    /// Returns the bytes the stash no longer holds.
+    public func replayFirstFlight(now: UInt64) -> Int {
+        let released = firstFlight.bytes
+        for datagram in firstFlight.drain() {
+            datagram.withUnsafeBytes { raw in
+                if let packet = try? PacketView.decode(raw) { handlePacket(packet, now: now) }
+            }
+        }
+        return released
+    }
+
+    /// Bytes of first-flight packets held.
+    public var firstFlightBytes: Int { firstFlight.bytes }
 
     /// Refuses the offer, or fails the transfer later (integrity, I/O): the sender gets an RST
     /// with `message`, and the receiver lingers to repeat it.
@@ -379,6 +417,11 @@ public final class Receiver: PacketHandling {
         delayedAckDeadline = nil
         advertisedEdge = readIndex + UInt64(window)
         header.window = UInt32(advertisedEdge - expected)
+        if !firstFlight.isEmpty {
+            // Before the proof: what the first flight holds (nothing else arrives until then).
+            header.acknowledgement = space.wire(firstFlight.acknowledgedCount)
+            header.window = UInt32(window) - UInt32(firstFlight.acknowledgedCount)
+        }
         collectSackBlocks()
         statistics.acksSent += 1
         observer?(now, .ackSent(cumulative: expected, sackBlocks: sackBlocks.count, window: header.window))

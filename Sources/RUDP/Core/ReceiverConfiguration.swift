@@ -17,6 +17,9 @@ public struct ReceiverConfiguration: Sendable {
     public var maximumLinger: UInt64 = 30_000_000_000
     /// Linger when the sender announced no timeout (a failure before the FIN).
     public var defaultLinger: UInt64 = 3_000_000_000
+    /// DATA packets of a sender's first flight (sent behind its SYN, before the SYN-ACK) held
+    /// until its address is proved; a congestion-controlled sender sends its initial window, 10.
+    public var firstFlightPackets = 16
     /// In-order DATA packets acknowledged together (bounded to a quarter of the window).
     public var ackFrequency = 16
     /// Longest an in-order packet waits for its delayed acknowledgement.

@@ -74,6 +74,13 @@ public final class Sender: PacketHandling {
     /// The FIN went out behind the last DATA packet, before everything was acknowledged (see
     /// `sendsFinEarly`); its timer runs beside the data timers until the sender is closing.
     private var finSentEarly = false
+    /// Packets a congestion-controlled sender sends right behind its SYN, before the SYN-ACK:
+    /// its initial window (0 for the textbook sender and for stop-and-wait). The receiver holds
+    /// them until the sender proves its address and acknowledges them with the SYN-ACK, so the
+    /// handshake's round trip carries data.
+    let firstFlightPackets: UInt64
+    /// Whether the first flight may still go: until the SYN-ACK, or the SYN's first timeout.
+    private var isFirstFlightOpen: Bool
     private var resetToSend: ResetPayload?
     /// Time of the last acknowledgement, for the zero-window probe.
     private var lastAcknowledgementTime: UInt64 = 0
@@ -98,6 +105,10 @@ public final class Sender: PacketHandling {
         isPaced = configuration.congestionControl.isPaced
         lastAcknowledgementTime = now
         lastTransmission = now
+        firstFlightPackets = isControlled && configuration.mode != .stopAndWait
+            ? UInt64(min(window, max(1, congestion.window / mss))) : 0
+        isFirstFlightOpen = firstFlightPackets > 0
+        peerWindowEdge = firstFlightPackets
     }
 
     deinit { buffer.deallocate() }
@@ -106,10 +117,18 @@ public final class Sender: PacketHandling {
 
     // MARK: Application input
 
-    /// How many bytes `write` would take now (0 until the receiver accepted the transfer).
+    /// How many bytes `write` would take now (until the receiver accepted the transfer, only
+    /// what the first flight carries).
     public var writableBytes: Int {
-        guard state == .transferring, !writingClosed, hasFreeSlot else { return 0 }
-        return (buffer.slotCount - Int(filled - base)) * mss - buffer[filled].length
+        guard !writingClosed, hasFreeSlot else { return 0 }
+        switch state {
+        case .transferring:
+            return (buffer.slotCount - Int(filled - base)) * mss - buffer[filled].length
+        case .connecting where isFirstFlightOpen && filled < firstFlightPackets:
+            return Int(firstFlightPackets - filled) * mss - buffer[filled].length
+        default:
+            return 0
+        }
     }
 
     /// Copies as many bytes as fit into the send buffer and returns how many it took.
@@ -183,6 +202,12 @@ public final class Sender: PacketHandling {
             guard state == .connecting, header.acknowledgement == space.wire(0),
                   let answer = try? SynAckPayload(decoding: packet.payload) else { return }
             peerTimestamp = header.timestamp
+            if answer.mss < mss && (filled > 0 || buffer[0].length > 0) {
+                // Packets are cut at the MSS already; the protocol's offsets assume one size.
+                state = .failed(.protocolViolation("the receiver granted an MSS of \(answer.mss) below the \(mss) of the data sent"))
+                return
+            }
+            isFirstFlightOpen = false
             mss = min(mss, answer.mss)
             window = min(window, Int(min(answer.window, UInt32(SenderConfiguration.maxWindow))))
             peerWindowEdge = UInt64(window)
@@ -333,7 +358,11 @@ public final class Sender: PacketHandling {
     /// When `handleTimeout` must be called next, or nil when no timer runs.
     public var nextDeadline: UInt64? {
         switch state {
-        case .connecting, .closing:
+        case .connecting:
+            let synDeadline = controlLastSent.map { $0 + timer.timeout }
+            guard let pacingDeadline else { return synDeadline }
+            return min(pacingDeadline, synDeadline ?? .max)
+        case .closing:
             return controlLastSent.map { $0 + timer.timeout }
         case .transferring:
             // (A FIN due to be resent waits for pollTransmit, not for a timer.)
@@ -380,6 +409,7 @@ public final class Sender: PacketHandling {
             statistics.timeouts += 1
             backOff()
             controlDue = true
+            if state == .connecting { withdrawFirstFlight() }
         case .transferring:
             // An early FIN is resent on its timer without backing off or counting retries: the
             // data timers do both, and end the transfer if the receiver stays silent.
@@ -397,6 +427,21 @@ public final class Sender: PacketHandling {
         case .finished, .failed:
             return
         }
+    }
+
+    /// The SYN went unanswered: its first flight was lost with it, or is held by a receiver that
+    /// will acknowledge it after all. No more of it goes; what went is resent after the SYN-ACK
+    /// (counted as retransmissions, not timeouts: no congestion signal, the path was never used).
+    private func withdrawFirstFlight() {
+        isFirstFlightOpen = false
+        var index = base
+        while index < next {
+            leaveFlight(index)
+            buffer[index].transmissionNumber = 0  // its send-order entry no longer runs a timer
+            retransmitQueue.append(index)
+            index += 1
+        }
+        windowTimerStart = nil
     }
 
     /// Start time of the data retransmission timer that expires first.
@@ -436,14 +481,22 @@ public final class Sender: PacketHandling {
         }
         switch state {
         case .connecting:
-            guard controlDue else { return nil }
-            controlDue = false
-            controlLastSent = now
-            var syn = SynPayload(mode: configuration.mode, mss: mss, window: UInt32(window),
-                                 fileSize: configuration.fileSize, name: configuration.fileName)
-            syn.delivery = configuration.delivery
-            return control(.syn, sequence: SequenceNumber(configuration.initialSequence), payload: syn.encoded(),
-                           into: datagram, now: now)
+            pacingDeadline = nil
+            if controlDue {
+                controlDue = false
+                controlLastSent = now
+                var syn = SynPayload(mode: configuration.mode, mss: mss, window: UInt32(window),
+                                     fileSize: configuration.fileSize, name: configuration.fileName)
+                syn.delivery = configuration.delivery
+                return control(.syn, sequence: SequenceNumber(configuration.initialSequence), payload: syn.encoded(),
+                               into: datagram, now: now)
+            }
+            // The first flight, behind the SYN; a packet still being filled waits for more bytes.
+            guard isFirstFlightOpen, next < filled, next < firstFlightPackets, congestionAllows,
+                  !isHeldByPacer(buffer[next].length, now: now) else { return nil }
+            next += 1
+            statistics.maxInFlight = max(statistics.maxInFlight, Int(next - base))
+            return transmit(next - 1, urgent: next == filled || next == firstFlightPackets, into: datagram, now: now)
         case .transferring:
             pacingDeadline = nil
             // A FIN due again goes first, outside the congestion window (it carries no data):

@@ -72,8 +72,18 @@ public final class InboundConnection {
         return true
     }
 
-    func markValidated() {
+    /// The peer proved its address: its first flight is replayed to the receiver. Returns the
+    /// bytes of first flight the connection no longer holds.
+    func markValidated(now: UInt64) -> Int {
         isAddressValidated = true
+        return receiver.replayFirstFlight(now: now &+ clockOffset)
+    }
+
+    /// Holds a DATA packet of the peer's first flight (sent behind its SYN, so echoing nothing)
+    /// until the peer proves its address, within `room` bytes; the bytes now held more.
+    func holdFirstFlight(_ packet: PacketView, datagram: UnsafeRawBufferPointer, room: Int, now: UInt64) -> Int {
+        guard !isAddressValidated, packet.header.type == .data, packet.header.timestampEcho == 0 else { return 0 }
+        return receiver.holdFirstFlight(packet, datagram: datagram, room: room, now: now &+ clockOffset)
     }
 
     func handle(_ packet: PacketView, deliveringInOrder: Bool, now: UInt64) -> UnsafeRawBufferPointer? {
@@ -112,9 +122,12 @@ public final class InboundConnection {
         return nil
     }
 
-    private static let rememberedTimestamps = 8
+    /// Enough for the SYN-ACKs and the ACKs of a whole first flight (`firstFlightPackets`):
+    /// the sender may echo any of them.
+    private static let rememberedTimestamps = 32
 
     private func remember(timestamp: UInt32) {
+        guard sentTimestamps.last != timestamp else { return }
         if sentTimestamps.count == Self.rememberedTimestamps { sentTimestamps.removeFirst() }
         sentTimestamps.append(timestamp)
     }

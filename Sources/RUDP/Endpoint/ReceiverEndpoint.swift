@@ -15,6 +15,8 @@ public final class ReceiverEndpoint {
     public let configuration: ReceiverEndpointConfiguration
     private var table: ConnectionTable
     private var completed: CompletedTransfers
+    /// Bytes of first-flight DATA the half-open connections hold together.
+    private var firstFlightHeld = 0
     /// Connections by handle index; nil where free.
     private var slots: [InboundConnection?] = []
     private var freeSlots: [Int] = []
@@ -56,13 +58,15 @@ public final class ReceiverEndpoint {
         guard let packet = try? PacketView.decode(datagram) else { return .none }
         let key = ConnectionKey(peer: peer, connectionID: packet.header.connectionID)
         if let connection = table.lookup(key) {
-            return handle(packet, datagramLength: datagram.count, on: connection, now: now)
+            return handle(packet, datagram: datagram, on: connection, now: now)
         }
         switch packet.header.type {
         case .syn:
             open(packet, datagramLength: datagram.count, key: key, now: now)
         case .reset:
             break  // never answer an RST: two endpoints would answer each other forever
+        case .data where packet.header.timestampEcho == 0:
+            break  // a first flight that overtook its SYN, or lost it: the SYN is what counts
         default:
             if let acknowledgement = completed.acknowledgement(for: key, now: now) {
                 confirmAgain(packet.header, acknowledgement: acknowledgement, peer: peer)
@@ -75,15 +79,17 @@ public final class ReceiverEndpoint {
         return .none
     }
 
-    private func handle(_ packet: PacketView, datagramLength: Int, on connection: InboundConnection,
+    private func handle(_ packet: PacketView, datagram: UnsafeRawBufferPointer, on connection: InboundConnection,
                         now: UInt64) -> DatagramOutcome {
         queueForTransmit(connection)
-        guard connection.noteArrival(packet, datagramLength: datagramLength, now: now) else {
+        guard connection.noteArrival(packet, datagramLength: datagram.count, now: now) else {
+            firstFlightHeld += connection.holdFirstFlight(packet, datagram: datagram,
+                                                          room: configuration.firstFlightBudget - firstFlightHeld, now: now)
             return DatagramOutcome(connection: connection.handle, inOrderPayload: nil)
         }
         if connection.isReadyToValidate, packet.header.type == .data || packet.header.type == .fin {
             if table.admit(connection.key) {
-                connection.markValidated()
+                firstFlightHeld -= connection.markValidated(now: now)
                 events.append(.validated(connection))
             } else {
                 connection.fail(code: .busy,
@@ -241,6 +247,7 @@ public final class ReceiverEndpoint {
 
     /// Frees the connection's handle and tells the driver; it stays out of the transmit queue.
     private func close(_ connection: InboundConnection) {
+        firstFlightHeld -= connection.receiver.firstFlightBytes
         connection.isOpen = false
         slots[connection.handle.index] = nil
         freeSlots.append(connection.handle.index)

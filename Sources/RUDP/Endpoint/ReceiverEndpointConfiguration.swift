@@ -7,6 +7,10 @@ public struct ReceiverEndpointConfiguration: Sendable {
     public var maxConnections = 1_024
     /// Handshakes in progress at most (each holds a few kilobytes: no file, no buffer).
     public var maxHalfOpenConnections = 4_096
+    /// First-flight DATA held for senders whose address is not yet proved, all connections
+    /// together (each holds at most `receiver.firstFlightPackets`); beyond it the packets are
+    /// dropped, and their senders resend them after the handshake.
+    public var firstFlightBudget = 8 << 20
     /// Reassembly memory of all connections together (each is also bounded by `receiver.maxBufferBytes`).
     public var memoryBudget = 1 << 30
     /// A half-open connection with nothing from its peer for this long (or the receiver's idle
