@@ -11,7 +11,16 @@ enum AnimationFormat {
 
     /// Seconds as milliseconds for a sentence: 0.3004 → "300 ms", 0.0125 → "12.5 ms".
     static func milliseconds(_ seconds: Double) -> String {
-        trimmed(seconds * 1_000) + " ms"
+        let value = seconds * 1_000
+        return (abs(value) >= 10 ? String(Int(value.rounded())) : trimmed((value * 10).rounded() / 10)) + " ms"
+    }
+
+    /// Bits per second in the lab's rate syntax: 1000000 → "1mbit", 800000 → "800kbit".
+    static func rate(_ bitsPerSecond: UInt64) -> String {
+        if bitsPerSecond % 1_000_000_000 == 0 { return "\(bitsPerSecond / 1_000_000_000)gbit" }
+        if bitsPerSecond % 1_000_000 == 0 { return "\(bitsPerSecond / 1_000_000)mbit" }
+        if bitsPerSecond % 1_000 == 0 { return "\(bitsPerSecond / 1_000)kbit" }
+        return "\(bitsPerSecond)bit"
     }
 
     /// At most three decimals, without trailing zeros.

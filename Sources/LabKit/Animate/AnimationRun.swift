@@ -22,6 +22,8 @@ public struct AnimationRun: Sendable {
     public var congestionControl: String?
     /// The one-way delay of the link (measured for a simulation, estimated for a trace).
     public var oneWayDelay: Double
+    /// The link's rate in bits per second, when known.
+    public var linkRate: Double?
     /// The command that reproduces it.
     public var command: String
     public var flights: [AnimationFlight] = []
@@ -34,7 +36,7 @@ public struct AnimationRun: Sendable {
     public var caveats: [String] = []
 
     public init(title: String, source: Source, protocolName: String, window: Int, packets: Int,
-                congestionControl: String?, oneWayDelay: Double, command: String) {
+                congestionControl: String?, oneWayDelay: Double, linkRate: Double? = nil, command: String) {
         self.title = title
         self.source = source
         self.protocolName = protocolName
@@ -42,6 +44,7 @@ public struct AnimationRun: Sendable {
         self.packets = packets
         self.congestionControl = congestionControl
         self.oneWayDelay = oneWayDelay
+        self.linkRate = linkRate
         self.command = command
     }
 

@@ -28,6 +28,10 @@ public struct AnimationScenario: Sendable, Equatable {
     public var ackLosses: [Int] = []
     /// Nanoseconds each way.
     public var oneWayDelay: UInt64 = 50_000_000
+    /// The link's rate in bits per second, each way: a packet takes its size over the rate to
+    /// go out (the textbook's L/R), so packets of one window leave one after the other.
+    public var rate: UInt64 = AnimationScenario.defaultRate
+    public static let defaultRate: UInt64 = 1_000_000
     public var congestionControl: CongestionAlgorithm = .none
     public var retransmission: RetransmissionTimer.Policy = .adaptive
     /// Payload bytes per packet: the file is `packets` × `mss` bytes.
@@ -50,6 +54,7 @@ public struct AnimationScenario: Sendable, Equatable {
         if !dataLosses.isEmpty { words += ["--lose-data", dataLosses.map(\.description).joined(separator: ",")] }
         if !ackLosses.isEmpty { words += ["--lose-ack", ackLosses.map(String.init).joined(separator: ",")] }
         words += ["--delay", AnimationFormat.duration(oneWayDelay)]
+        if rate != Self.defaultRate { words += ["--rate", AnimationFormat.rate(rate)] }
         if congestionControl != .none { words += ["--cc", congestionControl.rawValue] }
         if case .fixed(let timeout) = retransmission { words += ["--rto", AnimationFormat.duration(timeout)] }
         if ackFrequency != 1 { words += ["--ack-frequency", "\(ackFrequency)"] }
@@ -68,7 +73,7 @@ public struct AnimationScenario: Sendable, Equatable {
                 + (ackLosses.count == 1 ? " ACK lost" : " ACKs lost"))
         }
         if dataLosses.isEmpty && ackLosses.isEmpty { parts.append("no loss") }
-        parts.append(AnimationFormat.duration(oneWayDelay) + " each way")
+        parts.append(AnimationFormat.duration(oneWayDelay) + " each way at " + AnimationFormat.rate(rate))
         if congestionControl != .none { parts.append("--cc \(congestionControl.rawValue)") }
         return parts.joined(separator: ", ")
     }

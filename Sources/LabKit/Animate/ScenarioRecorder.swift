@@ -56,13 +56,18 @@ public enum ScenarioRecorder {
         transfer.timeLimit = 600_000_000_000
         transfer.forward.delay = scenario.oneWayDelay
         transfer.reverse.delay = scenario.oneWayDelay
+        for direction in [\TransferScenario.forward, \TransferScenario.reverse] {
+            transfer[keyPath: direction].rate = scenario.rate
+            transfer[keyPath: direction].rateOverhead = 28  // IPv4 and UDP headers, as on a real link
+            transfer[keyPath: direction].queueLimit = 1 << 20  // a queue never drops: only the losses asked for
+        }
         transfer.forward.scriptedDrops = forwardDrops.sorted().map { $0...$0 }
         transfer.reverse.scriptedDrops = reverseDrops.sorted().map { $0...$0 }
         let run = AnimationRun(
             title: title ?? scenario.summary, source: .simulation, protocolName: scenario.mode.shortName,
             window: scenario.effectiveWindow, packets: scenario.packets,
             congestionControl: scenario.congestionControl == .none ? nil : scenario.congestionControl.rawValue,
-            oneWayDelay: TransferRecording.seconds(scenario.oneWayDelay),
+            oneWayDelay: TransferRecording.seconds(scenario.oneWayDelay), linkRate: Double(scenario.rate),
             command: command ?? (["rudp-lab", "animate"] + scenario.arguments).joined(separator: " "))
         let recording = TransferRecording(run: run, mode: scenario.mode, mss: scenario.mss,
                                           controlled: scenario.congestionControl != .none)

@@ -10,7 +10,6 @@ final class TransferRecording {
     /// Flights by direction and serial (the scripted-drop numbering), to find one to lose.
     private(set) var forwardSerials: [Int: Int] = [:]
     private(set) var reverseSerials: [Int: Int] = [:]
-    private let mode: TransferMode
     private let mss: Int
     private let controlled: Bool
     /// The first DATA packet's sequence number (the SYN's plus one), once the SYN went out.
@@ -18,15 +17,15 @@ final class TransferRecording {
     private var transmissionCounts: [Int: Int] = [:]
     /// SACKed packets the sender has heard of, above its base.
     private var sacked: Set<Int> = []
-    private var receiver = ReceiverSnapshot(time: 0, expected: 0)
+    private var receiver: ReceiverFollower
     /// Flights the link dropped (their `arrived` stays nil for good).
     private(set) var lostPositions: Set<Int> = []
 
     init(run: AnimationRun, mode: TransferMode, mss: Int, controlled: Bool) {
         self.run = run
-        self.mode = mode
         self.mss = mss
         self.controlled = controlled
+        receiver = ReceiverFollower(keepsOutOfOrder: mode == .selectiveRepeat)
     }
 
     /// The hooks to give `TransferSimulation.run`.
@@ -115,40 +114,16 @@ final class TransferRecording {
         }
     }
 
-    /// Follows the receiver as its events tell, then sets what it acknowledges from each ACK it
-    /// sends (the state machine's own cumulative point).
     private func receiverEvent(_ event: ProtocolEvent, now: UInt64) {
         switch event {
-        case .received(let packet, let duplicate, _):
-            let index = Int(packet)
-            if duplicate {
-                receiver.duplicates += 1
-            } else if index == receiver.expected {
-                receiver.expected += 1
-                while let first = receiver.buffered.first, first == receiver.expected {
-                    receiver.buffered.removeFirst()
-                    receiver.expected += 1
-                }
-            } else if index > receiver.expected {
-                if mode == .selectiveRepeat {
-                    receiver.buffered.append(index)
-                    receiver.buffered.sort()
-                } else {
-                    receiver.discarded += 1
-                }
-            }
+        case .received(let index, let duplicate, _):
+            receiver.received(Int(index), duplicate: duplicate, at: Self.seconds(now))
         case .ackSent(let cumulative, _, _):
-            receiver.acksSent += 1
-            let expected = Int(cumulative)
-            receiver.expected = expected
-            receiver.buffered.removeAll { $0 < expected }
+            receiver.acknowledged(cumulative: Int(cumulative), at: Self.seconds(now))
         default:
             return
         }
-        receiver.time = Self.seconds(now)
-        if let last = run.receiverStates.last, last.sameState(as: receiver) { return }
-        if run.receiverStates.last?.time == receiver.time { run.receiverStates.removeLast() }
-        run.receiverStates.append(receiver)
+        receiver.record(into: &run.receiverStates)
     }
 
     private func settled(_ sender: Sender, now: UInt64) {
