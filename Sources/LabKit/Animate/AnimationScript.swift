@@ -301,7 +301,7 @@ enum AnimationScript {
     var lo = Math.max(0, Math.min(base, expected) - 3);
     var hi = Math.min(Math.max(total, next), Math.max(base, expected) + windowSize + 4);
     if (hi - lo > 40) hi = lo + 40;
-    if (total <= 40 && next <= 40) { lo = 0; hi = Math.max(total, next); }
+    if (total <= 20 && next <= 20) { lo = 0; hi = Math.max(total, next); }
     var sacked = {};
     (s ? s.sacked : []).forEach(function (i) { sacked[i] = true; });
     var senderMarks = {}; senderMarks[base] = "base"; senderMarks[next] = (senderMarks[next] ? "base = next" : "next");
