@@ -218,12 +218,12 @@ public enum AnimateCommandLine {
         do {
             page = try self.page(options)
         } catch let failure as ScenarioRecorder.Failure {
-            throw RuntimeFailure("rudp-lab animate: \(failure.description)")
+            throw RuntimeFailure(failure.description)
         }
         do {
             try page.render().write(toFile: options.outPath, atomically: true, encoding: .utf8)
         } catch {
-            throw RuntimeFailure("rudp-lab animate: cannot write \(options.outPath): \(error.localizedDescription)")
+            throw RuntimeFailure("cannot write \(options.outPath): \(error.localizedDescription)")
         }
         guard !options.quiet else { return }
         let counts = page.runs.map { run in

@@ -69,7 +69,8 @@ enum AnimationScript {
     var owd = run.one_way_delay > 0 ? run.one_way_delay : 0.01;
     var scale = Math.min(Math.max(120 / owd, 20), 400000);
     if (run.end * scale > 24000) scale = 24000 / Math.max(run.end, EPS);
-    var top = 46, xS = 116, xR = 396, width = 500;
+    // Left of the sender: the time axis, then timeouts and fast resends, then ACK arrivals.
+    var top = 46, xS = 226, xR = 496, width = 580, markEdge = xS - 84;
     var height = top + run.end * scale + 60;
     view.y = function (t) { return top + t * scale; };
     view.xS = xS; view.xR = xR;
@@ -136,8 +137,9 @@ enum AnimationScript {
 
     run.marks.forEach(function (m) {
       var g = el("g", { class: "mark " + m.kind, "data-visible": "0" }, svg);
-      el("line", { x1: xS - 14, x2: xS, y1: view.y(m.t), y2: view.y(m.t) }, g);
-      el("text", { x: xS - 18, y: view.y(m.t) + 4, "text-anchor": "end" }, g,
+      el("line", { x1: markEdge + 4, x2: markEdge + 14, y1: view.y(m.t), y2: view.y(m.t) }, g);
+      el("circle", { cx: xS, cy: view.y(m.t), r: 4 }, g);
+      el("text", { x: markEdge, y: view.y(m.t) + 4, "text-anchor": "end" }, g,
          m.kind === "timeout" ? "timeout " + m.index : "fast resend " + m.index);
       view.marks.push({ m: m, g: g });
     });
@@ -382,7 +384,8 @@ enum AnimationScript {
     var st = state();
     views.forEach(function (view, i) {
       drawRun(view, st.runs[i], now);
-      if (follow) view.box.scrollTop = Math.max(0, view.y(now) - view.box.clientHeight / 2);
+      // The cursor low in the view: what led to the present stays in sight.
+      if (follow) view.box.scrollTop = Math.max(0, view.y(now) - view.box.clientHeight * 0.7);
     });
     document.body.setAttribute("data-t", now.toFixed(6));
     document.body.setAttribute("data-step", st.step);

@@ -81,7 +81,9 @@ svg text { font: 11px system-ui, "DejaVu Sans", sans-serif; }
 .cross text { font-size: 13px; font-weight: 700; fill: var(--ink); }
 .mark line { stroke: var(--timer); stroke-width: 3; }
 .mark text { fill: #8e3a6f; font-weight: 600; }
+.mark circle { fill: var(--timer); }
 .mark.fast_retransmit line { stroke: var(--resend); }
+.mark.fast_retransmit circle { fill: var(--resend); }
 .mark.fast_retransmit text { fill: var(--resend); }
 .timer-bar { stroke: var(--timer); stroke-width: 4; stroke-linecap: round; opacity: .8; }
 .cursor line { stroke: #e03131; stroke-width: 1.5; opacity: .8; }
