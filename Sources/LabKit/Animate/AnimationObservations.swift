@@ -29,11 +29,12 @@ enum AnimationObservations {
                 let timeout = run.marks.first { $0.kind == .timeout && abs($0.time - repair.sent) < 1e-9 }
                 let fast = run.marks.first { $0.kind == .fastRetransmit && $0.index == index && $0.time <= repair.sent + 1e-9 }
                 if let timeout {
-                    let started = run.senderStates.first { $0.timerDeadline.map { abs($0 - timeout.time) < 1e-9 } == true }?.time
+                    // The sender's deadline is the timer's start plus the RTO that expired.
+                    let started = timeout.rtoMilliseconds.map { timeout.time - $0 / 1_000 }
                     let together = data.filter { $0.retransmission && abs($0.sent - repair.sent) < 1e-9 && $0.index != index }
                         .compactMap(\.index)
                     sentence += " Nothing tells the sender; its timer"
-                        + (started.map { ", last started at \(seconds($0)),"} ?? "")
+                        + (started.map { ", running since \(seconds($0)),"} ?? "")
                         + " expires at \(seconds(timeout.time)) (RTO \(ms((timeout.rtoMilliseconds ?? 0) / 1_000))) "
                         + "and packet \(index) leaves again"
                         + (together.isEmpty ? "." : ", with every packet sent after it: "

@@ -98,7 +98,10 @@ enum AnimationScript {
       var last = spans.length ? spans[spans.length - 1] : null;
       if (s.timer !== null && last && last.deadline === s.timer && last.open) return;
       if (last && last.open) { last.stop = s.t; last.open = false; }
-      if (s.timer !== null) spans.push({ start: s.t, deadline: s.timer, stop: s.timer, open: true });
+      if (s.timer !== null) {
+        spans.push({ start: s.rto_ms !== null ? Math.min(s.t, s.timer - s.rto_ms / 1000) : s.t, from: s.t,
+                     deadline: s.timer, stop: s.timer, open: true });
+      }
     });
     spans.forEach(function (span) {
       span.stop = Math.min(span.stop, span.deadline);
@@ -217,12 +220,8 @@ enum AnimationScript {
       if (f.arrived !== null) { if (f.arrived <= t + EPS) arrived++; else inFlight.push(f); }
       else if (lossTime(run, f) <= t + EPS) lost++; else inFlight.push(f);
     });
-    var timerStart = null;
-    if (s && s.timer !== null) {
-      for (var i = 0; i < run.sender.length && run.sender[i].t <= t + EPS; i++) {
-        if (run.sender[i].timer === s.timer && (i === 0 || run.sender[i - 1].timer !== s.timer)) timerStart = run.sender[i].t;
-      }
-    }
+    // The sender's deadline is the timer's start plus its current RTO.
+    var timerStart = s && s.timer !== null && s.rto_ms !== null ? s.timer - s.rto_ms / 1000 : null;
     return {
       title: run.title, protocol: run.protocol, window: run.window,
       sender: s ? { phase: s.phase, base: s.base, next: s.next, sacked: s.sacked, timer: s.timer,
@@ -287,7 +286,7 @@ enum AnimationScript {
     view.timers.forEach(function (item) {
       var span = item.span;
       var stop = Math.min(span.stop, t);
-      item.bar.style.display = stop >= span.start ? "" : "none";
+      item.bar.style.display = t >= span.from - EPS && stop >= span.start ? "" : "none";
       item.bar.setAttribute("y2", view.y(Math.max(stop, span.start)));
     });
     view.cursorLine.setAttribute("y1", view.y(t));
