@@ -46,7 +46,7 @@ public enum AnimateCommandLine {
             Exercises (--exercise NAME; --protocol, --window, --packets, the losses and --delay change them):
             \(exerciseHelp)
 
-            Scripts and tests read the state drawn: window.rudpAnimation.state() returns it as JSON; seek(t), \
+            Scripts and tests read the state drawn: window.rudpAnimation.state() returns it as an object (its JSON text is in <pre id="rudp-state">); seek(t), \
             step(n), play(), pause() move the cursor; each run's <section> carries it as data-* attributes. \
             The URL fragment #t=0.35 opens the page at 0.35 s, #step=12 at the 12th event, &play=1 plays.
             """,
