@@ -3,8 +3,8 @@
 #
 #   sudo scripts/results.sh                 every experiment below, then the index
 #   sudo scripts/results.sh NAME [NAME…]    only those (loss-sweep-sim, window-sweep-sim,
-#                                           sim-vs-link, loss-sweep, window-sweep, delay-sweep),
-#                                           then the index
+#                                           sim-vs-link, loss-sweep, window-sweep, delay-sweep,
+#                                           animate), then the index
 #
 # The `link` experiments need root (network namespaces and TUN devices, see docs/IMPAIRMENTS.md);
 # the `sim` ones do not. Nothing in results/ is edited by hand: every number comes from
@@ -32,7 +32,7 @@ cd "$(dirname "$0")/.."
 scratch=.build-results
 lab=$scratch/release/rudp-lab
 
-all=(loss-sweep-sim window-sweep-sim sim-vs-link loss-sweep window-sweep delay-sweep)
+all=(loss-sweep-sim window-sweep-sim sim-vs-link loss-sweep window-sweep delay-sweep animate)
 for name in "$@"; do
     case $name in -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
     case " ${all[*]} " in
@@ -45,7 +45,7 @@ selected=("$@")
 
 needs_root=no
 for name in "${selected[@]}"; do
-    case $name in *-sim) ;; *) needs_root=yes ;; esac
+    case $name in *-sim|animate) ;; *) needs_root=yes ;; esac
 done
 if [ "$needs_root" = yes ] && [ "$(id -u)" != 0 ]; then
     echo "results.sh: the link experiments need root (sudo scripts/results.sh), or name only the -sim ones" >&2
@@ -85,6 +85,8 @@ run() {
         "$lab" sweep --network link --protocols sw,gbn,sr,tcp --cc tcp:cubic,tcp:bbr --loss 1 \
             --delay 1ms,5ms,10ms,20ms,50ms,100ms --rate 50mbit --window 64 --size 512KB --repeats 3 --max-retries 30 --seed 1 \
             --title 'Delay sweep at 1% loss over the TUN link (sw, gbn, sr, tcp)' --out results/delay-sweep ;;
+    animate)
+        BIN=$scratch/release sh results/animate/generate.sh ;;
     esac
     echo "results.sh: $name took $((SECONDS - started)) s" >&2
 }

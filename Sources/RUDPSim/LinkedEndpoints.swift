@@ -14,9 +14,13 @@ protocol LinkedEndpoints {
     mutating func drainReceiver() -> Bool
     /// The receiving process gets one datagram.
     mutating func deliverToReceiver(_ bytes: UnsafeRawBufferPointer)
+    /// A datagram submitted with `tag` leaves `direction` of the link (before it is handled).
+    func arrived(from direction: ImpairedLink.Direction, tag: UInt64)
 }
 
 extension LinkedEndpoints {
+    func arrived(from direction: ImpairedLink.Direction, tag: UInt64) {}
+
     /// Moves data and datagrams at the current instant until nothing more happens at it.
     /// Each endpoint answers every datagram before the next one arrives, as a real process would.
     mutating func pumpUntilQuiet() {
@@ -25,13 +29,15 @@ extension LinkedEndpoints {
             active = false
             if drainSender() { active = true }
             if drainReceiver() { active = true }
-            link.forward.releaseDue(now: now) { bytes, _ in
+            link.forward.releaseDue(now: now) { bytes, tag in
                 active = true
+                arrived(from: .forward, tag: tag)
                 deliverToReceiver(bytes)
                 _ = drainReceiver()
             }
-            link.reverse.releaseDue(now: now) { bytes, _ in
+            link.reverse.releaseDue(now: now) { bytes, tag in
                 active = true
+                arrived(from: .reverse, tag: tag)
                 sender.handle(datagram: bytes, now: now)
                 _ = drainSender()
             }

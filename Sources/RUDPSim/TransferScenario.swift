@@ -18,6 +18,9 @@ public struct TransferScenario: Sendable {
     /// The sender's SYN sequence number; by default derived from the seed.
     public var initialSequence: UInt32?
     public var receiverIdleTimeout: UInt64 = 10_000_000_000
+    /// In-order packets the receiver acknowledges together; nil keeps the receiver's default
+    /// (an animation sets 1: one ACK per packet, as in the textbook).
+    public var receiverAckFrequency: Int?
     /// The receiver process disappears at this virtual time (it stops answering).
     public var receiverVanishesAt: UInt64?
     /// Give up (and report a hang) past this much virtual time.

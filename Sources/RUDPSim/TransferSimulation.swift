@@ -14,8 +14,15 @@ public enum TransferSimulation {
     /// Runs `scenario` to its end; `senderObserver` hears the sender's protocol events (as
     /// `--trace` does), on the virtual clock.
     public static func run(_ scenario: TransferScenario, senderObserver: ProtocolEventObserver? = nil) -> TransferOutcome {
-        var run = SimulationRun(scenario)
-        run.sender.observer = senderObserver
+        var observers = SimulationObservers()
+        observers.sender = senderObserver
+        return run(scenario, observers: observers)
+    }
+
+    /// Runs `scenario` to its end, telling `observers` everything that happens (an animation).
+    public static func run(_ scenario: TransferScenario, observers: SimulationObservers) -> TransferOutcome {
+        var run = SimulationRun(scenario, observers: observers)
+        run.sender.observer = observers.sender
         return run.execute()
     }
 }
@@ -23,6 +30,7 @@ public enum TransferSimulation {
 /// The state of one simulation while it runs.
 private struct SimulationRun: LinkedEndpoints {
     let scenario: TransferScenario
+    let observers: SimulationObservers
     let link: ImpairedLink
     let sender: Sender
     let endpoint: ReceiverEndpoint
@@ -34,6 +42,9 @@ private struct SimulationRun: LinkedEndpoints {
     var delivered = 0
     var deliveredMatch = true
     var senderEndTime: UInt64?
+    /// Datagrams submitted so far per direction: the next one's serial (and tag) is one more.
+    var forwardSerial = 0
+    var reverseSerial = 0
     let datagram = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
     /// The whole file, shared between simulations, when it is small enough.
@@ -41,8 +52,9 @@ private struct SimulationRun: LinkedEndpoints {
     /// The sender's address as the receiving endpoint sees it.
     static let senderAddress = PeerAddress(ipv4: 0x0a4d_0001, port: 40_000)
 
-    init(_ scenario: TransferScenario) {
+    init(_ scenario: TransferScenario, observers: SimulationObservers) {
         self.scenario = scenario
+        self.observers = observers
         link = ImpairedLink(forward: scenario.forward, reverse: scenario.reverse, seed: scenario.seed)
         var random = SeededRandom(seed: scenario.seed, stream: "endpoints")
         var configuration = SenderConfiguration(
@@ -56,6 +68,7 @@ private struct SimulationRun: LinkedEndpoints {
         sender = Sender(configuration: configuration, now: 0)
         var receiverConfiguration = ReceiverConfiguration(initialSequence: 0)
         receiverConfiguration.idleTimeout = scenario.receiverIdleTimeout
+        if let frequency = scenario.receiverAckFrequency { receiverConfiguration.ackFrequency = frequency }
         let receiverRandom = SimulationRandom(random)
         endpoint = ReceiverEndpoint(configuration: ReceiverEndpointConfiguration(receiver: receiverConfiguration),
                                     random: receiverRandom.next)
@@ -71,6 +84,7 @@ private struct SimulationRun: LinkedEndpoints {
         var stalledIterations = 0
         while true {
             pumpUntilQuiet()
+            observers.instantSettled?(now, sender)
             if isOver { break }
             guard let next = nextEventTime else {
                 hung = true  // nothing scheduled, yet not over: a deadlock
@@ -120,7 +134,12 @@ private struct SimulationRun: LinkedEndpoints {
     /// Sends everything the sender has to send now; true if it sent anything.
     mutating func drainSender() -> Bool {
         feedSender()
-        let sent = link.forward.submitAll(from: sender, through: datagram, now: now) { feedSender() }
+        var sent = false
+        while let length = sender.pollTransmit(into: datagram, now: now) {
+            submit(length, to: .forward)
+            sent = true
+            feedSender()
+        }
         if senderEndTime == nil && senderDone { senderEndTime = now }
         return sent
     }
@@ -130,10 +149,35 @@ private struct SimulationRun: LinkedEndpoints {
         guard receiverAlive else { return false }
         var sent = false
         while let transmit = endpoint.pollTransmit(into: datagram, now: now) {
-            link.reverse.submit(UnsafeRawBufferPointer(rebasing: datagram[0..<transmit.length]), tag: 0, now: now)
+            submit(transmit.length, to: .reverse)
             sent = true
         }
         return sent
+    }
+
+    /// Puts the first `length` bytes of `datagram` on the link, tagged with their serial.
+    mutating func submit(_ length: Int, to direction: ImpairedLink.Direction) {
+        let bytes = UnsafeRawBufferPointer(rebasing: datagram[0..<length])
+        let pipeline = link.pipeline(direction)
+        let serial: Int
+        if direction == .forward {
+            forwardSerial += 1
+            serial = forwardSerial
+        } else {
+            reverseSerial += 1
+            serial = reverseSerial
+        }
+        guard let observe = observers.datagramSent else {
+            pipeline.submit(bytes, tag: UInt64(serial), now: now)
+            return
+        }
+        let droppedBefore = pipeline.stats.dropped
+        pipeline.submit(bytes, tag: UInt64(serial), now: now)
+        observe(now, direction, serial, bytes, pipeline.stats.dropped > droppedBefore)
+    }
+
+    func arrived(from direction: ImpairedLink.Direction, tag: UInt64) {
+        observers.datagramArrived?(now, direction, Int(tag))
     }
 
     /// The application side of the sender: hands over pattern bytes while there is room.
@@ -198,7 +242,10 @@ private struct SimulationRun: LinkedEndpoints {
     mutating func handleEndpointEvents() {
         while let event = endpoint.pollEvent() {
             guard case .offered(let offered) = event else { continue }
-            if connection?.isAddressValidated != true { connection = offered }
+            if connection?.isAddressValidated != true {
+                connection = offered
+                offered.observe(observers.receiver)
+            }
             endpoint.accept(offered.handle, now: now)
         }
     }

@@ -9,6 +9,7 @@ let labCommands: [any LabCommand.Type] = [
     WhyUDPCommand.self,
     ShareCommand.self,
     PlotTraceCommand.self,
+    AnimateCommand.self,
     ReportCommand.self,
     BenchSimulatorCommand.self,
 ]

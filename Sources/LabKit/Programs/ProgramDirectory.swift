@@ -40,9 +40,16 @@ public struct ProgramDirectory: Sendable, Equatable {
 
     /// Why `program` cannot be run, and what to do about it.
     func missing(_ program: String) -> String {
-        // `swift run rudp-lab` builds rudp-lab alone, not its siblings.
-        "\(program) not found next to rudp-lab in \(path); build all the programs first: swift build -c release "
-            + "(or swift build, for debug builds)"
+        // `swift run rudp-lab` builds rudp-lab alone, not its siblings: name the command that
+        // builds them all for the configuration this rudp-lab was built in.
+        let build = path.hasSuffix("/release") ? "swift build -c release" : path.hasSuffix("/debug") ? "swift build" : nil
+        guard let build else {
+            return "\(program) not found next to rudp-lab in \(path); install all four programs in one directory "
+                + "(or build them with swift build -c release and run .build/release/rudp-lab)"
+        }
+        let run = build == "swift build" ? "swift run rudp-lab" : "swift run -c release rudp-lab"
+        return "\(program) not found next to rudp-lab in \(path): swift run builds rudp-lab alone; build every program "
+            + "first with '\(build)', then run again (e.g. '\(build) && \(run) demo')"
     }
 
     private static func parentDirectory(_ path: String) -> String {

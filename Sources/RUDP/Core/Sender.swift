@@ -445,7 +445,7 @@ public final class Sender: PacketHandling {
     }
 
     /// Start time of the data retransmission timer that expires first.
-    private var dataTimerStart: UInt64? {
+    var dataTimerStart: UInt64? {
         isSelectiveRepeat ? earliestSelectiveRepeatSend : windowTimerStart
     }
 
