@@ -7,7 +7,7 @@
 /// addresses thus churns the half-open entries only: a real sender completes its handshake
 /// unless the flood replaces the whole quota within one round trip, and established transfers
 /// are never displaced. Admission to the established set is bounded by `capacity` connections
-/// and `memoryBudget` bytes of reassembly buffers in all.
+/// and `memoryBudget` bytes of reassembly buffers in all, and by each host's share of both.
 struct ConnectionTable {
     typealias Key = ConnectionKey
 
@@ -21,6 +21,8 @@ struct ConnectionTable {
     private(set) var establishedCount = 0
     /// Reassembly bytes granted to the established connections.
     private(set) var reservedBytes = 0
+    /// What each host holds of the established set.
+    private(set) var hosts: HostShare
     /// Half-open keys in the order they came; keys no longer half-open are skipped at the front.
     private var halfOpenOrder: [Key] = []
     private var halfOpenHead = 0
@@ -28,7 +30,8 @@ struct ConnectionTable {
     /// window), and comparing a key is much cheaper than hashing it.
     private var lastFound: (key: Key, transfer: InboundConnection)?
 
-    init(capacity: Int, halfOpenCapacity: Int, memoryBudget: Int, halfOpenTimeout: UInt64) {
+    init(capacity: Int, halfOpenCapacity: Int, memoryBudget: Int, halfOpenTimeout: UInt64, hostShare: HostShare) {
+        hosts = hostShare
         self.capacity = capacity
         self.halfOpenCapacity = halfOpenCapacity
         self.memoryBudget = memoryBudget
@@ -50,6 +53,9 @@ struct ConnectionTable {
     /// Reassembly bytes a connection admitted now could still be granted.
     var availableBytes: Int { max(0, memoryBudget - reservedBytes) }
 
+    /// Reassembly bytes a connection from `peer` admitted now could still be granted.
+    func availableBytes(for peer: PeerAddress) -> Int { min(availableBytes, hosts.availableBytes(for: peer)) }
+
     /// Adds a half-open connection, evicting the oldest half-open ones if the quota is full;
     /// returns the evicted transfers.
     mutating func insertHalfOpen(_ transfer: InboundConnection, for key: Key) -> [InboundConnection] {
@@ -65,14 +71,24 @@ struct ConnectionTable {
         return evicted
     }
 
-    /// Whether the half-open connection at `key` may become established (a place and its
-    /// reassembly memory are free); if so, counts it as established.
-    mutating func admit(_ key: Key) -> Bool {
+    /// Why a connection was not admitted.
+    enum Refusal {
+        /// The endpoint's places or memory are taken.
+        case full
+        /// The peer's host holds its share already.
+        case hostShare
+    }
+
+    /// Admits the half-open connection at `key` to the established set if a place and its
+    /// reassembly memory are free, in all and within its host's share; nil if admitted.
+    mutating func admit(_ key: Key) -> Refusal? {
         guard let transfer = entries[key], !transfer.isAddressValidated,
-              establishedCount < capacity, reservedBytes + transfer.reservedBytes <= memoryBudget else { return false }
+              establishedCount < capacity, reservedBytes + transfer.reservedBytes <= memoryBudget else { return .full }
+        guard hosts.admits(key.peer, bytes: transfer.reservedBytes) else { return .hostShare }
         establishedCount += 1
         reservedBytes += transfer.reservedBytes
-        return true
+        hosts.add(key.peer, bytes: transfer.reservedBytes)
+        return nil
     }
 
     @discardableResult
@@ -82,6 +98,7 @@ struct ConnectionTable {
         if transfer.isAddressValidated {
             establishedCount -= 1
             reservedBytes -= transfer.reservedBytes
+            hosts.remove(key.peer, bytes: transfer.reservedBytes)
         }
         return transfer
     }

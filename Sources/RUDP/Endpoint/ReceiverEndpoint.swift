@@ -32,7 +32,9 @@ public final class ReceiverEndpoint {
         self.random = random
         table = ConnectionTable(capacity: configuration.maxConnections, halfOpenCapacity: configuration.maxHalfOpenConnections,
                                 memoryBudget: configuration.memoryBudget,
-                                halfOpenTimeout: min(configuration.halfOpenTimeout, configuration.receiver.idleTimeout))
+                                halfOpenTimeout: min(configuration.halfOpenTimeout, configuration.receiver.idleTimeout),
+                                hostShare: HostShare(maxConnections: configuration.maxConnectionsPerHost,
+                                                     maxBytes: Int(Double(configuration.memoryBudget) * configuration.hostMemoryShare)))
         completed = CompletedTransfers(capacity: configuration.completedTransfersRemembered,
                                        horizon: configuration.completedTransferHorizon)
     }
@@ -88,19 +90,27 @@ public final class ReceiverEndpoint {
             return DatagramOutcome(connection: connection.handle, inOrderPayload: nil)
         }
         if connection.isReadyToValidate, packet.header.type == .data || packet.header.type == .fin {
-            if table.admit(connection.key) {
+            switch table.admit(connection.key) {
+            case nil:
                 firstFlightHeld -= connection.markValidated(now: now)
                 events.append(.validated(connection))
-            } else {
+            case .full:
                 connection.fail(code: .busy,
                                 message: "the receiver is busy (too many transfers, or no buffer memory left); try again later",
                                 now: now)
+            case .hostShare:
+                connection.fail(code: .busy, message: hostShareMessage, now: now)
             }
         }
         // Data waits for the peer's proof: until then the receiver only repeats its handshake.
         let direct = configuration.deliversInOrderDirectly && connection.isAddressValidated
         let payload = connection.handle(packet, deliveringInOrder: direct, now: now)
         return DatagramOutcome(connection: connection.handle, inOrderPayload: payload)
+    }
+
+    private var hostShareMessage: String {
+        "the receiver is busy with other transfers from this address (at most \(configuration.maxConnectionsPerHost), "
+            + "\(Int(configuration.hostMemoryShare * 100))% of its memory); try again later"
     }
 
     private func open(_ syn: PacketView, datagramLength: Int, key: ConnectionKey, now: UInt64) {
@@ -111,11 +121,15 @@ public final class ReceiverEndpoint {
                          limit: limit))
             return
         }
+        guard table.hosts.hasRoom(for: key.peer) && table.hosts.availableBytes(for: key.peer) > 0 else {
+            queue(.reset(to: key.peer, connectionID: key.connectionID, code: .busy, message: hostShareMessage, limit: limit))
+            return
+        }
         var receiverConfiguration = configuration.receiver
         receiverConfiguration.initialSequence = UInt32(truncatingIfNeeded: random())
-        // The grant is what memory is left now; the connection is admitted only if it still fits
-        // once its peer completes the handshake.
-        receiverConfiguration.maxBufferBytes = min(receiverConfiguration.maxBufferBytes, table.availableBytes)
+        // The grant is what memory is left now, of the whole budget and of the host's share; the
+        // connection is admitted only if it still fits once its peer completes the handshake.
+        receiverConfiguration.maxBufferBytes = min(receiverConfiguration.maxBufferBytes, table.availableBytes(for: key.peer))
         let handle = ConnectionHandle(freeSlots.popLast() ?? slots.count)
         let connection: InboundConnection
         do {

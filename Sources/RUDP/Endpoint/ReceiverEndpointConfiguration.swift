@@ -7,6 +7,12 @@ public struct ReceiverEndpointConfiguration: Sendable {
     public var maxConnections = 1_024
     /// Handshakes in progress at most (each holds a few kilobytes: no file, no buffer).
     public var maxHalfOpenConnections = 4_096
+    /// Established transfers one host (an IPv4 address, an IPv6 /64) may hold at most.
+    public var maxConnectionsPerHost = 64
+    /// The part of `memoryBudget` one host may hold: enough for a dozen full windows, and
+    /// hosts behind one NAT share it. Beyond it a host's new transfers get smaller windows,
+    /// then "busy"; other hosts are not affected.
+    public var hostMemoryShare = 0.25
     /// First-flight DATA held for senders whose address is not yet proved, all connections
     /// together (each holds at most `receiver.firstFlightPackets`); beyond it the packets are
     /// dropped, and their senders resend them after the handshake.
