@@ -37,11 +37,18 @@ public struct ImpairmentConfig: Sendable, Equatable {
     /// Datagrams that may wait for the bottleneck (not counting the one being serialized);
     /// a datagram arriving when that many wait is tail-dropped. Only used with a rate.
     public var queueLimit: Int = ImpairmentConfig.defaultQueueLimit
+    /// Bytes of datagrams the pipeline holds at most (queued, delayed or held back), so that a
+    /// long delay under a flood cannot take all memory; a datagram beyond it is dropped and
+    /// counted (`droppedHoldLimit`), as netem's `limit` does. The default holds 1 Gbit/s for
+    /// half a second of delay.
+    public var holdLimitBytes: Int = ImpairmentConfig.defaultHoldLimitBytes
     /// 1-based indices of the datagrams of this direction to drop, e.g. [3...3, 7...7, 10...12].
     public var scriptedDrops: [ClosedRange<Int>] = []
 
     /// The reorder gap used when none is given: 10 ms.
     public static let defaultReorderGap: UInt64 = 10_000_000
+    /// The hold limit used when none is given: 64 MiB.
+    public static let defaultHoldLimitBytes = 64 << 20
     /// The queue limit used when none is given: 1000 datagrams, as netem's default limit.
     public static let defaultQueueLimit = 1000
     /// Longest delay, jitter or reorder gap accepted: one hour, far beyond any experiment, and

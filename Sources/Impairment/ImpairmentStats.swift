@@ -14,6 +14,8 @@ public struct ImpairmentStats: Sendable, Equatable {
     public var droppedBurstLoss = 0
     /// Tail-dropped because the rate limiter's queue was full (duplicates included).
     public var droppedQueue = 0
+    /// Dropped because the pipeline already held `holdLimitBytes` (duplicates included).
+    public var droppedHoldLimit = 0
     /// Dropped because they were larger than the pipeline's maximum datagram size.
     public var droppedOversize = 0
     /// Extra copies made by the duplication stage.
@@ -38,6 +40,6 @@ public struct ImpairmentStats: Sendable, Equatable {
 
     /// Datagrams dropped for any reason.
     public var dropped: Int {
-        droppedScripted + droppedLoss + droppedBurstLoss + droppedQueue + droppedOversize
+        droppedScripted + droppedLoss + droppedBurstLoss + droppedQueue + droppedOversize + droppedHoldLimit
     }
 }

@@ -16,10 +16,14 @@ struct PipelineCore: ~Copyable {
     /// Latest `now` seen by `submit`: time never runs backwards inside the pipeline.
     private var lastSubmitTime: UInt64 = 0
     private var highestReleasedIndex = 0
+    private let holdLimitBytes: Int
+    /// Bytes of the datagrams in the schedule (queued, delayed or held back).
+    private var heldBytes = 0
 
     init(config: ImpairmentConfig, seed: UInt64, maxDatagramSize: Int) {
         self.maxDatagramSize = maxDatagramSize
         isIdentity = config.isIdentity
+        holdLimitBytes = config.holdLimitBytes
         pool = BufferPool(maxDatagramSize: maxDatagramSize)
         scriptedDrop = ScriptedDrop(config.scriptedDrops)
         if config.loss > 0 {
@@ -69,6 +73,7 @@ struct PipelineCore: ~Copyable {
                 return
             }
             let slot = copyIntoSlot(datagram)
+            heldBytes += length
             schedule.insert(HeldDatagram(
                 due: now, index: index, isDuplicate: false, tag: tag, slot: slot, length: length))
             return
@@ -130,6 +135,7 @@ struct PipelineCore: ~Copyable {
     mutating func popDue(now: UInt64) -> (bytes: UnsafeRawBufferPointer, tag: UInt64, slot: BufferPool.Slot)? {
         guard let datagram = schedule.popDue(now: now) else { return nil }
         counters.delivered += 1
+        heldBytes -= Int(datagram.length)
         if datagram.index < highestReleasedIndex {
             counters.reordered += 1
         } else {
@@ -154,6 +160,11 @@ struct PipelineCore: ~Copyable {
     /// Passes one copy through the rate limiter and the delay line into the release schedule.
     private mutating func admit(slot: BufferPool.Slot, length: Int, tag: UInt64, index: Int,
                                 isDuplicate: Bool, now: UInt64, timing: DelayTiming) {
+        guard heldBytes + length <= holdLimitBytes else {
+            counters.droppedHoldLimit += 1
+            pool.release(slot)
+            return
+        }
         guard let departure = rateLimiter.admit(bytes: length, now: now) else {
             counters.droppedQueue += 1
             pool.release(slot)
@@ -162,6 +173,7 @@ struct PipelineCore: ~Copyable {
         let due = delayLine.dueTime(departure: departure, timing: timing)
         if due > now { counters.delayed += 1 }
         if timing.heldBack { counters.heldBackForReorder += 1 }
+        heldBytes += length
         schedule.insert(HeldDatagram(
             due: due, index: index, isDuplicate: isDuplicate, tag: tag, slot: slot, length: length))
     }

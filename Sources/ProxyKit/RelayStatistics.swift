@@ -37,6 +37,7 @@ public struct RelayDirectionStatistics: Sendable, Equatable {
                 ("burst_loss", .integer(stats.droppedBurstLoss)),
                 ("queue", .integer(stats.droppedQueue)),
                 ("oversize", .integer(stats.droppedOversize)),
+                ("hold_limit", .integer(stats.droppedHoldLimit)),
                 ("send_failed", .integer(sendFailed)),
                 ("client_expired", .integer(clientExpired)),
             ])),
@@ -56,7 +57,8 @@ public struct RelayDirectionStatistics: Sendable, Equatable {
         var causes: [String] = []
         for (name, count) in [
             ("scripted", stats.droppedScripted), ("loss", stats.droppedLoss), ("burst loss", stats.droppedBurstLoss),
-            ("queue", stats.droppedQueue), ("oversize", stats.droppedOversize), ("send failed", sendFailed),
+            ("queue", stats.droppedQueue), ("oversize", stats.droppedOversize), ("hold limit", stats.droppedHoldLimit),
+            ("send failed", sendFailed),
             ("client expired", clientExpired),
         ] where count > 0 {
             causes.append("\(name) \(count)")

@@ -172,3 +172,41 @@ import Testing
         #expect(zip(tags, tags.dropFirst()).allSatisfy { $0 <= $1 })
     }
 }
+
+/// A long delay under a flood holds a bounded amount of memory: beyond `holdLimitBytes`
+/// datagrams are dropped and counted, as netem's `limit` drops them.
+@Suite struct HoldLimitTests {
+    @Test func aFloodIntoATwentySecondDelayHoldsAtMostTheLimit() {
+        let pipeline = ImpairmentPipeline(config: config { $0.delay = 20_000_000_000 }, seed: 1)
+        let datagram = [UInt8](repeating: 7, count: 60_000)
+        for index in 0..<3_000 {
+            datagram.withUnsafeBytes { pipeline.submit($0, tag: UInt64(index), now: UInt64(index) * 1_000) }
+        }
+        let stats = pipeline.stats
+        let fits = ImpairmentConfig.defaultHoldLimitBytes / 60_000
+        #expect(stats.heldNow == fits, "\(stats)")
+        #expect(stats.droppedHoldLimit == 3_000 - fits)
+        #expect(stats.dropped == stats.droppedHoldLimit)
+        #expect(pipeline.pooledSlotCount <= fits + 64, "buffers are not kept for the dropped ones")
+        // Once the first ones are released there is room again.
+        var released = 0
+        pipeline.releaseDue(now: 20_000_000_000 + 10_000) { _, _ in released += 1 }
+        #expect(released == 11)
+        datagram.withUnsafeBytes { pipeline.submit($0, tag: 0, now: 20_000_000_000 + 10_000) }
+        #expect(pipeline.stats.droppedHoldLimit == 3_000 - fits)
+    }
+
+    @Test func aSmallerLimitCountsDuplicatesToo() {
+        let pipeline = ImpairmentPipeline(config: config {
+            $0.delay = 1_000_000_000
+            $0.duplicate = 1
+            $0.holdLimitBytes = 10_000
+        }, seed: 3)
+        for index in 0..<10 {
+            [UInt8](repeating: 1, count: 1_000).withUnsafeBytes { pipeline.submit($0, tag: UInt64(index), now: 0) }
+        }
+        let stats = pipeline.stats
+        #expect(stats.heldNow == 10 && stats.droppedHoldLimit == 10, "\(stats)")
+        #expect(stats.received + stats.duplicated == stats.delivered + stats.dropped + stats.heldNow)
+    }
+}
