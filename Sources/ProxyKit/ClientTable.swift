@@ -30,6 +30,10 @@ final class ClientTable {
     private(set) var count = 0
     /// Clients ever added.
     private(set) var totalAdded = 0
+    /// Clients that gave up their upstream socket for a newer one (descriptors ran out).
+    private(set) var evictedCount = 0
+    /// Clients per host (address without port): who gives way when descriptors run out.
+    private var countByHost: [[UInt8]: Int] = [:]
     /// Set when a client is added or removed, so the caller rebuilds its poll set.
     var membershipChanged = false
 
@@ -59,6 +63,7 @@ final class ClientTable {
             slots.append(client)
         }
         slotByAddress[address] = slot
+        countByHost[address.addressBytes, default: 0] += 1
         count += 1
         totalAdded += 1
         membershipChanged = true
@@ -102,6 +107,22 @@ final class ClientTable {
         return removed
     }
 
+    /// Removes the least recently active client of the host that has the most, so that a new
+    /// client can have its socket when descriptors ran out: one host with many ports cannot
+    /// lock the others out, and an active transfer gives way last. Returns the removed client.
+    func evictForNewClient() -> Client? {
+        guard let busiest = countByHost.max(by: { $0.value < $1.value })?.key else { return nil }
+        var victim: Int?
+        for slot in slots.indices {
+            guard let client = slots[slot], client.address.addressBytes == busiest else { continue }
+            if victim == nil || client.lastActivity < slots[victim!]!.lastActivity { victim = slot }
+        }
+        guard let victim, let client = slots[victim] else { return nil }
+        remove(victim)
+        evictedCount += 1
+        return client
+    }
+
     /// Closes every client's socket and forgets them all.
     func removeAll() {
         for slot in slots.indices where slots[slot] != nil { remove(slot) }
@@ -112,6 +133,8 @@ final class ClientTable {
         client.socket.close()
         slots[slot] = nil
         slotByAddress[client.address] = nil
+        let host = client.address.addressBytes
+        if let hosted = countByHost[host], hosted > 1 { countByHost[host] = hosted - 1 } else { countByHost[host] = nil }
         freeSlots.append(slot)
         if cachedSlot == slot { cachedSlot = -1 }
         count -= 1

@@ -82,6 +82,8 @@ public struct RelayStatistics: Sendable, Equatable {
     public var activeClients = 0
     /// Clients seen since the start.
     public var totalClients = 0
+    /// Clients whose upstream socket was taken for a new client when descriptors ran out.
+    public var evictedClients = 0
     /// Client → server.
     public var forward = RelayDirectionStatistics()
     /// Server → client.
@@ -95,6 +97,7 @@ public struct RelayStatistics: Sendable, Equatable {
         .object(ReportTime(elapsed: elapsed, isFinal: isFinal).jsonMembers + [
             ("clients", .integer(activeClients)),
             ("clients_total", .integer(totalClients)),
+            ("clients_evicted", .integer(evictedClients)),
             ("forward", forward.json),
             ("reverse", reverse.json),
         ])

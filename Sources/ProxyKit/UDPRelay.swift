@@ -208,16 +208,25 @@ public final class UDPRelay: @unchecked Sendable {
     }
 
     private func addClient(_ address: SocketAddress, now: UInt64) -> Int? {
-        do {
-            let socket = try UDPSocket(connectedTo: configuration.serverAddress)
-            socket.setBufferSizes(send: configuration.socketBufferSize, receive: configuration.socketBufferSize)
-            ReceiveSlots.allowCoalescing(on: socket)
-            let slot = clients.add(address: address, listenFamily: listenSocket.family, socket: socket, now: now)
-            log.write("new client \(address), forwarded to \(configuration.serverAddress) from \(socket.localAddress)")
-            return slot
-        } catch {
-            log.note("upstream", "cannot open a socket to the server for client \(address): \(error)")
-            return nil
+        var evicted = false
+        while true {
+            do {
+                let socket = try UDPSocket(connectedTo: configuration.serverAddress)
+                socket.setBufferSizes(send: configuration.socketBufferSize, receive: configuration.socketBufferSize)
+                ReceiveSlots.allowCoalescing(on: socket)
+                let slot = clients.add(address: address, listenFamily: listenSocket.family, socket: socket, now: now)
+                log.write("new client \(address), forwarded to \(configuration.serverAddress) from \(socket.localAddress)")
+                return slot
+            } catch where error.isOutOfDescriptors && !evicted {
+                // Out of descriptors: the busiest host's least active client gives its socket
+                // up (it gets a new one, as behind a NAT, when it speaks again).
+                guard let victim = clients.evictForNewClient() else { return nil }
+                evicted = true
+                log.note("evict", "out of file descriptors: client \(victim.address) gave up its upstream socket to new clients")
+            } catch {
+                log.note("upstream", "cannot open a socket to the server for client \(address): \(error)")
+                return nil
+            }
         }
     }
 
@@ -287,6 +296,7 @@ public final class UDPRelay: @unchecked Sendable {
         report.isFinal = isFinal
         report.activeClients = clients.count
         report.totalClients = clients.totalAdded
+        report.evictedClients = clients.evictedCount
         report.forward = forwardCounters
         report.forward.impairment = link.forward.stats
         report.reverse = reverseCounters

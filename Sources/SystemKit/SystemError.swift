@@ -50,4 +50,6 @@ public struct SystemError: Error, Hashable, Sendable, CustomStringConvertible {
     public var isAddressFamilyUnsupported: Bool { errno == EAFNOSUPPORT }
     /// The operation needs privileges this process does not have.
     public var isPermissionDenied: Bool { errno == EACCES || errno == EPERM }
+    /// The process (EMFILE) or the system (ENFILE) has no file descriptor left.
+    public var isOutOfDescriptors: Bool { errno == EMFILE || errno == ENFILE }
 }

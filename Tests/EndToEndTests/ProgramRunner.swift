@@ -65,10 +65,16 @@ enum ProgramRunner {
 
     /// Starts `program` listening on a kernel-chosen loopback port and waits (20 s at most) for
     /// the "listening on 127.0.0.1:PORT" line on its standard error.
-    static func startListening(_ program: String, _ arguments: [String]) throws -> Listening {
+    /// `fileDescriptorLimit` runs it under `ulimit -n` that many.
+    static func startListening(_ program: String, _ arguments: [String], fileDescriptorLimit: Int? = nil) throws -> Listening {
         let process = Process()
         process.executableURL = url(of: program)
         process.arguments = ["--listen", "127.0.0.1:0"] + arguments
+        if let fileDescriptorLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(fileDescriptorLimit) && exec \"$0\" \"$@\"", url(of: program).path]
+                + process.arguments!
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -175,8 +175,9 @@ final class RunningProxy {
     let stdout: Collector
     let stderr: Collector
 
-    init(to server: String, arguments: [String]) throws {
-        let started = try ProgramRunner.startListening("lossproxy", ["--to", server] + arguments)
+    init(to server: String, arguments: [String], fileDescriptorLimit: Int? = nil) throws {
+        let started = try ProgramRunner.startListening("lossproxy", ["--to", server] + arguments,
+                                                       fileDescriptorLimit: fileDescriptorLimit)
         (process, port, stdout, stderr) = (started.process, started.port, started.stdout, started.stderr)
     }
 
