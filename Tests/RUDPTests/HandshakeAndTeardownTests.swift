@@ -21,14 +21,14 @@ import Testing
     func losingEachControlPacketStillDelivers(mode: TransferMode) {
         let clean = TransferSimulation.run(Self.scenario(mode))
         #expect(clean.delivered)
-        let forwardCount = clean.forwardStatistics.received   // SYN, 5 DATA, FIN
+        let finCount = clean.forwardStatistics.received - 1   // SYN, 5 DATA, FIN, then the ACK of the FIN-ACK
         let reverseCount = clean.reverseStatistics.received   // SYN-ACK, ACKs, FIN-ACK
         let cases: [(String, TransferScenario)] = [
             ("SYN", Self.scenario(mode, forwardDrops: [1...1])),
             ("SYN-ACK", Self.scenario(mode, reverseDrops: [1...1])),
-            ("FIN", Self.scenario(mode, forwardDrops: [forwardCount...forwardCount])),
+            ("FIN", Self.scenario(mode, forwardDrops: [finCount...finCount])),
             ("last FIN-ACK", Self.scenario(mode, reverseDrops: [reverseCount...reverseCount])),
-            ("FIN and FIN-ACK twice", Self.scenario(mode, forwardDrops: [forwardCount...(forwardCount + 1)],
+            ("FIN and FIN-ACK twice", Self.scenario(mode, forwardDrops: [finCount...(finCount + 1)],
                                                     reverseDrops: [reverseCount...(reverseCount + 1)])),
         ]
         for (lost, scenario) in cases {
@@ -36,6 +36,10 @@ import Testing
             #expect(outcome.delivered, "losing the \(lost): \(outcome.summary(scenario))")
             #expect(outcome.senderStatistics.timeouts >= 1, "losing the \(lost) should cost a timeout")
         }
+        // The sender's last packet, its ACK of the FIN-ACK, only lets the receiver stop lingering sooner.
+        let closing = Self.scenario(mode, forwardDrops: [(finCount + 1)...(finCount + 1)])
+        let outcome = TransferSimulation.run(closing)
+        #expect(outcome.delivered && outcome.senderStatistics.timeouts == 0, "\(outcome.summary(closing))")
     }
 }
 

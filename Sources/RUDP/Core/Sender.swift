@@ -78,6 +78,8 @@ public final class Sender: PacketHandling {
     /// When the last datagram of any kind went out, for the keepalive.
     private var lastTransmission: UInt64
     private var keepaliveDue = false
+    /// The FIN-ACK arrived: one ACK tells the receiver, which then stops lingering.
+    private var closeAcknowledgementDue = false
     /// Send time and transmission count of the latest packet an ACK newly acknowledged.
     private var newlyAcknowledged: (sent: UInt64, transmissions: Int)?
 
@@ -218,7 +220,9 @@ public final class Sender: PacketHandling {
         case .finAck:
             guard state == .closing, header.acknowledgement == space.wire(filled) + 1 else { return }
             takeSample(echo: header.timestampEcho, now: now)
+            peerTimestamp = header.timestamp  // the close acknowledgement echoes it, as proof
             state = .finished
+            closeAcknowledgementDue = true
         case .syn, .data, .fin:
             return  // a receiver never sends these; ignore rather than trust them
         }
@@ -415,6 +419,7 @@ public final class Sender: PacketHandling {
             var syn = SynPayload(mode: configuration.mode, mss: mss, window: UInt32(window),
                                  fileSize: configuration.fileSize, name: configuration.fileName)
             syn.delivery = configuration.delivery
+            syn.retryBudget = configuration.retryBudget
             return control(.syn, sequence: SequenceNumber(configuration.initialSequence), payload: syn.encoded(),
                            into: datagram, now: now)
         case .transferring:
@@ -462,7 +467,11 @@ public final class Sender: PacketHandling {
             let fin = FinPayload(fileSize: bytesWritten, sha256: digest,
                                  retransmitTimeoutMicros: UInt32(clamping: timer.timeout / 1_000))
             return control(.fin, sequence: space.wire(filled), payload: fin.encoded(), into: datagram, now: now)
-        case .finished, .failed:
+        case .finished:
+            guard closeAcknowledgementDue else { return nil }
+            closeAcknowledgementDue = false
+            return control(.ack, sequence: space.wire(filled) + 1, payload: [], into: datagram, now: now)
+        case .failed:
             return nil
         }
     }

@@ -51,6 +51,15 @@ public struct SenderConfiguration: Sendable {
         mode == .stopAndWait ? 1 : Swift.min(Swift.max(window, 1), Self.maxWindow)
     }
 
+    /// What the SYN announces of the sender's patience: `maxRetries`, and the longest timeout
+    /// (the backoff's cap; a fixed timeout itself, which never backs off).
+    public var retryBudget: RetryBudget {
+        switch retransmission {
+        case .adaptive: RetryBudget(retries: maxRetries, largestTimeout: Swift.max(maximumRTO, minimumRTO))
+        case .fixed(let timeout): RetryBudget(retries: maxRetries, largestTimeout: timeout)
+        }
+    }
+
     /// The MSS clamped to what a datagram can carry.
     public var effectiveMSS: Int { Swift.min(Swift.max(mss, 1), Int(UInt16.max), WireLayout.maxPayload) }
 }
