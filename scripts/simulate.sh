@@ -89,7 +89,8 @@ if let single {
     let (scenario, outcome, verdict) = describe(single)
     print("scenario: \(scenario.reproduction)")
     print("retransmission: \(scenario.retransmission), max retries: \(scenario.maxRetries), "
-          + "receiver idle timeout: \(Double(scenario.receiverIdleTimeout) / 1e9) s, "
+          + "receiver idle timeout: \(Double(scenario.receiverIdleTimeout) / 1e9) s"
+          + (scenario.receiverIdleTimeoutFollowsSender ? " or as long as the sender retries, " : " (fixed), ")
           + "receiver vanishes at: \(scenario.receiverVanishesAt.map { "\(Double($0) / 1e9) s" } ?? "never")")
     print("sender: \(outcome.senderState); receiver: \(String(describing: outcome.receiverState)) (\(scenario.receiverLifecycle)"
           + (outcome.receiverExitTime.map { ", exited at \(Double($0) / 1e9) s" } ?? "")
@@ -107,6 +108,9 @@ func cause(of outcome: TransferOutcome, _ scenario: TransferScenario) -> String 
     switch outcome.senderState {
     case .failed(.peerUnreachable): return "no SYN-ACK within the retries"
     case .failed(.retriesExhausted): return "sender out of retries"
+    case .failed(.peerReset(.idleTimeout, _)):
+        return "receiver reset (idleTimeout, " + (scenario.receiverIdleTimeoutFollowsSender
+            ? "waiting as long as the sender retries)" : "a fixed --idle-timeout)")
     case .failed(.peerReset(let code, _)): return "receiver reset (\(code))"
     default: return "\(outcome.senderState)"
     }
@@ -174,13 +178,13 @@ print("scenarios: \(count) (seeds \(start)...\(start + UInt64(count) - 1), \(pro
 print("outcomes: " + result.verdicts.sorted { $0.key < $1.key }
     .map { "\($0.key) \($0.value) (e.g. seed \(result.verdictExample[$0.key]!))" }.joined(separator: ", "))
 print("why both failed: " + result.failureCauses.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value) (e.g. seed \(result.failureExample[$0.key]!))" }.joined(separator: ", "))
-func count(_ label: String) -> String {
+func tallied(_ label: String) -> String {
     let found = result.verdicts[label, default: 0]
     return "\(found)" + (result.verdictExample[label].map { " (e.g. seed \($0))" } ?? "")
 }
-print("saved but reported failed: \(count(CampaignVerdict.savedButReportedFailedLabel)); "
-      + "saved with every FIN-ACK lost (unavoidable): \(count(CampaignVerdict.everyFinAckLostLabel)); "
-      + "saved, then the receiver vanished: \(count("saved, then the receiver vanished"))")
+print("saved but reported failed: \(tallied(CampaignVerdict.savedButReportedFailedLabel)); "
+      + "saved with every FIN-ACK lost (unavoidable): \(tallied(CampaignVerdict.everyFinAckLostLabel)); "
+      + "saved, then the receiver vanished: \(tallied("saved, then the receiver vanished"))")
 print("receivers: " + result.byLifecycle.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
 print("modes: " + result.byMode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
 print("delivered \(result.bytes) bytes in \(result.packetsSent) DATA packets (\(result.retransmissions) retransmissions), "

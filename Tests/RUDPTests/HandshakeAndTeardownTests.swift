@@ -21,7 +21,9 @@ import Testing
     func losingEachControlPacketStillDelivers(mode: TransferMode) {
         let clean = TransferSimulation.run(Self.scenario(mode))
         #expect(clean.delivered)
-        let finCount = clean.forwardStatistics.received - 1   // SYN, 5 DATA, FIN, then the ACK of the FIN-ACK
+        // SYN, 5 DATA, FIN, then the ACKs of the FIN-ACK
+        let finCount = clean.forwardStatistics.received - SenderConfiguration(connectionID: 0, initialSequence: 0, fileName: [],
+                                                                              fileSize: nil).closeAcknowledgements
         let reverseCount = clean.reverseStatistics.received   // SYN-ACK, ACKs, FIN-ACK
         let cases: [(String, TransferScenario)] = [
             ("SYN", Self.scenario(mode, forwardDrops: [1...1])),
@@ -36,8 +38,8 @@ import Testing
             #expect(outcome.delivered, "losing the \(lost): \(outcome.summary(scenario))")
             #expect(outcome.senderStatistics.timeouts >= 1, "losing the \(lost) should cost a timeout")
         }
-        // The sender's last packet, its ACK of the FIN-ACK, only lets the receiver stop lingering sooner.
-        let closing = Self.scenario(mode, forwardDrops: [(finCount + 1)...(finCount + 1)])
+        // The sender's last packets, its ACKs of the FIN-ACK, only let the receiver stop lingering sooner.
+        let closing = Self.scenario(mode, forwardDrops: [(finCount + 1)...(finCount + 3)])
         let outcome = TransferSimulation.run(closing)
         #expect(outcome.delivered && outcome.senderStatistics.timeouts == 0, "\(outcome.summary(closing))")
     }

@@ -78,8 +78,8 @@ public final class Sender: PacketHandling {
     /// When the last datagram of any kind went out, for the keepalive.
     private var lastTransmission: UInt64
     private var keepaliveDue = false
-    /// The FIN-ACK arrived: one ACK tells the receiver, which then stops lingering.
-    private var closeAcknowledgementDue = false
+    /// The FIN-ACK arrived: these ACKs tell the receiver, which then stops lingering.
+    private var closeAcknowledgementsDue = 0
     /// Send time and transmission count of the latest packet an ACK newly acknowledged.
     private var newlyAcknowledged: (sent: UInt64, transmissions: Int)?
 
@@ -222,7 +222,7 @@ public final class Sender: PacketHandling {
             takeSample(echo: header.timestampEcho, now: now)
             peerTimestamp = header.timestamp  // the close acknowledgement echoes it, as proof
             state = .finished
-            closeAcknowledgementDue = true
+            closeAcknowledgementsDue = configuration.closeAcknowledgements
         case .syn, .data, .fin:
             return  // a receiver never sends these; ignore rather than trust them
         }
@@ -468,8 +468,8 @@ public final class Sender: PacketHandling {
                                  retransmitTimeoutMicros: UInt32(clamping: timer.timeout / 1_000))
             return control(.fin, sequence: space.wire(filled), payload: fin.encoded(), into: datagram, now: now)
         case .finished:
-            guard closeAcknowledgementDue else { return nil }
-            closeAcknowledgementDue = false
+            guard closeAcknowledgementsDue > 0 else { return nil }
+            closeAcknowledgementsDue -= 1
             return control(.ack, sequence: space.wire(filled) + 1, payload: [], into: datagram, now: now)
         case .failed:
             return nil
