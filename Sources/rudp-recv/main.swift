@@ -26,7 +26,7 @@ let outOption = spec.option("out", short: "o", placeholder: "DIR", default: ".",
 let onceFlag = spec.flag("once", help: "Exit after the first transfer ends: 0 if it succeeded, 1 if not (a handshake that "
                              + "never completed counts as a failed transfer). After saving a file it stays until the sender "
                              + "acknowledged the FIN-ACK or can no longer retransmit its FIN (by its announced retries: "
-                             + "18 s at most for rudp-send's defaults on a LAN, 44 s at worst)")
+                             + "about 22 s for rudp-send's defaults on a LAN, 44 s at most)")
 let overwriteFlag = spec.flag("overwrite", help: "Replace existing files (otherwise the sender gets an error)")
 let idleOption = spec.option("idle-timeout", placeholder: "DUR",
                              defaultHelp: "as long as the sender retries, at least 10s",

@@ -328,7 +328,8 @@ public final class Receiver: PacketHandling {
             // Until the sender's last retransmission of the FIN it sent could arrive: its own
             // timeouts, from the one that FIN announced (the largest if none), then the next one.
             let timeout = senderRetransmitTimeout ?? senderRetryBudget.largestTimeout
-            let patience = senderRetryBudget.patience(from: timeout)
+            let patience = min(senderRetryBudget.patience(from: timeout),
+                               max(configuration.maximumIdleTimeout, configuration.idleTimeout))
             lingerDeadline = patience > UInt64.max - now ? .max : now + patience
             return
         }

@@ -15,7 +15,8 @@ public struct ReceiverConfiguration: Sendable {
     /// receiver never gives a transfer up while its sender still tries. False: `idleTimeout`
     /// exactly, as the user asked.
     public var idleTimeoutFollowsSender = true
-    /// The most an announced retry budget buys a sender of the receiver's patience.
+    /// The most an announced retry budget buys a sender of the receiver's patience (the idle
+    /// timeout, and the linger of `lingersUntilSenderGivesUp`).
     public var maximumIdleTimeout: UInt64 = 600_000_000_000
     /// Whether a confirmed connection lingers until its sender has given up retransmitting its
     /// FIN (or acknowledged the FIN-ACK), rather than `lingerMultiple` of its timeouts: for a
