@@ -325,8 +325,9 @@ public final class Receiver: PacketHandling {
 
     private func startLinger(now: UInt64) {
         if configuration.lingersUntilSenderGivesUp, case .completed = state {
-            // Until the sender's last retransmission of the FIN it sent could arrive: its own
-            // timeouts, from the one that FIN announced (the largest if none), then the next one.
+            // Until the sender has given up on the FIN it sent, so that its last retransmission,
+            // if any, has arrived: one timeout per transmission it may still make, from the one
+            // that FIN announced (the largest, if none), each double the one before.
             let timeout = senderRetransmitTimeout ?? senderRetryBudget.largestTimeout
             let patience = min(senderRetryBudget.patience(from: timeout),
                                max(configuration.maximumIdleTimeout, configuration.idleTimeout))
