@@ -32,8 +32,8 @@ let idleOption = spec.option("idle-timeout", placeholder: "DUR",
                              defaultHelp: "as long as the sender retries, at least 10s",
                              help: "Abandon a transfer after this long without a packet from its sender. Without this flag "
                                  + "an RUDP transfer is abandoned only once its sender would have given up too: the SYN "
-                                 + "announces its retries and largest timeout, and the receiver waits (retries + 1) x that "
-                                 + "timeout (44 s for rudp-send's 10 retries backed off to 4 s), at least 10 s, at most 10 min; "
+                                 + "announces its retries and largest timeout, and the receiver waits (retries + 2) x that "
+                                 + "timeout (48 s for rudp-send's 10 retries backed off to 4 s), at least 10 s, at most 10 min; "
                                  + "10 s for a sender that announces nothing and for TCP. Given, it applies as it is",
                              parse: { text in
                                  let duration = try DurationValue.parse(text).nanoseconds

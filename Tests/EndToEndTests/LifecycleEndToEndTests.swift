@@ -74,10 +74,10 @@ import Testing
             return result.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         }
         let send = try help("rudp-send")
-        #expect(send.contains("rudp-recv waits as long") && send.contains("(N + 1) x 4 s of silence (44 s for 10), at most 10 min"),
+        #expect(send.contains("rudp-recv waits as long") && send.contains("(N + 2) x 4 s of silence (48 s for 10), at most 10 min"),
                 "\(send)")
         let receive = try help("rudp-recv")
-        #expect(receive.contains("the receiver waits (retries + 1) x that timeout") && receive.contains("at most 10 min"),
+        #expect(receive.contains("the receiver waits (retries + 2) x that timeout") && receive.contains("at most 10 min"),
                 "\(receive)")
         #expect(receive.contains("until the sender acknowledged the FIN-ACK or can no longer retransmit its FIN"), "--once")
     }

@@ -18,12 +18,16 @@ public struct RetryBudget: Equatable, Sendable {
     /// announced them (10 retries, timeouts backed off to at most 4 s).
     public static let unannounced = RetryBudget(retries: 10, largestTimeout: RetransmissionTimer.defaultMaximum)
 
-    /// The longest the sender can go on without hearing from the receiver before it gives up,
-    /// whatever its current timeout: one timeout per transmission of the packet that fails,
-    /// (retries + 1) × the largest. A receiver that hears nothing for longer may give up.
+    /// How long a receiver may hear nothing from a sender that is still trying, whatever the
+    /// sender's current timeout: (retries + 2) × the largest. The packet that fails is
+    /// retransmitted `retries` times, each at most one largest timeout after the one before;
+    /// its first transmission may follow the last packet the receiver heard by a round trip (it
+    /// waited for that packet's ACK), and its last retransmission takes a one-way delay to
+    /// arrive: two more timeouts cover both while a timeout is at least three quarters of a
+    /// round trip, as any timeout that does not fire on every packet is.
     public var silence: UInt64 {
-        UInt64(retries + 1).multipliedReportingOverflow(by: largestTimeout).overflow
-            ? .max : UInt64(retries + 1) * largestTimeout
+        let (product, overflow) = UInt64(retries + 2).multipliedReportingOverflow(by: largestTimeout)
+        return overflow ? .max : product
     }
 
     /// How long after sending a packet with retransmission timeout `timeout` the sender may
