@@ -9,8 +9,11 @@
 # duplication, corruption, delay 0-500 ms with jitter, sometimes a rate limit; window 1-1024;
 # a size on or next to a packet or window boundary; an ISN near the 2^32 wrap; now and then a
 # receiver that vanishes. The rule: the receiver holds exactly the sender's bytes and both say
-# so, or both report failure; never wrong bytes, never a hang. Every violation prints the one
-# command that reproduces it; the exit code is 1 if there was any.
+# so, or both report failure; never wrong bytes, never a hang. The receiver lives as rudp-recv
+# does, as a server (late FINs answered from its memory of confirmed transfers) or with --once
+# (it exits after the transfer): a file it saved must never be reported failed by the sender
+# unless every FIN-ACK was lost (counted apart) or the receiver vanished. Every violation prints
+# the one command that reproduces it; the exit code is 1 if there was any.
 # --quick uses the small scenarios of `swift test` (CampaignTests), whose failures name it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +22,7 @@ scratch=.build-simulate
 args=()
 for argument in "$@"; do
     case $argument in
-        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) args+=("$argument") ;;
     esac
 done
@@ -79,16 +82,19 @@ while let argument = arguments.next() {
 func describe(_ seed: UInt64) -> (TransferScenario, TransferOutcome, CampaignVerdict) {
     let scenario = CampaignGenerator.scenario(seed: seed, profile: profile)
     let outcome = TransferSimulation.run(scenario)
-    return (scenario, outcome, CampaignVerdict(outcome, size: scenario.size))
+    return (scenario, outcome, CampaignVerdict(outcome, scenario: scenario))
 }
 
 if let single {
     let (scenario, outcome, verdict) = describe(single)
     print("scenario: \(scenario.reproduction)")
     print("retransmission: \(scenario.retransmission), max retries: \(scenario.maxRetries), "
-          + "receiver idle timeout: \(Double(scenario.receiverIdleTimeout) / 1e9) s, "
+          + "receiver idle timeout: \(Double(scenario.receiverIdleTimeout) / 1e9) s"
+          + (scenario.receiverIdleTimeoutFollowsSender ? " or as long as the sender retries, " : " (fixed), ")
           + "receiver vanishes at: \(scenario.receiverVanishesAt.map { "\(Double($0) / 1e9) s" } ?? "never")")
-    print("sender: \(outcome.senderState); receiver: \(String(describing: outcome.receiverState))")
+    print("sender: \(outcome.senderState); receiver: \(String(describing: outcome.receiverState)) (\(scenario.receiverLifecycle)"
+          + (outcome.receiverExitTime.map { ", exited at \(Double($0) / 1e9) s" } ?? "")
+          + "; \(outcome.finsUnanswered) FIN(s) after the save unanswered)")
     print("delivered \(outcome.bytesDelivered) of \(scenario.size) bytes (match: \(outcome.deliveredBytesMatch)), "
           + "virtual time \(Double(outcome.endTime) / 1e9) s, hung: \(outcome.hung)")
     print("sender statistics: \(outcome.senderStatistics)")
@@ -102,6 +108,9 @@ func cause(of outcome: TransferOutcome, _ scenario: TransferScenario) -> String 
     switch outcome.senderState {
     case .failed(.peerUnreachable): return "no SYN-ACK within the retries"
     case .failed(.retriesExhausted): return "sender out of retries"
+    case .failed(.peerReset(.idleTimeout, _)):
+        return "receiver reset (idleTimeout, " + (scenario.receiverIdleTimeoutFollowsSender
+            ? "waiting as long as the sender retries)" : "a fixed --idle-timeout)")
     case .failed(.peerReset(let code, _)): return "receiver reset (\(code))"
     default: return "\(outcome.senderState)"
     }
@@ -113,6 +122,7 @@ struct Tally {
     var verdicts: [String: Int] = [:]
     var verdictExample: [String: UInt64] = [:]
     var byMode: [String: Int] = [:]
+    var byLifecycle: [String: Int] = [:]
     /// Why the sender failed, in the scenarios where both sides failed.
     var failureCauses: [String: Int] = [:]
     var failureExample: [String: UInt64] = [:]
@@ -137,6 +147,7 @@ DispatchQueue.concurrentPerform(iterations: jobs) { _ in
             tally.verdicts[verdict.label, default: 0] += 1
             tally.verdictExample[verdict.label] = min(tally.verdictExample[verdict.label] ?? seed, seed)
             tally.byMode["\(scenario.mode)", default: 0] += 1
+            tally.byLifecycle["\(scenario.receiverLifecycle)", default: 0] += 1
             tally.bytes += outcome.bytesDelivered
             tally.virtualSeconds += Double(outcome.endTime) / 1e9
             tally.packetsSent += outcome.senderStatistics.dataPacketsSent
@@ -146,9 +157,12 @@ DispatchQueue.concurrentPerform(iterations: jobs) { _ in
                 tally.failureCauses[why, default: 0] += 1
                 tally.failureExample[why] = min(tally.failureExample[why] ?? seed, seed)
             }
-            if case .violation(let why) = verdict {
+            switch verdict {
+            case .violation(let why), .savedButReportedFailed(let why):
                 tally.violations.append((seed, why))
-                print("VIOLATION seed \(seed): \(why)\n  reproduce with: \(profile.reproduction(seed: seed))")
+                print("\(verdict.label) seed \(seed): \(why)\n  reproduce with: \(profile.reproduction(seed: seed))")
+            default:
+                break
             }
             return tally.verdicts.values.reduce(0, +)
         }
@@ -164,6 +178,14 @@ print("scenarios: \(count) (seeds \(start)...\(start + UInt64(count) - 1), \(pro
 print("outcomes: " + result.verdicts.sorted { $0.key < $1.key }
     .map { "\($0.key) \($0.value) (e.g. seed \(result.verdictExample[$0.key]!))" }.joined(separator: ", "))
 print("why both failed: " + result.failureCauses.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value) (e.g. seed \(result.failureExample[$0.key]!))" }.joined(separator: ", "))
+func tallied(_ label: String) -> String {
+    let found = result.verdicts[label, default: 0]
+    return "\(found)" + (result.verdictExample[label].map { " (e.g. seed \($0))" } ?? "")
+}
+print("saved but reported failed: \(tallied(CampaignVerdict.savedButReportedFailedLabel)); "
+      + "saved with every FIN-ACK lost (unavoidable): \(tallied(CampaignVerdict.everyFinAckLostLabel)); "
+      + "saved, then the receiver vanished: \(tallied("saved, then the receiver vanished"))")
+print("receivers: " + result.byLifecycle.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
 print("modes: " + result.byMode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
 print("delivered \(result.bytes) bytes in \(result.packetsSent) DATA packets (\(result.retransmissions) retransmissions), "
       + "\(Int(result.virtualSeconds)) s of virtual time")

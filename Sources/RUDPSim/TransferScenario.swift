@@ -21,6 +21,11 @@ public struct TransferScenario: Sendable {
     /// In-order packets the receiver acknowledges together; nil keeps the receiver's default
     /// (an animation sets 1: one ACK per packet, as in the textbook).
     public var receiverAckFrequency: Int?
+    /// Whether the receiver waits as long as the sender announced it retries (rudp-recv without
+    /// `--idle-timeout`) or exactly `receiverIdleTimeout` (with it).
+    public var receiverIdleTimeoutFollowsSender = true
+    /// How the receiving process lives: a server that keeps running, or `rudp-recv --once`.
+    public var receiverLifecycle: ReceiverLifecycle = .server
     /// The receiver process disappears at this virtual time (it stops answering).
     public var receiverVanishesAt: UInt64?
     /// Give up (and report a hang) past this much virtual time.
@@ -40,9 +45,20 @@ public struct TransferScenario: Sendable {
 
     /// The command-line form of this scenario, printed with a failure so it can be reproduced.
     public var reproduction: String {
-        "mode=\(mode) cc=\(congestionControl) size=\(size) mss=\(mss) window=\(window) seed=\(seed) isn=\(initialSequence.map(String.init) ?? "derived") "
+        "mode=\(mode) cc=\(congestionControl) receiver=\(receiverLifecycle) size=\(size) mss=\(mss) window=\(window) seed=\(seed) isn=\(initialSequence.map(String.init) ?? "derived") "
             + "forward=\(forward) reverse=\(reverse)"
     }
+}
+
+/// How the simulated receiving process lives, as rudp-recv does with and without `--once`.
+public enum ReceiverLifecycle: String, Sendable, CaseIterable {
+    /// It keeps running; connections it forgot are answered from its memory of confirmed
+    /// transfers (the endpoint's, for a FIN retransmitted late).
+    case server
+    /// `--once`: the process exits when its transfer's connection closes (which, confirmed,
+    /// lingers until the sender can send no more FIN), or when that transfer's handshake
+    /// expired with no other connection open. Nothing answers for it afterwards.
+    case once
 }
 
 /// What happened in a simulated transfer.
@@ -60,6 +76,12 @@ public struct TransferOutcome: Sendable {
     public var senderEndTime: UInt64?
     /// Virtual time at which the simulation stopped.
     public var endTime: UInt64
+    /// Virtual time at which a `.once` receiver exited, if it did.
+    public var receiverExitTime: UInt64?
+    /// FINs of the transfer that arrived after the receiver saved the file and got no FIN-ACK
+    /// (its process had exited or vanished, or it did not recognise them): each one a chance,
+    /// missed, to tell the sender its file was saved.
+    public var finsUnanswered = 0
     /// True if the simulation stopped because the time limit passed or no progress was possible.
     public var hung: Bool
     public var forwardStatistics: ImpairmentStats

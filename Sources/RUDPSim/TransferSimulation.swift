@@ -45,6 +45,13 @@ private struct SimulationRun: LinkedEndpoints {
     /// Datagrams submitted so far per direction: the next one's serial (and tag) is one more.
     var forwardSerial = 0
     var reverseSerial = 0
+    /// When the receiving application saved the file (confirmed the FIN).
+    var savedAt: UInt64?
+    /// When a `.once` receiver exited.
+    var exitTime: UInt64?
+    /// A FIN after the save was handed to the endpoint, and no FIN-ACK has gone out since.
+    var awaitingFinAck = false
+    var finsUnanswered = 0
     let datagram = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
     /// The whole file, shared between simulations, when it is small enough.
@@ -69,6 +76,9 @@ private struct SimulationRun: LinkedEndpoints {
         var receiverConfiguration = ReceiverConfiguration(initialSequence: 0)
         receiverConfiguration.idleTimeout = scenario.receiverIdleTimeout
         if let frequency = scenario.receiverAckFrequency { receiverConfiguration.ackFrequency = frequency }
+        receiverConfiguration.idleTimeoutFollowsSender = scenario.receiverIdleTimeoutFollowsSender
+        // As rudp-recv --once configures its endpoint (ReceiveServer).
+        receiverConfiguration.lingersUntilSenderGivesUp = scenario.receiverLifecycle == .once
         let receiverRandom = SimulationRandom(random)
         endpoint = ReceiverEndpoint(configuration: ReceiverEndpointConfiguration(receiver: receiverConfiguration),
                                     random: receiverRandom.next)
@@ -107,11 +117,11 @@ private struct SimulationRun: LinkedEndpoints {
         return TransferOutcome(
             senderState: sender.state, receiverState: receiver?.state, senderStatistics: sender.statistics,
             receiverStatistics: receiver?.statistics, bytesDelivered: delivered, deliveredBytesMatch: deliveredMatch,
-            senderEndTime: senderEndTime, endTime: now, hung: hung,
+            senderEndTime: senderEndTime, endTime: now, receiverExitTime: exitTime, finsUnanswered: finsUnanswered, hung: hung,
             forwardStatistics: link.forward.stats, reverseStatistics: link.reverse.stats)
     }
 
-    var receiverAlive: Bool { scenario.receiverVanishesAt.map { now < $0 } ?? true }
+    var receiverAlive: Bool { exitTime == nil && (scenario.receiverVanishesAt.map { now < $0 } ?? true) }
 
     var senderDone: Bool {
         switch sender.state {
@@ -149,6 +159,7 @@ private struct SimulationRun: LinkedEndpoints {
         guard receiverAlive else { return false }
         var sent = false
         while let transmit = endpoint.pollTransmit(into: datagram, now: now) {
+            if datagram[WireLayout.typeOffset] == PacketType.finAck.rawValue { awaitingFinAck = false }
             submit(transmit.length, to: .reverse)
             sent = true
         }
@@ -200,7 +211,20 @@ private struct SimulationRun: LinkedEndpoints {
     /// The network side of the receiver process: the endpoint demultiplexes and validates; the
     /// application accepts every offer and checks what is delivered.
     mutating func deliverToReceiver(_ bytes: UnsafeRawBufferPointer) {
-        guard receiverAlive else { return }
+        let isLateFin = savedAt != nil && Self.isFin(bytes, of: sender.configuration.connectionID)
+        guard receiverAlive else {
+            if isLateFin { finsUnanswered += 1 }
+            return
+        }
+        // Answered or not, it is answered now: the endpoint replies before the next datagram.
+        awaitingFinAck = isLateFin
+        defer {
+            if isLateFin {
+                _ = drainReceiver()
+                if awaitingFinAck { finsUnanswered += 1 }
+                awaitingFinAck = false
+            }
+        }
         let outcome = endpoint.handle(datagram: bytes, from: Self.senderAddress, now: now)
         handleEndpointEvents()
         guard let connection, outcome.connection == connection.handle else { return }
@@ -229,6 +253,7 @@ private struct SimulationRun: LinkedEndpoints {
         if case .finishing(let fin) = receiver.state {
             if fin.fileSize == UInt64(delivered) && fin.sha256 == ContentPattern.sha256(size: delivered) && match {
                 endpoint.confirmFinish(connection.handle, now: now)
+                savedAt = now
             } else {
                 endpoint.fail(connection.handle, code: .integrityFailure, message: "SHA-256 mismatch", now: now)
             }
@@ -241,13 +266,29 @@ private struct SimulationRun: LinkedEndpoints {
     /// SYN arriving after the transfer ended opens one too, which is not the transfer's.)
     mutating func handleEndpointEvents() {
         while let event = endpoint.pollEvent() {
-            guard case .offered(let offered) = event else { continue }
-            if connection?.isAddressValidated != true {
-                connection = offered
-                offered.observe(observers.receiver)
+            switch event {
+            case .offered(let offered):
+                if connection?.isAddressValidated != true {
+                    connection = offered
+                    offered.observe(observers.receiver)
+                }
+                endpoint.accept(offered.handle, now: now)
+            case .closed(let closed):
+                // rudp-recv --once ends with its transfer's connection (ReceiveServer: the first
+                // transfer reported, once it departs; a failed handshake counts when it was the only one).
+                guard scenario.receiverLifecycle == .once, exitTime == nil, closed === connection,
+                      closed.isAddressValidated || endpoint.isEmpty else { continue }
+                exitTime = now
+            case .validated:
+                continue
             }
-            endpoint.accept(offered.handle, now: now)
         }
+    }
+
+    /// Whether `bytes` hold a FIN of connection `connectionID` (checked as the endpoint would).
+    static func isFin(_ bytes: UnsafeRawBufferPointer, of connectionID: UInt32) -> Bool {
+        guard let packet = try? PacketView.decode(bytes) else { return false }
+        return packet.header.type == .fin && packet.header.connectionID == connectionID
     }
 }
 

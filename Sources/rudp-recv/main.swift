@@ -23,10 +23,18 @@ let listenOption = spec.option("listen", short: "l", placeholder: "ADDR", defaul
                                parse: ValueParsers.string)
 let outOption = spec.option("out", short: "o", placeholder: "DIR", default: ".", help: "Directory to write received files into",
                             parse: ValueParsers.string)
-let onceFlag = spec.flag("once", help: "Exit after the first transfer ends: 0 if it succeeded, 1 if not")
+let onceFlag = spec.flag("once", help: "Exit after the first transfer ends: 0 if it succeeded, 1 if not (a handshake that "
+                             + "never completed counts as a failed transfer). After saving a file it stays until the sender "
+                             + "acknowledged the FIN-ACK or can no longer retransmit its FIN (by its announced retries: "
+                             + "about 22 s for rudp-send's defaults on a LAN, 44 s at most)")
 let overwriteFlag = spec.flag("overwrite", help: "Replace existing files (otherwise the sender gets an error)")
-let idleOption = spec.option("idle-timeout", placeholder: "DUR", default: "10s",
-                             help: "Abandon a transfer after this long without a packet from its sender",
+let idleOption = spec.option("idle-timeout", placeholder: "DUR",
+                             defaultHelp: "as long as the sender retries, at least 10s",
+                             help: "Abandon a transfer after this long without a packet from its sender. Without this flag "
+                                 + "an RUDP transfer is abandoned only once its sender would have given up too: the SYN "
+                                 + "announces its retries and largest timeout, and the receiver waits (retries + 2) x that "
+                                 + "timeout (48 s for rudp-send's 10 retries backed off to 4 s), at least 10 s, at most 10 min; "
+                                 + "10 s for a sender that announces nothing and for TCP. Given, it applies as it is",
                              parse: { text in
                                  let duration = try DurationValue.parse(text).nanoseconds
                                  guard duration > 0 else { throw ValueError("must be more than 0") }
@@ -50,7 +58,8 @@ runMain(name: "rudp-recv") {
         throw UsageError(program: "rudp-recv", message: "--listen: \(error.description)")
     }
     let options = ReceiveOptions(outputDirectory: arguments[outOption], overwrite: arguments[overwriteFlag],
-                                 idleTimeout: arguments[idleOption])
+                                 idleTimeout: arguments[idleOption] ?? ReceiverConfiguration(initialSequence: 0).idleTimeout,
+                                 idleTimeoutFollowsSender: arguments[idleOption] == nil, once: arguments[onceFlag])
     try IncomingFile.checkWritableDirectory(options.outputDirectory)
     let quiet = arguments[quietFlag]
     let json = arguments[jsonFlag]
@@ -77,7 +86,7 @@ runMain(name: "rudp-recv") {
         progressLine.log("rudp-recv: listening on \(server.localAddress) (UDP: RUDP; TCP: baseline), writing to \(options.outputDirectory)")
     }
     let outcome = try server.run(
-        once: arguments[onceFlag], interruptFileDescriptor: signals.readFileDescriptor,
+        interruptFileDescriptor: signals.readFileDescriptor,
         isInterrupted: { signals.pendingSignal.map { InterruptedBySignal(signal: $0).description } },
         onEvent: { event in
             switch event {

@@ -59,7 +59,10 @@ let rtoOption = spec.option("rto", placeholder: "auto|DUR", default: "auto",
                                 return .fixed(duration)
                             })
 let retriesOption = spec.option("max-retries", placeholder: "N", default: "10",
-                                help: "Consecutive timeouts of one packet before giving up",
+                                help: "Consecutive timeouts of one packet (or of the SYN or FIN) before giving up: within "
+                                    + "about the sum of the backed-off timeouts, each at most 4 s (or the fixed --rto). The SYN "
+                                    + "announces it, and rudp-recv waits as long before it abandons the transfer: "
+                                    + "(N + 2) x 4 s of silence (48 s for 10), at most 10 min (unless started with --idle-timeout)",
                                 parse: ValueParsers.integer(in: 0...1000))
 let nameOption = spec.option("name", placeholder: "NAME", defaultHelp: "FILE's last path component",
                              help: "Name to store the file under at the receiver, sent exactly as given",

@@ -55,6 +55,10 @@ enum CampaignGenerator {
         scenario.timeLimit = 48 * 3_600 * 1_000_000_000
         // Drawn last, so that every earlier choice of a seed's scenario stays what it was.
         scenario.congestionControl = CongestionAlgorithm.allCases[Int(random.nextBelow(UInt64(CongestionAlgorithm.allCases.count)))]
+        // The receiving process's life: a server, or rudp-recv --once, which exits after the
+        // transfer; without --idle-timeout (mostly) or with it.
+        scenario.receiverLifecycle = random.nextBool(probability: 0.5) ? .once : .server
+        scenario.receiverIdleTimeoutFollowsSender = random.nextBool(probability: 0.7)
         return scenario
     }
 
@@ -99,19 +103,27 @@ enum CampaignGenerator {
 }
 
 /// The campaign's rule: the receiver holds exactly the sender's bytes and both say so, or both
-/// report failure; never wrong bytes, never a hang.
+/// report failure; never wrong bytes, never a hang, and never a saved file reported as failed
+/// but where no protocol can help it (every FIN-ACK lost, or the receiver gone).
 enum CampaignVerdict: Equatable, Sendable {
     /// The sender finished, the receiver confirmed, the bytes are the sender's.
     case delivered
     /// Both sides report failure (the receiver may never have heard of the transfer).
     case bothFailed
-    /// The receiver saved the file and the sender gave up waiting for a FIN-ACK: the one
-    /// disagreement no protocol avoids (every FIN-ACK lost); the file is intact.
+    /// The receiver saved the file and the sender gave up waiting for a FIN-ACK although every
+    /// FIN that reached the receiver was answered: every FIN-ACK was lost, the one disagreement
+    /// no protocol avoids; the file is intact.
     case finAcknowledgementLost
-    /// The rule is broken.
+    /// The receiver saved the file, then its process vanished (a crash) before the sender heard.
+    case savedThenReceiverVanished
+    /// The receiver saved the file and the sender reported failure, though a FIN reached the
+    /// receiver's address after the save and went unanswered: the receiver's life cycle lost it.
+    case savedButReportedFailed(String)
+    /// The rule is broken otherwise.
     case violation(String)
 
-    init(_ outcome: TransferOutcome, size: Int) {
+    init(_ outcome: TransferOutcome, scenario: TransferScenario) {
+        let size = scenario.size
         if outcome.hung {
             self = .violation("hung: sender \(outcome.senderState), receiver \(String(describing: outcome.receiverState))")
             return
@@ -129,10 +141,14 @@ enum CampaignVerdict: Equatable, Sendable {
                 self = .bothFailed
                 return
             }
-            if case .retriesExhausted(let what, _) = error, what == "the FIN" {
+            if case .retriesExhausted(let what, _) = error, what == "the FIN", outcome.finsUnanswered == 0 {
                 self = .finAcknowledgementLost
+            } else if let vanished = scenario.receiverVanishesAt, vanished <= (outcome.senderEndTime ?? outcome.endTime) {
+                self = .savedThenReceiverVanished
             } else {
-                self = .violation("the receiver saved the file but the sender failed: \(error)")
+                self = .savedButReportedFailed("the receiver saved the file but the sender failed (\(error)); "
+                    + "\(outcome.finsUnanswered) FIN(s) after the save went unanswered"
+                    + (outcome.receiverExitTime.map { ", the receiver exited at \(Double($0) / 1e9) s" } ?? ""))
             }
         default:
             self = .violation("the sender never ended: \(outcome.senderState)")
@@ -140,8 +156,10 @@ enum CampaignVerdict: Equatable, Sendable {
     }
 
     var isViolation: Bool {
-        if case .violation = self { return true }
-        return false
+        switch self {
+        case .violation, .savedButReportedFailed: true
+        default: false
+        }
     }
 
     /// Short name for tallies.
@@ -149,10 +167,15 @@ enum CampaignVerdict: Equatable, Sendable {
         switch self {
         case .delivered: "delivered"
         case .bothFailed: "both failed"
-        case .finAcknowledgementLost: "FIN-ACKs lost"
+        case .finAcknowledgementLost: Self.everyFinAckLostLabel
+        case .savedThenReceiverVanished: "saved, then the receiver vanished"
+        case .savedButReportedFailed: Self.savedButReportedFailedLabel
         case .violation: "VIOLATION"
         }
     }
+
+    static let everyFinAckLostLabel = "saved, every FIN-ACK lost"
+    static let savedButReportedFailedLabel = "SAVED BUT REPORTED FAILED"
 }
 
 extension CampaignProfile {

@@ -17,7 +17,7 @@ import Testing
             let seed = UInt64(shard * Self.seedsPerShard + offset + 1)
             let scenario = CampaignGenerator.scenario(seed: seed, profile: .quick)
             let outcome = TransferSimulation.run(scenario)
-            let verdict = CampaignVerdict(outcome, size: scenario.size)
+            let verdict = CampaignVerdict(outcome, scenario: scenario)
             tally[verdict.label, default: 0] += 1
             #expect(!verdict.isViolation,
                     "\(verdict); reproduce with: \(CampaignProfile.quick.reproduction(seed: seed))\n \(scenario.reproduction)")

@@ -21,14 +21,16 @@ import Testing
     func losingEachControlPacketStillDelivers(mode: TransferMode) {
         let clean = TransferSimulation.run(Self.scenario(mode))
         #expect(clean.delivered)
-        let forwardCount = clean.forwardStatistics.received   // SYN, 5 DATA, FIN
+        // SYN, 5 DATA, FIN, then the ACKs of the FIN-ACK
+        let finCount = clean.forwardStatistics.received - SenderConfiguration(connectionID: 0, initialSequence: 0, fileName: [],
+                                                                              fileSize: nil).closeAcknowledgements
         let reverseCount = clean.reverseStatistics.received   // SYN-ACK, ACKs, FIN-ACK
         let cases: [(String, TransferScenario)] = [
             ("SYN", Self.scenario(mode, forwardDrops: [1...1])),
             ("SYN-ACK", Self.scenario(mode, reverseDrops: [1...1])),
-            ("FIN", Self.scenario(mode, forwardDrops: [forwardCount...forwardCount])),
+            ("FIN", Self.scenario(mode, forwardDrops: [finCount...finCount])),
             ("last FIN-ACK", Self.scenario(mode, reverseDrops: [reverseCount...reverseCount])),
-            ("FIN and FIN-ACK twice", Self.scenario(mode, forwardDrops: [forwardCount...(forwardCount + 1)],
+            ("FIN and FIN-ACK twice", Self.scenario(mode, forwardDrops: [finCount...(finCount + 1)],
                                                     reverseDrops: [reverseCount...(reverseCount + 1)])),
         ]
         for (lost, scenario) in cases {
@@ -36,6 +38,10 @@ import Testing
             #expect(outcome.delivered, "losing the \(lost): \(outcome.summary(scenario))")
             #expect(outcome.senderStatistics.timeouts >= 1, "losing the \(lost) should cost a timeout")
         }
+        // The sender's last packets, its ACKs of the FIN-ACK, only let the receiver stop lingering sooner.
+        let closing = Self.scenario(mode, forwardDrops: [(finCount + 1)...(finCount + 3)])
+        let outcome = TransferSimulation.run(closing)
+        #expect(outcome.delivered && outcome.senderStatistics.timeouts == 0, "\(outcome.summary(closing))")
     }
 }
 

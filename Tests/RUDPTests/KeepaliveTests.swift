@@ -36,6 +36,7 @@ import Testing
                         } else if let syn = try? PacketView.decode(bytes) {
                             var configuration = ReceiverConfiguration(initialSequence: 7)
                             configuration.idleTimeout = receiverIdleTimeout
+                            configuration.idleTimeoutFollowsSender = false  // as `rudp-recv --idle-timeout` sets it
                             receiver = try? Receiver(syn: syn, configuration: configuration, now: now)
                             receiver?.accept(now: now)
                         }

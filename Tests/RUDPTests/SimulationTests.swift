@@ -122,6 +122,7 @@ func aVanishingReceiverMakesTheSenderFailInBoundedTime(mode: TransferMode) {
     scenario.reverse = TestLinks.delayOnly()
     scenario.maxRetries = 3
     scenario.receiverIdleTimeout = 2_000_000_000
+    scenario.receiverIdleTimeoutFollowsSender = false  // as `rudp-recv --idle-timeout 2s` runs
     let outcome = TransferSimulation.run(scenario)
     #expect(outcome.receiverState == .failed(.idleTimeout(nanoseconds: 2_000_000_000)))
     if case .failed = outcome.senderState {} else { Issue.record("sender should fail, is \(outcome.senderState)") }

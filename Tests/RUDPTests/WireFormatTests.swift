@@ -52,6 +52,25 @@ private func examplePackets() -> [(PacketHeader, [SackBlock], [UInt8])] {
     #expect(decoded.fileSize == nil)
 }
 
+/// The retry budget rides after the name, flagged (bit 1), so a SYN without it is the same
+/// bytes as before and still decodes (as an unannounced budget).
+@Test func synPayloadCarriesTheRetryBudgetOnlyWhenFlagged() throws {
+    var offer = SynPayload(mode: .selectiveRepeat, mss: 1200, window: 64, fileSize: 5, name: Array("f".utf8))
+    let plain = offer.encoded()
+    #expect(plain[1] == 0 && plain.count == 19)
+    #expect(try plain.withUnsafeBytes { try SynPayload(decoding: $0) }.retryBudget == nil)
+    offer.retryBudget = RetryBudget(retries: 10, largestTimeout: 4_000_000_000)
+    let announced = offer.encoded()
+    #expect(announced[1] == 0x02)
+    #expect(Array(announced[19...]) == [0x00, 0x0A, 0x00, 0x3D, 0x09, 0x00], "10 retries, 4,000,000 µs")
+    #expect(try announced.withUnsafeBytes { try SynPayload(decoding: $0) } == offer)
+    // Flagged but cut short, or announcing a timeout of 0: malformed.
+    #expect(throws: WireError.self) { try announced.dropLast(2).withUnsafeBytes { _ = try SynPayload(decoding: $0) } }
+    var zero = announced
+    zero.replaceSubrange(21..., with: [0, 0, 0, 0])
+    #expect(throws: WireError.self) { try zero.withUnsafeBytes { _ = try SynPayload(decoding: $0) } }
+}
+
 @Test func everyTruncatedPrefixIsRejected() throws {
     for (header, sacks, payload) in examplePackets() {
         let bytes = try PacketEncoder.encode(header, sacks: sacks, payload: payload)

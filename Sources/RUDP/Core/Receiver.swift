@@ -29,6 +29,10 @@ public final class Receiver: PacketHandling {
     public var observer: ProtocolEventObserver?
     /// True once lingering is over: the connection can be forgotten.
     public private(set) var isReclaimable = false
+    /// How long the sender keeps retransmitting, as its SYN announced (or as assumed).
+    public let senderRetryBudget: RetryBudget
+    /// This connection fails after this long without a packet from its sender.
+    public let idleTimeout: UInt64
 
     private let space: SequenceSpace
     private var buffer: ReceiveBuffer?
@@ -56,11 +60,14 @@ public final class Receiver: PacketHandling {
     private var pendingFin: (index: UInt64, fin: FinPayload)?
     /// The sender's first flight, held while its address is unproved.
     private var firstFlight: FirstFlightStash
+    /// Timestamps of the FIN-ACKs sent: the sender's closing ACK must echo one of them.
+    private var finAckTimestamps: [UInt32] = []
     private var resetToSend: ResetPayload?
     private var echo: UInt32 = 0
     private var advertisedEdge: UInt64 = 0
     private var sackBlocks: [SackBlock] = []
     private static let maxSackBlocksSent = WireLayout.maxSackBlocks
+    private static let rememberedFinAcks = 8
     /// Unordered delivery: packets stored but not yet handed to the application, in arrival order.
     private var arrivals = RingQueue<UInt64>(capacity: 64)
     /// Where the next ACK's rotating share of SACK blocks starts.
@@ -86,6 +93,13 @@ public final class Receiver: PacketHandling {
         lastActivity = now
         echo = packet.header.timestamp
         sackBlocks.reserveCapacity(Self.maxSackBlocksSent)
+        senderRetryBudget = offer.retryBudget ?? .unannounced
+        if configuration.idleTimeoutFollowsSender, let announced = offer.retryBudget {
+            idleTimeout = min(max(configuration.idleTimeout, announced.silence),
+                              max(configuration.maximumIdleTimeout, configuration.idleTimeout))
+        } else {
+            idleTimeout = configuration.idleTimeout
+        }
     }
 
     deinit { buffer?.deallocate() }
@@ -247,6 +261,10 @@ public final class Receiver: PacketHandling {
                 return
             }
         case .completed:
+            if header.type == .ack {
+                noteCloseAcknowledgement(header, now: now)
+                return
+            }
             // A DATA packet too: the sender of an early FIN resends data whose ACKs were lost.
             guard header.type == .fin || header.type == .data else { return }
             echo = header.timestamp
@@ -349,7 +367,24 @@ public final class Receiver: PacketHandling {
         state = .finishing(fin)
     }
 
+    /// The sender's ACK of our FIN-ACK (it echoes that FIN-ACK's timestamp and acknowledges one
+    /// past the FIN): it retransmits no FIN now, so lingering is over.
+    private func noteCloseAcknowledgement(_ header: PacketHeader, now: UInt64) {
+        guard header.sequence == space.wire(expected) + 1, finAckTimestamps.contains(header.timestampEcho) else { return }
+        lingerDeadline = now
+    }
+
     private func startLinger(now: UInt64) {
+        if configuration.lingersUntilSenderGivesUp, case .completed = state {
+            // Until the sender has given up on the FIN it sent, so that its last retransmission,
+            // if any, has arrived: one timeout per transmission it may still make, from the one
+            // that FIN announced (the largest, if none), each double the one before.
+            let timeout = senderRetransmitTimeout ?? senderRetryBudget.largestTimeout
+            let patience = min(senderRetryBudget.patience(from: timeout),
+                               max(configuration.maximumIdleTimeout, configuration.idleTimeout))
+            lingerDeadline = patience > UInt64.max - now ? .max : now + patience
+            return
+        }
         let linger = senderRetransmitTimeout.map {
             min(max($0 * configuration.lingerMultiple, configuration.minimumLinger), configuration.maximumLinger)
         } ?? configuration.defaultLinger
@@ -363,10 +398,10 @@ public final class Receiver: PacketHandling {
         if isReclaimable { return nil }
         switch state {
         case .established:
-            let idle = lastActivity + configuration.idleTimeout
+            let idle = lastActivity + idleTimeout
             return delayedAckDeadline.map { min($0, idle) } ?? idle
         case .offered, .finishing:
-            return lastActivity + configuration.idleTimeout
+            return lastActivity + idleTimeout
         case .completed, .failed:
             return lingerDeadline
         }
@@ -376,10 +411,9 @@ public final class Receiver: PacketHandling {
         if let deadline = delayedAckDeadline, now >= deadline { ackDue = true }
         switch state {
         case .offered, .established, .finishing:
-            if now >= lastActivity + configuration.idleTimeout {
-                fail(code: .idleTimeout, message: "receiver gave up: nothing heard for \(Double(configuration.idleTimeout) / 1e9) s",
-                     now: now)
-                state = .failed(.idleTimeout(nanoseconds: configuration.idleTimeout))
+            if now >= lastActivity + idleTimeout {
+                fail(code: .idleTimeout, message: "receiver gave up: nothing heard for \(Double(idleTimeout) / 1e9) s", now: now)
+                state = .failed(.idleTimeout(nanoseconds: idleTimeout))
             }
         case .completed, .failed:
             if let deadline = lingerDeadline, now >= deadline { isReclaimable = true }
@@ -409,6 +443,8 @@ public final class Receiver: PacketHandling {
             finAckDue = false
             header.type = .finAck
             header.acknowledgement = space.wire(expected) + 1
+            if finAckTimestamps.count == Self.rememberedFinAcks { finAckTimestamps.removeFirst() }
+            finAckTimestamps.append(header.timestamp)
             return encode(header, payload: [], into: datagram)
         }
         guard ackDue, case .established = state else { return nil }

@@ -7,8 +7,22 @@ public struct ReceiverConfiguration: Sendable {
     public var maxMSS = WireLayout.maxPayload
     /// Upper bound of window × MSS: the reassembly memory one connection may hold.
     public var maxBufferBytes = 32 << 20
-    /// A connection with no packet from the sender for this long fails.
+    /// A connection with no packet from the sender for this long fails; with
+    /// `idleTimeoutFollowsSender`, the least it waits.
     public var idleTimeout: UInt64 = 10_000_000_000
+    /// Whether a sender that announced its retry budget in its SYN is waited for as long as it
+    /// keeps retransmitting (`RetryBudget.silence`, within `maximumIdleTimeout`), so that the
+    /// receiver never gives a transfer up while its sender still tries. False: `idleTimeout`
+    /// exactly, as the user asked.
+    public var idleTimeoutFollowsSender = true
+    /// The most an announced retry budget buys a sender of the receiver's patience (the idle
+    /// timeout, and the linger of `lingersUntilSenderGivesUp`).
+    public var maximumIdleTimeout: UInt64 = 600_000_000_000
+    /// Whether a confirmed connection lingers until its sender has given up retransmitting its
+    /// FIN (or acknowledged the FIN-ACK), rather than `lingerMultiple` of its timeouts: for a
+    /// receiver that exits after the transfer (`rudp-recv --once`), which cannot leave late FINs
+    /// to the endpoint's memory of confirmed transfers.
+    public var lingersUntilSenderGivesUp = false
     /// How long to stay answering retransmitted FINs (or with RST after a failure), as a multiple
     /// of the sender's announced retransmission timeout, within the bounds below.
     /// Eight covers two FINs lost in a row: the sender resends after 1, then 2, then 4 RTOs.

@@ -88,6 +88,8 @@ public final class Sender: PacketHandling {
     /// When the last datagram of any kind went out, for the keepalive.
     private var lastTransmission: UInt64
     private var keepaliveDue = false
+    /// The FIN-ACK arrived: these ACKs tell the receiver, which then stops lingering.
+    private var closeAcknowledgementsDue = 0
     /// Send time and transmission count of the latest packet an ACK newly acknowledged.
     private var newlyAcknowledged: (sent: UInt64, transmissions: Int)?
 
@@ -252,7 +254,9 @@ public final class Sender: PacketHandling {
                   header.acknowledgement == space.wire(filled) + 1 else { return }
             takeSample(echo: header.timestampEcho, now: now)
             statistics.bytesAcknowledged = bytesWritten  // the FIN-ACK acknowledges every byte
+            peerTimestamp = header.timestamp  // the close acknowledgement echoes it, as proof
             state = .finished
+            closeAcknowledgementsDue = configuration.closeAcknowledgements
         case .syn, .data, .fin:
             return  // a receiver never sends these; ignore rather than trust them
         }
@@ -488,6 +492,7 @@ public final class Sender: PacketHandling {
                 var syn = SynPayload(mode: configuration.mode, mss: mss, window: UInt32(window),
                                      fileSize: configuration.fileSize, name: configuration.fileName)
                 syn.delivery = configuration.delivery
+                syn.retryBudget = configuration.retryBudget
                 return control(.syn, sequence: SequenceNumber(configuration.initialSequence), payload: syn.encoded(),
                                into: datagram, now: now)
             }
@@ -547,7 +552,11 @@ public final class Sender: PacketHandling {
         case .closing:
             guard controlDue else { return nil }
             return finPacket(into: datagram, now: now)
-        case .finished, .failed:
+        case .finished:
+            guard closeAcknowledgementsDue > 0 else { return nil }
+            closeAcknowledgementsDue -= 1
+            return control(.ack, sequence: space.wire(filled) + 1, payload: [], into: datagram, now: now)
+        case .failed:
             return nil
         }
     }

@@ -143,7 +143,9 @@ public final class ReceiverEndpoint {
                          limit: limit))
             return
         }
-        for evicted in table.insertHalfOpen(connection, for: key) { close(evicted) }
+        for evicted in table.insertHalfOpen(connection, for: key) {
+            abandonHandshake(evicted, code: .busy, message: "the handshake gave way to newer ones (too many at once)", now: now)
+        }
         if handle.index == slots.count { slots.append(connection) } else { slots[handle.index] = connection }
         events.append(.offered(connection))
         queueForTransmit(connection)
@@ -234,7 +236,12 @@ public final class ReceiverEndpoint {
                 queueForTransmit(connection)
             }
         }
-        for expired in table.expireHalfOpen(now: now) { close(expired) }
+        for expired in table.expireHalfOpen(now: now) {
+            let seconds = Double(table.halfOpenTimeout) / 1e9
+            abandonHandshake(expired, code: .idleTimeout,
+                             message: "the handshake did not complete: no packet proving the sender's address for \(seconds) s",
+                             now: now)
+        }
         var over: [InboundConnection] = []
         for connection in table.transfers where connection.receiver.isReclaimable { over.append(connection) }
         for connection in over {
@@ -257,6 +264,15 @@ public final class ReceiverEndpoint {
     private func queue(_ reply: StatelessReply) {
         guard replies.count < configuration.maxQueuedReplies else { return }
         replies.append(reply)
+    }
+
+    /// Forgets a connection whose handshake never completed; its receiver says why (the driver of
+    /// a receiver that waits for one transfer reports it), and nothing more is sent to its peer.
+    private func abandonHandshake(_ connection: InboundConnection, code: ResetCode, message: String, now: UInt64) {
+        // No RST: a sender whose SYN-ACKs were lost is still connecting, and its next SYN opens
+        // a new connection; one that sends DATA is told by the RST it gets then.
+        connection.fail(code: code, message: message, now: now)
+        close(connection)
     }
 
     /// Frees the connection's handle and tells the driver; it stays out of the transmit queue.

@@ -52,6 +52,9 @@ public struct SynPayload: Equatable, Sendable {
     public var fileSize: UInt64?
     /// The file name exactly as the sender gave it; the receiver decides whether it is safe.
     public var name: [UInt8]
+    /// How long the sender keeps retransmitting (after the name, flagged); nil from a sender that
+    /// does not say, which the receiver takes for `RetryBudget.unannounced`.
+    public var retryBudget: RetryBudget?
 
     public init(mode: TransferMode, mss: Int, window: UInt32, fileSize: UInt64?, name: [UInt8]) {
         self.mode = mode
@@ -66,7 +69,9 @@ public struct SynPayload: Equatable, Sendable {
         let rawMode = try reader.read(UInt8.self, "mode")
         guard let mode = TransferMode(rawValue: rawMode) else { throw .malformedPayload("unknown mode \(rawMode)") }
         let flags = try reader.read(UInt8.self, "flags")
-        guard flags & ~Self.unorderedFlag == 0 else { throw .malformedPayload("unknown SYN flags \(flags)") }
+        guard flags & ~(Self.unorderedFlag | Self.retryBudgetFlag) == 0 else {
+            throw .malformedPayload("unknown SYN flags \(flags)")
+        }
         let mss = Int(try reader.read(UInt16.self, "mss"))
         guard mss > 0 else { throw .malformedPayload("MSS 0") }
         let window = try reader.read(UInt32.self, "window")
@@ -75,18 +80,28 @@ public struct SynPayload: Equatable, Sendable {
         let nameLength = Int(try reader.read(UInt16.self, "name length"))
         guard nameLength <= Self.maxNameLength else { throw .malformedPayload("name of \(nameLength) bytes") }
         let name = try reader.readBytes(nameLength, "name")
+        var budget: RetryBudget?
+        if flags & Self.retryBudgetFlag != 0 {
+            let retries = try reader.read(UInt16.self, "retries")
+            let largestTimeout = try reader.read(UInt32.self, "largest timeout")
+            guard largestTimeout > 0 else { throw .malformedPayload("largest timeout 0") }
+            budget = RetryBudget(retries: Int(retries), largestTimeout: UInt64(largestTimeout) * 1_000)
+        }
         try reader.expectEnd("SYN")
         self.init(mode: mode, mss: mss, window: window, fileSize: size == Self.unknownSize ? nil : size, name: name)
         delivery = flags & Self.unorderedFlag != 0 ? .unordered : .ordered
+        retryBudget = budget
     }
 
     /// SYN flags bit 0: unordered delivery.
     static let unorderedFlag: UInt8 = 0x01
+    /// SYN flags bit 1: the retry budget follows the name.
+    static let retryBudgetFlag: UInt8 = 0x02
 
     public func encoded() -> [UInt8] {
         var writer = PayloadWriter()
         writer.write(mode.rawValue)
-        writer.write(delivery == .unordered ? Self.unorderedFlag : 0)
+        writer.write((delivery == .unordered ? Self.unorderedFlag : 0) | (retryBudget == nil ? 0 : Self.retryBudgetFlag))
         writer.write(UInt16(clamping: mss))
         writer.write(window)
         writer.write(fileSize ?? Self.unknownSize)
@@ -95,6 +110,11 @@ public struct SynPayload: Equatable, Sendable {
         let carried = name.prefix(Self.maxNameLength)
         writer.write(UInt16(carried.count))
         writer.write(Array(carried))
+        if let retryBudget {
+            writer.write(UInt16(clamping: retryBudget.retries))
+            // Rounded up, never to 0: the receiver must not think the sender less patient than it is.
+            writer.write(UInt32(clamping: max(1, (retryBudget.largestTimeout + 999) / 1_000)))
+        }
         return writer.bytes
     }
 }

@@ -135,6 +135,13 @@ final class InboundRUDPTransfer {
         }
     }
 
+    /// Reports a handshake that never completed as the transfer's failure (not reported
+    /// otherwise: see settle), for a receiver that waits for this one transfer.
+    func reportFailedHandshake(now: UInt64) {
+        guard !connection.isOpen, !connection.isAddressValidated, case .failed(let error) = receiver.state else { return }
+        finish(now: now, digest: nil, error: error.description)
+    }
+
     private func finish(now: UInt64, digest: SHA256Digest?, error: String?) {
         guard report == nil else { return }
         report = ReceivedFileReport(name: displayName, bytes: receiver.statistics.bytesDelivered,

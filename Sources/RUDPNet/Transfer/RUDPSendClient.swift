@@ -94,7 +94,13 @@ private struct SendLoop {
         while true {
             var now = MonotonicClock.now()
             try feedSender()
-            try transmit(now: now)
+            do {
+                try transmit(now: now)
+            } catch {
+                // Once the FIN-ACK came, only the ACKs answering it were left to send: the file is
+                // confirmed whatever becomes of them (the receiver may be gone: port unreachable).
+                guard sender.state == .finished else { throw error }
+            }
             switch sender.state {
             case .finished:
                 let seconds = Double(now - startTime) / 1e9

@@ -73,6 +73,10 @@ public final class ReceiveServer {
         signal(SIGXFSZ, SIG_IGN)
         var receiver = ReceiverConfiguration(initialSequence: 0)
         receiver.idleTimeout = options.idleTimeout
+        receiver.idleTimeoutFollowsSender = options.idleTimeoutFollowsSender
+        // No memory of confirmed transfers outlives a --once server: its one connection stays
+        // until its sender needs no more FIN-ACKs.
+        receiver.lingersUntilSenderGivesUp = options.once
         endpoint = ReceiverEndpoint(configuration: ReceiverEndpointConfiguration(receiver: receiver), random: SystemRandom.uint64)
         var attempts = 0
         while true {
@@ -104,9 +108,10 @@ public final class ReceiveServer {
         tcp.close()
     }
 
-    /// Serves until interrupted or, with `once`, until the first transfer has ended.
-    public func run(once: Bool, interruptFileDescriptor: Int32?, isInterrupted: () -> String?,
+    /// Serves until interrupted or, with `options.once`, until the first transfer has ended.
+    public func run(interruptFileDescriptor: Int32?, isInterrupted: () -> String?,
                     onEvent: (ReceiveEvent) -> Void) throws(SendFailure) -> ReceiveServerOutcome {
+        let once = options.once
         while true {
             let endpointDeadline = endpoint.nextDeadline
             var deadline = endpointDeadline
@@ -230,6 +235,11 @@ public final class ReceiveServer {
             case .closed(let connection):
                 guard let transfer = transfers[connection.handle.index] else { continue }
                 transfer.settle(now: now)
+                // A handshake that never completed is the --once server's transfer failing when
+                // no other is under way (else it was a stray, or a spoofed SYN).
+                if options.once && firstTransfer == nil && endpoint.isEmpty && tcpTransfers.isEmpty {
+                    transfer.reportFailedHandshake(now: now)
+                }
                 transfers[connection.handle.index] = nil
                 departed.append(transfer)
             }

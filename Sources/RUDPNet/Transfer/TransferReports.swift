@@ -5,13 +5,23 @@ import RUDP
 public struct ReceiveOptions: Sendable {
     public var outputDirectory: String
     public var overwrite: Bool
-    /// A transfer with nothing from its sender for this long is abandoned.
+    /// A transfer with nothing from its sender for this long is abandoned; with
+    /// `idleTimeoutFollowsSender`, an RUDP sender that announced more patience is waited for longer.
     public var idleTimeout: UInt64
+    /// Whether an RUDP transfer is abandoned only once its sender would have given up (see
+    /// `ReceiverConfiguration.idleTimeoutFollowsSender`); false when the user set the idle timeout.
+    public var idleTimeoutFollowsSender: Bool
+    /// `--once`: the server ends with its first transfer, and stays until that transfer's sender
+    /// can no longer need an answer.
+    public var once: Bool
 
-    public init(outputDirectory: String = ".", overwrite: Bool = false, idleTimeout: UInt64 = 10_000_000_000) {
+    public init(outputDirectory: String = ".", overwrite: Bool = false, idleTimeout: UInt64 = 10_000_000_000,
+                idleTimeoutFollowsSender: Bool = true, once: Bool = false) {
         self.outputDirectory = outputDirectory
         self.overwrite = overwrite
         self.idleTimeout = idleTimeout
+        self.idleTimeoutFollowsSender = idleTimeoutFollowsSender
+        self.once = once
     }
 }
 
