@@ -124,8 +124,9 @@ import Testing
         let driver = EndpointDriver(socket: socket, endpoint: ReceiverEndpoint(configuration: ReceiverEndpointConfiguration(),
                                                                                random: SystemRandom.uint64))
         for type in [PacketType.ack, .data] {
+            // (DATA echoing 0 would be a first flight that lost its SYN, dropped without an RST.)
             let header = PacketHeader(type: type, connectionID: 0xABCD, sequence: SequenceNumber(5), timestamp: 1,
-                                      timestampEcho: 0)
+                                      timestampEcho: 99)
             let datagram = try PacketEncoder.encode(header, payload: type == .data ? [1, 2, 3] : [])
             _ = try datagram.withUnsafeBytes { try stranger.send($0) }
         }

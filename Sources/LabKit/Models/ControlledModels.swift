@@ -60,15 +60,16 @@ extension LabModels {
         guard let size = parameters.size, size > 0, steady > 0, steady.isFinite else {
             return ModelPrediction(model: name, goodputMbps: steady / 1e6, steadyStateMbps: steady / 1e6)
         }
+        // The handshake's round trip is the ramp's first: the initial window goes right behind
+        // the SYN (the first flight). The FIN goes right behind the last DATA packet, so the
+        // close costs its serialization and its retries only.
         let data = rampedTransferTime(parameters, steady: steady, lossBased: algorithm != .bbr)
-        let control = 2 * parameters.oneWayDelay + 2 * parameters.ackTransmissionTime
-        let close = control + TextbookModels.expectedRecoveryTime(
+        let close = parameters.ackTransmissionTime + TextbookModels.expectedRecoveryTime(
             failureProbability: parameters.roundLoss, firstFailure: timeout, timeout: timeout, backoff: backoff,
             maximumTimeout: parameters.maximumTimeout)
         // The last three packets cannot be revealed lost by later ones: a loss there waits for the timeout.
         let tail = p < 1 ? 3 * p / (1 - p) * timeout : .infinity
-        let goodput = averagedOverHandshakes(parameters, size: size, seconds: control + data + close + tail,
-                                             backoff: backoff)
+        let goodput = averagedOverHandshakes(parameters, size: size, seconds: data + close + tail, backoff: backoff)
         return ModelPrediction(model: name, goodputMbps: goodput / 1e6, steadyStateMbps: steady / 1e6)
     }
 
