@@ -191,6 +191,16 @@ import Testing
         #expect(extra >= 60_000 && extra <= 90_000, "room for the batch: \(extra) bytes")
     }
 
+    @Test func acknowledgementsBatchedBeyondABandwidthDelayProductMakeRoomForOneAtMost() {
+        // 10 MB/s and 4 ms: one BDP is 40 kB. ACKs that come every 20 ms (an end host busy with
+        // its file, not the path) would otherwise add 200 kB of flight that only queues.
+        let batched = Flow()
+        batched.run(rate: 10_000_000, rtt: 4 * Self.ms, for: 2_000 * Self.ms, ackEvery: 20) { _ in 38_000 }
+        #expect(batched.bbr.mode == .probeBandwidth)
+        #expect(batched.bbr.window <= 3 * 40_000 + 3 * 1_200, "two BDPs and at most one of aggregation: \(batched.bbr.window)")
+        #expect(batched.bbr.window >= 2 * 40_000 + 30_000, "still room for most of one BDP: \(batched.bbr.window)")
+    }
+
     @Test func aMinimumRTTTenSecondsOldIsProbedWithFourPackets() {
         let flow = Flow()
         let bbr = flow.bbr

@@ -181,7 +181,11 @@ public final class BBRController: CongestionController {
             expected = 0
         }
         aggregationDelivered += sample.bytes
-        let excess = min(Double(aggregationDelivered) - expected, Double(window))
+        // At most one BDP (and 32 packets, two of the receiver's delayed ACKs): batches beyond
+        // that come from an end host busy with its file, not from the path, and room for them
+        // only queues in socket buffers (on loopback, 1,000 packets and a tenfold RTT).
+        let excess = min(Double(aggregationDelivered) - expected, Double(window),
+                         max(bandwidthDelayProduct ?? 0, Double(32 * mss)))
         extraAcknowledged.update(excess, round: round)
     }
 
