@@ -47,6 +47,9 @@ struct DemoReport {
                 counters += "; RTT min/mean/max \(values.joined(separator: "/")) ms"
             }
             lines.append(counters)
+            if let control = sent["cc"]?.stringValue {
+                lines.append("  " + Self.congestionText(control, sent))
+            }
         } else {
             lines.append("  failed (exit status \(senderStatus.map(String.init) ?? "unknown")); its error is shown above")
         }
@@ -72,6 +75,23 @@ struct DemoReport {
             lines.append("  no final statistics")
         }
         return lines
+    }
+
+    /// `congestion control bbr: window up to 52 packets, paced at 9.8 Mbit/s; smoothed RTT 51.2 ms`,
+    /// or `no congestion control: a fixed window of 64 packets` for the textbook sender.
+    static func congestionText(_ control: String, _ sent: JSONValue) -> String {
+        guard control != "none" else {
+            return "no congestion control: the textbook fixed window" + (sent["window"]?.intValue.map { " of \($0) packets" } ?? "")
+        }
+        var text = "congestion control \(control)"
+        if let window = sent["cwnd_max"]?.intValue { text += ": window up to \(window) packets" }
+        if let pacing = sent["pacing_mbps"]?.doubleValue {
+            text += ", paced at \(HumanFormat.rate(bitsPerSecond: pacing * 1e6))"
+        }
+        if let srtt = sent["srtt_ms"]?.doubleValue {
+            text += "; smoothed RTT \(HumanFormat.trimmed(srtt, maximumDecimals: 1)) ms"
+        }
+        return text
     }
 
     /// `in 4780, out 4300, dropped 480 (loss 480), duplicated 0, …` from a direction's JSON.
