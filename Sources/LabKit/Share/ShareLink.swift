@@ -26,11 +26,7 @@ public struct ShareLink {
     /// Why the experiment cannot run here (not Linux, not root, no ip or TUN, programs missing),
     /// with what to do; nil when it can.
     public func unavailableReason() -> String? {
-        if let reason = LinkNetwork.preflight(programs) {
-            return reason.replacingOccurrences(of: "run the sweep as root", with: "run rudp-lab share as root")
-                .replacingOccurrences(of: "; or use --network proxy", with: "")
-                .replacingOccurrences(of: ", or use --network proxy for RUDP without privileges", with: "")
-        }
+        if let reason = LinkNetwork.preflight(programs, experiment: "rudp-lab share", alternative: nil) { return reason }
         for program in ["rudp-send", "rudp-recv", "rudp-lab"] {
             if (try? programs.executable(program)) == nil { return programs.missing(program) }
         }

@@ -24,24 +24,27 @@ public final class LinkNetwork: SweepNetwork {
         transfer = RealTransfer(programs: programs, workDirectory: workDirectory)
         namespaceA = "rudplab-a-\(getpid())"
         namespaceB = "rudplab-b-\(getpid())"
-        unavailableReason = Self.preflight(programs)
+        unavailableReason = Self.preflight(programs, experiment: "the sweep",
+                                           alternative: "use --network proxy (RUDP only) or sim")
     }
 
-    /// Checks what `lossproxy link` needs; nil when everything is there.
-    static func preflight(_ programs: ProgramDirectory) -> String? {
+    /// Checks what `lossproxy link` needs; nil when everything is there. The reason names what
+    /// to do: run `experiment` as root, or the `alternative` the caller offers, if any.
+    static func preflight(_ programs: ProgramDirectory, experiment: String, alternative: String?) -> String? {
+        let otherwise = alternative.map { "; or \($0)" } ?? ""
         #if !os(Linux)
-        return "the TUN link needs Linux network namespaces; on this system use --network proxy (RUDP only) or sim"
+        return "the TUN link needs Linux network namespaces\(otherwise)"
         #else
-        let fix = "run the sweep as root (sudo) on Linux, or use --network proxy for RUDP without privileges"
+        let fix = "run \(experiment) as root (sudo) on Linux\(otherwise)"
         if geteuid() != 0 { return "the TUN link needs root to create network namespaces and TUN devices; \(fix)" }
         guard ipCommand != nil else { return "the 'ip' command (iproute2) is not installed; install iproute2, or \(fix)" }
         guard access("/dev/net/tun", R_OK | W_OK) == 0 else {
-            return "/dev/net/tun is missing or not accessible (modprobe tun); or use --network proxy"
+            return "/dev/net/tun is missing or not accessible (modprobe tun)\(otherwise)"
         }
         guard let proxy = try? programs.executable("lossproxy") else { return programs.missing("lossproxy") }
         guard let help = try? ChildProcess.launched(path: proxy, arguments: ["link", "--help"]),
               help.waitForExit(timeout: 10) == 0 else {
-            return "this lossproxy has no working 'link' command; use --network proxy (RUDP) or sim"
+            return "this lossproxy has no working 'link' command\(otherwise)"
         }
         return nil
         #endif

@@ -20,8 +20,7 @@ public final class WhyUDPLinkRunner {
         self.programs = programs
         namespaceA = "whyudp-a-\(getpid())"
         namespaceB = "whyudp-b-\(getpid())"
-        // The shared preflight's advice speaks of sweeps and --network proxy; keep its finding only.
-        unavailableReason = LinkNetwork.preflight(programs).map { String($0.prefix { $0 != ";" }) }
+        unavailableReason = LinkNetwork.preflight(programs, experiment: "rudp-lab why-udp --network link", alternative: nil)
         if unavailableReason == nil, (try? programs.executable("rudp-lab")) == nil {
             unavailableReason = "rudp-lab is not in \(programs.path) beside lossproxy; build every program first "
                 + "(swift build -c release)"
