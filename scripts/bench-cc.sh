@@ -158,7 +158,7 @@ cat "$work/report.txt"
     echo "# Congestion control on the TUN link"
     echo
     echo "Written by \`scripts/bench-cc.sh\` $(date -u +%Y-%m-%dT%H:%M:%SZ) at commit $(git rev-parse --short HEAD)" \
-         "($(git status --porcelain --untracked-files=no | grep -c . || true) uncommitted files);" \
+         "($(git status --porcelain --untracked-files=no -- . ":(exclude)results" | grep -c . || true) uncommitted files outside results/);" \
          "$(uname -sr), $(nproc) cores; kernel TCP default \`$(cat /proc/sys/net/ipv4/tcp_congestion_control)\`," \
          "available \`$available\`; load average $(cut -d' ' -f1-3 /proc/loadavg)."
     echo

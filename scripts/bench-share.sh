@@ -94,7 +94,7 @@ cat "$out/report.txt"
     echo "# Sharing one bottleneck"
     echo
     echo "Written by \`scripts/bench-share.sh\` $(date -u +%Y-%m-%dT%H:%M:%SZ) at commit $(git rev-parse --short HEAD)" \
-         "($(git status --porcelain --untracked-files=no | grep -c . || true) uncommitted files);" \
+         "($(git status --porcelain --untracked-files=no -- . ":(exclude)results" | grep -c . || true) uncommitted files outside results/);" \
          "$(uname -sr), $(nproc) cores; kernel TCP default \`$(cat /proc/sys/net/ipv4/tcp_congestion_control)\`;" \
          "load average $(cut -d' ' -f1-3 /proc/loadavg). Each run's own README (plot, table, reading) is in its directory:" \
          "[bbr-cubic](bbr-cubic/README.md), [reno-reno](reno-reno/README.md), [bbr-bbr](bbr-bbr/README.md)," \

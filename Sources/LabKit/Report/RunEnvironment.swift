@@ -12,7 +12,8 @@ public struct RunEnvironment: Sendable, Equatable {
     public var machine: String
     /// `Linux 6.1.0 #1 SMP …`
     public var kernel: String
-    /// The commit of the working tree, with "+ uncommitted changes" when it differs from it.
+    /// The commit of the working tree, with "+ uncommitted changes" when it differs from it
+    /// outside results/.
     public var commit: String
     /// ISO 8601, UTC.
     public var date: String
@@ -78,7 +79,8 @@ public struct RunEnvironment: Sendable, Equatable {
             return program.stdoutLines
         }
         guard let head = run(["rev-parse", "HEAD"])?.first, !head.isEmpty else { return "unknown (not a git checkout)" }
-        let changes = run(["status", "--porcelain", "--untracked-files=no"]) ?? []
+        // Results written earlier in the same regeneration are not changes to what ran.
+        let changes = run(["status", "--porcelain", "--untracked-files=no", "--", ":(top)", ":(top,exclude)results"]) ?? []
         return changes.contains { !$0.isEmpty } ? "\(head) + uncommitted changes" : head
     }
 }
