@@ -16,6 +16,8 @@ final class HostilePeer {
     private(set) var datagramsSent = 0
     /// Every datagram received, in order.
     private(set) var replies: [[UInt8]] = []
+    /// The source port of each of `replies` (a fake receiver answers the sender's port).
+    private(set) var replyPorts: [UInt16] = []
 
     init() throws {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
@@ -71,10 +73,19 @@ final class HostilePeer {
             var descriptorSet = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             _ = poll(&descriptorSet, 1, 10)
             while true {
-                let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+                var source = sockaddr_in()
+                var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+                let count = buffer.withUnsafeMutableBytes { bytes in
+                    withUnsafeMutablePointer(to: &source) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                            recvfrom(descriptor, bytes.baseAddress, bytes.count, 0, $0, &length)
+                        }
+                    }
+                }
                 guard count >= 0 else { break }  // EAGAIN: drained (ECONNREFUSED is consumed the same way)
                 bytesReceived += count
                 replies.append(Array(buffer[0..<count]))
+                replyPorts.append(UInt16(bigEndian: source.sin_port))
             }
         }
     }

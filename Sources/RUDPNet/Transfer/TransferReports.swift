@@ -3,12 +3,17 @@ import RUDP
 
 /// How a receiving endpoint handles incoming files (shared by the RUDP and TCP paths).
 public struct ReceiveOptions: Sendable {
-    public var outputDirectory: String
+    /// As bytes: a directory's path need not be UTF-8.
+    public var outputDirectory: FilePath
     public var overwrite: Bool
     /// A transfer with nothing from its sender for this long is abandoned.
     public var idleTimeout: UInt64
 
     public init(outputDirectory: String = ".", overwrite: Bool = false, idleTimeout: UInt64 = 10_000_000_000) {
+        self.init(outputDirectory: FilePath(outputDirectory), overwrite: overwrite, idleTimeout: idleTimeout)
+    }
+
+    public init(outputDirectory: FilePath, overwrite: Bool = false, idleTimeout: UInt64 = 10_000_000_000) {
         self.outputDirectory = outputDirectory
         self.overwrite = overwrite
         self.idleTimeout = idleTimeout
