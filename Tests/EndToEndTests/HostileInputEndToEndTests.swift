@@ -50,6 +50,20 @@ import Darwin
         #expect(waitUntil(seconds: 5) { fixture.incomingContents().isEmpty }, "\(fixture.incomingContents())")
     }
 
+    // MARK: A slow standard input
+
+    @Test("a standard input that pauses longer than the receiver's idle timeout is waited for, over every protocol",
+          arguments: ["tcp", "sr", "sw"])
+    func aSlowStandardInputIsWaitedFor(protocolName: String) throws {
+        let fixture = try ReceiverFixture(receiverArguments: ["--idle-timeout", "400ms"])
+        defer { fixture.finish() }
+        let result = try ProgramRunner.runShell(
+            #"(head -c 200000 /dev/zero; sleep 1.5; head -c 1000 /dev/zero) | exec "$1" - "$2" --name slow.bin --protocol "$3" --quiet"#,
+            [ProgramRunner.url(of: "rudp-send").path, fixture.receiver.address, protocolName], timeout: 30)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try fixture.received("slow.bin") == Data(count: 201_000))
+    }
+
     // MARK: Terminal escapes
 
     @Test("the sender escapes a receiver's refusal: no ESC or BEL from the peer reaches its stderr")
