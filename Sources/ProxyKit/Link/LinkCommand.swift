@@ -36,7 +36,8 @@ public struct LinkCommand {
     static let directionSentence = """
         Impairments apply to both directions (forward: A to B; reverse: B to A); prefix any \
         with forward- or reverse- to set one direction alone, e.g. --reverse-loss 1%, which \
-        overrides --loss for that direction.
+        overrides --loss for that direction. --queue and --reorder-gap apply where --rate and \
+        --reorder are set (--forward-rate 1mbit --queue 10).
         """
 
     /// The declarations of `lossproxy link`; `name` is how messages name the command.
