@@ -64,6 +64,29 @@ import Darwin
         #expect(try fixture.received("slow.bin") == Data(count: 201_000))
     }
 
+    // MARK: Output that cannot be written
+
+    @Test("help that cannot be written (> /dev/full) fails with one line and exit 1, in every program",
+          arguments: ["rudp-send", "rudp-recv", "lossproxy", "rudp-lab"])
+    func helpToAFullDeviceFails(program: String) throws {
+        let result = try ProgramRunner.runShell(#"exec "$1" --help > /dev/full"#, [ProgramRunner.url(of: program).path])
+        #expect(result.status == 1)
+        #expect(result.stderr == "\(program): cannot write to standard output: No space left on device\n", "\(result.stderr)")
+    }
+
+    @Test("a JSON summary that cannot be written (> /dev/full) fails the sender, though the file arrived")
+    func jsonToAFullDeviceFails() throws {
+        let fixture = try ReceiverFixture()
+        defer { fixture.finish() }
+        try fixture.scratch.randomFile("f.bin", size: 10_000)
+        let result = try ProgramRunner.runShell(#"exec "$1" "$2" "$3" --json > /dev/full"#,
+                                                [ProgramRunner.url(of: "rudp-send").path, fixture.scratch.file("f.bin").path,
+                                                 fixture.receiver.address])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasSuffix("rudp-send: cannot write to standard output: No space left on device\n"),
+                "\(result.stderr)")
+    }
+
     // MARK: Terminal escapes
 
     @Test("the sender escapes a receiver's refusal: no ESC or BEL from the peer reaches its stderr")
