@@ -64,6 +64,25 @@ import Darwin
         #expect(try fixture.received("slow.bin") == Data(count: 201_000))
     }
 
+    // MARK: A name taken while the file was on its way
+
+    @Test("a name taken while the file was received is reported as not saved, not as a refusal", arguments: ["sr", "tcp"])
+    func aNameTakenDuringTheTransferIsNotARefusal(protocolName: String) throws {
+        let fixture = try ReceiverFixture()
+        defer { fixture.finish() }
+        // The name is free when the transfer starts; it is taken during the pause of the input.
+        let send = BackgroundRun(
+            shell: #"(head -c 100000 /dev/zero; sleep 1; head -c 1000 /dev/zero) | exec "$1" - "$2" --name clash.bin --protocol "$3" --quiet"#,
+            [ProgramRunner.url(of: "rudp-send").path, fixture.receiver.address, protocolName], timeout: 30)
+        usleep(500_000)
+        try Data("mine".utf8).write(to: fixture.incoming.appendingPathComponent("clash.bin"))
+        let result = try #require(send.wait(timeout: 30))
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("receiver did not save the file: 'clash.bin' appeared"), "\(result.stderr)")
+        #expect(!result.stderr.contains("refused"), "\(result.stderr)")
+        #expect(try fixture.received("clash.bin") == Data("mine".utf8), "the file that took the name is kept")
+    }
+
     // MARK: Output that cannot be written
 
     @Test("help that cannot be written (> /dev/full) fails with one line and exit 1, in every program",

@@ -138,10 +138,19 @@ final class BackgroundRun: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var result: ProgramRunner.Result?
 
-    init(_ program: String, _ arguments: [String], timeout: Double = 60, stdin: Data? = nil) {
+    convenience init(_ program: String, _ arguments: [String], timeout: Double = 60, stdin: Data? = nil) {
+        self.init(executable: ProgramRunner.url(of: program), arguments, timeout: timeout, stdin: stdin)
+    }
+
+    /// `script` run by `/bin/sh -c`, `$1`… being `arguments` (see `ProgramRunner.runShell`).
+    convenience init(shell script: String, _ arguments: [String], timeout: Double = 60) {
+        self.init(executable: URL(fileURLWithPath: "/bin/sh"), ["-c", script, "sh"] + arguments, timeout: timeout)
+    }
+
+    init(executable: URL, _ arguments: [String], timeout: Double = 60, stdin: Data? = nil) {
         // A plain thread, not Dispatch's pool: Foundation's Process needs that pool to notice exits.
         Thread { [self] in
-            result = try? ProgramRunner.run(program, arguments, timeout: timeout, stdin: stdin)
+            result = try? ProgramRunner.run(executable: executable, arguments, timeout: timeout, stdin: stdin)
             done.signal()
         }.start()
     }

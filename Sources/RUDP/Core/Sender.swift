@@ -385,7 +385,9 @@ public final class Sender: PacketHandling {
         buffer[index].timeouts += 1
         observer?(eventTime, .timeout(index: index, rto: timer.timeout))
         guard buffer[index].timeouts <= configuration.maxRetries else {
-            state = .failed(.retriesExhausted(what: "packet \(space.wire(index))", attempts: configuration.maxRetries))
+            // The index and the bytes, as a user and a trace count them, not the wire's random sequence number.
+            state = .failed(.retriesExhausted(what: "data packet \(index) (file bytes from \(index * UInt64(mss)))",
+                                              attempts: configuration.maxRetries))
             return false
         }
         return true
