@@ -167,9 +167,12 @@ public struct FileStatus: Sendable {
     public let size: Int64
     /// Last modification, nanoseconds since the Unix epoch (0 for times before it).
     public let modificationNanoseconds: UInt64
+    /// The owner's user ID (`st_uid`).
+    public let ownerID: uid_t
 
     init(_ info: Raw) {
         mode = info.st_mode
+        ownerID = info.st_uid
         size = Int64(info.st_size)
         #if canImport(Darwin)
         let modified = info.st_mtimespec
