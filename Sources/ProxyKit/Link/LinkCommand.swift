@@ -153,6 +153,10 @@ public struct LinkCommand {
             tearDown()
             throw error
         }
+        for leftover in plumbing.removedLeftovers {
+            invocation.log("deleted namespace '\(leftover.namespace)', left by a link that was killed "
+                + "(pid \(leftover.ownerPid))", program: program)
+        }
         guard let deviceA = plumbing.deviceA, let deviceB = plumbing.deviceB else {
             tearDown()
             throw LinkError("the link's devices were not created")
