@@ -53,7 +53,9 @@ public struct LinkCommand {
             TCP and RUDP cross exactly the same emulated link. One line on stdout says when the \
             link is up; run the programs on each side with ip netns exec. Statistics per \
             direction are printed every --stats interval and at exit; SIGINT or SIGTERM stops \
-            the link and removes what it set up.
+            the link and removes what it set up. Namespaces a link killed outright (SIGKILL) \
+            left are deleted by the next link: each created namespace is recorded with its \
+            creator's pid, and only those whose creator is dead are touched.
 
             --corrupt flips one bit of the transport payload (after the IP and TCP/UDP/ICMP \
             headers) and leaves the checksums alone: the receiving kernel finds the checksum \
