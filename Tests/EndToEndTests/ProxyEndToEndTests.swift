@@ -109,18 +109,25 @@ import Testing
         return (demo, stderr, proxyTarget)
     }
 
+    /// Kills what a failing demo test would otherwise leave running (a demo that did not take
+    /// its children with it): the test stays bounded, and the next one starts clean.
+    private func killLeftovers(scratch: ScratchDirectory, proxyTarget: String) {
+        for pid in processes(mentioning: scratch.url.path) + processes(mentioning: proxyTarget) { kill(pid, SIGKILL) }
+    }
+
     @Test("SIGINT, SIGTERM or SIGHUP (a closed terminal) stops the demo's processes and removes its files",
           arguments: [SIGINT, SIGTERM, SIGHUP])
     func interruptingTheDemoStopsItsProcessesAndRemovesItsFiles(signal: Int32) throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let (demo, stderr, proxyTarget) = try startLongDemo(in: scratch)
+        defer { killLeftovers(scratch: scratch, proxyTarget: proxyTarget) }
         kill(demo.processIdentifier, signal)
         let stopped = ProgramRunner.waitForExit(demo, timeout: 10)
         #expect(stopped)
         if !stopped {
             kill(demo.processIdentifier, SIGKILL)
-            demo.waitUntilExit()
+            _ = ProgramRunner.waitForExit(demo, timeout: 5)
         }
         #expect(demo.terminationStatus == 1)
         let name = [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP"][signal]!
@@ -135,8 +142,9 @@ import Testing
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let (demo, _, proxyTarget) = try startLongDemo(in: scratch)
+        defer { killLeftovers(scratch: scratch, proxyTarget: proxyTarget) }
         kill(demo.processIdentifier, SIGKILL)
-        demo.waitUntilExit()
+        #expect(ProgramRunner.waitForExit(demo, timeout: 10))
         let childrenGone = waitUntil(seconds: 10) {
             processes(mentioning: scratch.url.path).isEmpty && processes(mentioning: proxyTarget).isEmpty
         }
