@@ -32,7 +32,7 @@ let package = Package(
         // clocks, processes), used by the transfer drivers, the relay and the link alike. No protocol.
         .target(name: "SystemKit", dependencies: ["CRUDPShim"], swiftSettings: perPacketCode),
         // The file-transfer drivers: the protocol core joined to sockets, files and a poll loop.
-        .target(name: "RUDPNet", dependencies: ["RUDP", "SystemKit", "CRUDPShim"], swiftSettings: perPacketCode),
+        .target(name: "RUDPNet", dependencies: ["RUDP", "SystemKit", "CRUDPShim", "CLIKit"], swiftSettings: perPacketCode),
         // A few C wrappers for what Swift cannot call directly (ioctl, recvmmsg/sendmmsg).
         .target(name: "CRUDPShim"),
         // Argument parsing, units, JSON and progress output shared by the programs.

@@ -5,7 +5,21 @@ extension CommandSpec {
     /// Throws `ProgramExit` (status 0, help or version text) for `--help`, `-h` and `--version`,
     /// and `UsageError` for every mistake, with a one-line message naming it.
     public func parse(_ commandLine: [String]) throws -> ParsedArguments {
+        try parse(commandLine, raw: nil)
+    }
+
+    /// Parses the command line as the kernel gave it (`RawCommandLine.arguments`): values are
+    /// parsed from their text as `parse(_:)` does, and `ParsedArguments.bytes(of:)` gives each
+    /// one's exact bytes, for paths and names that are not valid UTF-8.
+    public func parse(rawCommandLine: [[UInt8]]) throws -> ParsedArguments {
+        try parse(rawCommandLine.map { String(decoding: $0, as: UTF8.self) }, raw: rawCommandLine)
+    }
+
+    private func parse(_ commandLine: [String], raw: [[UInt8]]?) throws -> ParsedArguments {
         let arguments = Array(commandLine.dropFirst())
+        let rawArguments = raw.map { Array($0.dropFirst()) }
+        var rawValues = [[UInt8]?](repeating: nil, count: slotCount)
+        var rawPositionals: [[UInt8]] = []
         var texts = [String?](repeating: nil, count: slotCount)
         var flagsGiven = [Bool](repeating: false, count: slotCount)
         var positionalTexts: [String] = []
@@ -19,6 +33,7 @@ extension CommandSpec {
             index += 1
             if optionsEnded || argument == "-" || !argument.hasPrefix("-") {
                 positionalTexts.append(argument)
+                if let rawArguments { rawPositionals.append(rawArguments[index - 1]) }
                 continue
             }
             if argument == "--" {
@@ -48,10 +63,15 @@ extension CommandSpec {
                 continue
             }
             var value = inlineValue
+            var rawValue = inlineValue.flatMap { _ in
+                // The value is what follows the option's own ASCII spelling (`--name=`, `-n`).
+                rawArguments.map { Array($0[index - 1].dropFirst(spelled.utf8.count + (argument.hasPrefix("--") ? 1 : 0))) }
+            }
             // A following word that looks like another long option is not taken as the value,
             // so `--name --json` reports the missing name instead of sending a file named --json.
             if value == nil, index < arguments.count, !arguments[index].hasPrefix("--") {
                 value = arguments[index]
+                rawValue = rawArguments?[index]
                 index += 1
             }
             guard let value else {
@@ -60,12 +80,16 @@ extension CommandSpec {
                 continue
             }
             texts[declaration.slot] = value
+            rawValues[declaration.slot] = rawValue
         }
         if let firstError { throw firstError }
 
         var values = [Any](repeating: (), count: slotCount)
         var given = [Bool](repeating: false, count: slotCount)
         try assignPositionals(positionalTexts, into: &values, given: &given)
+        for (position, declaration) in positionals.enumerated() where position < rawPositionals.count {
+            rawValues[declaration.slot] = rawPositionals[position]
+        }
         for declaration in options {
             let slot = declaration.slot
             if declaration.isFlag {
@@ -92,7 +116,7 @@ extension CommandSpec {
                     "missing required option --\(declaration.long) \(declaration.placeholder ?? "VALUE")")
             }
         }
-        return ParsedArguments(values: values, given: given)
+        return ParsedArguments(values: values, given: given, rawValues: rawValues)
     }
 
     /// `rudp-send 0.1.0` (the root program's name for subcommands).

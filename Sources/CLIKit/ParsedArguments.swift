@@ -2,6 +2,8 @@
 public struct ParsedArguments {
     let values: [Any]
     let given: [Bool]
+    /// The exact bytes of each value given, when parsed from the raw command line.
+    var rawValues: [[UInt8]?] = []
 
     /// The value of an option or positional; nil only for options/positionals declared optional and absent.
     public subscript<Value>(key: OptionKey<Value>) -> Value {
@@ -20,5 +22,11 @@ public struct ParsedArguments {
     /// such as "--window is ignored by stop-and-wait".
     public func wasGiven<Value>(_ key: OptionKey<Value>) -> Bool {
         given[key.slot]
+    }
+
+    /// The exact bytes the user gave for an option or positional (which may not be valid
+    /// UTF-8: paths are bytes); nil when it was not given or not parsed from the raw command line.
+    public func bytes<Value>(of key: OptionKey<Value>) -> [UInt8]? {
+        key.slot < rawValues.count ? rawValues[key.slot] : nil
     }
 }

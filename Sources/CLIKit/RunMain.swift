@@ -13,14 +13,28 @@ import Foundation
 ///   `description` (every layer's error type is `CustomStringConvertible` by convention).
 /// Returning normally exits 0. Never prints a stack trace.
 public func runMain(name: String, _ body: () throws -> Void) -> Never {
-    let status: Int32
+    var status: Int32
     do {
         try body()
         status = ExitCode.success
     } catch {
         status = reportError(error, program: name)
     }
+    if status == ExitCode.success, let lost = outputFailureLine(program: name) {
+        // Help, a summary or JSON that never reached its reader is a failed run, not a success.
+        if !lost.isEmpty { Console.err(lost) }
+        status = ExitCode.failure
+    }
     exitFlushingOutput(status)
+}
+
+/// The line that says standard output lost text (`rudp-send --json > /dev/full`), or nil when
+/// nothing was lost; empty for a reader that left (EPIPE, `| head -1`): no error worth a line,
+/// yet no success either.
+func outputFailureLine(program: String) -> String? {
+    guard let code = FileDescriptorSink.standardOutput.firstWriteFailure else { return nil }
+    if code == EPIPE { return "" }
+    return "\(program): cannot write to standard output: \(String(cString: strerror(code)))"
 }
 
 /// Prints what `runMain` prints for `error` and returns the exit status it would use.

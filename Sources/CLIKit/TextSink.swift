@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 
 /// Somewhere text goes (a terminal, a pipe, a test buffer); lets progress output be tested without a TTY.
 public protocol TextSink: AnyObject {
@@ -16,9 +17,17 @@ public protocol TextSink: AnyObject {
 
 /// A sink writing straight to a file descriptor with write(2): no stdio buffering, so a parent
 /// process reading a pipe sees each line as soon as it is written.
-public final class FileDescriptorSink: TextSink, Sendable {
+public final class FileDescriptorSink: TextSink, @unchecked Sendable {
     /// The descriptor written to; not owned (never closed by the sink).
     public let fileDescriptor: Int32
+    private let lock = NSLock()
+    private var failure: Int32 = 0
+
+    /// The errno of the first write that failed (ENOSPC for `> /dev/full`, EPIPE for a reader
+    /// that left), or nil: a program whose output was lost must not exit 0 (`runMain` checks).
+    public var firstWriteFailure: Int32? {
+        lock.withLock { failure == 0 ? nil : failure }
+    }
 
     public init(fileDescriptor: Int32) {
         self.fileDescriptor = fileDescriptor
@@ -68,7 +77,9 @@ public final class FileDescriptorSink: TextSink, Sendable {
                     var waiter = pollfd(fd: fileDescriptor, events: Int16(POLLOUT), revents: 0)
                     _ = poll(&waiter, 1, 1000)
                 default:
-                    // EPIPE and friends: the reader is gone; nothing useful is left to do with the text.
+                    // EPIPE, ENOSPC, EIO: the text is lost; remembered, so that the exit status says so.
+                    let code = errno
+                    lock.withLock { if failure == 0 { failure = code } }
                     return
                 }
             }

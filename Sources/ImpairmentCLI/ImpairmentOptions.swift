@@ -24,7 +24,8 @@ public struct ImpairmentOptions {
     public static let directionSentence = """
         Impairments apply to both directions (forward: client to server; reverse: server to \
         client); prefix any with forward- or reverse- to set one direction alone, e.g. \
-        --reverse-loss 1%, which overrides --loss for that direction.
+        --reverse-loss 1%, which overrides --loss for that direction. --queue and --reorder-gap \
+        apply where --rate and --reorder are set (--forward-rate 1mbit --queue 10).
         """
 
     /// How one flag, in its three spellings, lands in a direction's configuration.
@@ -92,23 +93,27 @@ public struct ImpairmentOptions {
             givenForward[setting.name] = setting.apply(arguments, .forward, &forward)
             givenReverse[setting.name] = setting.apply(arguments, .reverse, &reverse)
         }
-        try check(forward, direction: .forward, given: givenForward)
-        try check(reverse, direction: .reverse, given: givenReverse)
+        try check(forward, direction: .forward, given: givenForward, other: reverse)
+        try check(reverse, direction: .reverse, given: givenReverse, other: forward)
         return (forward, reverse)
     }
 
     /// Refuses settings that would silently do nothing, and runs the engine's own validation.
-    /// `given` maps each flag name to the spelling that set it for this direction.
+    /// `given` maps each flag name to the spelling that set it for this direction; `other` is
+    /// the other direction. A modifier given for both directions (`--queue`, `--reorder-gap`)
+    /// needs its base in one of them only: `--forward-rate 1mbit --queue 10` is the forward
+    /// bottleneck with a 10-datagram queue, and the queue is moot where there is no bottleneck.
     private func check(
-        _ config: ImpairmentConfig, direction: ImpairedLink.Direction, given: [String: String]
+        _ config: ImpairmentConfig, direction: ImpairedLink.Direction, given: [String: String],
+        other: ImpairmentConfig
     ) throws(UsageError) {
-        if let queue = given["queue"], config.rate == 0 {
+        if let queue = given["queue"], config.rate == 0, queue != "queue" || other.rate == 0 {
             throw UsageError(
                 program: program, message: "--\(queue) limits the queue of the --rate bottleneck; give "
                     + (queue == "queue" ? "--rate" : "--\(direction.rawValue)-rate or --rate") + " too",
                 suggestsHelp: false)
         }
-        if let gap = given["reorder-gap"], config.reorder == 0 {
+        if let gap = given["reorder-gap"], config.reorder == 0, gap != "reorder-gap" || other.reorder == 0 {
             throw UsageError(
                 program: program, message: "--\(gap) sets how long reordered datagrams are held back; give "
                     + (gap == "reorder-gap" ? "--reorder" : "--\(direction.rawValue)-reorder or --reorder") + " too",

@@ -41,8 +41,10 @@ public final class ChildProcess {
 
     /// Starts `path` with `arguments` (not including the program name). With `ownProcessGroup`
     /// the child is the leader of a new process group, so a terminal's Ctrl-C reaches only us.
+    /// With `diesWithParent` (Linux) the child gets SIGTERM when the calling thread ends, which
+    /// our death does, SIGKILL included: start it from the thread that owns it for its whole life.
     public init(path: String, arguments: [String], input: Input = .none, stdout: Output = .captured,
-                stderr: Output = .captured, ownProcessGroup: Bool = false) throws(SystemError) {
+                stderr: Output = .captured, ownProcessGroup: Bool = false, diesWithParent: Bool = false) throws(SystemError) {
         self.path = path
         var ours: [Int32] = []  // our ends, closed if the spawn fails
         var theirs: [Int32] = []  // the child's ends, closed once it has its copies
@@ -76,7 +78,7 @@ public final class ChildProcess {
                 }
             }
             pid = try ProcessSpawn.start(path: path, arguments: arguments, descriptors: descriptors,
-                                         ownProcessGroup: ownProcessGroup)
+                                         ownProcessGroup: ownProcessGroup, deathSignal: diesWithParent ? SIGTERM : nil)
             self.stdout = outputEnds[0] >= 0 ? CapturedStream(readEnd: outputEnds[0]) : nil
             self.stderr = outputEnds[1] >= 0 ? CapturedStream(readEnd: outputEnds[1]) : nil
             if case .text(let text) = input {

@@ -23,7 +23,12 @@ extension Posix {
 
     /// `open(2)`; the descriptor is always close-on-exec. `mode` matters only with `O_CREAT`.
     public static func open(_ path: String, flags: Int32, mode: mode_t = 0) throws(SystemError) -> Int32 {
-        try retrying("open") { sysOpen(path, flags | O_CLOEXEC, mode) }
+        try open(FilePath(path), flags: flags, mode: mode)
+    }
+
+    /// `open(2)` of a path given as bytes.
+    public static func open(_ path: FilePath, flags: Int32, mode: mode_t = 0) throws(SystemError) -> Int32 {
+        try retrying("open") { path.withCString { sysOpen($0, flags | O_CLOEXEC, mode) } }
     }
 
     /// Writes all of `bytes` to a blocking descriptor (a file), looping over partial writes;
@@ -62,44 +67,80 @@ extension Posix {
 
     /// `stat(2)`: the status of what `path` names, following symbolic links.
     public static func stat(_ path: String) throws(SystemError) -> FileStatus {
+        try stat(FilePath(path))
+    }
+
+    /// `stat(2)` of a path given as bytes.
+    public static func stat(_ path: FilePath) throws(SystemError) -> FileStatus {
         var info = FileStatus.Raw()
-        _ = try retrying("stat") { sysStat(path, &info) }
+        _ = try retrying("stat") { path.withCString { sysStat($0, &info) } }
         return FileStatus(info)
     }
 
     /// `lstat(2)`: like `stat`, but a symbolic link is described itself.
     public static func lstat(_ path: String) throws(SystemError) -> FileStatus {
+        try lstat(FilePath(path))
+    }
+
+    /// `lstat(2)` of a path given as bytes.
+    public static func lstat(_ path: FilePath) throws(SystemError) -> FileStatus {
         var info = FileStatus.Raw()
-        _ = try retrying("lstat") { sysLstat(path, &info) }
+        _ = try retrying("lstat") { path.withCString { sysLstat($0, &info) } }
         return FileStatus(info)
     }
 
     /// `access(2)`: throws (EACCES, ENOENT, ...) unless every permission in `mode` is granted.
     public static func access(_ path: String, _ mode: Int32) throws(SystemError) {
-        _ = try retrying("access") { sysAccess(path, mode) }
+        try access(FilePath(path), mode)
+    }
+
+    /// `access(2)` of a path given as bytes.
+    public static func access(_ path: FilePath, _ mode: Int32) throws(SystemError) {
+        _ = try retrying("access") { path.withCString { sysAccess($0, mode) } }
     }
 
     // MARK: - Names
 
     /// `rename(2)`: moves `from` to `to`, replacing whatever `to` named.
     public static func rename(_ from: String, to: String) throws(SystemError) {
-        _ = try retrying("rename") { sysRename(from, to) }
+        try rename(FilePath(from), to: FilePath(to))
+    }
+
+    /// `rename(2)` of paths given as bytes.
+    public static func rename(_ from: FilePath, to: FilePath) throws(SystemError) {
+        _ = try retrying("rename") { from.withCString { source in to.withCString { sysRename(source, $0) } } }
     }
 
     /// `link(2)`: gives `from`'s file the name `to` too; EEXIST if `to` exists, never replaced.
     public static func link(_ from: String, to: String) throws(SystemError) {
-        _ = try retrying("link") { sysLink(from, to) }
+        try link(FilePath(from), to: FilePath(to))
+    }
+
+    /// `link(2)` of paths given as bytes.
+    public static func link(_ from: FilePath, to: FilePath) throws(SystemError) {
+        _ = try retrying("link") { from.withCString { source in to.withCString { sysLink(source, $0) } } }
     }
 
     /// `unlink(2)`.
     public static func unlink(_ path: String) throws(SystemError) {
-        _ = try retrying("unlink") { sysUnlink(path) }
+        try unlink(FilePath(path))
+    }
+
+    /// `unlink(2)` of a path given as bytes.
+    public static func unlink(_ path: FilePath) throws(SystemError) {
+        _ = try retrying("unlink") { path.withCString { sysUnlink($0) } }
     }
 
     /// The names in `directory` (`opendir`/`readdir`), without `.` and `..`, in the order the
     /// file system gives them.
     public static func directoryEntries(_ directory: String) throws(SystemError) -> [String] {
-        guard let stream = opendir(directory) else { throw SystemError(errno: errno, call: "opendir") }
+        try directoryEntries(FilePath(directory))
+    }
+
+    /// The names in a directory given as bytes (names that are not UTF-8 come back repaired,
+    /// with U+FFFD, so they name no file: look for names of a known shape only).
+    public static func directoryEntries(_ directory: FilePath) throws(SystemError) -> [String] {
+        guard let stream = directory.withCString({ opendir($0) }) else { throw SystemError(errno: errno, call: "opendir") }
         defer { closedir(stream) }
         var names: [String] = []
         while true {
@@ -126,9 +167,12 @@ public struct FileStatus: Sendable {
     public let size: Int64
     /// Last modification, nanoseconds since the Unix epoch (0 for times before it).
     public let modificationNanoseconds: UInt64
+    /// The owner's user ID (`st_uid`).
+    public let ownerID: uid_t
 
     init(_ info: Raw) {
         mode = info.st_mode
+        ownerID = info.st_uid
         size = Int64(info.st_size)
         #if canImport(Darwin)
         let modified = info.st_mtimespec

@@ -42,4 +42,11 @@ extension Posix {
         if code == ESRCH { return }
         throw SystemError(errno: code, call: "kill")
     }
+
+    /// Whether a process `pid` exists (`kill(pid, 0)`; one of another user's counts too). For
+    /// leftovers recorded with their owner's pid: a dead owner proves them abandoned.
+    public static func processExists(_ pid: pid_t) -> Bool {
+        guard pid > 0 else { return false }
+        return sysKill(pid, 0) == 0 || errno != ESRCH
+    }
 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CRUDPShim
 
 /// `posix_spawn(3)` with the standard descriptors and signal state `ChildProcess` sets up.
 enum ProcessSpawn {
@@ -22,8 +23,17 @@ enum ProcessSpawn {
     /// whatever ours are: a program that ignores SIGPIPE or blocks signals for its poll loop must
     /// not pass that on. With `ownProcessGroup` a terminal's Ctrl-C reaches only us, so that we
     /// stop the child in order instead of it dying half-way.
+    ///
+    /// With `deathSignal` (Linux), the child gets that signal when the calling thread ends,
+    /// which our death does, SIGKILL included: it cannot outlive us (`crudp_spawn`).
     static func start(path: String, arguments: [String], descriptors: [Descriptor],
-                      ownProcessGroup: Bool) throws(SystemError) -> pid_t {
+                      ownProcessGroup: Bool, deathSignal: Int32? = nil) throws(SystemError) -> pid_t {
+        #if os(Linux)
+        if let deathSignal {
+            return try startDyingWithParent(path: path, arguments: arguments, descriptors: descriptors,
+                                            ownProcessGroup: ownProcessGroup, deathSignal: deathSignal)
+        }
+        #endif
         #if os(Linux)
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
@@ -65,4 +75,25 @@ enum ProcessSpawn {
         guard result == 0 else { throw SystemError(errno: result, call: "posix_spawn") }
         return pid
     }
+
+    #if os(Linux)
+    private static func startDyingWithParent(path: String, arguments: [String], descriptors: [Descriptor],
+                                             ownProcessGroup: Bool, deathSignal: Int32) throws(SystemError) -> pid_t {
+        var sources: [Int32] = [-1, -1, -1]
+        var nullFlags: [Int32] = [-1, -1, -1]
+        for (target, descriptor) in descriptors.enumerated() where target < 3 {
+            switch descriptor {
+            case .null(let flags): nullFlags[target] = flags
+            case .copy(let source): sources[target] = source
+            case .inherited: break
+            }
+        }
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        var error: Int32 = 0
+        let pid = crudp_spawn(path, argv, environ, sources, nullFlags, ownProcessGroup ? 1 : 0, deathSignal, &error)
+        guard pid > 0 else { throw SystemError(errno: error, call: "fork/exec") }
+        return pid
+    }
+    #endif
 }

@@ -95,11 +95,19 @@ final class DemoRun {
     private let signals: SignalNotifier
     private let stderrIsTerminal = Console.stderrIsTerminal
 
+    /// The temporary directories' name prefix: `<tmp>/rudp-lab-demo.XXXXXX`.
+    static let scratchPrefix = "rudp-lab-demo"
+
     init(settings: DemoSettings) throws {
         self.settings = settings
         SignalNotifier.ignoreSIGPIPE()
-        signals = try SignalNotifier.install()
-        scratch = try TemporaryDirectory(prefix: "rudp-lab-demo")
+        // SIGHUP too: a closed terminal must not leave the children and the directory behind.
+        signals = try SignalNotifier.install([SIGINT, SIGTERM, SIGHUP])
+        // What a demo killed outright (SIGKILL) left: its children died with it (diesWithParent).
+        for path in TemporaryDirectory.removeAbandoned(prefix: Self.scratchPrefix) {
+            Console.err("rudp-lab demo: removed \(path), left by a demo that was killed")
+        }
+        scratch = try TemporaryDirectory(prefix: Self.scratchPrefix)
     }
 
     deinit { cleanUp() }
@@ -172,7 +180,8 @@ final class DemoRun {
     private func start(_ path: String, _ arguments: [String], stderr: ChildProcess.Output = .captured) throws -> ChildProcess {
         let child: ChildProcess
         do {
-            child = try ChildProcess(path: path, arguments: arguments, stderr: stderr)
+            // Started from the main thread, which lives as long as the demo: they die with it.
+            child = try ChildProcess(path: path, arguments: arguments, stderr: stderr, diesWithParent: true)
         } catch {
             throw RuntimeFailure("cannot start \(path): \(SystemError.message(for: error.errno))")
         }

@@ -49,7 +49,7 @@ let jsonFlag = spec.flag("json", help: "Print one JSON object per finished trans
 let quietFlag = spec.flag("quiet", short: "q", help: "Print nothing but errors")
 
 runMain(name: "rudp-recv") {
-    let arguments = try spec.parse(CommandLine.arguments)
+    let arguments = try spec.parse(rawCommandLine: RawCommandLine.arguments)
     let address: SocketAddress
     do {
         address = try SocketAddress.parse(arguments[listenOption], forListening: true)
@@ -57,7 +57,10 @@ runMain(name: "rudp-recv") {
         if case .cannotResolve = error { throw RuntimeFailure(error.description) }
         throw UsageError(program: "rudp-recv", message: "--listen: \(error.description)")
     }
-    let options = ReceiveOptions(outputDirectory: arguments[outOption], overwrite: arguments[overwriteFlag],
+    // Bytes, not text: a directory's name need not be UTF-8.
+    let outputDirectory = FilePath(bytes: arguments.bytes(of: outOption) ?? Array(arguments[outOption].utf8))
+    let shownDirectory = TerminalText.escaping(outputDirectory.bytes)
+    let options = ReceiveOptions(outputDirectory: outputDirectory, overwrite: arguments[overwriteFlag],
                                  idleTimeout: arguments[idleOption] ?? ReceiverConfiguration(initialSequence: 0).idleTimeout,
                                  idleTimeoutFollowsSender: arguments[idleOption] == nil, once: arguments[onceFlag])
     try IncomingFile.checkWritableDirectory(options.outputDirectory)
@@ -66,7 +69,7 @@ runMain(name: "rudp-recv") {
     let abandoned = AbandonedTemporaryFiles.remove(in: options.outputDirectory)
     if !abandoned.isEmpty && !quiet {
         let count = abandoned.count == 1 ? "1 temporary file" : "\(abandoned.count) temporary files"
-        Console.err("rudp-recv: removed \(count) left in \(options.outputDirectory) by a receiver that was killed: "
+        Console.err("rudp-recv: removed \(count) left in \(shownDirectory) by a receiver that was killed: "
             + abandoned.joined(separator: ", "))
     }
 
@@ -83,7 +86,7 @@ runMain(name: "rudp-recv") {
     }
     let progressLine = ProgressLine(enabled: !quiet)
     if !quiet {
-        progressLine.log("rudp-recv: listening on \(server.localAddress) (UDP: RUDP; TCP: baseline), writing to \(options.outputDirectory)")
+        progressLine.log("rudp-recv: listening on \(server.localAddress) (UDP: RUDP; TCP: baseline), writing to \(shownDirectory)")
     }
     let outcome = try server.run(
         interruptFileDescriptor: signals.readFileDescriptor,

@@ -85,8 +85,10 @@ let jsonFlag = spec.flag("json", help: "Print one JSON object with the summary o
 let quietFlag = spec.flag("quiet", short: "q", help: "Print nothing but errors")
 
 runMain(name: "rudp-send") {
-    let arguments = try spec.parse(CommandLine.arguments)
+    let arguments = try spec.parse(rawCommandLine: RawCommandLine.arguments)
     let path = arguments[fileArgument]
+    // Bytes, not text: a path need not be UTF-8, and the name is sent exactly as given.
+    let pathBytes = arguments.bytes(of: fileArgument) ?? Array(path.utf8)
     let address: SocketAddress
     do {
         address = try SocketAddress.parse(arguments[addressArgument], forListening: false)
@@ -109,8 +111,9 @@ runMain(name: "rudp-send") {
         throw UsageError(program: "rudp-send", message: "--trace records RUDP protocol events; kernel TCP has none to "
             + "record (capture it with tcpdump instead)", suggestsHelp: false)
     }
-    let file = try OutgoingFile(path: path)
-    let name = arguments[nameOption] ?? file.defaultName
+    let file = try OutgoingFile(path: FilePath(bytes: pathBytes))
+    let nameBytes = arguments.bytes(of: nameOption) ?? arguments[nameOption].map { Array($0.utf8) } ?? file.defaultName
+    let name = TerminalText.escaping(nameBytes)
     let quiet = arguments[quietFlag]
     let json = arguments[jsonFlag]
     let protocolName = arguments[protocolOption]
@@ -146,7 +149,7 @@ runMain(name: "rudp-send") {
     let report: SendReport
     do {
         if protocolName == "tcp" {
-            report = try TCPSendClient.run(file: file, to: address, name: Array(name.utf8), connectTimeout: 10_000_000_000,
+            report = try TCPSendClient.run(file: file, to: address, name: nameBytes, connectTimeout: 10_000_000_000,
                                            idleTimeout: 30_000_000_000, interruptFileDescriptor: signals.readFileDescriptor,
                                            isInterrupted: interrupted, congestionControl: arguments[tcpCongestionOption],
                                            progressInterval: progressInterval, progress: showProgress)
@@ -159,7 +162,7 @@ runMain(name: "rudp-send") {
             let window = arguments[windowOption] ?? (congestionControl == .none ? 64 : SenderConfiguration.maxWindow)
             var options = RUDPSendOptions(mode: TransferMode(shortName: protocolName)!, mss: arguments[mssOption],
                                           window: window, retransmission: arguments[rtoOption],
-                                          maxRetries: arguments[retriesOption], name: Array(name.utf8))
+                                          maxRetries: arguments[retriesOption], name: nameBytes)
             options.congestionControl = congestionControl
             var traceFields: [(String, TraceWriter.Field)] = [
                 ("protocol", .string(protocolName)), ("window", .integer(options.mode == .stopAndWait ? 1 : options.window)),

@@ -310,3 +310,29 @@ struct SendCommand {
                 == nil)
     }
 }
+
+/// Paths are bytes: values parsed from the raw command line keep the bytes the user gave.
+@Suite struct RawArgumentTests {
+    @Test("a positional and an option that are not UTF-8 keep their exact bytes, spelled any way")
+    func rawBytesAreKept() throws {
+        var spec = CommandSpec(name: "rudp-send", summary: "test")
+        let file = spec.positional("FILE", help: "file", parse: ValueParsers.string)
+        let name = spec.option("name", short: "n", placeholder: "NAME", help: "name", parse: ValueParsers.string)
+        let latin1: [UInt8] = [0x63, 0x61, 0x66, 0xE9]
+        for spelling in [[Array("--name".utf8), [0xFF, 0xFE]], [Array("--name=".utf8) + [0xFF, 0xFE]],
+                         [Array("-n".utf8) + [0xFF, 0xFE]]] {
+            let arguments = try spec.parse(rawCommandLine: [Array("rudp-send".utf8), latin1] + spelling)
+            #expect(arguments.bytes(of: file) == latin1)
+            #expect(arguments.bytes(of: name) == [0xFF, 0xFE])
+            #expect(arguments[name] == "\u{FFFD}\u{FFFD}", "the text is repaired, the bytes are not")
+        }
+    }
+
+    @Test("an option not given has no bytes")
+    func absentOptionHasNoBytes() throws {
+        var spec = CommandSpec(name: "rudp-send", summary: "test")
+        let name = spec.option("name", placeholder: "NAME", help: "name", parse: ValueParsers.string)
+        let arguments = try spec.parse(rawCommandLine: [Array("rudp-send".utf8)])
+        #expect(arguments.bytes(of: name) == nil)
+    }
+}

@@ -16,6 +16,8 @@ final class HostilePeer {
     private(set) var datagramsSent = 0
     /// Every datagram received, in order.
     private(set) var replies: [[UInt8]] = []
+    /// The source port of each of `replies` (a fake receiver answers the sender's port).
+    private(set) var replyPorts: [UInt16] = []
 
     init() throws {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
@@ -71,10 +73,19 @@ final class HostilePeer {
             var descriptorSet = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             _ = poll(&descriptorSet, 1, 10)
             while true {
-                let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+                var source = sockaddr_in()
+                var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+                let count = buffer.withUnsafeMutableBytes { bytes in
+                    withUnsafeMutablePointer(to: &source) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                            recvfrom(descriptor, bytes.baseAddress, bytes.count, 0, $0, &length)
+                        }
+                    }
+                }
                 guard count >= 0 else { break }  // EAGAIN: drained (ECONNREFUSED is consumed the same way)
                 bytesReceived += count
                 replies.append(Array(buffer[0..<count]))
+                replyPorts.append(UInt16(bigEndian: source.sin_port))
             }
         }
     }
@@ -127,10 +138,19 @@ final class BackgroundRun: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var result: ProgramRunner.Result?
 
-    init(_ program: String, _ arguments: [String], timeout: Double = 60, stdin: Data? = nil) {
+    convenience init(_ program: String, _ arguments: [String], timeout: Double = 60, stdin: Data? = nil) {
+        self.init(executable: ProgramRunner.url(of: program), arguments, timeout: timeout, stdin: stdin)
+    }
+
+    /// `script` run by `/bin/sh -c`, `$1`… being `arguments` (see `ProgramRunner.runShell`).
+    convenience init(shell script: String, _ arguments: [String], timeout: Double = 60) {
+        self.init(executable: URL(fileURLWithPath: "/bin/sh"), ["-c", script, "sh"] + arguments, timeout: timeout)
+    }
+
+    init(executable: URL, _ arguments: [String], timeout: Double = 60, stdin: Data? = nil) {
         // A plain thread, not Dispatch's pool: Foundation's Process needs that pool to notice exits.
         Thread { [self] in
-            result = try? ProgramRunner.run(program, arguments, timeout: timeout, stdin: stdin)
+            result = try? ProgramRunner.run(executable: executable, arguments, timeout: timeout, stdin: stdin)
             done.signal()
         }.start()
     }

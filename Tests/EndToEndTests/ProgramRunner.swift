@@ -28,8 +28,22 @@ enum ProgramRunner {
 
     /// Runs `program` to completion (killing it after `timeout` seconds) and collects its output.
     static func run(_ program: String, _ arguments: [String], timeout: Double = 60, stdin: Data? = nil) throws -> Result {
+        try run(executable: url(of: program), arguments, timeout: timeout, stdin: stdin)
+    }
+
+    /// Runs `script` with `/bin/sh -c`, `$1`… being `arguments`: how a test passes arguments
+    /// that are not valid UTF-8 (`"$(printf 'caf\351')"`), which `Process` cannot.
+    static func runShell(_ script: String, _ arguments: [String], directory: URL? = nil, timeout: Double = 60) throws -> Result {
+        try run(executable: URL(fileURLWithPath: "/bin/sh"), ["-c", script, "sh"] + arguments, directory: directory,
+                timeout: timeout)
+    }
+
+    static func run(executable: URL, _ arguments: [String], directory: URL? = nil, timeout: Double = 60,
+                    stdin: Data? = nil) throws -> Result {
+        let program = executable.lastPathComponent
         let process = Process()
-        process.executableURL = url(of: program)
+        process.executableURL = executable
+        if let directory { process.currentDirectoryURL = directory }
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -67,14 +81,22 @@ enum ProgramRunner {
     /// the "listening on 127.0.0.1:PORT" line on its standard error.
     /// `fileDescriptorLimit` runs it under `ulimit -n` that many.
     static func startListening(_ program: String, _ arguments: [String], fileDescriptorLimit: Int? = nil) throws -> Listening {
+        let command = ["--listen", "127.0.0.1:0"] + arguments
+        guard let fileDescriptorLimit else { return try startListening(executable: url(of: program), command) }
+        return try startListeningShell("ulimit -n \(fileDescriptorLimit) && exec \"$@\"", [url(of: program).path] + command)
+    }
+
+    /// Starts `script` with `/bin/sh -c` (see `runShell`); it must start a listener on 127.0.0.1:0.
+    static func startListeningShell(_ script: String, _ arguments: [String], directory: URL? = nil) throws -> Listening {
+        try startListening(executable: URL(fileURLWithPath: "/bin/sh"), ["-c", script, "sh"] + arguments, directory: directory)
+    }
+
+    static func startListening(executable: URL, _ arguments: [String], directory: URL? = nil) throws -> Listening {
+        let program = executable.lastPathComponent
         let process = Process()
-        process.executableURL = url(of: program)
-        process.arguments = ["--listen", "127.0.0.1:0"] + arguments
-        if let fileDescriptorLimit {
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "ulimit -n \(fileDescriptorLimit) && exec \"$0\" \"$@\"", url(of: program).path]
-                + process.arguments!
-        }
+        process.executableURL = executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

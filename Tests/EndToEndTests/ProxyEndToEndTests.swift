@@ -84,9 +84,9 @@ import Testing
         #expect(scratch.contents().isEmpty, "temporary files removed: \(scratch.contents())")
     }
 
-    @Test func interruptingTheDemoStopsItsProcessesAndRemovesItsFiles() throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
+    /// A long demo started with `TMPDIR` = `scratch`, once its sender runs; and the `--to` words
+    /// that find its proxy among the processes (the receiver and the sender name `scratch`).
+    private func startLongDemo(in scratch: ScratchDirectory) throws -> (Process, Collector, String) {
         let demo = Process()
         demo.executableURL = ProgramRunner.url(of: "rudp-lab")
         demo.arguments = ["demo", "--protocol", "sw", "--size", "20MB", "--delay", "20ms"]
@@ -100,25 +100,62 @@ import Testing
         let deadline = Date().addingTimeInterval(20)
         while !stderr.snapshot().contains("sender:") && Date() < deadline && demo.isRunning { usleep(20_000) }
         usleep(300_000)
-        // The receiver and the sender name the scratch directory; the proxy names the receiver.
         let proxyLine = stderr.snapshot().split(separator: "\n").first { $0.contains("proxy:    lossproxy") }
         let proxyTarget = try #require(proxyLine?.range(of: "--to 127.0.0.1:").map { range in
             "--to 127.0.0.1:" + proxyLine![range.upperBound...].prefix { $0.isNumber } + " "
         })
         #expect(processes(mentioning: scratch.url.path).count == 2, "receiver and sender run")
         #expect(processes(mentioning: proxyTarget).count == 1, "the proxy runs")
-        kill(demo.processIdentifier, SIGINT)
+        return (demo, stderr, proxyTarget)
+    }
+
+    /// Kills what a failing demo test would otherwise leave running (a demo that did not take
+    /// its children with it): the test stays bounded, and the next one starts clean.
+    private func killLeftovers(scratch: ScratchDirectory, proxyTarget: String) {
+        for pid in processes(mentioning: scratch.url.path) + processes(mentioning: proxyTarget) { kill(pid, SIGKILL) }
+    }
+
+    @Test("SIGINT, SIGTERM or SIGHUP (a closed terminal) stops the demo's processes and removes its files",
+          arguments: [SIGINT, SIGTERM, SIGHUP])
+    func interruptingTheDemoStopsItsProcessesAndRemovesItsFiles(signal: Int32) throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let (demo, stderr, proxyTarget) = try startLongDemo(in: scratch)
+        defer { killLeftovers(scratch: scratch, proxyTarget: proxyTarget) }
+        kill(demo.processIdentifier, signal)
         let stopped = ProgramRunner.waitForExit(demo, timeout: 10)
         #expect(stopped)
         if !stopped {
             kill(demo.processIdentifier, SIGKILL)
-            demo.waitUntilExit()
+            _ = ProgramRunner.waitForExit(demo, timeout: 5)
         }
         #expect(demo.terminationStatus == 1)
-        #expect(stderr.text().contains("interrupted by SIGINT"))
+        let name = [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP"][signal]!
+        #expect(stderr.text().contains("interrupted by \(name)"))
         #expect(processes(mentioning: scratch.url.path).isEmpty && processes(mentioning: proxyTarget).isEmpty,
                 "no child process left")
         #expect(scratch.contents().isEmpty, "temporary files removed: \(scratch.contents())")
+    }
+
+    @Test("a demo killed with SIGKILL takes its processes with it, and the next demo removes its directory")
+    func aKilledDemoLeavesNothingForLong() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let (demo, _, proxyTarget) = try startLongDemo(in: scratch)
+        defer { killLeftovers(scratch: scratch, proxyTarget: proxyTarget) }
+        kill(demo.processIdentifier, SIGKILL)
+        #expect(ProgramRunner.waitForExit(demo, timeout: 10))
+        let childrenGone = waitUntil(seconds: 10) {
+            processes(mentioning: scratch.url.path).isEmpty && processes(mentioning: proxyTarget).isEmpty
+        }
+        #expect(childrenGone, "the children died with the demo")
+        let leftovers = scratch.contents()
+        #expect(leftovers.count == 1 && leftovers.first?.hasPrefix("rudp-lab-demo.") == true, "\(leftovers)")
+        let next = try runLab(["demo", "--size", "20KB", "--loss", "0", "--reorder", "0", "--delay", "1ms"],
+                              temporaryDirectory: scratch.url, timeout: 60)
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(next.stderr.contains("left by a demo that was killed"), "\(next.stderr)")
+        #expect(scratch.contents().isEmpty, "\(scratch.contents())")
     }
 
     @Test func labHelpListsTheDemo() throws {

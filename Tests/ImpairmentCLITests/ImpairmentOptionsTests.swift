@@ -70,6 +70,16 @@ import Testing
         #expect(forward.rate == 0 && reverse.rate == 1_000_000)
     }
 
+    @Test("a modifier for both directions needs its base in one: --forward-reorder with --reorder-gap, --forward-rate with --queue")
+    func aModifierForBothDirectionsNeedsItsBaseInOneOnly() throws {
+        let (forward, reverse) = try configurations(["--forward-reorder", "30%", "--reorder-gap", "3ms"])
+        #expect(forward.reorder == 0.3 && forward.reorderGap == 3_000_000)
+        #expect(reverse.reorder == 0, "the gap is moot where nothing is held back")
+        let (limited, unlimited) = try configurations(["--queue", "10", "--forward-rate", "1mbit"])
+        #expect(limited.rate == 1_000_000 && limited.queueLimit == 10)
+        #expect(unlimited.rate == 0)
+    }
+
     @Test func everyFlagHasBothDirectionSpellings() throws {
         var spec = CommandSpec(name: "impair", summary: "test")
         _ = ImpairmentOptions(declaringOn: &spec)

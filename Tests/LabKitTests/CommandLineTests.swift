@@ -66,6 +66,7 @@ import CLIKit
         try FileManager.default.createDirectory(atPath: directory + "/why-udp", withIntermediateDirectories: true)
         try "# Why UDP\n\n```\nrudp-lab why-udp --loss 2\n```\n\n![latency](latency-cdf.svg)\n"
             .write(toFile: directory + "/why-udp/README.md", atomically: true, encoding: .utf8)
+        try "<svg/>".write(toFile: directory + "/why-udp/latency-cdf.svg", atomically: true, encoding: .utf8)
         // A comparison of two runs lists both commands.
         try FileManager.default.createDirectory(atPath: directory + "/sim-vs-link", withIntermediateDirectories: true)
         try "# Sim against link\n\n```\nrudp-lab sweep --network sim\nrudp-lab sweep --network link\n```\n\nText.\n"
@@ -84,6 +85,26 @@ import CLIKit
         #expect(index.contains("```\nrudp-lab sweep --network sim\nrudp-lab sweep --network link\n```"))
         #expect(!index.contains("empty/README.md"))
         #expect(try ResultsIndex.entries(in: directory).count == 3)
+    }
+
+    @Test("report links only what exists: a summary.json without README, a plot never drawn")
+    func reportLinksNoMissingFiles() throws {
+        let directory = ReportTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A sweep interrupted before its README was written: summary.json naming a plot that is not there.
+        try FileManager.default.createDirectory(atPath: directory + "/broken", withIntermediateDirectories: true)
+        try #"{"title":"Broken sweep","plots":["goodput-vs-loss.svg"]}"#
+            .write(toFile: directory + "/broken/summary.json", atomically: true, encoding: .utf8)
+        // A README whose image was never drawn.
+        try FileManager.default.createDirectory(atPath: directory + "/no-plot", withIntermediateDirectories: true)
+        try "# No plot\n\n![latency](missing.svg)\n".write(toFile: directory + "/no-plot/README.md", atomically: true, encoding: .utf8)
+
+        try ReportCommandLine.run(["rudp-lab report", "--results", directory, "--quiet"])
+        let index = try String(contentsOfFile: directory + "/README.md", encoding: .utf8)
+        #expect(!index.contains("broken/README.md"), "\(index)")
+        #expect(index.contains("[Broken sweep](broken/) (no README)"), "\(index)")
+        #expect(!index.contains("goodput-vs-loss.svg") && !index.contains("missing.svg"), "\(index)")
+        #expect(index.contains("[No plot](no-plot/README.md)"))
     }
 
     @Test func reportOnAMissingDirectoryFailsWithOneLine() {

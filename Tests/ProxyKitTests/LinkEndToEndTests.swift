@@ -212,6 +212,25 @@ struct LinkEndToEndTests {
         #expect(!LinkTestSupport.namespaceExists(a) && !LinkTestSupport.namespaceExists(b))
     }
 
+    @Test("A link killed with SIGKILL leaves its namespaces; the next link deletes them, as provably its own")
+    func leftoversOfAKilledLinkAreRemovedByTheNext() throws {
+        let (a, b) = (LinkTestSupport.uniqueNamespace("kill-a"), LinkTestSupport.uniqueNamespace("kill-b"))
+        let (c, d) = (LinkTestSupport.uniqueNamespace("kill-c"), LinkTestSupport.uniqueNamespace("kill-d"))
+        defer { LinkTestSupport.removeNamespaces([a, b, c, d]) }
+        let killed = try RunningLink(a, b)
+        _ = killed.stop(SIGKILL)
+        #expect(LinkTestSupport.namespaceExists(a) && LinkTestSupport.namespaceExists(b), "SIGKILL allows no teardown")
+        // A namespace the user made, not a link, is never touched, whatever its name.
+        #expect(LinkTestSupport.ip(["netns", "add", c]) == 0)
+        let next = try RunningLink(c, d)
+        #expect(!LinkTestSupport.namespaceExists(a) && !LinkTestSupport.namespaceExists(b))
+        #expect(LinkTestSupport.namespaceExists(c))
+        let stopped = next.stop(SIGINT)
+        #expect(stopped.stderr.contains("deleted namespace '\(a)', left by a link that was killed"), "\(stopped.stderr)")
+        #expect(stopped.stderr.contains("deleted namespace '\(b)'"), "\(stopped.stderr)")
+        #expect(LinkTestSupport.namespaceExists(c) && !LinkTestSupport.namespaceExists(d))
+    }
+
     @Test("A setup that fails half-way deletes the namespaces it had created")
     func failedSetupCleansUp() throws {
         let (a, b) = (LinkTestSupport.uniqueNamespace("fail-a"), LinkTestSupport.uniqueNamespace("fail-b"))

@@ -35,7 +35,7 @@ import Testing
         // A live transfer's file, old but locked by its open IncomingFile.
         let live = try IncomingFile(directory: directory.path, name: "live.bin", overwrite: false, uniqueToken: 0xbeef)
         try [UInt8](repeating: 9, count: 10).withUnsafeBytes { try live.write($0) }
-        age(live.temporaryPath, by: 3_600)
+        age(live.temporaryPath.text!, by: 3_600)
 
         let removed = AbandonedTemporaryFiles.remove(in: directory.path)
         #expect(removed == [".rudp-1f2e.part"])

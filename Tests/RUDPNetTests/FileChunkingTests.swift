@@ -82,7 +82,7 @@ import Testing
             offset += count
             for _ in 0..<(step % 5) where !file.performIdleWork() { break }
         }
-        let digest = try file.commit(expectedSize: UInt64(size), expectedDigest: SHA256.hash(data))
+        let digest = try file.commit(announcedSize: UInt64(size), expectedDigest: SHA256.hash(data))
         #expect(digest == SHA256.hash(data))
         #expect(directory.contents(of: "in.bin") == data)
         #expect(try directory.entries() == ["in.bin"], "the temporary file is gone")
@@ -95,7 +95,7 @@ import Testing
         let file = try IncomingFile(directory: directory.path, name: "in.bin", overwrite: false, uniqueToken: 0x52)
         try data.withUnsafeBytes { try file.write($0) }
         #expect(throws: FileError.self) {
-            try file.commit(expectedSize: 100_000, expectedDigest: SHA256.hash(Self.content(99_999)))
+            try file.commit(announcedSize: 100_000, expectedDigest: SHA256.hash(Self.content(99_999)))
         }
         file.discard()
         #expect(try directory.entries() == [])

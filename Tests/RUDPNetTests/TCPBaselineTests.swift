@@ -511,21 +511,37 @@ struct TCPBaselineTransferTests {
         #expect(try directory.entries().isEmpty)
     }
 
-    @Test("a receiver that gives up mid-stream is heard by the sender: its status becomes the error")
+    @Test("a sender waiting on a slow standard input keeps the transfer alive past the receiver's idle timeout")
+    func slowInputOutlivesTheIdleTimeout() throws {
+        let (directory, receiver) = try startBaselineReceiver(idleTimeout: 300_000_000)
+        defer { receiver.stop(); directory.remove() }
+        // 64 KiB, then a second of silence (over three idle timeouts), then the rest: as
+        // `(head -c N F; sleep 15; head -c M F) | rudp-send -` does.
+        let pieces = [baselineRandomBytes(64 * 1024), baselineRandomBytes(1_000)]
+        let writer = try BaselineFIFOWriter(directory: directory, pieces: pieces, pause: 1_000_000)
+        defer { writer.finish() }
+
+        let report = try sendOverBaseline(writer.path, to: receiver.address, name: "slow.bin")
+        let data = pieces.flatMap { $0 }
+        #expect(report.sha256 == SHA256.hash(data))
+        let received = try #require(receiver.reports(count: 1).first)
+        #expect(received.succeeded, "\(received.error ?? "")")
+        #expect(directory.contents(of: "slow.bin") == data)
+    }
+
+    @Test("a receiver that gives up on a silent client mid-stream says so in its status, and saves nothing")
     func receiverGivesUpMidStream() throws {
         let (directory, receiver) = try startBaselineReceiver(idleTimeout: 300_000_000)
         defer { receiver.stop(); directory.remove() }
-        var unused: [Int32] = [-1, -1]
-        try #require(pipe(&unused) == 0)
-        defer { close(unused[0]); close(unused[1]) }
-        // The FIFO delivers 64 KiB, then stays open and silent: the sender waits on it, unbounded.
-        let writer = try BaselineFIFOWriter(directory: directory, pieces: [baselineRandomBytes(64 * 1024)], notify: unused[1])
-
-        let message = baselineSendFailure {
-            try sendOverBaseline(writer.path, to: receiver.address, name: "stalled.bin")
-        }
-        writer.finish()
-        #expect(message == "receiver stopped the transfer: no data from the sender for 300ms (idle timeout)")
+        let client = try RawBaselineClient(to: receiver.address)
+        try client.send(TCPBaselineFraming.encodeHeader(name: Array("stalled.bin".utf8), size: 1_000_000))
+        #expect(try client.readStatus() == .success)
+        try client.sendChunk(baselineRandomBytes(64 * 1024))
+        // Then nothing, not even a keepalive: a client that hung.
+        let status = try #require(try client.readStatus())
+        #expect(status.failure == .idleTimeout)
+        #expect(status.message == "no data from the sender for 300ms (idle timeout)")
+        client.close()
         let received = try #require(receiver.reports(count: 1).first)
         #expect(received.error?.contains("idle timeout") == true)
         #expect(received.bytes == 64 * 1024)
@@ -550,9 +566,54 @@ struct TCPBaselineTransferTests {
         try expectFailureReported(final.message, by: receiver, leaving: directory)
     }
 
+    @Test("a file shorter than its HEADER announced is refused, in words that say which is which")
+    func aFileShorterThanAnnouncedIsRefused() throws {
+        let (directory, receiver) = try startBaselineReceiver()
+        defer { receiver.stop(); directory.remove() }
+        let data = baselineRandomBytes(20)
+        let client = try RawBaselineClient(to: receiver.address)
+        try client.send(TCPBaselineFraming.encodeHeader(name: Array("short.bin".utf8), size: 100))
+        #expect(try client.readStatus() == .success)
+        try client.sendChunk(data)
+        try client.sendEnd(digest: SHA256.hash(data))
+        let final = try #require(try client.readStatus())
+        #expect(final.failure == .integrityFailure)
+        #expect(final.message.contains("the sender announced 100 bytes and sent 20"), "\(final.message)")
+        client.close()
+        try expectFailureReported(final.message, by: receiver, leaving: directory)
+    }
+
+    @Test("a receiver's status with terminal escapes reaches the sender's error escaped")
+    func aStatusWithEscapesIsEscaped() throws {
+        let listener = try TCPListener(bindingTo: .loopback(.ipv4, port: 0))
+        defer { listener.close() }
+        let address = listener.localAddress
+        let fake = Thread {
+            // The listener does not block: wait for the sender's connection (bounded).
+            var accepted: TCPStream?
+            for _ in 0..<500 where accepted == nil {
+                accepted = try? listener.accept(blocking: true)
+                if accepted == nil { usleep(10_000) }
+            }
+            guard let stream = accepted else { return }
+            let status = TCPBaselineStatus.failed(.unsafeName, "\u{1B}[31mred\u{1B}]0;owned\u{07}")
+            _ = try? status.encoded().withUnsafeBytes { try stream.writeAll($0) }
+            usleep(200_000)
+            stream.close()
+        }
+        fake.start()
+        let source = try BaselineTestDirectory()
+        defer { source.remove() }
+        try source.write("data", baselineRandomBytes(1_000))
+        let message = try #require(baselineSendFailure {
+            try sendOverBaseline(source.file("data"), to: address, name: "data")
+        })
+        #expect(message == "receiver refused the transfer: \\x1B[31mred\\x1B]0;owned\\x07")
+    }
+
     /// Framing a hostile or broken client might send after the HEADER, and what the server must say.
     static let brokenFraming: [(String, [UInt8], String)] = [
-        ("an oversized chunk", [0xFF, 0xFF, 0xFF, 0xFF], "at most"),
+        ("an oversized chunk", [0x01, 0x00, 0x00, 0x01], "at most"),
         ("more bytes than announced", [0, 0, 0, 11] + [UInt8](repeating: 7, count: 11), "more than the 10 bytes"),
         ("bytes after the SHA-256", [0, 0, 0, 10] + [UInt8](repeating: 7, count: 10) + [0, 0, 0, 0]
             + SHA256.hash([UInt8](repeating: 7, count: 10)).bytes + [1], "after the SHA-256"),

@@ -85,10 +85,14 @@ func aVanishingReceiverMakesTheSenderFailInBoundedTime(mode: TransferMode) {
     let vanish: UInt64 = 50_000_000
     scenario.receiverVanishesAt = vanish
     let outcome = TransferSimulation.run(scenario)
-    guard case .failed(.retriesExhausted) = outcome.senderState else {
+    guard case .failed(.retriesExhausted(let what, _)) = outcome.senderState else {
         Issue.record("expected retries exhausted, got \(outcome.senderState)")
         return
     }
+    // The packet is named by its index in the file, not its random wire sequence number.
+    let words = what.split(separator: " ")
+    let index = words.count > 2 && words[0] == "data" && words[1] == "packet" ? UInt64(words[2]) : nil
+    #expect(index.map { $0 < UInt64((1 << 20) / 1_000) } == true, "\(what)")
     #expect(!outcome.hung)
     // Each of the maxRetries + 1 timeouts waits at most the backed-off RTO, itself at most the bound.
     var bound: UInt64 = 0

@@ -34,6 +34,19 @@ uint32_t crudp_crc32c_update(uint32_t crc, const uint8_t *data, size_t length);
 /// -EINVAL for a name longer than 15 bytes).
 int crudp_tun_create(const char *name);
 
+#ifdef __linux__
+#include <sys/types.h>
+/// Starts `path` (fork + execve) with descriptors 0-2 set from `sources` (a descriptor to copy,
+/// or -1) or else /dev/null opened with `null_flags` (or -1: left as ours), SIGINT, SIGTERM,
+/// SIGPIPE and SIGHUP at their defaults and no signal blocked; in a process group of its own
+/// with `own_group`; and, with `death_signal` > 0, sent that signal when the calling thread
+/// ends, which its process's death (SIGKILL included) does (PR_SET_PDEATHSIG): call it from a
+/// thread that lives as long as the child should. Returns the pid, or -1 with `*error` set
+/// (the errno of the exec too, as posix_spawn reports it).
+pid_t crudp_spawn(const char *path, char *const argv[], char *const envp[], const int sources[3],
+                  const int null_flags[3], int own_group, int death_signal, int *error);
+#endif
+
 /// Sends `length` bytes as datagrams of `segment_size` bytes each (the last may be shorter)
 /// in one call, with UDP generic segmentation offload; `segment_size` 0 sends one datagram.
 /// Returns the bytes sent or -errno (-EINVAL, -EOPNOTSUPP, -EIO when the offload is missing).

@@ -14,8 +14,13 @@ public enum ResultsIndex {
         public var command: String? { commands.first }
         public var date: String?
         public var network: String?
-        /// The first plot, relative to the experiment directory.
+        /// The first plot, relative to the experiment directory (only one that exists).
         public var headlinePlot: String?
+        /// Whether the directory has a README.md to link to (a malformed or unfinished one may not).
+        public var hasReadme = true
+
+        /// Where the index links the experiment: its README, or the directory itself.
+        var link: String { hasReadme ? directory + "/" + SweepReport.readmeName : directory + "/" }
     }
 
     /// Reads every subdirectory of `resultsDirectory` that holds a summary.json or a README.md.
@@ -36,6 +41,16 @@ public enum ResultsIndex {
     }
 
     static func entry(directory: String, path: String) -> Entry? {
+        guard var entry = describedEntry(directory: directory, path: path) else { return nil }
+        // Link only to what is there: a summary.json without its README, a README naming a
+        // plot never drawn, would otherwise give the index dead links.
+        let manager = FileManager.default
+        entry.hasReadme = manager.fileExists(atPath: path + "/" + SweepReport.readmeName)
+        if let plot = entry.headlinePlot, !manager.fileExists(atPath: path + "/" + plot) { entry.headlinePlot = nil }
+        return entry
+    }
+
+    private static func describedEntry(directory: String, path: String) -> Entry? {
         if let text = try? String(contentsOfFile: path + "/" + SweepReport.summaryName, encoding: .utf8),
            let summary = try? JSONValue(parsing: text) {
             return Entry(directory: directory, title: summary["title"]?.stringValue ?? directory,
@@ -78,12 +93,13 @@ public enum ResultsIndex {
         lines.append("|---|---|---|---|")
         for entry in entries {
             let command = entry.commands.isEmpty ? "–" : entry.commands.map { "`\($0)`" }.joined(separator: "<br>")
-            lines.append("| [\(entry.title)](\(entry.directory)/README.md) | \(entry.network ?? "–") | "
+            let missing = entry.hasReadme ? "" : " (no README)"
+            lines.append("| [\(entry.title)](\(entry.link))\(missing) | \(entry.network ?? "–") | "
                 + "\(entry.date ?? "–") | \(command) |")
         }
         lines.append("")
         for entry in entries {
-            lines.append("## [\(entry.title)](\(entry.directory)/README.md)")
+            lines.append("## [\(entry.title)](\(entry.link))")
             lines.append("")
             if !entry.commands.isEmpty {
                 lines.append("```")
@@ -92,7 +108,7 @@ public enum ResultsIndex {
                 lines.append("")
             }
             if let plot = entry.headlinePlot {
-                lines.append("[![\(entry.title)](\(entry.directory)/\(plot))](\(entry.directory)/README.md)")
+                lines.append("[![\(entry.title)](\(entry.directory)/\(plot))](\(entry.link))")
                 lines.append("")
             }
         }

@@ -36,7 +36,8 @@ public struct LinkCommand {
     static let directionSentence = """
         Impairments apply to both directions (forward: A to B; reverse: B to A); prefix any \
         with forward- or reverse- to set one direction alone, e.g. --reverse-loss 1%, which \
-        overrides --loss for that direction.
+        overrides --loss for that direction. --queue and --reorder-gap apply where --rate and \
+        --reorder are set (--forward-rate 1mbit --queue 10).
         """
 
     /// The declarations of `lossproxy link`; `name` is how messages name the command.
@@ -52,7 +53,9 @@ public struct LinkCommand {
             TCP and RUDP cross exactly the same emulated link. One line on stdout says when the \
             link is up; run the programs on each side with ip netns exec. Statistics per \
             direction are printed every --stats interval and at exit; SIGINT or SIGTERM stops \
-            the link and removes what it set up.
+            the link and removes what it set up. Namespaces a link killed outright (SIGKILL) \
+            left are deleted by the next link: each created namespace is recorded with its \
+            creator's pid, and only those whose creator is dead are touched.
 
             --corrupt flips one bit of the transport payload (after the IP and TCP/UDP/ICMP \
             headers) and leaves the checksums alone: the receiving kernel finds the checksum \
@@ -151,6 +154,10 @@ public struct LinkCommand {
         } catch {
             tearDown()
             throw error
+        }
+        for leftover in plumbing.removedLeftovers {
+            invocation.log("deleted namespace '\(leftover.namespace)', left by a link that was killed "
+                + "(pid \(leftover.ownerPid))", program: program)
         }
         guard let deviceA = plumbing.deviceA, let deviceB = plumbing.deviceB else {
             tearDown()

@@ -25,6 +25,8 @@ final class LinkPlumbing {
     private(set) var createdNamespaces: [String] = []
     private var locks: [NamespaceLock] = []
     private let ip: IPCommand
+    /// The namespaces a killed link had left, deleted at the start of `setUp`.
+    private(set) var removedLeftovers: [CreatedNamespaces.Leftover] = []
 
     /// Where `ip netns` keeps its namespace names.
     static let namespaceDirectory = "/var/run/netns"
@@ -42,12 +44,21 @@ final class LinkPlumbing {
             if let signal = interrupted() { throw InterruptedBySignal(signal: signal) }
         }
         let (nameA, nameB) = (configuration.namespaceA, configuration.namespaceB)
+        let ip = ip
+        removedLeftovers = CreatedNamespaces.removeAbandoned(
+            exists: Self.namespaceExists, delete: { try ip.run(["netns", "delete", $0]) })
         for namespace in [nameA, nameB] {
             locks.append(try NamespaceLock(namespace: namespace))
         }
         for namespace in [nameA, nameB] where !Self.namespaceExists(namespace) {
             try checkpoint()
-            try ip.run(["netns", "add", namespace])
+            CreatedNamespaces.record(namespace)
+            do {
+                try ip.run(["netns", "add", namespace])
+            } catch {
+                CreatedNamespaces.forget(namespace)
+                throw error
+            }
             createdNamespaces.append(namespace)
         }
         try checkpoint()
@@ -92,9 +103,10 @@ final class LinkPlumbing {
         deviceB?.close()
         deviceA = nil
         deviceB = nil
-        for namespace in createdNamespaces.reversed() where Self.namespaceExists(namespace) {
+        for namespace in createdNamespaces.reversed() {
             do {
-                try ip.run(["netns", "delete", namespace])
+                if Self.namespaceExists(namespace) { try ip.run(["netns", "delete", namespace]) }
+                CreatedNamespaces.forget(namespace)
             } catch {
                 problems.append(error.description)
             }

@@ -459,8 +459,9 @@ public final class Sender: PacketHandling {
         observer?(eventTime, .timeout(index: index, rto: timer.timeout))
         guard buffer[index].timeouts <= configuration.maxRetries else {
             // Past an early FIN the data may all have arrived and only the answers been lost:
-            // what the sender cannot know is whether its FIN was confirmed.
-            state = .failed(.retriesExhausted(what: finSentEarly ? "the FIN" : "packet \(space.wire(index))",
+            // what the sender cannot know is whether its FIN was confirmed. Otherwise the index
+            // and the bytes, as a user and a trace count them, not the wire's random sequence number.
+            state = .failed(.retriesExhausted(what: finSentEarly ? "the FIN" : "data packet \(index) (file bytes from \(index * UInt64(mss)))",
                                               attempts: configuration.maxRetries))
             return false
         }

@@ -23,13 +23,25 @@ public enum AbandonedTemporaryFiles {
     /// Errors (an unreadable directory, a file that vanished) skip the file, never throw.
     @discardableResult
     public static func remove(in directory: String, now: UInt64 = WallClock.nanosecondsSinceEpoch()) -> [String] {
+        remove(in: FilePath(directory), now: now)
+    }
+
+    /// Removes every abandoned temporary file in a directory given as bytes.
+    @discardableResult
+    public static func remove(in directory: FilePath, now: UInt64 = WallClock.nanosecondsSinceEpoch()) -> [String] {
         guard let names = try? Posix.directoryEntries(directory) else { return [] }
         var removed: [String] = []
         for name in names where isTemporaryName(name) {
-            let path = IncomingFile.path(of: name, in: directory)
+            let path = directory.appending(name)
             if isAbandoned(path, now: now) && (try? Posix.unlink(path)) != nil { removed.append(name) }
         }
         return removed.sorted()
+    }
+
+    /// Whether `name` is of the form reserved for temporary files (`.rudp-*.part`, whatever
+    /// lies between): no received file may be saved under such a name.
+    static func isInTemporaryNamespace(_ name: String) -> Bool {
+        name.utf8.count >= prefix.utf8.count + suffix.utf8.count && name.hasPrefix(prefix) && name.hasSuffix(suffix)
     }
 
     /// Whether `name` has the shape of a receiver's temporary file.
@@ -40,7 +52,7 @@ public enum AbandonedTemporaryFiles {
     }
 
     /// A regular file, unlocked, and not modified for `minimumAge`.
-    private static func isAbandoned(_ path: String, now: UInt64) -> Bool {
+    private static func isAbandoned(_ path: FilePath, now: UInt64) -> Bool {
         guard let descriptor = try? Posix.open(path, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK) else { return false }
         defer { try? Posix.close(descriptor) }
         guard let info = try? Posix.fstat(descriptor), info.isRegularFile else { return false }

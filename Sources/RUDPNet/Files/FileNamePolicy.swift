@@ -1,4 +1,6 @@
+import CLIKit
 import SystemKit
+
 /// Decides whether a file name a sender proposed is safe to create inside the output directory.
 public enum FileNamePolicy {
     public static let maxLength = 255
@@ -24,21 +26,24 @@ public enum FileNamePolicy {
             if let why { return .failure(FileNameRefusal(message: "file name '\(shown)' is refused: \(why)")) }
         }
         guard let text = String(validating: name, as: UTF8.self) else {
-            return .failure(FileNameRefusal(message: "file name '\(shown)' is refused: it is not valid UTF-8"))
+            return .failure(FileNameRefusal(message: "file name '\(shown)' is refused: it is not valid UTF-8 "
+                + "(the receiver keeps names as UTF-8 text; choose another with --name)"))
+        }
+        if text.unicodeScalars.contains(where: TerminalText.isControl) {
+            return .failure(FileNameRefusal(message: "file name '\(shown)' is refused: it contains a control character"))
+        }
+        if AbandonedTemporaryFiles.isInTemporaryNamespace(text) {
+            // A later receiver would take the saved file for one a killed receiver left, and remove it.
+            return .failure(FileNameRefusal(message: "file name '\(shown)' is refused: names of the form "
+                + "\(AbandonedTemporaryFiles.prefix)*\(AbandonedTemporaryFiles.suffix) are the receiver's temporary files"))
         }
         return .success(text)
     }
 
-    /// The name with anything unprintable escaped, safe to show on a terminal.
+    /// The name with anything unprintable (or not UTF-8) escaped, safe to show on a terminal;
+    /// long names are cut to their first 80 bytes.
     public static func printable(_ name: [UInt8]) -> String {
-        var out = ""
-        for scalar in String(decoding: name.prefix(80), as: UTF8.self).unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                out += "\\x" + String(scalar.value, radix: 16, uppercase: true).leftPadded(2)
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
+        let out = TerminalText.escaping(name.prefix(80))
         return name.count > 80 ? out + "…" : out
     }
 }
@@ -47,8 +52,4 @@ public enum FileNamePolicy {
 public struct FileNameRefusal: Error, Equatable, Sendable, CustomStringConvertible {
     public let message: String
     public var description: String { message }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

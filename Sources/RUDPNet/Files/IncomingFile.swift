@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CLIKit
 import SystemKit
 import RUDP
 
@@ -15,10 +16,10 @@ import RUDP
 /// thread), or at once when every chunk is full; a write error surfaces at a later `write` or at
 /// `commit`, and fails the transfer all the same.
 public final class IncomingFile {
-    public let directory: String
+    public let directory: FilePath
     public let name: String
-    public let finalPath: String
-    public let temporaryPath: String
+    public let finalPath: FilePath
+    public let temporaryPath: FilePath
     public private(set) var bytesWritten: UInt64 = 0
     private var descriptor: Int32
     private let overwrite: Bool
@@ -39,20 +40,25 @@ public final class IncomingFile {
     static let chunkCount = 8
 
     /// Creates the temporary file; fails if the final name exists and `overwrite` is false.
-    public init(directory: String, name: String, overwrite: Bool, uniqueToken: UInt64) throws(FileError) {
+    public convenience init(directory: String, name: String, overwrite: Bool, uniqueToken: UInt64) throws(FileError) {
+        try self.init(directory: FilePath(directory), name: name, overwrite: overwrite, uniqueToken: uniqueToken)
+    }
+
+    /// Creates the temporary file in a directory given as bytes (it need not be UTF-8).
+    public init(directory: FilePath, name: String, overwrite: Bool, uniqueToken: UInt64) throws(FileError) {
         self.directory = directory
         self.name = name
         self.overwrite = overwrite
-        finalPath = Self.path(of: name, in: directory)
+        finalPath = directory.appending(name)
         if !overwrite && Self.exists(finalPath) {
             throw FileError(.exists, "'\(name)' already exists in the receiver's directory (the receiver needs --overwrite to replace it)")
         }
         let token = String(uniqueToken, radix: 16)
-        temporaryPath = Self.path(of: AbandonedTemporaryFiles.prefix + token + AbandonedTemporaryFiles.suffix, in: directory)
+        temporaryPath = directory.appending(AbandonedTemporaryFiles.prefix + token + AbandonedTemporaryFiles.suffix)
         do {
             descriptor = try Posix.open(temporaryPath, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
         } catch {
-            throw FileError.io("cannot create a file in '\(directory)'", error)
+            throw FileError.io("cannot create a file in '\(Self.shown(directory))'", error)
         }
         // Held until the descriptor closes, also when the process dies: how a later receiver
         // tells an abandoned temporary file from a live one (AbandonedTemporaryFiles).
@@ -69,7 +75,7 @@ public final class IncomingFile {
     /// an earlier chunk's write, if one failed.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
         // Its descriptor is closed and its number may belong to another file by now.
-        guard isOpen else { throw FileError(.io, "'\(temporaryPath)' was already closed") }
+        guard isOpen else { throw FileError(.io, "'\(Self.shown(temporaryPath))' was already closed") }
         if writeFailure != 0 { throw writeError(writeFailure) }
         bytesWritten += UInt64(bytes.count)
         var offset = 0
@@ -118,36 +124,45 @@ public final class IncomingFile {
     }
 
     private func writeError(_ code: Int32) -> FileError {
-        FileError.io("cannot write '\(temporaryPath)'", errno: code)
+        FileError.io("cannot write '\(Self.shown(temporaryPath))'", errno: code)
     }
 
     /// Checks size and digest, syncs, and gives the file its final name. Returns the digest.
+    /// `announcedSize` is the size the sender gave when it began (nil: unknown, a pipe),
+    /// `finalSize` the count it gave at the end; either one differing from what arrived
+    /// refuses the file: a file that changed while it was sent is neither version.
     @discardableResult
-    public func commit(expectedSize: UInt64?, expectedDigest: SHA256Digest) throws(FileError) -> SHA256Digest {
+    public func commit(announcedSize: UInt64?, finalSize: UInt64? = nil, expectedDigest: SHA256Digest) throws(FileError)
+        -> SHA256Digest {
         try flush()
         let digest = hashing.finalize()
-        if let expectedSize, expectedSize != bytesWritten {
-            throw FileError(.integrity, "integrity failure: received \(bytesWritten) bytes, the sender sent \(expectedSize)")
+        if let finalSize, finalSize != bytesWritten {
+            throw FileError(.integrity, "integrity failure: the sender says it sent \(finalSize) bytes, \(bytesWritten) arrived")
+        }
+        if let announcedSize, announcedSize != bytesWritten {
+            throw FileError(.integrity, "integrity failure: the sender announced \(announcedSize) bytes and sent "
+                + "\(bytesWritten) (did the file change while it was sent?); nothing was saved")
         }
         guard digest == expectedDigest else {
             throw FileError(.integrity, "integrity failure: SHA-256 of the received bytes does not match the sender's")
         }
-        do { try Posix.fsync(descriptor) } catch { throw FileError.io("cannot sync '\(temporaryPath)'", error) }
+        do { try Posix.fsync(descriptor) } catch { throw FileError.io("cannot sync '\(Self.shown(temporaryPath))'", error) }
         try? Posix.close(descriptor)
         isOpen = false
         if overwrite {
             do { try Posix.rename(temporaryPath, to: finalPath) } catch {
                 try? Posix.unlink(temporaryPath)
-                throw FileError.io("cannot rename to '\(finalPath)'", error)
+                throw FileError.io("cannot rename to '\(Self.shown(finalPath))'", error)
             }
         } else {
             // link() refuses to replace an existing file: no window in which one could be clobbered.
             do { try Posix.link(temporaryPath, to: finalPath) } catch {
                 try? Posix.unlink(temporaryPath)
                 if error.errno == EEXIST {
-                    throw FileError(.exists, "'\(name)' already exists in the receiver's directory (the receiver needs --overwrite to replace it)")
+                    throw FileError(.exists, "'\(name)' appeared in the receiver's directory while the file was received, "
+                        + "and is kept (the receiver needs --overwrite to replace it)")
                 }
-                throw FileError.io("cannot create '\(finalPath)'", error)
+                throw FileError.io("cannot create '\(Self.shown(finalPath))'", error)
             }
             try? Posix.unlink(temporaryPath)
         }
@@ -169,22 +184,21 @@ public final class IncomingFile {
         try? Posix.close(directoryDescriptor)
     }
 
-    /// `name` inside `directory` (which may or may not end in a slash).
-    static func path(of name: String, in directory: String) -> String {
-        directory.hasSuffix("/") ? directory + name : directory + "/" + name
-    }
+    /// A path as it may be shown on a terminal (escaped: it need not be UTF-8).
+    static func shown(_ path: FilePath) -> String { TerminalText.escaping(path.bytes) }
 
-    static func exists(_ path: String) -> Bool {
+    static func exists(_ path: FilePath) -> Bool {
         (try? Posix.lstat(path)) != nil
     }
 
     /// Checks at start-up that `directory` exists and is writable, or says why not.
-    public static func checkWritableDirectory(_ directory: String) throws(FileError) {
+    public static func checkWritableDirectory(_ directory: FilePath) throws(FileError) {
         let info: FileStatus
-        do { info = try Posix.stat(directory) } catch { throw FileError.io("output directory '\(directory)'", error) }
-        guard info.isDirectory else { throw FileError(.io, "output directory '\(directory)' is not a directory") }
+        let shown = shown(directory)
+        do { info = try Posix.stat(directory) } catch { throw FileError.io("output directory '\(shown)'", error) }
+        guard info.isDirectory else { throw FileError(.io, "output directory '\(shown)' is not a directory") }
         guard (try? Posix.access(directory, W_OK | X_OK)) != nil else {
-            throw FileError(.io, "output directory '\(directory)' is not writable")
+            throw FileError(.io, "output directory '\(shown)' is not writable")
         }
     }
 }

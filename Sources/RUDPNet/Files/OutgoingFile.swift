@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CLIKit
 import SystemKit
 import RUDP
 
@@ -15,10 +16,17 @@ import RUDP
 /// (and reading ahead) in the gaps of the network loop (`performIdleWork`) uses exactly the
 /// time the loop would otherwise spend waiting, on data still in this CPU's cache.
 public final class OutgoingFile {
-    /// The path as given (`-` for standard input).
-    public let path: String
+    /// The path as given (`-` for standard input), as bytes: it need not be UTF-8.
+    public let path: FilePath
+    /// The path as it may be shown on a terminal (escaped).
+    public let shownPath: String
     /// Size in bytes for a regular file; nil for a pipe or terminal.
     public let size: UInt64?
+    /// The regular file's modification time when it was opened: a file rewritten while it is
+    /// sent would otherwise go out as a mix of two versions, or short.
+    private let modificationAtOpen: UInt64
+    /// Bytes read from the file so far (ahead of what was handed out).
+    private var bytesReadFromFile: UInt64 = 0
     /// True when reads may block (a pipe or terminal): wait for readability first.
     public let isStream: Bool
     public let fileDescriptor: Int32
@@ -47,26 +55,34 @@ public final class OutgoingFile {
     /// Chunks read ahead at most (also the memory held: 512 KiB).
     static let chunkCount = 8
 
-    public init(path: String) throws(FileError) {
+    public convenience init(path: String) throws(FileError) {
+        try self.init(path: FilePath(path))
+    }
+
+    /// Opens the file a path given as bytes names (`-`: standard input).
+    public init(path: FilePath) throws(FileError) {
         self.path = path
-        if path == "-" {
+        let shownPath = TerminalText.escaping(path.bytes)
+        self.shownPath = shownPath
+        if path.bytes == [UInt8(ascii: "-")] {
             fileDescriptor = STDIN_FILENO
         } else {
             do { fileDescriptor = try Posix.open(path, flags: O_RDONLY) } catch {
-                throw FileError.io("cannot open '\(path)'", error)
+                throw FileError.io("cannot open '\(shownPath)'", error)
             }
         }
         let info: FileStatus
         do { info = try Posix.fstat(fileDescriptor) } catch {
             if fileDescriptor != STDIN_FILENO { try? Posix.close(fileDescriptor) }
-            throw FileError.io("cannot read '\(path)'", error)
+            throw FileError.io("cannot read '\(shownPath)'", error)
         }
         if info.isDirectory {
             if fileDescriptor != STDIN_FILENO { try? Posix.close(fileDescriptor) }
-            throw FileError(.io, "'\(path)' is a directory, not a file")
+            throw FileError(.io, "'\(shownPath)' is a directory, not a file")
         }
         isStream = !info.isRegularFile
         size = isStream ? nil : UInt64(info.size)
+        modificationAtOpen = info.modificationNanoseconds
         slots = ChunkSlots(chunkSize: Self.chunkSize, count: Self.chunkCount)
     }
 
@@ -75,10 +91,8 @@ public final class OutgoingFile {
         slots.deallocate()
     }
 
-    /// The last path component, the name a receiver gets by default.
-    public var defaultName: String {
-        path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
-    }
+    /// The last path component, the name a receiver gets by default (its exact bytes).
+    public var defaultName: [UInt8] { path.lastComponent }
 
     /// Reads the next chunk (up to `chunkSize` bytes) and returns it, valid until the next call
     /// to either read method; empty means the end was reached (then `digest` is final).
@@ -179,13 +193,32 @@ public final class OutgoingFile {
             }
             count = read
         } catch {
-            throw FileError.io("cannot read '\(path)'", error)
+            throw FileError.io("cannot read '\(shownPath)'", error)
         }
+        bytesReadFromFile += UInt64(count)
+        if let size, !isStream { try checkUnchanged(size: size, atEnd: count == 0) }
         if count == 0 {
             endOfInput = true
         } else {
             slots.setFilled(chunksRead, byteCount: count)
             chunksRead += 1
         }
+    }
+
+    /// Fails once what was read shows that the regular file changed since it was opened: more
+    /// bytes than its size, fewer at its end, or (at the end) another size or modification time.
+    /// The receiver must not confirm a file that is neither the old version nor the new one.
+    private func checkUnchanged(size: UInt64, atEnd: Bool) throws(FileError) {
+        var change: String?
+        if bytesReadFromFile > size {
+            change = "it grew beyond the \(size) bytes it had when the send began"
+        } else if atEnd && bytesReadFromFile < size {
+            change = "it ended after \(bytesReadFromFile) of the \(size) bytes it had when the send began"
+        } else if atEnd, let info = try? Posix.fstat(fileDescriptor),
+                  UInt64(info.size) != size || info.modificationNanoseconds != modificationAtOpen {
+            change = "it was modified while it was read"
+        }
+        guard let change else { return }
+        throw FileError(.io, "'\(shownPath)' changed while it was sent (\(change)); nothing was saved, send it again")
     }
 }

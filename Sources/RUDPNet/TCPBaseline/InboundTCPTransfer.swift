@@ -205,9 +205,12 @@ public final class InboundTCPTransfer {
                 begin(header, now: now)
             case .chunkLength:
                 guard input.count >= TCPBaselineFraming.chunkPrefixLength else { return }
-                let length = Int(TCPBaselineFraming.load(UInt32.self, input.bytes, at: 0))
+                let prefix = TCPBaselineFraming.load(UInt32.self, input.bytes, at: 0)
+                let length = Int(prefix)
                 input.consume(TCPBaselineFraming.chunkPrefixLength)
-                if length == 0 {
+                if prefix == TCPBaselineFraming.keepaliveMarker {
+                    continue  // reading it was the activity that counts
+                } else if length == 0 {
                     phase = .digest
                 } else if length > TCPBaselineFraming.maxChunkLength {
                     fail(.protocolViolation, "the sender framed a chunk of \(length) bytes (at most "
@@ -268,7 +271,7 @@ public final class InboundTCPTransfer {
     private func commit(_ digest: SHA256Digest, now: UInt64) {
         guard let file else { return }
         do {
-            try file.commit(expectedSize: declaredSize, expectedDigest: digest)
+            try file.commit(announcedSize: declaredSize, expectedDigest: digest)
         } catch {
             fail(Self.resetCode(for: error), error.message, now: now)
             return

@@ -15,6 +15,8 @@ import RUDP
 ///                              message         UTF-8    why not, when the code is not 0
 ///     client → server  CHUNK   length          u32      1 ... 16 MiB
 ///     (repeated)               data            bytes    the next `length` bytes of the file
+///     client → server  KEEPALIVE length        u32      0xFFFFFFFF, no data: the client is
+///     (any time between chunks)                          waiting for its input (a slow pipe)
 ///     client → server  END     length          u32      0
 ///                              SHA-256         32 bytes of the whole file
 ///     server → client  STATUS  code 0: the file is saved under its final name; else why not
@@ -43,6 +45,9 @@ public enum TCPBaselineFraming {
     public static let maxChunkLength = 16 << 20
     /// The longest STATUS message.
     public static let maxMessageLength = 512
+    /// The chunk length that marks a KEEPALIVE, which carries no data: without it a receiver
+    /// would end a transfer whose sender waits for a slow standard input as idle.
+    public static let keepaliveMarker = UInt32.max
     /// Bytes of a chunk's length prefix.
     public static let chunkPrefixLength = 4
     /// Bytes of the SHA-256 after the end marker.

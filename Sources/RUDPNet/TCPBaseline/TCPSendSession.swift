@@ -1,3 +1,4 @@
+import CLIKit
 import RUDP
 import SystemKit
 
@@ -7,6 +8,9 @@ import SystemKit
 final class TCPSendSession {
     /// File bytes per chunk: large enough that system calls cost little next to the copying.
     static let chunkLength = 1 << 20
+    /// While the input is slow, a KEEPALIVE goes out after this long without a write, well
+    /// within any receiver's idle timeout (RUDP's keepalive interval).
+    static let keepaliveInterval: UInt64 = 250_000_000
 
     private enum Phase {
         /// The HEADER is going out; the receiver's decision is awaited.
@@ -41,6 +45,8 @@ final class TCPSendSession {
     private var streamBytesWritten: UInt64 = 0
     private var framingBytes: UInt64 = 0
     private var lastActivity: UInt64
+    /// When the last write went out, for the keepalive.
+    private var lastWrite: UInt64
     private var lastProgress: UInt64
     private let progressInterval: UInt64
     /// The congestion control the connection uses, read back once.
@@ -57,6 +63,7 @@ final class TCPSendSession {
         self.interruptFileDescriptor = interruptFileDescriptor
         watchesInterrupt = interruptFileDescriptor != nil
         lastActivity = MonotonicClock.now()
+        lastWrite = lastActivity
         lastProgress = startTime
         self.progressInterval = progressInterval
         congestionControl = stream.congestionControl
@@ -82,6 +89,8 @@ final class TCPSendSession {
             if wantsFileData && (!file.isStream || inputReadable) {
                 inputReadable = false
                 try readChunk()
+            } else if wantsFileData && now &- lastWrite >= Self.keepaliveInterval {
+                queueKeepalive()
             }
             if hasPending { try writePending(now: now) }
             if now &- lastProgress >= progressInterval {
@@ -95,8 +104,10 @@ final class TCPSendSession {
             let socketIndex = poller.add(stream.fileDescriptor, interest: hasPending ? [.readable, .writable] : .readable)
             let interruptIndex = watchesInterrupt ? interruptFileDescriptor.map { poller.add($0, interest: .readable) } : nil
             let inputIndex = waitsForInput ? poller.add(file.fileDescriptor, interest: .readable) : nil
-            // Waiting for standard input is the user's business; waiting for the receiver is bounded.
-            var deadline: UInt64? = readsFileNow ? 0 : waitsForInput ? nil : lastActivity &+ idleTimeout
+            // Waiting for standard input is the user's business (with keepalives meanwhile);
+            // waiting for the receiver is bounded.
+            var deadline: UInt64? = readsFileNow ? 0 : waitsForInput ? lastWrite &+ Self.keepaliveInterval
+                : lastActivity &+ idleTimeout
             // Progress is due even while the connection is stalled (a starved flow is progress too).
             deadline = min(deadline ?? .max, lastProgress &+ progressInterval)
             let ready: Int
@@ -164,6 +175,15 @@ final class TCPSendSession {
         }
     }
 
+    /// Makes a KEEPALIVE the pending frame (the buffer is free: the input is awaited).
+    private func queueKeepalive() {
+        TCPBaselineFraming.store(TCPBaselineFraming.keepaliveMarker, outbound, at: 0)
+        pendingStart = 0
+        pendingEnd = TCPBaselineFraming.chunkPrefixLength
+        pendingFileBytes = 0
+        framingBytes += UInt64(TCPBaselineFraming.chunkPrefixLength)
+    }
+
     /// Writes as much of the pending frame as the connection takes now.
     private func writePending(now: UInt64) throws(SendFailure) {
         while hasPending {
@@ -179,6 +199,7 @@ final class TCPSendSession {
             pendingStart += written
             streamBytesWritten += UInt64(written)
             lastActivity = now
+            lastWrite = now
         }
         bytesSent += UInt64(pendingFileBytes)
         pendingFileBytes = 0
@@ -214,23 +235,25 @@ final class TCPSendSession {
 
     /// Acts on one STATUS; true when it confirms the file.
     private func handle(_ status: TCPBaselineStatus) throws(SendFailure) -> Bool {
+        // The receiver's words are its own: escaped, so that they cannot drive the terminal.
+        let message = TerminalText.escaping(status.message)
         switch (phase, status.failure) {
         case (.awaitingAcceptance, nil):
             phase = .streaming
             return false
         case (.awaitingAcceptance, .some):
-            throw SendFailure("receiver refused the transfer: \(status.message)")
+            throw SendFailure("receiver refused the transfer: \(message)")
         case (.streaming, nil):
             throw SendFailure("the receiver at TCP \(address) broke the protocol: it confirmed the file before the end")
         case (.streaming, .some):
-            throw SendFailure("receiver stopped the transfer: \(status.message)")
+            throw SendFailure("receiver stopped the transfer: \(message)")
         case (.awaitingConfirmation, nil):
             guard !hasPending else {
                 throw SendFailure("the receiver at TCP \(address) broke the protocol: it confirmed the file before the end")
             }
             return true
         case (.awaitingConfirmation, .some):
-            throw SendFailure("receiver did not save the file: \(status.message)")
+            throw SendFailure("receiver did not save the file: \(message)")
         }
     }
 

@@ -1,3 +1,4 @@
+import CLIKit
 import RUDP
 import SystemKit
 
@@ -113,7 +114,7 @@ final class InboundRUDPTransfer {
         case .finishing(let fin):
             guard let file else { return }
             do {
-                try file.commit(expectedSize: fin.fileSize, expectedDigest: fin.sha256)
+                try file.commit(announcedSize: receiver.offer.fileSize, finalSize: fin.fileSize, expectedDigest: fin.sha256)
                 endpoint.confirmFinish(connection.handle, now: now)
                 finish(now: now, digest: fin.sha256, error: nil)
             } catch {
@@ -146,6 +147,8 @@ final class InboundRUDPTransfer {
         guard report == nil else { return }
         report = ReceivedFileReport(name: displayName, bytes: receiver.statistics.bytesDelivered,
                                     seconds: Double(now - connection.startTime) / 1e9, protocolName: protocolName,
-                                    sha256: digest, peer: peer.description, error: error)
+                                    sha256: digest, peer: peer.description,
+                                    // A sender's reset carries its own words: escaped before any log shows them.
+                                    error: error.map(TerminalText.escaping))
     }
 }

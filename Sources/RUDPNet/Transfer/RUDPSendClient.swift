@@ -1,3 +1,4 @@
+import CLIKit
 import RUDP
 import SystemKit
 
@@ -67,6 +68,8 @@ private struct SendLoop {
     let maxDatagramSize: Int
     var lastProgress: UInt64
     let progressInterval: UInt64
+    /// Whether the receiver accepted the offer: a failure after it is no refusal.
+    var wasAccepted = false
 
     init(file: OutgoingFile, socket: UDPSocket, address: SocketAddress, options: RUDPSendOptions,
          progressInterval: UInt64) {
@@ -102,6 +105,8 @@ private struct SendLoop {
                 guard sender.state == .finished else { throw error }
             }
             switch sender.state {
+            case .transferring, .closing:
+                wasAccepted = true
             case .finished:
                 let seconds = Double(now - startTime) / 1e9
                 progress(currentProgress)
@@ -226,9 +231,12 @@ private struct SendLoop {
     }
 
     func describe(_ error: TransferError) -> String {
-        guard case .peerReset(let code, let message) = error else { return error.description }
-        let reason = message.hasPrefix("receiver: ") ? String(message.dropFirst(10)) : message
+        // The receiver's words are its own: escaped, so that they cannot drive the terminal.
+        guard case .peerReset(let code, let message) = error else { return TerminalText.escaping(error.description) }
+        let reason = TerminalText.escaping(message.hasPrefix("receiver: ") ? String(message.dropFirst(10)) : message)
         switch code {
+        // A name that was free at the start and taken at the end is found only then: no refusal.
+        case .fileExists where wasAccepted: return "receiver did not save the file: \(reason)"
         case .unsafeName, .fileExists, .busy: return "receiver refused the transfer: \(reason)"
         case .integrityFailure, .receiverIOError: return "receiver did not save the file: \(reason)"
         default: return "receiver stopped the transfer: \(reason)"

@@ -3,7 +3,8 @@ import RUDP
 
 /// How a receiving endpoint handles incoming files (shared by the RUDP and TCP paths).
 public struct ReceiveOptions: Sendable {
-    public var outputDirectory: String
+    /// As bytes: a directory's path need not be UTF-8.
+    public var outputDirectory: FilePath
     public var overwrite: Bool
     /// A transfer with nothing from its sender for this long is abandoned; with
     /// `idleTimeoutFollowsSender`, an RUDP sender that announced more patience is waited for longer.
@@ -16,6 +17,12 @@ public struct ReceiveOptions: Sendable {
     public var once: Bool
 
     public init(outputDirectory: String = ".", overwrite: Bool = false, idleTimeout: UInt64 = 10_000_000_000,
+                idleTimeoutFollowsSender: Bool = true, once: Bool = false) {
+        self.init(outputDirectory: FilePath(outputDirectory), overwrite: overwrite, idleTimeout: idleTimeout,
+                  idleTimeoutFollowsSender: idleTimeoutFollowsSender, once: once)
+    }
+
+    public init(outputDirectory: FilePath, overwrite: Bool = false, idleTimeout: UInt64 = 10_000_000_000,
                 idleTimeoutFollowsSender: Bool = true, once: Bool = false) {
         self.outputDirectory = outputDirectory
         self.overwrite = overwrite
