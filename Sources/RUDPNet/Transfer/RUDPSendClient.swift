@@ -177,6 +177,9 @@ private struct SendLoop {
                 inputReadable = false
                 do { chunk = try file.read() } catch {
                     sender.abort(code: .senderIOError, message: "the sender could not read its file")
+                    // The RST goes now: the receiver discards its partial file at once instead of
+                    // waiting out its patience (as long as this sender said it would retry).
+                    try? transmit(now: MonotonicClock.now())
                     throw SendFailure(error.description)
                 }
                 if chunk.isEmpty {
