@@ -27,6 +27,14 @@ import Testing
         #expect(run.receiverStates.last?.expected == 3)
     }
 
+    @Test func onlyTheDatagramsTheLinkDroppedAreShownLost() throws {
+        // No loss asked for: the sender's ACKs of the FIN-ACK, still on the link when the
+        // transfer ended, are drawn arriving (estimated), not lost.
+        let run = try ScenarioRecorder.record(AnimationScenario(mode: .goBackN, window: 5, packets: 6))
+        #expect(run.flights.allSatisfy { !$0.lost }, "\(run.flights.filter(\.lost).map(\.label))")
+        #expect(run.flights.contains { $0.estimated }, "the closing ACKs were still in flight")
+    }
+
     @Test func aLostAckUnderGoBackNIsCoveredByTheNextCumulativeAck() throws {
         var scenario = AnimationScenario(mode: .goBackN, window: 4, packets: 6)
         scenario.ackLosses = [0]

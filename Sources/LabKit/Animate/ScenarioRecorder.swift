@@ -72,6 +72,7 @@ public enum ScenarioRecorder {
         let recording = TransferRecording(run: run, mode: scenario.mode, mss: scenario.mss,
                                           controlled: scenario.congestionControl != .none)
         let outcome = TransferSimulation.run(transfer, observers: recording.observers)
+        recording.closeUnfinishedFlights(oneWayDelay: TransferRecording.seconds(scenario.oneWayDelay))
         return (recording, outcome)
     }
 

@@ -84,6 +84,15 @@ final class TransferRecording {
         if dropped { lostPositions.insert(position) }
     }
 
+    /// Datagrams still on the link when the simulation ended (the sender's ACKs of the FIN-ACK,
+    /// a last repeat) were not lost: they are drawn arriving one delay later, as estimated.
+    func closeUnfinishedFlights(oneWayDelay: Double) {
+        for position in run.flights.indices where run.flights[position].arrived == nil && !lostPositions.contains(position) {
+            run.flights[position].arrived = run.flights[position].sent + oneWayDelay
+            run.flights[position].estimated = true
+        }
+    }
+
     private func datagramArrived(direction: ImpairedLink.Direction, serial: Int, now: UInt64) {
         let serials = direction == .forward ? forwardSerials : reverseSerials
         guard let position = serials[serial], run.flights[position].arrived == nil else { return }
