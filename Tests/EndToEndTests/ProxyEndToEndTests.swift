@@ -18,7 +18,9 @@ import Testing
         let sent = try ProgramRunner.run(
             "rudp-send", [fixture.scratch.file("payload.bin").path, proxy.address, "--protocol", protocolName, "--json"], timeout: 60)
         #expect(sent.status == 0, "rudp-send failed: \(sent.stderr)")
-        #expect(receiver.waitForExit() == 0)
+        // A --once receiver whose three closing ACKs were all lost waits as long as the sender
+        // could still resend its FIN: (10 retries + 1) × 4 s at most.
+        #expect(receiver.waitForExit(timeout: 60) == 0)
         #expect(try fixture.received("payload.bin") == original)
 
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [String: Any])
