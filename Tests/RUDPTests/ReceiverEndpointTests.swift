@@ -63,6 +63,22 @@ import Testing
         bytes.withUnsafeBytes { endpoint.handle(datagram: $0, from: peer, now: now) }
     }
 
+    /// Moves everything `sender` has at `now` to `endpoint` from `peer`, as an accepting and
+    /// confirming application would drive it, and the endpoint's replies back (unless lost).
+    static func exchange(_ sender: Sender, _ endpoint: ReceiverEndpoint, from peer: PeerAddress, now: UInt64,
+                         losingReplies: Bool = false) {
+        for datagram in datagrams(of: sender, now: now) { deliver(datagram, to: endpoint, from: peer, now: now) }
+        for event in events(of: endpoint) {
+            if case .offered(let connection) = event { endpoint.accept(connection.handle, now: now) }
+        }
+        for connection in endpoint.connections {
+            if case .finishing = connection.receiver.state { endpoint.confirmFinish(connection.handle, now: now) }
+        }
+        for reply in transmitted(by: endpoint, now: now) where !losingReplies {
+            reply.bytes.withUnsafeBytes { _ = sender.handle(datagram: $0, now: now) }
+        }
+    }
+
     @Test func aSenderThatEchoesOurTimestampIsValidatedAndItsDataDelivered() throws {
         let endpoint = Self.makeEndpoint()
         let sender = Self.makeSender()
@@ -156,18 +172,8 @@ import Testing
         let endpoint = Self.makeEndpoint()
         let sender = Self.makeSender(size: 0)
         var now: UInt64 = 0
-        /// Moves everything both sides have at `now`, `sender` to endpoint and back.
         func exchange(losingReplies: Bool = false) {
-            for datagram in Self.datagrams(of: sender, now: now) { Self.deliver(datagram, to: endpoint, from: alice, now: now) }
-            for event in Self.events(of: endpoint) {
-                if case .offered(let connection) = event { endpoint.accept(connection.handle, now: now) }
-            }
-            for connection in endpoint.connections {
-                if case .finishing = connection.receiver.state { endpoint.confirmFinish(connection.handle, now: now) }
-            }
-            for reply in Self.transmitted(by: endpoint, now: now) where !losingReplies {
-                reply.bytes.withUnsafeBytes { _ = sender.handle(datagram: $0, now: now) }
-            }
+            Self.exchange(sender, endpoint, from: alice, now: now, losingReplies: losingReplies)
             now += Self.ms
         }
         exchange()                 // SYN → SYN-ACK
@@ -253,18 +259,7 @@ import Testing
         let alice = PeerAddress(ipv4: 0x0a00_0001, port: 5_000)
         var now: UInt64 = 0
         func exchange(losingReplies: Bool = false) {
-            for datagram in ReceiverEndpointTests.datagrams(of: sender, now: now) {
-                ReceiverEndpointTests.deliver(datagram, to: endpoint, from: alice, now: now)
-            }
-            for event in ReceiverEndpointTests.events(of: endpoint) {
-                if case .offered(let connection) = event { endpoint.accept(connection.handle, now: now) }
-            }
-            for connection in endpoint.connections {
-                if case .finishing = connection.receiver.state { endpoint.confirmFinish(connection.handle, now: now) }
-            }
-            for reply in ReceiverEndpointTests.transmitted(by: endpoint, now: now) where !losingReplies {
-                reply.bytes.withUnsafeBytes { _ = sender.handle(datagram: $0, now: now) }
-            }
+            ReceiverEndpointTests.exchange(sender, endpoint, from: alice, now: now, losingReplies: losingReplies)
             now += ReceiverEndpointTests.ms
         }
         exchange()  // SYN → SYN-ACK

@@ -79,18 +79,7 @@ import Testing
         let peer = PeerAddress(ipv4: 0x0a00_0001, port: 5_000)
         let sender = ReceiverEndpointTests.makeSender(size: 0)
         func exchange(now: UInt64, deliveringReplies: Bool = true) {
-            for datagram in ReceiverEndpointTests.datagrams(of: sender, now: now) {
-                ReceiverEndpointTests.deliver(datagram, to: endpoint, from: peer, now: now)
-            }
-            for event in ReceiverEndpointTests.events(of: endpoint) {
-                if case .offered(let connection) = event { endpoint.accept(connection.handle, now: now) }
-            }
-            for connection in endpoint.connections {
-                if case .finishing = connection.receiver.state { endpoint.confirmFinish(connection.handle, now: now) }
-            }
-            for reply in ReceiverEndpointTests.transmitted(by: endpoint, now: now) where deliveringReplies {
-                reply.bytes.withUnsafeBytes { _ = sender.handle(datagram: $0, now: now) }
-            }
+            ReceiverEndpointTests.exchange(sender, endpoint, from: peer, now: now, losingReplies: !deliveringReplies)
         }
         exchange(now: 0)
         sender.finishWriting(sha256: SHA256.hash([]))
