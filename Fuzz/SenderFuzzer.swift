@@ -168,11 +168,16 @@ private struct SenderHarness {
             let syn = try? SynPayload(decoding: packet.payload)
             fuzzCheck(syn?.mode == configuration.mode && syn?.name == configuration.fileName, "SYN payload")
         case .data:
-            fuzzCheck(!finSent, "DATA after the FIN")
+            // Go-Back-N and Selective Repeat send the FIN right behind their last DATA packet and
+            // may resend data after it; stop-and-wait sends it once everything is acknowledged.
+            fuzzCheck(!finSent || configuration.mode != .stopAndWait, "DATA after the FIN")
             let index = space.index(of: header.sequence, near: sender.base)
             fuzzCheck(index != nil, "DATA before the first packet")
             let position = index!
             fuzzCheck(position >= sender.base && position < sender.next, "DATA \(position) outside [base \(sender.base), next \(sender.next))")
+            if sender.state == .connecting {
+                fuzzCheck(position < sender.firstFlightPackets, "DATA \(position) before the SYN-ACK beyond the first flight")
+            }
             fuzzCheck(position < sender.base + UInt64(sender.window), "DATA beyond the window")
             let length = packet.payload.count
             fuzzCheck(length >= 1 && length <= sender.mss, "DATA of \(length) bytes, MSS \(sender.mss)")
@@ -184,13 +189,18 @@ private struct SenderHarness {
             }
         case .fin:
             fuzzCheck(finishedWriting && written == fileSize, "FIN before the application finished")
-            fuzzCheck(sender.base == sender.filled, "FIN with data unacknowledged")
+            fuzzCheck(sender.base == sender.filled || (configuration.mode != .stopAndWait && sender.next == sender.filled),
+                      "FIN with data unacknowledged (or, sent early, unsent)")
             fuzzCheck(header.sequence == space.wire(sender.filled), "FIN sequence")
             let fin = try? FinPayload(decoding: packet.payload)
             fuzzCheck(fin?.fileSize == UInt64(fileSize) && fin?.sha256 == FuzzContent.digest(size: fileSize), "FIN payload")
             finSent = true
         case .reset:
             if case .failed = sender.state {} else { fuzzCheck(false, "RST from a sender that did not fail") }
+        case .ack where sender.state == .finished:
+            // The ACK of the FIN-ACK, which lets a --once receiver go.
+            fuzzCheck(packet.payload.isEmpty && packet.sackCount == 0, "closing ACK with a payload or SACKs")
+            fuzzCheck(header.sequence == space.wire(sender.filled) + 1, "closing ACK sequence")
         case .ack:
             // The keepalive: only while everything sent is acknowledged and the application
             // has neither written the next packet nor finished.

@@ -31,6 +31,29 @@ import Testing
         #expect(echoes.allSatisfy { $0 == 0 }, "nothing to echo yet")
     }
 
+    @Test func aWindowGrantedBelowTheFirstFlightTakesBackWhatItCannotHold() {
+        let sender = Self.controlledSender(.reno)
+        _ = [UInt8](repeating: 1, count: 30_000).withUnsafeBytes { sender.write($0) }
+        let flight = ReceiverEndpointTests.datagrams(of: sender, now: 0)
+        #expect(flight.count == 11)
+        let syn = flight[0].withUnsafeBytes { try! PacketView.decode($0).header }
+        // The receiver grants 4 packets: it kept DATA 0-3 of the flight and discarded the rest.
+        let synAck = try! PacketEncoder.encode(PacketHeader(type: .synAck, connectionID: syn.connectionID,
+                                                            acknowledgement: syn.sequence + 1, window: 4, timestamp: 5,
+                                                            timestampEcho: syn.timestamp),
+                                               payload: SynAckPayload(mss: 1_000, window: 4).encoded())
+        synAck.withUnsafeBytes { _ = sender.handle(datagram: $0, now: 10 * Self.ms) }
+        let ack = try! PacketEncoder.encode(PacketHeader(type: .ack, connectionID: syn.connectionID,
+                                                         acknowledgement: syn.sequence + 5, window: 4, timestamp: 6,
+                                                         timestampEcho: syn.timestamp))
+        ack.withUnsafeBytes { _ = sender.handle(datagram: $0, now: 10 * Self.ms) }
+        let next = ReceiverEndpointTests.datagrams(of: sender, now: 10 * Self.ms).map {
+            $0.withUnsafeBytes { try! PacketView.decode($0).header.sequence.distance(from: syn.sequence + 1) }
+        }
+        #expect(next == [4, 5, 6, 7], "packets 4-7 go as the window now allows: \(next)")
+        #expect(sender.statistics.retransmissions == 0, "what the receiver discarded counts as never sent")
+    }
+
     @Test func theTextbookSenderWaitsForTheSynAck() {
         let sender = ReceiverEndpointTests.makeSender(size: 300)  // --cc none
         #expect([UInt8](repeating: 1, count: 300).withUnsafeBytes { sender.write($0) } == 0)

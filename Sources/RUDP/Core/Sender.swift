@@ -213,6 +213,7 @@ public final class Sender: PacketHandling {
             mss = min(mss, answer.mss)
             window = min(window, Int(min(answer.window, UInt32(SenderConfiguration.maxWindow))))
             peerWindowEdge = UInt64(window)
+            if next > peerWindowEdge { takeBackFirstFlight(from: peerWindowEdge) }
             takeSample(echo: header.timestampEcho, now: now)
             state = .transferring
             controlRetries = 0
@@ -446,6 +447,19 @@ public final class Sender: PacketHandling {
             index += 1
         }
         windowTimerStart = nil
+    }
+
+    /// The receiver granted a smaller window than the first flight filled: it discarded the
+    /// packets from `index` on, so they count as never sent and go again once the window allows.
+    private func takeBackFirstFlight(from index: UInt64) {
+        var packet = index
+        while packet < next {
+            leaveFlight(packet)
+            buffer[packet].transmissionNumber = 0
+            buffer[packet].transmissions = 0
+            packet += 1
+        }
+        next = index
     }
 
     /// Start time of the data retransmission timer that expires first.
