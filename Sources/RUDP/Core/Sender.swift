@@ -254,7 +254,13 @@ public final class Sender: PacketHandling {
             guard state == .closing || (state == .transferring && finSentEarly),
                   header.acknowledgement == space.wire(filled) + 1 else { return }
             takeSample(echo: header.timestampEcho, now: now)
-            statistics.bytesAcknowledged = bytesWritten  // the FIN-ACK acknowledges every byte
+            // The FIN-ACK acknowledges every byte, those an early FIN left outstanding too.
+            statistics.bytesAcknowledged = bytesWritten
+            while base < next {
+                buffer.release(base)
+                base += 1
+            }
+            bytesInFlight = 0
             peerTimestamp = header.timestamp  // the close acknowledgement echoes it, as proof
             state = .finished
             closeAcknowledgementsDue = configuration.closeAcknowledgements
