@@ -151,8 +151,9 @@ public final class ReceiverEndpoint {
         queueForTransmit(connection)
     }
 
-    /// Answers a FIN of a transfer confirmed and forgotten with its FIN-ACK again; anything else
-    /// from it is late and ignored (an RST would make its sender report a saved file as failed).
+    /// Answers a FIN or DATA packet of a transfer confirmed and forgotten with its FIN-ACK again;
+    /// anything else from it is late and ignored (an RST would make its sender report a saved
+    /// file as failed).
     private func confirmAgain(_ header: PacketHeader, acknowledgement: SequenceNumber, peer: PeerAddress) {
         // DATA too: behind an early FIN, a sender whose ACKs were lost resends its data.
         guard header.type == .fin ? header.sequence + 1 == acknowledgement
