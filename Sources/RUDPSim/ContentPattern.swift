@@ -43,21 +43,30 @@ public enum ContentPattern {
     }
 
     private static let digests = Mutex<[Int: SHA256Digest]>([:])
-    private static let references = Mutex<[Int: ContentReference]>([:])
+    private static let references = Mutex<(files: [Int: ContentReference], bytes: Int)>(([:], 0))
     /// Files up to this size are kept whole in memory, shared by every simulation of that size.
     public static let largestReference = 16 << 20
+    /// The shared files together at most: a campaign draws a new size for every scenario, and
+    /// keeping them all took its driver to 24 GB after 69,000 scenarios. Past the bound the
+    /// cache starts afresh (simulations still running keep their file).
+    public static let referenceBudget = 256 << 20
 
     /// The first `size` bytes of the pattern, made once per size and shared, so simulations
     /// copy and compare instead of regenerating; nil above `largestReference`.
     public static func reference(size: Int) -> ContentReference? {
         guard size <= largestReference else { return nil }
         return references.withLock { cache in
-            if let known = cache[size] { return known }
+            if let known = cache.files[size] { return known }
+            if cache.bytes + size > referenceBudget { cache = ([:], 0) }
             let made = ContentReference(size: size)
-            cache[size] = made
+            cache.files[size] = made
+            cache.bytes += size
             return made
         }
     }
+
+    /// Bytes of the shared files held now (at most `referenceBudget`).
+    public static var cachedReferenceBytes: Int { references.withLock { $0.bytes } }
 
     /// SHA-256 of the first `size` bytes of the pattern (computed once per size).
     public static func sha256(size: Int) -> SHA256Digest {

@@ -20,3 +20,15 @@ import Testing
     #expect(!ContentPattern.matches(UnsafeRawBufferPointer(rebasing: piece[0..<100]), offset: 50,
                                     scratch: UnsafeMutableRawBufferPointer(rebasing: whole[0..<100])))
 }
+
+/// A campaign draws a new file size per scenario: the shared reference files stay within their budget.
+@Suite struct ContentReferenceBudgetTests {
+    @Test func referencesOfManySizesStayWithinTheBudget() {
+        for step in 0..<40 {
+            let size = 9 << 20 + step * 4_099  // 40 sizes of ~9 MB: 360 MB if all were kept
+            let reference = ContentPattern.reference(size: size)
+            #expect(reference?.bytes.count == size)
+            #expect(ContentPattern.cachedReferenceBytes <= ContentPattern.referenceBudget)
+        }
+    }
+}
