@@ -46,7 +46,9 @@ start_path() {
     link=$!
     bench_wait_for "." "$work/link.out" 400
     rm -rf "$work/in"; mkdir -p "$work/in"
-    in_b "$bin/rudp-recv" --listen 10.77.0.2:9000 --out "$work/in" --overwrite --quiet 2> "$work/recv.err" &
+    # ip netns exec, not the in_b function: a function runs in a subshell, whose pid is not the
+    # receiver's, and killing it left the receiver running after the benchmark.
+    ip netns exec "$ns_b" "$bin/rudp-recv" --listen 10.77.0.2:9000 --out "$work/in" --overwrite --quiet 2> "$work/recv.err" &
     receiver=$!
     sleep 0.5
 }
