@@ -25,15 +25,15 @@ public struct AnimationPage {
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(Self.escape(title))</title>
+        <title>\(SVGDocument.escape(title))</title>
         <style>
         \(AnimationStyle.css)
         </style>
         </head>
         <body data-t="0" data-step="0">
         <header>
-        <h1>\(Self.escape(title))</h1>
-        <p class="subtitle">\(Self.escape(subtitle))</p>
+        <h1>\(SVGDocument.escape(title))</h1>
+        <p class="subtitle">\(SVGDocument.escape(subtitle))</p>
         <div id="controls">
         <button id="restart" title="Back to the start">\u{21E4} Start</button>
         <button id="back" title="Previous event (←)">\u{25C0} Step</button>
@@ -50,7 +50,7 @@ public struct AnimationPage {
         </header>
 
         """
-        if let question { page += "<p class=\"question\" style=\"margin:14px 20px 0\">\(Self.escape(question))</p>\n" }
+        if let question { page += "<p class=\"question\" style=\"margin:14px 20px 0\">\(SVGDocument.escape(question))</p>\n" }
         page += "<main id=\"runs\">\n"
         for (number, run) in runs.enumerated() { page += section(run, number: number) }
         page += "</main>\n"
@@ -72,9 +72,9 @@ public struct AnimationPage {
 
     private func section(_ run: AnimationRun, number: Int) -> String {
         var text = "<section class=\"run\" id=\"run-\(number)\" data-protocol=\"\(run.protocolName)\">\n"
-        text += "<h2>\(Self.escape(run.title))</h2>\n"
-        text += "<p class=\"command\">\(Self.escape(run.command))</p>\n"
-        for caveat in run.caveats { text += "<p class=\"caveat\">\(Self.escape(caveat))</p>\n" }
+        text += "<h2>\(SVGDocument.escape(run.title))</h2>\n"
+        text += "<p class=\"command\">\(SVGDocument.escape(run.command))</p>\n"
+        for caveat in run.caveats { text += "<p class=\"caveat\">\(SVGDocument.escape(caveat))</p>\n" }
         text += """
         <div class="panels">
         <div class="ladder-box"></div>
@@ -96,7 +96,7 @@ public struct AnimationPage {
         """
         if !run.notes.isEmpty {
             text += "<div class=\"observe\"><h3>What to observe</h3><ul>\n"
-            for note in run.notes { text += "<li>\(Self.escape(note))</li>\n" }
+            for note in run.notes { text += "<li>\(SVGDocument.escape(note))</li>\n" }
             text += "</ul></div>\n"
         }
         text += "</section>\n"
@@ -123,22 +123,6 @@ public struct AnimationPage {
         </section>
 
         """
-    }
-
-    /// Text for HTML element content and attribute values.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 
     /// JSON inside a <script> element: "</" would end the element, so it is written "<\/".

@@ -64,9 +64,7 @@ extension LabModels {
         // the SYN (the first flight). The FIN goes right behind the last DATA packet, so the
         // close costs its serialization and its retries only.
         let data = rampedTransferTime(parameters, steady: steady, lossBased: algorithm != .bbr)
-        let close = parameters.ackTransmissionTime + TextbookModels.expectedRecoveryTime(
-            failureProbability: parameters.roundLoss, firstFailure: timeout, timeout: timeout, backoff: backoff,
-            maximumTimeout: parameters.maximumTimeout)
+        let close = closeTime(parameters, finFollowsData: true, timeout: timeout, backoff: backoff)
         // The last three packets cannot be revealed lost by later ones: a loss there waits for the timeout.
         let tail = p < 1 ? 3 * p / (1 - p) * timeout : .infinity
         let goodput = averagedOverHandshakes(parameters, size: size, seconds: data + close + tail, backoff: backoff)

@@ -157,13 +157,24 @@ public enum LabModels {
         let data = schedule - shortfall + Double(packets) * (perPacket - lossless)
         // SYN/SYN-ACK and FIN/FIN-ACK: small packets, one round trip each, retried on loss
         // (the SYN with the initial timeout, as no RTT is known yet).
-        let control = 2 * parameters.oneWayDelay + 2 * parameters.ackTransmissionTime
-        let close = (finFollowsData ? parameters.ackTransmissionTime : control) + TextbookModels.expectedRecoveryTime(
-            failureProbability: parameters.roundLoss, firstFailure: timeout, timeout: timeout, backoff: backoff,
-            maximumTimeout: parameters.maximumTimeout)
-        let rest = control + data + close + tailPenalty
+        let rest = controlRoundTrip(parameters) + data
+            + closeTime(parameters, finFollowsData: finFollowsData, timeout: timeout, backoff: backoff) + tailPenalty
         let goodput = averagedOverHandshakes(parameters, size: size, seconds: rest, backoff: backoff)
         return ModelPrediction(model: name, goodputMbps: goodput / 1e6, steadyStateMbps: steady / 1e6)
+    }
+
+    /// SYN/SYN-ACK or FIN/FIN-ACK: small packets, one round trip.
+    static func controlRoundTrip(_ parameters: ModelParameters) -> Double {
+        2 * parameters.oneWayDelay + 2 * parameters.ackTransmissionTime
+    }
+
+    /// The close, retried on loss with `timeout`: a control round trip of its own, or with
+    /// `finFollowsData` (the FIN right behind the last DATA packet, whose FIN-ACK returns when
+    /// the last ACK would) only the FIN's serialization.
+    static func closeTime(_ parameters: ModelParameters, finFollowsData: Bool, timeout: Double, backoff: Bool) -> Double {
+        (finFollowsData ? parameters.ackTransmissionTime : controlRoundTrip(parameters))
+            + TextbookModels.expectedRecoveryTime(failureProbability: parameters.roundLoss, firstFailure: timeout,
+                                                  timeout: timeout, backoff: backoff, maximumTimeout: parameters.maximumTimeout)
     }
 
     /// Goodput in bit/s of `size` bytes that take `seconds` once the handshake succeeded.
