@@ -58,6 +58,12 @@ public final class ImpairmentPipeline {
     /// When the earliest held datagram is due, or nil when none is held.
     public var nextReleaseTime: UInt64? { core.pointee.nextReleaseTime }
 
+    /// Told the fate of every datagram from now on (captures); nil, the default, costs nothing.
+    public var observer: (any ImpairmentObserver)? {
+        get { core.pointee.observer }
+        set { core.pointee.observer = newValue }
+    }
+
     /// Buffer slots allocated so far; bounded by the most datagrams ever held at once.
     public var pooledSlotCount: Int { core.pointee.pooledSlotCount }
 

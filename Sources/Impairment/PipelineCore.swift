@@ -19,6 +19,8 @@ struct PipelineCore: ~Copyable {
     private let holdLimitBytes: Int
     /// Bytes of the datagrams in the schedule (queued, delayed or held back).
     private var heldBytes = 0
+    /// Told every datagram's fate when a capture asks (see `ImpairmentObserver`); nil otherwise.
+    var observer: (any ImpairmentObserver)?
 
     init(config: ImpairmentConfig, seed: UInt64, maxDatagramSize: Int) {
         self.maxDatagramSize = maxDatagramSize
@@ -70,10 +72,12 @@ struct PipelineCore: ~Copyable {
         if isIdentity {
             guard length <= maxDatagramSize else {
                 counters.droppedOversize += 1
+                observer?.dropped(index: index, isDuplicate: false, cause: .oversize)
                 return
             }
             let slot = copyIntoSlot(datagram)
             heldBytes += length
+            observer?.scheduled(index: index, isDuplicate: false, arrival: now, due: now)
             schedule.insert(HeldDatagram(
                 due: now, index: index, isDuplicate: false, tag: tag, slot: slot, length: length))
             return
@@ -90,18 +94,22 @@ struct PipelineCore: ~Copyable {
 
         guard length <= maxDatagramSize else {
             counters.droppedOversize += 1
+            observer?.dropped(index: index, isDuplicate: false, cause: .oversize)
             return
         }
         if scripted {
             counters.droppedScripted += 1
+            observer?.dropped(index: index, isDuplicate: false, cause: .scripted)
             return
         }
         if lost {
             counters.droppedLoss += 1
+            observer?.dropped(index: index, isDuplicate: false, cause: .loss)
             return
         }
         if burstLost {
             counters.droppedBurstLoss += 1
+            observer?.dropped(index: index, isDuplicate: false, cause: .burst)
             return
         }
 
@@ -109,6 +117,7 @@ struct PipelineCore: ~Copyable {
         if let bit = flippedBit {
             Corruption.flip(bit: bit, in: pool.pointer(slot))
             counters.corrupted += 1
+            observer?.corrupted(index: index, bit: bit)
         }
         var copy: BufferPool.Slot?
         if duplicated {
@@ -117,6 +126,7 @@ struct PipelineCore: ~Copyable {
             pool.pointer(duplicateSlot).copyMemory(from: pool.pointer(slot), byteCount: length)
             copy = duplicateSlot
             counters.duplicated += 1
+            observer?.duplicated(index: index)
         }
         admit(slot: slot, length: length, tag: tag, index: index, isDuplicate: false, now: now, timing: timing)
         if let copy {
@@ -136,11 +146,13 @@ struct PipelineCore: ~Copyable {
         guard let datagram = schedule.popDue(now: now) else { return nil }
         counters.delivered += 1
         heldBytes -= Int(datagram.length)
-        if datagram.index < highestReleasedIndex {
+        let reordered = datagram.index < highestReleasedIndex
+        if reordered {
             counters.reordered += 1
         } else {
             highestReleasedIndex = datagram.index
         }
+        observer?.released(index: datagram.index, isDuplicate: datagram.order & 1 == 1, due: datagram.due, reordered: reordered)
         let bytes = UnsafeRawBufferPointer(start: pool.pointer(datagram.slot), count: Int(datagram.length))
         return (bytes, datagram.tag, datagram.slot)
     }
@@ -162,11 +174,13 @@ struct PipelineCore: ~Copyable {
                                 isDuplicate: Bool, now: UInt64, timing: DelayTiming) {
         guard heldBytes + length <= holdLimitBytes else {
             counters.droppedHoldLimit += 1
+            observer?.dropped(index: index, isDuplicate: isDuplicate, cause: .holdLimit)
             pool.release(slot)
             return
         }
         guard let departure = rateLimiter.admit(bytes: length, now: now) else {
             counters.droppedQueue += 1
+            observer?.dropped(index: index, isDuplicate: isDuplicate, cause: .queue)
             pool.release(slot)
             return
         }
@@ -174,6 +188,7 @@ struct PipelineCore: ~Copyable {
         if due > now { counters.delayed += 1 }
         if timing.heldBack { counters.heldBackForReorder += 1 }
         heldBytes += length
+        observer?.scheduled(index: index, isDuplicate: isDuplicate, arrival: now, due: due)
         schedule.insert(HeldDatagram(
             due: due, index: index, isDuplicate: isDuplicate, tag: tag, slot: slot, length: length))
     }

@@ -10,6 +10,8 @@ public struct ProxyInvocation<Configuration: Sendable>: Sendable {
     public var json: Bool
     /// Nothing on stderr but errors.
     public var quiet: Bool
+    /// `--pcap FILE`: where to capture every datagram; nil for no capture.
+    public var capturePath: String? = nil
 
     /// Prints `program: line` on stderr, unless `--quiet`.
     func log(_ line: String, program: String) {

@@ -111,6 +111,13 @@ public struct RelayCommand {
         } catch {
             throw RuntimeFailure("cannot listen on \(configuration.listenAddress): \(error)")
         }
+        if let path = invocation.capturePath {
+            do {
+                try relay.capture(to: path)
+            } catch {
+                throw RuntimeFailure("--pcap \(path): cannot create the capture file: \(error)")
+            }
+        }
         let program = spec.name
         invocation.log(Self.startLine(relay: relay, invocation: invocation), program: program)
         let emit = { (report: RelayStatistics) in invocation.report(json: report.json, humanLines: report.humanLines) }

@@ -1,12 +1,13 @@
 import CLIKit
 import SystemKit
 
-/// The "Run and output" options both lossproxy modes share: --seed, --stats, --json, --quiet.
+/// The "Run and output" options both lossproxy modes share: --seed, --stats, --pcap, --json, --quiet.
 struct RunOutputOptions {
     private let seedOption: OptionKey<UInt64?>
     private let statsOption: OptionKey<UInt64?>
     private let jsonFlag: FlagKey
     private let quietFlag: FlagKey
+    private let pcapOption: OptionKey<String?>
 
     /// Declares the section on `spec` with the command's own options of it, which `ownOptions`
     /// declares (listed after `--stats`), and returns both; `jsonHelp` says what `--json` prints.
@@ -22,9 +23,13 @@ struct RunOutputOptions {
             "stats", placeholder: "DUR", defaultHelp: "only at exit",
             help: "Print statistics every DUR, e.g. 1s", parse: positiveDuration)
         let own = ownOptions(&spec)
+        let pcap = spec.option(
+            "pcap", placeholder: "FILE", defaultHelp: "none",
+            help: "Write every datagram, before and after impairment, to a pcapng file, each with a comment saying what was done to it (docs/CAPTURE.md)",
+            parse: ValueParsers.string)
         let json = spec.flag("json", help: jsonHelp)
         let quiet = spec.flag("quiet", short: "q", help: "Print nothing on stderr but errors")
-        return (Self(seedOption: seed, statsOption: stats, jsonFlag: json, quietFlag: quiet), own)
+        return (Self(seedOption: seed, statsOption: stats, jsonFlag: json, quietFlag: quiet, pcapOption: pcap), own)
     }
 
     /// The invocation of the configuration that `configuration` builds from the seed (drawn at
@@ -36,7 +41,8 @@ struct RunOutputOptions {
         let seed = arguments[seedOption]
         return ProxyInvocation(
             configuration: try configuration(seed ?? UInt64(SystemRandom.uint32()), arguments[statsOption]),
-            seedWasRandom: seed == nil, json: arguments[jsonFlag], quiet: arguments[quietFlag])
+            seedWasRandom: seed == nil, json: arguments[jsonFlag], quiet: arguments[quietFlag],
+            capturePath: arguments[pcapOption])
     }
 
     /// `seed 42`, or for a random seed `seed 42 (random; --seed 42 repeats this run's decisions)`.

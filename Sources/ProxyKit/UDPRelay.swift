@@ -69,6 +69,8 @@ public final class UDPRelay: @unchecked Sendable {
     private var reverseCounters = RelayDirectionStatistics()
     private var startTime: UInt64 = 0
     private var log = ThrottledLog()
+    /// `--pcap`: every datagram before and after impairment; nil when no capture was asked.
+    private var capture: PacketCapture?
 
     /// Tag of a datagram from a client for which no upstream socket could be opened: it goes
     /// through the pipeline like any other and is counted as a failed send on release.
@@ -82,6 +84,15 @@ public final class UDPRelay: @unchecked Sendable {
         ReceiveSlots.allowCoalescing(on: listenSocket)
         localAddress = listenSocket.localAddress
         link = ImpairedLink(forward: configuration.forward, reverse: configuration.reverse, seed: configuration.seed)
+    }
+
+    /// Captures every datagram, before and after impairment, into the pcapng file `path`
+    /// from now on (see `PacketCapture`). Throws if the file cannot be created.
+    public func capture(to path: String) throws(SystemError) {
+        let capture = try PacketCapture(
+            path: path, source: "lossproxy relay \(localAddress) -> \(configuration.serverAddress)")
+        capture.attach(to: link)
+        self.capture = capture
     }
 
     /// Relays until `stopFileDescriptor` becomes readable (a `StopSwitch`, or the
@@ -99,6 +110,8 @@ public final class UDPRelay: @unchecked Sendable {
         log: @escaping (String) -> Void = { _ in }
     ) throws(SystemError) -> RelayStatistics {
         self.log.write = log
+        capture?.log = log
+        defer { capture?.finish() }
         startTime = MonotonicClock.now()
         let expiryCheckInterval = max(min(configuration.clientIdleTimeout / 4, 1_000_000_000), 1_000_000)
         var nextExpiryCheck = startTime + expiryCheckInterval
@@ -169,7 +182,12 @@ public final class UDPRelay: @unchecked Sendable {
                 } else {
                     tag = Self.noClientTag
                 }
-                Self.submit(run, to: pipeline, tag: tag, now: now)
+                if let capture {
+                    Self.submit(run, to: pipeline, tag: tag, now: now, capture: capture, recorder: capture.forward,
+                                from: source, to: localAddress)
+                } else {
+                    Self.submit(run, to: pipeline, tag: tag, now: now)
+                }
             }
         } catch {
             log.note("receive", "receiving from clients failed: \(error)")
@@ -188,8 +206,13 @@ public final class UDPRelay: @unchecked Sendable {
                 clients.touch(slot, now: now)
                 releaseReverse(now: now)
                 now = MonotonicClock.now()
-            }) { run, _ in
-                Self.submit(run, to: pipeline, tag: tag, now: now)
+            }) { run, source in
+                if let capture {
+                    Self.submit(run, to: pipeline, tag: tag, now: now, capture: capture, recorder: capture.reverse,
+                                from: source, to: client.socket.localAddress)
+                } else {
+                    Self.submit(run, to: pipeline, tag: tag, now: now)
+                }
             }
         } catch {
             noteServerError(error)
@@ -255,8 +278,10 @@ public final class UDPRelay: @unchecked Sendable {
                 }
                 return
             }
-            sendBatch.append(bytes, socket: clients.slots[slot].unsafelyUnwrapped.socket, destination: nil,
-                             flow: slot, outcome: &outcome)
+            let socket = clients.slots[slot].unsafelyUnwrapped.socket
+            sendBatch.append(bytes, socket: socket, destination: nil, flow: slot, outcome: &outcome)
+            capture?.recordRelease(capture.unsafelyUnwrapped.forward, bytes,
+                                   addresses: (socket.localAddress, configuration.serverAddress), now: now)
         }
         sendBatch.flush(into: &outcome)
         forwardCounters.sent += outcome.sent
@@ -275,8 +300,10 @@ public final class UDPRelay: @unchecked Sendable {
                 reverseCounters.clientExpired += 1
                 return
             }
-            sendBatch.append(bytes, socket: listenSocket, destination: clients.slots[slot].unsafelyUnwrapped.replyAddress,
-                             flow: slot, outcome: &outcome)
+            let client = clients.slots[slot].unsafelyUnwrapped
+            sendBatch.append(bytes, socket: listenSocket, destination: client.replyAddress, flow: slot, outcome: &outcome)
+            capture?.recordRelease(capture.unsafelyUnwrapped.reverse, bytes,
+                                   addresses: (localAddress, client.address), now: now)
         }
         sendBatch.flush(into: &outcome)
         reverseCounters.sent += outcome.sent
