@@ -140,6 +140,10 @@ public struct LinkCommand {
     /// `LinkError` when the system lacks something or a setup step fails (after undoing the
     /// steps done), `InterruptedBySignal` at the end of a run stopped by a signal.
     public func run(_ invocation: Invocation) throws {
+        // The link's capture is not written yet: refuse rather than silently capture nothing.
+        if invocation.capturePath != nil {
+            throw UsageError(program: spec.name, message: "--pcap is not supported by the link yet; capture the relay", suggestsHelp: false)
+        }
         SignalNotifier.ignoreSIGPIPE()
         let signals = try SignalNotifier.install()
         let ip = try LinkRequirements.check()
