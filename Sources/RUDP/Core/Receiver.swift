@@ -295,13 +295,53 @@ public final class Receiver: PacketHandling {
             fail(code: .protocolViolation, message: "DATA packet of \(length) bytes (MSS is \(mss))", now: now)
             return
         }
+        guard packet.header.flags & PacketFlags.redundant != 0 else {
+            accept(index, packet.payload, into: &buffer, now: now)
+            return
+        }
+        guard offer.sendsRedundantData else {
+            fail(code: .protocolViolation, message: "redundant DATA the SYN did not announce", now: now)
+            return
+        }
+        let redundant: RedundantPayload
+        do { redundant = try RedundantPayload(decoding: packet.payload) } catch {
+            fail(code: .protocolViolation, message: error.description, now: now)
+            return
+        }
+        // Only one payload can skip the buffer, and the copies come first.
+        acceptsDirectDelivery = false
+        var outOfRange = false
+        redundant.forEachCopy { distance, bytes in
+            guard distance <= index else {
+                outOfRange = true
+                return
+            }
+            accept(index - distance, bytes, into: &buffer, copy: true, now: now)
+        }
+        guard !outOfRange else {
+            fail(code: .protocolViolation, message: "redundant copy of a packet before the first", now: now)
+            return
+        }
+        accept(index, redundant.primary, into: &buffer, now: now)
+    }
+
+    /// Takes the payload of packet `index`, which arrived in a packet of its own or as another's
+    /// redundant `copy`: stores or delivers it unless it is a duplicate or out of bounds.
+    private func accept(_ index: UInt64, _ payload: UnsafeRawBufferPointer, into buffer: inout ReceiveBuffer,
+                        copy: Bool = false, now: UInt64) {
+        guard case .established = state else { return }  // a copy before it failed the transfer
         if let pendingFin, index >= pendingFin.index {
             statistics.discarded += 1  // beyond the end the FIN announced
             return
         }
         if index < expected || buffer.contains(index) {
-            statistics.duplicates += 1
-            observer?(now, .received(index: index, duplicate: true, outOfOrder: false))
+            // A copy of a packet held is the normal case, not a sign of a spurious retransmission.
+            if copy {
+                statistics.unusedCopies += 1
+            } else {
+                statistics.duplicates += 1
+                observer?(now, .received(index: index, duplicate: true, outOfOrder: false))
+            }
             return
         }
         observer?(now, .received(index: index, duplicate: false, outOfOrder: index != expected))
@@ -316,15 +356,16 @@ public final class Receiver: PacketHandling {
                 return
             }
         }
+        if copy { statistics.recoveredFromCopies += 1 }
         if acceptsDirectDelivery && index == expected && readIndex == expected {
-            directPayload = packet.payload
-            statistics.bytesDelivered += UInt64(length)
+            directPayload = payload
+            statistics.bytesDelivered += UInt64(payload.count)
             readIndex += 1
             expected += 1
             // As readDelivered does: the window reopens as the application reads.
             if advertisedEdge < readIndex + UInt64(window) / 2 { ackDue = true }
         } else {
-            buffer.store(index, packet.payload)
+            buffer.store(index, payload)
         }
         if offer.delivery == .unordered { arrivals.append(index) }
         highestReceived = max(highestReceived, index)

@@ -514,6 +514,7 @@ public final class Sender: PacketHandling {
                                      fileSize: configuration.fileSize, name: configuration.fileName)
                 syn.delivery = configuration.delivery
                 syn.retryBudget = configuration.retryBudget
+                syn.sendsRedundantData = configuration.effectiveRedundancy > 0
                 return control(.syn, sequence: SequenceNumber(configuration.initialSequence), payload: syn.encoded(),
                                into: datagram, now: now)
             }
@@ -628,11 +629,42 @@ public final class Sender: PacketHandling {
         statistics.dataPacketsSent += 1
         statistics.datagramsSent += 1
         lastTransmission = now
-        let header = PacketHeader(type: .data, flags: urgent ? PacketFlags.acknowledgeNow : 0,
+        var header = PacketHeader(type: .data, flags: urgent ? PacketFlags.acknowledgeNow : 0,
                                   connectionID: configuration.connectionID, sequence: space.wire(index),
                                   timestamp: WireClock.timestamp(now), timestampEcho: peerTimestamp)
         let payload = buffer.payload(index)
+        if configuration.effectiveRedundancy > 0 {
+            let copies = redundantCopies(for: index)
+            if !copies.isEmpty {
+                header.flags |= PacketFlags.redundant
+                let copied = copies.reduce(0) { $0 + $1.bytes.count }
+                statistics.redundantCopiesSent += copies.count
+                statistics.redundantBytesSent += UInt64(copied)
+                return try? PacketEncoder.encode(
+                    header, payloadLength: RedundantPayload.headerSize(copies: copies.count) + copied + payload.count,
+                    into: datagram) { RedundantPayload.write(copies: copies, primary: payload, into: $0) }
+            }
+        }
         return try? PacketEncoder.encode(header, payload: payload, into: datagram)
+    }
+
+    /// The packets before `index` still unacknowledged, nearest first, up to the configured
+    /// redundancy and as many as fit beside packet `index` within the MSS.
+    private func redundantCopies(for index: UInt64) -> [(distance: UInt16, bytes: UnsafeRawBufferPointer)] {
+        var copies: [(distance: UInt16, bytes: UnsafeRawBufferPointer)] = []
+        var size = buffer[index].length
+        var distance: UInt64 = 1
+        while distance <= UInt64(configuration.effectiveRedundancy) && distance <= index && index - distance >= base {
+            let earlier = index - distance
+            distance += 1
+            guard !buffer[earlier].acknowledged else { continue }
+            let bytes = buffer.payload(earlier)
+            let grown = size + bytes.count + RedundantPayload.blockHeaderSize + (copies.isEmpty ? RedundantPayload.countSize : 0)
+            guard grown <= mss else { break }
+            size = grown
+            copies.append((UInt16(distance - 1), bytes))
+        }
+        return copies
     }
 
     private func control(_ type: PacketType, sequence: SequenceNumber, payload: [UInt8],

@@ -31,6 +31,9 @@ public struct SenderConfiguration: Sendable {
     public var congestionControl: CongestionAlgorithm = .none
     /// How the receiver should hand data over: in order (a file) or each message as it arrives.
     public var delivery: DeliveryOrder = .ordered
+    /// Earlier packets, still unacknowledged, that each DATA packet also carries where the MSS
+    /// leaves room (RFC 2198-style redundancy for small messages; 0 = off). Selective Repeat only.
+    public var redundancy = 0
     public var fileName: [UInt8]
     /// Size in bytes if known in advance (nil for standard input).
     public var fileSize: UInt64?
@@ -63,6 +66,11 @@ public struct SenderConfiguration: Sendable {
         case .adaptive: RetryBudget(retries: maxRetries, largestTimeout: Swift.max(maximumRTO, minimumRTO))
         case .fixed(let timeout): RetryBudget(retries: maxRetries, largestTimeout: timeout)
         }
+    }
+
+    /// The redundancy the mode uses: copies need a receiver that keeps out-of-order packets.
+    public var effectiveRedundancy: Int {
+        mode == .selectiveRepeat ? Swift.min(Swift.max(redundancy, 0), RedundantPayload.maxCopies) : 0
     }
 
     /// The MSS clamped to what a datagram can carry.

@@ -12,6 +12,9 @@ public struct SenderStatistics: Sendable, Equatable {
     public var acksReceived = 0
     /// Keepalives sent while waiting for the application's next bytes.
     public var keepalivesSent = 0
+    /// Copies of earlier packets carried in DATA packets (`SenderConfiguration.redundancy`), and their bytes.
+    public var redundantCopiesSent = 0
+    public var redundantBytesSent: UInt64 = 0
     public var bytesAcknowledged: UInt64 = 0
     /// Most DATA packets outstanding (sent, not yet acknowledged) at any moment.
     public var maxInFlight = 0
@@ -31,6 +34,10 @@ public struct ReceiverStatistics: Sendable, Equatable {
     public var outOfOrder = 0
     /// Packets dropped: beyond the window, or out of order under Go-Back-N.
     public var discarded = 0
+    /// Redundant copies that brought a packet before the packet itself (a loss repaired without
+    /// a round trip), and copies of packets already held.
+    public var recoveredFromCopies = 0
+    public var unusedCopies = 0
     public var acksSent = 0
     public var bytesDelivered: UInt64 = 0
 

@@ -55,6 +55,9 @@ public struct SynPayload: Equatable, Sendable {
     /// How long the sender keeps retransmitting (after the name, flagged); nil from a sender that
     /// does not say, which the receiver takes for `RetryBudget.unannounced`.
     public var retryBudget: RetryBudget?
+    /// The sender may send DATA carrying copies of earlier packets (`PacketFlags.redundant`);
+    /// a receiver that does not know the flag refuses the SYN instead of misreading them.
+    public var sendsRedundantData = false
 
     public init(mode: TransferMode, mss: Int, window: UInt32, fileSize: UInt64?, name: [UInt8]) {
         self.mode = mode
@@ -69,7 +72,7 @@ public struct SynPayload: Equatable, Sendable {
         let rawMode = try reader.read(UInt8.self, "mode")
         guard let mode = TransferMode(rawValue: rawMode) else { throw .malformedPayload("unknown mode \(rawMode)") }
         let flags = try reader.read(UInt8.self, "flags")
-        guard flags & ~(Self.unorderedFlag | Self.retryBudgetFlag) == 0 else {
+        guard flags & ~(Self.unorderedFlag | Self.retryBudgetFlag | Self.redundantDataFlag) == 0 else {
             throw .malformedPayload("unknown SYN flags \(flags)")
         }
         let mss = Int(try reader.read(UInt16.self, "mss"))
@@ -91,17 +94,21 @@ public struct SynPayload: Equatable, Sendable {
         self.init(mode: mode, mss: mss, window: window, fileSize: size == Self.unknownSize ? nil : size, name: name)
         delivery = flags & Self.unorderedFlag != 0 ? .unordered : .ordered
         retryBudget = budget
+        sendsRedundantData = flags & Self.redundantDataFlag != 0
     }
 
     /// SYN flags bit 0: unordered delivery.
     static let unorderedFlag: UInt8 = 0x01
     /// SYN flags bit 1: the retry budget follows the name.
     static let retryBudgetFlag: UInt8 = 0x02
+    /// SYN flags bit 2: DATA may carry redundant copies.
+    static let redundantDataFlag: UInt8 = 0x04
 
     public func encoded() -> [UInt8] {
         var writer = PayloadWriter()
         writer.write(mode.rawValue)
-        writer.write((delivery == .unordered ? Self.unorderedFlag : 0) | (retryBudget == nil ? 0 : Self.retryBudgetFlag))
+        writer.write((delivery == .unordered ? Self.unorderedFlag : 0) | (retryBudget == nil ? 0 : Self.retryBudgetFlag)
+                     | (sendsRedundantData ? Self.redundantDataFlag : 0))
         writer.write(UInt16(clamping: mss))
         writer.write(window)
         writer.write(fileSize ?? Self.unknownSize)

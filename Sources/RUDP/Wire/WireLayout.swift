@@ -53,4 +53,7 @@ public enum PacketFlags {
     /// DATA: acknowledge this packet at once rather than delaying the ACK (the sender has
     /// nothing more in the pipe, or this is a retransmission).
     public static let acknowledgeNow: UInt8 = 0x01
+    /// DATA: the payload carries copies of earlier packets before its own bytes
+    /// (`RedundantPayload`); the receiver takes each copy as that packet's arrival.
+    public static let redundant: UInt8 = 0x02
 }
