@@ -182,12 +182,8 @@ public final class UDPRelay: @unchecked Sendable {
                 } else {
                     tag = Self.noClientTag
                 }
-                if let capture {
-                    Self.submit(run, to: pipeline, tag: tag, now: now, capture: capture, recorder: capture.forward,
-                                from: source, to: localAddress)
-                } else {
-                    Self.submit(run, to: pipeline, tag: tag, now: now)
-                }
+                Self.submit(run, to: pipeline, tag: tag, now: now,
+                            recording: capture.map { CaptureSite($0, $0.forward, from: source, to: localAddress) })
             }
         } catch {
             log.note("receive", "receiving from clients failed: \(error)")
@@ -207,27 +203,29 @@ public final class UDPRelay: @unchecked Sendable {
                 releaseReverse(now: now)
                 now = MonotonicClock.now()
             }) { run, source in
-                if let capture {
-                    Self.submit(run, to: pipeline, tag: tag, now: now, capture: capture, recorder: capture.reverse,
-                                from: source, to: client.socket.localAddress)
-                } else {
-                    Self.submit(run, to: pipeline, tag: tag, now: now)
-                }
+                Self.submit(run, to: pipeline, tag: tag, now: now,
+                            recording: capture.map { CaptureSite($0, $0.reverse, from: source, to: client.socket.localAddress) })
             }
         } catch {
             noteServerError(error)
         }
     }
 
-    /// Submits each datagram of `run`; an empty datagram, which a run does not yield, is
-    /// relayed too (it is a datagram like any other to the peers).
+    /// Gives the pipeline each datagram of `run`, recording it in the capture if there is one;
+    /// an empty datagram, which a run does not yield, is relayed too (it is a datagram like any
+    /// other to the peers).
     @inline(__always)
-    private static func submit(_ run: DatagramRun, to pipeline: ImpairmentPipeline, tag: UInt64, now: UInt64) {
+    private static func submit(_ run: DatagramRun, to pipeline: ImpairmentPipeline, tag: UInt64, now: UInt64,
+                               recording site: CaptureSite?) {
         guard !run.bytes.isEmpty else {
             pipeline.submit(run.bytes, tag: tag, now: now)
+            site?.recordArrival(run.bytes, now: now)
             return
         }
-        for datagram in run { pipeline.submit(datagram, tag: tag, now: now) }
+        for datagram in run {
+            pipeline.submit(datagram, tag: tag, now: now)
+            site?.recordArrival(datagram, now: now)
+        }
     }
 
     private func addClient(_ address: SocketAddress, now: UInt64) -> Int? {
@@ -280,8 +278,9 @@ public final class UDPRelay: @unchecked Sendable {
             }
             let socket = clients.slots[slot].unsafelyUnwrapped.socket
             sendBatch.append(bytes, socket: socket, destination: nil, flow: slot, outcome: &outcome)
-            capture?.recordRelease(capture.unsafelyUnwrapped.forward, bytes,
-                                   addresses: (socket.localAddress, configuration.serverAddress), now: now)
+            if let capture {
+                capture.recordRelease(capture.forward, bytes, addresses: (socket.localAddress, configuration.serverAddress), now: now)
+            }
         }
         sendBatch.flush(into: &outcome)
         forwardCounters.sent += outcome.sent
@@ -302,8 +301,9 @@ public final class UDPRelay: @unchecked Sendable {
             }
             let client = clients.slots[slot].unsafelyUnwrapped
             sendBatch.append(bytes, socket: listenSocket, destination: client.replyAddress, flow: slot, outcome: &outcome)
-            capture?.recordRelease(capture.unsafelyUnwrapped.reverse, bytes,
-                                   addresses: (localAddress, client.address), now: now)
+            if let capture {
+                capture.recordRelease(capture.reverse, bytes, addresses: (localAddress, client.address), now: now)
+            }
         }
         sendBatch.flush(into: &outcome)
         reverseCounters.sent += outcome.sent

@@ -79,6 +79,8 @@ public final class Sender: PacketHandling {
     /// them until the sender proves its address and acknowledges them with the SYN-ACK, so the
     /// handshake's round trip carries data.
     let firstFlightPackets: UInt64
+    /// Earlier packets each DATA packet may carry copies of (`SenderConfiguration.effectiveRedundancy`).
+    private let redundancy: Int
     /// Whether the first flight may still go: until the SYN-ACK, or the SYN's first timeout.
     private var isFirstFlightOpen: Bool
     private var resetToSend: ResetPayload?
@@ -110,6 +112,7 @@ public final class Sender: PacketHandling {
         firstFlightPackets = isControlled && configuration.mode != .stopAndWait
             ? UInt64(min(window, max(1, congestion.window / mss))) : 0
         isFirstFlightOpen = firstFlightPackets > 0
+        redundancy = configuration.effectiveRedundancy
         peerWindowEdge = firstFlightPackets
     }
 
@@ -514,7 +517,7 @@ public final class Sender: PacketHandling {
                                      fileSize: configuration.fileSize, name: configuration.fileName)
                 syn.delivery = configuration.delivery
                 syn.retryBudget = configuration.retryBudget
-                syn.sendsRedundantData = configuration.effectiveRedundancy > 0
+                syn.sendsRedundantData = redundancy > 0
                 return control(.syn, sequence: SequenceNumber(configuration.initialSequence), payload: syn.encoded(),
                                into: datagram, now: now)
             }
@@ -633,7 +636,7 @@ public final class Sender: PacketHandling {
                                   connectionID: configuration.connectionID, sequence: space.wire(index),
                                   timestamp: WireClock.timestamp(now), timestampEcho: peerTimestamp)
         let payload = buffer.payload(index)
-        if configuration.effectiveRedundancy > 0 {
+        if redundancy > 0 {
             let copies = redundantCopies(for: index)
             if !copies.isEmpty {
                 header.flags |= PacketFlags.redundant
@@ -654,7 +657,7 @@ public final class Sender: PacketHandling {
         var copies: [(distance: UInt16, bytes: UnsafeRawBufferPointer)] = []
         var size = buffer[index].length
         var distance: UInt64 = 1
-        while distance <= UInt64(configuration.effectiveRedundancy) && distance <= index && index - distance >= base {
+        while distance <= UInt64(redundancy) && distance <= index && index - distance >= base {
             let earlier = index - distance
             distance += 1
             guard !buffer[earlier].acknowledged else { continue }
