@@ -1,18 +1,19 @@
 import SystemKit
 
-/// The relay's clients. Each client address gets its own upstream socket connected to the
-/// server, so the server sees every client as a distinct peer and its replies, arriving on
-/// that socket, go back to the right client.
+/// The relay's clients. Each client address gets its own upstream socket towards the server,
+/// so the server sees every client as a distinct peer and its replies, arriving on that
+/// socket (from the server's port or any other of its host's), go back to the right client.
 ///
-/// A client is named by a tag (`generation << 32 | slot`) that travels with its datagrams
-/// through the impairment pipelines: a slot is reused after its client expires, and the
-/// generation lets datagrams still held for the old client be recognised and dropped.
+/// A client is named by a tag (`RelayTag`) that travels with its datagrams through the
+/// impairment pipelines: a slot is reused after its client expires, and the generation lets
+/// datagrams still held for the old client be recognised and dropped.
 final class ClientTable {
     struct Client {
         let address: SocketAddress
         /// `address` as the listening socket sends to it.
         let replyAddress: RawSocketAddress
-        /// The upstream socket, connected to the server.
+        /// The upstream socket: bound, not connected, so that replies from any port of the
+        /// server's host arrive (a connected socket would make the kernel discard them).
         let socket: UDPSocket
         let generation: UInt32
         /// Monotonic ns of the last datagram from the client or from the server to it.
@@ -53,7 +54,7 @@ final class ClientTable {
     func add(address: SocketAddress, listenFamily: SocketAddress.Family, socket: UDPSocket, now: UInt64) -> Int {
         let client = Client(address: address, replyAddress: RawSocketAddress(address, forSocketFamily: listenFamily),
                             socket: socket, generation: nextGeneration, lastActivity: now)
-        nextGeneration = nextGeneration == UInt32.max ? 1 : nextGeneration + 1
+        nextGeneration = nextGeneration == RelayTag.generationLimit - 1 ? 1 : nextGeneration + 1
         let slot: Int
         if let free = freeSlots.popLast() {
             slot = free
@@ -70,17 +71,17 @@ final class ClientTable {
         return slot
     }
 
-    /// The tag carried by the datagrams of the client in `slot`.
+    /// The tag carried by the datagrams of the client in `slot` to or from `serverPort`.
     @inline(__always)
-    func tag(ofSlot slot: Int) -> UInt64 {
-        UInt64(slots[slot]!.generation) << 32 | UInt64(slot)
+    func tag(ofSlot slot: Int, serverPort: UInt16) -> UInt64 {
+        RelayTag.make(slot: slot, generation: slots[slot]!.generation, serverPort: serverPort)
     }
 
     /// The slot of the client a tag names, or nil if that client has expired since.
     @inline(__always)
     func slot(ofTag tag: UInt64) -> Int? {
-        let slot = Int(tag & 0xFFFF_FFFF)
-        guard slot < slots.count, let client = slots[slot], UInt64(client.generation) == tag >> 32 else {
+        let slot = RelayTag.slot(tag)
+        guard slot < slots.count, let client = slots[slot], client.generation == RelayTag.generation(tag) else {
             return nil
         }
         return slot

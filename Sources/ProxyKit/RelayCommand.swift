@@ -29,6 +29,9 @@ public struct RelayCommand {
     private let impairments: ImpairmentOptions
     private let runOutput: RunOutputOptions
     private let clientTimeoutOption: OptionKey<UInt64>
+    private let strictReplyFlag: FlagKey
+    private let tcpPassthroughFlag: FlagKey
+    private let tcpConnectionsOption: OptionKey<Int>
 
     /// The declarations of `lossproxy`'s relay mode.
     public init(name: String = "lossproxy") {
@@ -37,12 +40,17 @@ public struct RelayCommand {
             discussion: """
             Clients send to --listen; each client gets its own socket towards --to, so the \
             server sees every client as a distinct peer and replies go back to the right one. \
-            A client silent for --client-timeout is forgotten. Statistics per direction (in, \
+            A server that answers from another port of its host (TFTP does) is followed as a \
+            NAT would: its replies come from a relay port of their own, and what the client \
+            sends there goes to that server port (--strict-reply refuses such replies). \
+            --tcp-passthrough also forwards TCP on the same port, unimpaired, for tools with \
+            a TCP control channel (iperf3). A client silent for --client-timeout is forgotten. Statistics per direction (in, \
             out, dropped by cause, duplicated, corrupted, reordered, delayed, queue drops) are \
             printed every --stats interval and at exit; SIGINT or SIGTERM stops the proxy.
             """,
             usage: """
             \(name) --listen ADDR --to ADDR [IMPAIRMENTS] [--seed N] [--stats DUR] [--json] [--quiet]
+                [--pcap FILE] [--strict-reply] [--tcp-passthrough [--tcp-connections N]]
             \(name) link --ns-a NAME --ns-b NAME [IMPAIRMENTS] [--seed N] [--stats DUR] [--json]
             """,
             subcommands: [("link", "Impair every IP packet between two network namespaces (TUN link)")],
@@ -55,6 +63,8 @@ public struct RelayCommand {
                             "a 10 Mbit/s bottleneck with a 50-datagram queue; JSON statistics"),
                 HelpExample("\(name) --listen 127.0.0.1:0 --to 127.0.0.1:9000 --forward-drop 3,7 --seed 1",
                             "drop exactly the 3rd and 7th datagrams to the server"),
+                HelpExample("\(name) --listen :5202 --to 127.0.0.1:5201 --tcp-passthrough --loss 5%",
+                            "iperf3 -c 127.0.0.1 -p 5202 -u: its TCP control connection passes, its UDP is impaired"),
             ])
         listenOption = spec.requiredOption(
             "listen", short: "l", placeholder: "ADDR",
@@ -64,6 +74,14 @@ public struct RelayCommand {
             "to", short: "t", placeholder: "ADDR", help: "The server to forward to: HOST:PORT or [IPv6]:PORT",
             parse: ValueParsers.string)
         impairments = ImpairmentOptions(declaringOn: &spec)
+        strictReplyFlag = spec.flag(
+            "strict-reply", help: "Relay replies only from --to itself, not from other ports of the server's host")
+        tcpPassthroughFlag = spec.flag(
+            "tcp-passthrough", help: "Also forward TCP connections to --listen's port to --to's, unimpaired")
+        tcpConnectionsOption = spec.option(
+            "tcp-connections", placeholder: "N", default: "64",
+            help: "TCP connections forwarded at once at most with --tcp-passthrough; more are closed at once",
+            parse: ValueParsers.integer(in: 1...10_000))
         (runOutput, clientTimeoutOption) = RunOutputOptions.declare(
             on: &spec, jsonHelp: "Print each statistics report as one JSON object on stdout"
         ) { spec in
@@ -81,6 +99,9 @@ public struct RelayCommand {
         let arguments = try spec.parse(commandLine)
         let listen = try address(arguments[listenOption], option: "--listen", forListening: true)
         let server = try address(arguments[toOption], option: "--to", forListening: false)
+        if arguments.wasGiven(tcpConnectionsOption) && !arguments[tcpPassthroughFlag] {
+            throw UsageError(program: spec.name, message: "--tcp-connections needs --tcp-passthrough")
+        }
         if listen.port == server.port && (listen == server || (listen.isWildcard && server.isLoopback)) {
             throw UsageError(program: spec.name, message: "--to \(server) is the proxy's own --listen address",
                              suggestsHelp: false)
@@ -94,6 +115,8 @@ public struct RelayCommand {
             var configuration = UDPRelay.Configuration(
                 listenAddress: listen, serverAddress: server, forward: forward, reverse: reverse, seed: seed)
             configuration.clientIdleTimeout = arguments[clientTimeoutOption]
+            configuration.strictReply = arguments[strictReplyFlag]
+            if arguments[tcpPassthroughFlag] { configuration.tcpPassthroughConnections = arguments[tcpConnectionsOption] }
             configuration.statisticsInterval = statisticsInterval
             return configuration
         }
@@ -134,7 +157,9 @@ public struct RelayCommand {
         let directions = ImpairmentSummary.describe(
             forward: configuration.forward, reverse: configuration.reverse,
             forwardName: "forward (to server)", reverseName: "reverse (to clients)")
-        return "listening on \(relay.localAddress), forwarding to \(configuration.serverAddress); \(directions); "
+        let tcp = configuration.tcpPassthroughConnections.map { "TCP passed through unimpaired (at most \($0) connections); " } ?? ""
+        let replies = configuration.strictReply ? "replies only from \(configuration.serverAddress); " : ""
+        return "listening on \(relay.localAddress), forwarding to \(configuration.serverAddress); \(directions); \(tcp)\(replies)"
             + RunOutputOptions.seedText(configuration.seed, wasRandom: invocation.seedWasRandom)
     }
 

@@ -1,34 +1,84 @@
 import CLIKit
 import Impairment
+import SystemKit
 
 /// What happened to one direction's datagrams in the relay: the impairment engine's counters
-/// plus the relay's own losses (a send the kernel refused, a client gone before delivery).
+/// plus the relay's own losses, by cause.
 ///
-/// Invariant: `in + duplicated == out + dropped + held`.
+/// Invariant: `in + duplicated == out + dropped + held`, where `in` counts every datagram the
+/// relay read, including those it refused before the engine saw them.
 public struct RelayDirectionStatistics: Sendable, Equatable {
     /// The impairment pipeline's counters.
     public var impairment = ImpairmentStats()
     /// Datagrams the relay handed to the kernel successfully.
     public var sent = 0
-    /// Datagrams released by the pipeline but not sent: socket buffer full, the peer's ICMP
-    /// error, or no upstream socket could be opened for a new client.
+    /// Datagrams released by the pipeline but refused by the kernel (the sum of the four
+    /// `sendFailed…` causes on the relay; the link counts only the total).
     public var sendFailed = 0
+    /// … of which for a full socket buffer.
+    public var sendFailedBufferFull = 0
+    /// … of which because the peer reported its port unreachable.
+    public var sendFailedRefused = 0
+    /// … of which as too large (EMSGSIZE).
+    public var sendFailedTooLarge = 0
+    /// … of which with another error.
+    public var sendFailedError = 0
     /// Datagrams released for a client that had expired meanwhile.
     public var clientExpired = 0
+    /// Replies released for a server port whose relay-side socket is gone or could not be opened.
+    public var noReplySocket = 0
+    /// Refused on arrival: from an address that is no client (on a reply port, before it
+    /// spoke to the listening port).
+    public var unknownClient = 0
+    /// Refused on arrival: from a host other than the server's, on an upstream socket.
+    public var wrongSource = 0
+    /// Refused on arrival: from the server's host but another port, with `--strict-reply`.
+    public var strictReply = 0
+    /// Refused on arrival: a new client for whom no upstream socket could be opened.
+    public var noUpstreamSocket = 0
+    /// Replies from a server port other than `--to`'s (followed, as a NAT would).
+    public var fromOtherPort = 0
+    /// ICMP error reports (port unreachable…) about datagrams sent this way.
+    public var unreachableReports = 0
 
     /// A zeroed set of counters.
     public init() {}
 
-    /// Datagrams received ("in").
-    public var received: Int { impairment.received }
+    /// Datagrams the relay refused before the impairment engine saw them.
+    public var refusedOnArrival: Int { unknownClient + wrongSource + strictReply + noUpstreamSocket }
+    /// Datagrams received ("in"), those refused on arrival included.
+    public var received: Int { impairment.received + refusedOnArrival }
     /// Datagrams dropped for any reason, the relay's own included.
-    public var dropped: Int { impairment.dropped + sendFailed + clientExpired }
+    public var dropped: Int { impairment.dropped + sendFailed + clientExpired + noReplySocket + refusedOnArrival }
+
+    /// Adds what a batch of sends achieved.
+    mutating func add(_ outcome: SendBatch.Outcome) {
+        sent += outcome.sent
+        sendFailed += outcome.failed
+        sendFailedBufferFull += outcome.bufferFull
+        sendFailedRefused += outcome.refused
+        sendFailedTooLarge += outcome.tooLarge
+        sendFailedError += outcome.otherError
+    }
+
+    /// The relay's own drop causes, named as in JSON (`dropped_by`) and in the human line.
+    var relayCauses: [(json: String, human: String, count: Int)] {
+        [
+            ("send_failed", "send failed", sendFailed),
+            ("client_expired", "client expired", clientExpired),
+            ("no_reply_socket", "no reply socket", noReplySocket),
+            ("unknown_client", "unknown client", unknownClient),
+            ("wrong_source", "wrong source", wrongSource),
+            ("strict_reply", "strict reply", strictReply),
+            ("no_upstream_socket", "no upstream socket", noUpstreamSocket),
+        ]
+    }
 
     /// The direction as a JSON object: `{"in":…,"out":…,"dropped":…,"dropped_by":{…},…}`.
     public var json: JSONValue {
         let stats = impairment
         return .object([
-            ("in", .integer(stats.received)),
+            ("in", .integer(received)),
             ("out", .integer(sent)),
             ("dropped", .integer(dropped)),
             ("dropped_by", .object([
@@ -38,8 +88,12 @@ public struct RelayDirectionStatistics: Sendable, Equatable {
                 ("queue", .integer(stats.droppedQueue)),
                 ("oversize", .integer(stats.droppedOversize)),
                 ("hold_limit", .integer(stats.droppedHoldLimit)),
-                ("send_failed", .integer(sendFailed)),
-                ("client_expired", .integer(clientExpired)),
+            ] + relayCauses.map { ($0.json, JSONValue.integer($0.count)) })),
+            ("send_failed_by", .object([
+                ("buffer_full", .integer(sendFailedBufferFull)),
+                ("refused", .integer(sendFailedRefused)),
+                ("too_large", .integer(sendFailedTooLarge)),
+                ("error", .integer(sendFailedError)),
             ])),
             ("duplicated", .integer(stats.duplicated)),
             ("corrupted", .integer(stats.corrupted)),
@@ -47,27 +101,30 @@ public struct RelayDirectionStatistics: Sendable, Equatable {
             ("delayed", .integer(stats.delayed)),
             ("queue_drops", .integer(stats.droppedQueue)),
             ("held", .integer(stats.heldNow)),
+            ("from_other_port", .integer(fromOtherPort)),
+            ("unreachable_reports", .integer(unreachableReports)),
         ])
     }
 
     /// `in 10234, out 9201, dropped 1023 (loss 1020, queue 3), duplicated 0, corrupted 0,
-    /// reordered 512, delayed 9201, queue drops 3` (and `held N` while datagrams are held).
+    /// reordered 512, delayed 9201, queue drops 3` (and `held N` while datagrams are held,
+    /// `from other ports N` and `unreachable reports N` when there are any).
     public var humanLine: String {
         let stats = impairment
         var causes: [String] = []
         for (name, count) in [
             ("scripted", stats.droppedScripted), ("loss", stats.droppedLoss), ("burst loss", stats.droppedBurstLoss),
             ("queue", stats.droppedQueue), ("oversize", stats.droppedOversize), ("hold limit", stats.droppedHoldLimit),
-            ("send failed", sendFailed),
-            ("client expired", clientExpired),
-        ] where count > 0 {
+        ] + relayCauses.map({ ($0.human, $0.count) }) where count > 0 {
             causes.append("\(name) \(count)")
         }
-        var line = "in \(stats.received), out \(sent), dropped \(dropped)"
+        var line = "in \(received), out \(sent), dropped \(dropped)"
         if !causes.isEmpty { line += " (" + causes.joined(separator: ", ") + ")" }
         line += ", duplicated \(stats.duplicated), corrupted \(stats.corrupted), reordered \(stats.reordered)"
         line += ", delayed \(stats.delayed), queue drops \(stats.droppedQueue)"
         if stats.heldNow > 0 { line += ", held \(stats.heldNow)" }
+        if fromOtherPort > 0 { line += ", from other ports \(fromOtherPort)" }
+        if unreachableReports > 0 { line += ", unreachable reports \(unreachableReports)" }
         return line
     }
 }
@@ -84,6 +141,12 @@ public struct RelayStatistics: Sendable, Equatable {
     public var totalClients = 0
     /// Clients whose upstream socket was taken for a new client when descriptors ran out.
     public var evictedClients = 0
+    /// Relay-side sockets open now for replies from the server's other ports.
+    public var replySockets = 0
+    /// Such sockets opened since the start.
+    public var replySocketsTotal = 0
+    /// The TCP passthrough's counters; nil without `--tcp-passthrough`.
+    var tcp: TCPPassthrough.Statistics? = nil
     /// Client → server.
     public var forward = RelayDirectionStatistics()
     /// Server → client.
@@ -98,9 +161,11 @@ public struct RelayStatistics: Sendable, Equatable {
             ("clients", .integer(activeClients)),
             ("clients_total", .integer(totalClients)),
             ("clients_evicted", .integer(evictedClients)),
+            ("reply_sockets", .integer(replySockets)),
+            ("reply_sockets_total", .integer(replySocketsTotal)),
             ("forward", forward.json),
             ("reverse", reverse.json),
-        ])
+        ] + (tcp.map { [("tcp", $0.json)] } ?? []))
     }
 
     /// Two lines, one per direction, prefixed with the time (`total` for the final report).
@@ -109,6 +174,6 @@ public struct RelayStatistics: Sendable, Equatable {
         return [
             "lossproxy [\(stamp)] forward: \(forward.humanLine)",
             "lossproxy [\(stamp)] reverse: \(reverse.humanLine)",
-        ]
+        ] + (tcp.map { ["lossproxy [\(stamp)] \($0.humanLine)"] } ?? [])
     }
 }

@@ -5,10 +5,16 @@ import SystemKit
 /// The lossproxy UDP relay: forwards datagrams between clients and one server through an
 /// impaired link (forward = client → server, reverse = server → client).
 ///
-/// Each client address gets an upstream socket connected to the server (see `ClientTable`),
-/// so that the server sees each client as a distinct peer and its replies reach the right
+/// Each client address gets an upstream socket towards the server (see `ClientTable`), so
+/// that the server sees each client as a distinct peer and its replies reach the right
 /// client. A client silent in both directions for `clientIdleTimeout` is forgotten and its
 /// upstream socket closed; a datagram from it later starts afresh with a new upstream port.
+///
+/// Replies from another port of the server's host are followed, as a NAT would
+/// (`ReplySocketTable`), unless `strictReply` asks for the exact server address; datagrams
+/// from other hosts are refused. Every datagram the relay cannot forward is counted by cause
+/// (`RelayDirectionStatistics`). With `tcpPassthroughConnections`, TCP connections to the
+/// same port are forwarded unimpaired (`TCPPassthrough`), for tools with a TCP control channel.
 ///
 /// One thread runs one poll loop (`run`) that sleeps until the next socket event, the next
 /// datagram the impairment pipelines release (`ImpairedLink.nextReleaseTime`), the next
@@ -36,6 +42,10 @@ public final class UDPRelay: @unchecked Sendable {
         public var statisticsInterval: UInt64? = nil
         /// Socket buffer size asked for on every socket, best effort (the kernel caps it).
         public var socketBufferSize = 4 << 20
+        /// Accept replies only from `serverAddress` itself, not from the other ports of its host.
+        public var strictReply = false
+        /// TCP connections to forward unimpaired at most at once; nil: no TCP at all.
+        public var tcpPassthroughConnections: Int? = nil
 
         /// A relay from `listenAddress` to `serverAddress`, impairing nothing unless told.
         public init(listenAddress: SocketAddress, serverAddress: SocketAddress,
@@ -63,6 +73,10 @@ public final class UDPRelay: @unchecked Sendable {
     private let listenSocket: UDPSocket
     private let link: ImpairedLink
     private let clients = ClientTable()
+    private let replySockets = ReplySocketTable()
+    /// The server, as the upstream sockets send to it.
+    private let serverDestination: RawSocketAddress
+    private var tcpPassthrough: TCPPassthrough?
     private let batch = ReceiveSlots()
     private let sendBatch = SendBatch()
     private var forwardCounters = RelayDirectionStatistics()
@@ -72,10 +86,6 @@ public final class UDPRelay: @unchecked Sendable {
     /// `--pcap`: every datagram before and after impairment; nil when no capture was asked.
     private var capture: PacketCapture?
 
-    /// Tag of a datagram from a client for which no upstream socket could be opened: it goes
-    /// through the pipeline like any other and is counted as a failed send on release.
-    private static let noClientTag = UInt64.max
-
     /// Binds the listening socket. Throws `SystemError` (address in use, not available…).
     public init(_ configuration: Configuration) throws(SystemError) {
         self.configuration = configuration
@@ -83,6 +93,11 @@ public final class UDPRelay: @unchecked Sendable {
         listenSocket.setBufferSizes(send: configuration.socketBufferSize, receive: configuration.socketBufferSize)
         ReceiveSlots.allowCoalescing(on: listenSocket)
         localAddress = listenSocket.localAddress
+        serverDestination = RawSocketAddress(configuration.serverAddress, forSocketFamily: configuration.serverAddress.family)
+        if let connections = configuration.tcpPassthroughConnections {
+            tcpPassthrough = try TCPPassthrough(listeningOn: localAddress, server: configuration.serverAddress,
+                                                maxConnections: connections)
+        }
         link = ImpairedLink(forward: configuration.forward, reverse: configuration.reverse, seed: configuration.seed)
     }
 
@@ -112,6 +127,8 @@ public final class UDPRelay: @unchecked Sendable {
         self.log.write = log
         capture?.log = log
         defer { capture?.finish() }
+        tcpPassthrough?.start()
+        defer { tcpPassthrough?.stop() }
         startTime = MonotonicClock.now()
         let expiryCheckInterval = max(min(configuration.clientIdleTimeout / 4, 1_000_000_000), 1_000_000)
         var nextExpiryCheck = startTime + expiryCheckInterval
@@ -119,23 +136,30 @@ public final class UDPRelay: @unchecked Sendable {
         var waiter = Poller(capacity: 16, precision: .nanoseconds)
         var busyPoll = BusyPoll()
         var slotOfEntry: [Int] = []
+        var replyPortOfEntry: [UInt16] = []
         var stopEntry = -1
         var listenEntry = 0
         clients.membershipChanged = true
-        defer { clients.removeAll() }
+        defer {
+            clients.removeAll()
+            replySockets.removeAll()
+        }
 
         while true {
             let now = MonotonicClock.now()
+            if let tcpPassthrough { for line in tcpPassthrough.takeLog() { self.log.write(line) } }
             releaseDue(now: now)
             if reports.isDue(now: now) { onReport(statistics(now: now, isFinal: false)) }
             if now >= nextExpiryCheck {
                 expireIdleClients(now: now)
                 nextExpiryCheck = now + expiryCheckInterval
             }
-            if clients.membershipChanged {
+            if clients.membershipChanged || replySockets.membershipChanged {
                 clients.membershipChanged = false
+                replySockets.membershipChanged = false
                 waiter.removeAll()
                 slotOfEntry.removeAll(keepingCapacity: true)
+                replyPortOfEntry.removeAll(keepingCapacity: true)
                 stopEntry = stopFileDescriptor.map { waiter.add($0, interest: .readable) } ?? -1
                 listenEntry = waiter.add(listenSocket.fileDescriptor, interest: .readable)
                 for (slot, client) in clients.slots.enumerated() {
@@ -143,21 +167,35 @@ public final class UDPRelay: @unchecked Sendable {
                     waiter.add(client.socket.fileDescriptor, interest: .readable)
                     slotOfEntry.append(slot)
                 }
+                for (port, entry) in replySockets.entries {
+                    waiter.add(entry.socket.fileDescriptor, interest: .readable)
+                    replyPortOfEntry.append(port)
+                }
             }
             var deadline = reports.earliest(link.nextReleaseTime)
-            if clients.count > 0 { deadline = min(deadline ?? nextExpiryCheck, nextExpiryCheck) }
+            if clients.count > 0 || !replySockets.entries.isEmpty {
+                deadline = min(deadline ?? nextExpiryCheck, nextExpiryCheck)
+            }
 
             guard try waiter.wait(until: deadline, spinningFor: busyPoll.spin(now: now)) > 0 else { continue }
             if stopEntry >= 0 && !waiter.events(at: stopEntry).isEmpty { break }
             busyPoll.noteActivity(now: MonotonicClock.now())
             if !waiter.events(at: listenEntry).isEmpty {
-                drainClients()
+                drainClients(from: listenSocket, serverPort: configuration.serverAddress.port)
             }
             let firstClientEntry = listenEntry + 1
-            for (offset, slot) in slotOfEntry.enumerated() where !waiter.events(at: firstClientEntry + offset).isEmpty {
+            for (offset, slot) in slotOfEntry.enumerated() {
+                let events = waiter.events(at: firstClientEntry + offset)
                 // Clients are removed only at the top of the loop, so each polled slot still
                 // holds the client that was polled.
-                drainServer(slot: slot)
+                if !events.isEmpty { drainServer(slot: slot, events: events) }
+            }
+            let firstReplyEntry = firstClientEntry + slotOfEntry.count
+            for (offset, port) in replyPortOfEntry.enumerated() where !waiter.events(at: firstReplyEntry + offset).isEmpty {
+                // A reply socket closed since the poll set was built (a new one took its
+                // place) is simply skipped.
+                guard let socket = replySockets[port]?.socket else { continue }
+                drainClients(from: socket, serverPort: port)
             }
         }
         return statistics(now: MonotonicClock.now(), isFinal: true)
@@ -165,25 +203,35 @@ public final class UDPRelay: @unchecked Sendable {
 
     // MARK: - Receiving
 
-    /// Takes datagrams from clients into the forward pipeline, opening upstream sockets for new
-    /// ones, and releases what is due after each batch.
-    private func drainClients() {
+    /// Takes datagrams from clients on `socket` (the listening socket, or the reply socket of
+    /// `serverPort`) into the forward pipeline, towards `serverPort`, opening upstream sockets
+    /// for new clients (on the listening socket only), and releases what is due after each batch.
+    private func drainClients(from socket: UDPSocket, serverPort: UInt16) {
         var now = MonotonicClock.now()
         let pipeline = link.forward
+        let isListening = socket === listenSocket
+        let socketAddress = socket.localAddress
         do throws(SystemError) {
-            try batch.receiveRuns(from: listenSocket, limit: Self.datagramsPerWakeUp, batchEnded: {
+            try batch.receiveRuns(from: socket, limit: Self.datagramsPerWakeUp, batchEnded: {
                 releaseForward(now: now)
                 now = MonotonicClock.now()
             }) { run, source in
-                let tag: UInt64
-                if let slot = clients.slot(of: source) ?? addClient(source, now: now) {
-                    clients.touch(slot, now: now)
-                    tag = clients.tag(ofSlot: slot)
+                let slot: Int
+                if let known = clients.slot(of: source) {
+                    slot = known
+                } else if !isListening {
+                    forwardCounters.unknownClient += max(1, run.count)
+                    return
+                } else if let added = addClient(source, now: now) {
+                    slot = added
                 } else {
-                    tag = Self.noClientTag
+                    forwardCounters.noUpstreamSocket += max(1, run.count)
+                    return
                 }
-                Self.submit(run, to: pipeline, tag: tag, now: now,
-                            recording: capture.map { CaptureSite($0, $0.forward, from: source, to: localAddress) })
+                clients.touch(slot, now: now)
+                if !isListening { replySockets.touch(serverPort: serverPort, now: now) }
+                Self.submit(run, to: pipeline, tag: clients.tag(ofSlot: slot, serverPort: serverPort), now: now,
+                            recording: capture.map { CaptureSite($0, $0.forward, from: source, to: socketAddress) })
             }
         } catch {
             log.note("receive", "receiving from clients failed: \(error)")
@@ -191,23 +239,68 @@ public final class UDPRelay: @unchecked Sendable {
     }
 
     /// Takes the server's datagrams for the client in `slot` into the reverse pipeline, and
-    /// releases what is due after each batch.
-    private func drainServer(slot: Int) {
+    /// releases what is due after each batch. Replies from another port of the server's host
+    /// are followed (a reply socket is opened for that port) unless `strictReply`; datagrams
+    /// from any other host are refused.
+    private func drainServer(slot: Int, events: PollEvents) {
         guard clients.slots.indices.contains(slot), let client = clients.slots[slot] else { return }
-        let tag = clients.tag(ofSlot: slot)
+        if events.contains(.error) { discardErrorReports(of: client.socket) }
         var now = MonotonicClock.now()
         let pipeline = link.reverse
+        let server = configuration.serverAddress
         do throws(SystemError) {
             try batch.receiveRuns(from: client.socket, limit: Self.datagramsPerWakeUp, batchEnded: {
                 clients.touch(slot, now: now)
                 releaseReverse(now: now)
                 now = MonotonicClock.now()
             }) { run, source in
-                Self.submit(run, to: pipeline, tag: tag, now: now,
+                let port = source.port
+                if source != server {
+                    let isServerHost = source.withPort(server.port) == server
+                    guard isServerHost else {
+                        reverseCounters.wrongSource += max(1, run.count)
+                        return
+                    }
+                    guard !configuration.strictReply else {
+                        reverseCounters.strictReply += max(1, run.count)
+                        return
+                    }
+                    reverseCounters.fromOtherPort += max(1, run.count)
+                    openReplySocket(serverPort: port, now: now)
+                }
+                Self.submit(run, to: pipeline, tag: clients.tag(ofSlot: slot, serverPort: port), now: now,
                             recording: capture.map { CaptureSite($0, $0.reverse, from: source, to: client.socket.localAddress) })
             }
         } catch {
             noteServerError(error)
+            if error.isConnectionRefused { discardErrorReports(of: client.socket) }
+        }
+    }
+
+    /// Empties an upstream socket's error queue, counting its reports (ICMP errors about
+    /// datagrams forwarded to the server): while one waits, poll keeps waking the relay.
+    private func discardErrorReports(of socket: UDPSocket) {
+        let (reports, error) = socket.discardQueuedErrors()
+        forwardCounters.unreachableReports += reports
+        if let error { noteServerError(error) }
+    }
+
+    /// Makes sure a reply socket is open for `serverPort`, and marks it active. If none can be
+    /// opened, its replies are counted as `noReplySocket` when released.
+    private func openReplySocket(serverPort: UInt16, now: UInt64) {
+        if replySockets[serverPort] != nil {
+            replySockets.touch(serverPort: serverPort, now: now)
+            return
+        }
+        do {
+            if let address = try replySockets.open(
+                serverPort: serverPort, listenAddress: localAddress, server: configuration.serverAddress,
+                bufferSize: configuration.socketBufferSize, now: now)
+            {
+                log.write("the server answers from its port \(serverPort): relayed to clients from \(address)")
+            }
+        } catch {
+            log.note("reply-socket", "cannot open a socket for replies from the server's port \(serverPort): \(error)")
         }
     }
 
@@ -232,11 +325,12 @@ public final class UDPRelay: @unchecked Sendable {
         var evicted = false
         while true {
             do {
-                let socket = try UDPSocket(connectedTo: configuration.serverAddress)
+                let socket = try UDPSocket(bindingTo: .wildcard(configuration.serverAddress.family, port: 0))
+                socket.reportErrors()
                 socket.setBufferSizes(send: configuration.socketBufferSize, receive: configuration.socketBufferSize)
                 ReceiveSlots.allowCoalescing(on: socket)
                 let slot = clients.add(address: address, listenFamily: listenSocket.family, socket: socket, now: now)
-                log.write("new client \(address), forwarded to \(configuration.serverAddress) from \(socket.localAddress)")
+                log.write("new client \(address), forwarded to \(configuration.serverAddress) from port \(socket.localAddress.port)")
                 return slot
             } catch where error.isOutOfDescriptors && !evicted {
                 // Out of descriptors: the busiest host's least active client gives its socket
@@ -252,9 +346,14 @@ public final class UDPRelay: @unchecked Sendable {
     }
 
     private func expireIdleClients(now: UInt64) {
-        guard clients.count > 0, now > configuration.clientIdleTimeout else { return }
-        for client in clients.removeClients(idleSince: now - configuration.clientIdleTimeout) {
-            log.write("client \(client.address) expired after \(HumanFormat.duration(nanoseconds: configuration.clientIdleTimeout)) without traffic")
+        guard clients.count > 0 || !replySockets.entries.isEmpty, now > configuration.clientIdleTimeout else { return }
+        let cutoff = now - configuration.clientIdleTimeout
+        let timeout = HumanFormat.duration(nanoseconds: configuration.clientIdleTimeout)
+        for client in clients.removeClients(idleSince: cutoff) {
+            log.write("client \(client.address) expired after \(timeout) without traffic")
+        }
+        for port in replySockets.closeSockets(idleSince: cutoff) {
+            log.write("the reply socket for the server's port \(port) closed after \(timeout) without traffic")
         }
     }
 
@@ -267,24 +366,25 @@ public final class UDPRelay: @unchecked Sendable {
 
     private func releaseForward(now: UInt64) {
         var outcome = SendBatch.Outcome()
+        let serverPort = configuration.serverAddress.port
         link.forward.releaseDue(now: now) { bytes, tag in
             guard let slot = clients.slot(ofTag: tag) else {
-                if tag == Self.noClientTag {
-                    forwardCounters.sendFailed += 1
-                } else {
-                    forwardCounters.clientExpired += 1
-                }
+                forwardCounters.clientExpired += 1
                 return
             }
             let socket = clients.slots[slot].unsafelyUnwrapped.socket
-            sendBatch.append(bytes, socket: socket, destination: nil, flow: slot, outcome: &outcome)
+            let port = RelayTag.serverPort(tag)
+            let destination = port == serverPort ? serverDestination
+                : replySockets[port]?.serverDestination
+                ?? RawSocketAddress(configuration.serverAddress.withPort(port), forSocketFamily: socket.family)
+            sendBatch.append(bytes, socket: socket, destination: destination, flow: slot << 16 | Int(port), outcome: &outcome)
             if let capture {
-                capture.recordRelease(capture.forward, bytes, addresses: (socket.localAddress, configuration.serverAddress), now: now)
+                capture.recordRelease(capture.forward, bytes,
+                                      addresses: (socket.localAddress, configuration.serverAddress.withPort(port)), now: now)
             }
         }
         sendBatch.flush(into: &outcome)
-        forwardCounters.sent += outcome.sent
-        forwardCounters.sendFailed += outcome.failed
+        forwardCounters.add(outcome)
         if let error = outcome.firstError {
             noteServerError(error)
         } else if outcome.failed > 0 {
@@ -294,20 +394,31 @@ public final class UDPRelay: @unchecked Sendable {
 
     private func releaseReverse(now: UInt64) {
         var outcome = SendBatch.Outcome()
+        let serverPort = configuration.serverAddress.port
         link.reverse.releaseDue(now: now) { bytes, tag in
             guard let slot = clients.slot(ofTag: tag) else {
                 reverseCounters.clientExpired += 1
                 return
             }
             let client = clients.slots[slot].unsafelyUnwrapped
-            sendBatch.append(bytes, socket: listenSocket, destination: client.replyAddress, flow: slot, outcome: &outcome)
+            let port = RelayTag.serverPort(tag)
+            let socket: UDPSocket
+            if port == serverPort {
+                socket = listenSocket
+            } else if let entry = replySockets[port] {
+                socket = entry.socket
+            } else {
+                reverseCounters.noReplySocket += 1
+                return
+            }
+            sendBatch.append(bytes, socket: socket, destination: client.replyAddress, flow: slot << 16 | Int(port),
+                             outcome: &outcome)
             if let capture {
-                capture.recordRelease(capture.reverse, bytes, addresses: (localAddress, client.address), now: now)
+                capture.recordRelease(capture.reverse, bytes, addresses: (socket.localAddress, client.address), now: now)
             }
         }
         sendBatch.flush(into: &outcome)
-        reverseCounters.sent += outcome.sent
-        reverseCounters.sendFailed += outcome.failed
+        reverseCounters.add(outcome)
         if let error = outcome.firstError {
             log.note("reverse-\(error.errno)", "sending to a client failed: \(error)")
         } else if outcome.failed > 0 {
@@ -324,6 +435,9 @@ public final class UDPRelay: @unchecked Sendable {
         report.activeClients = clients.count
         report.totalClients = clients.totalAdded
         report.evictedClients = clients.evictedCount
+        report.replySockets = replySockets.entries.count
+        report.replySocketsTotal = replySockets.totalOpened
+        report.tcp = tcpPassthrough?.statistics
         report.forward = forwardCounters
         report.forward.impairment = link.forward.stats
         report.reverse = reverseCounters

@@ -20,14 +20,37 @@ public final class SendBatch {
     public struct Outcome {
         /// Datagrams the kernel took.
         public var sent = 0
-        /// Datagrams it refused, with an error or for a full socket buffer.
+        /// Datagrams it refused, with an error or for a full socket buffer (the sum of the
+        /// four counts below).
         public var failed = 0
+        /// Refused for a full socket buffer (EAGAIN, ENOBUFS).
+        public var bufferFull = 0
+        /// Refused because the peer reported its port unreachable (ECONNREFUSED).
+        public var refused = 0
+        /// Refused as too large for the path or the protocol (EMSGSIZE).
+        public var tooLarge = 0
+        /// Refused with any other error.
+        public var otherError = 0
         /// The error of the first datagram that failed with one (a full socket buffer counts
         /// as failed without an error).
         public var firstError: SystemError? = nil
 
         /// Nothing sent yet.
         public init() {}
+
+        /// Counts `count` datagrams refused with `errno` (nil: a full buffer without an error).
+        mutating func noteFailure(_ count: Int, errno code: Int32?, call: String) {
+            failed += count
+            switch code {
+            case nil, EAGAIN, EWOULDBLOCK, ENOBUFS: bufferFull += count
+            case ECONNREFUSED: refused += count
+            case EMSGSIZE: tooLarge += count
+            default: otherError += count
+            }
+            if let code, code != EAGAIN, code != EWOULDBLOCK, code != ENOBUFS, firstError == nil {
+                firstError = SystemError(errno: code, call: call)
+            }
+        }
     }
 
     /// Datagrams per run at most (the kernel's UDP_MAX_SEGMENTS).
@@ -105,15 +128,14 @@ public final class SendBatch {
             let code = Int32(-result)
             switch code {
             case EAGAIN, EWOULDBLOCK, ENOBUFS:
-                outcome.failed += segments
+                outcome.noteFailure(segments, errno: nil, call: "sendmsg")
                 return
             case EOPNOTSUPP, ENOPROTOOPT, EIO:
                 offloadAvailable = false  // this kernel or device cannot: send one by one from now on
             case EINVAL, EMSGSIZE:
                 break  // this run cannot (segments above the path MTU): send it one by one
             default:
-                outcome.failed += segments
-                if outcome.firstError == nil { outcome.firstError = SystemError(errno: code, call: "sendmsg") }
+                outcome.noteFailure(segments, errno: code, call: "sendmsg")
                 return
             }
         }
@@ -126,10 +148,9 @@ public final class SendBatch {
                 let sent = try withDestination { (address, addressLength) throws(SystemError) in
                     try Posix.sendto(fd, datagram, flags: 0, address, addressLength)
                 }
-                if sent != nil { outcome.sent += 1 } else { outcome.failed += 1 }
+                if sent != nil { outcome.sent += 1 } else { outcome.noteFailure(1, errno: nil, call: "sendto") }
             } catch {
-                outcome.failed += 1
-                if outcome.firstError == nil { outcome.firstError = error }
+                outcome.noteFailure(1, errno: error.errno, call: error.call)
             }
             offset += length
         }

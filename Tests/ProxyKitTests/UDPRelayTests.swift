@@ -240,23 +240,6 @@ import Testing
         #expect(final.forward.received == 6)
     }
 
-    @Test func aServerThatIsNotListeningIsReported() throws {
-        let closed = try Endpoint()
-        let nowhere = closed.address
-        closed.socket.close()
-        let client = try Endpoint()
-        let relay = try RunningRelay(to: nowhere)
-        for number in 1...5 {
-            try client.send(probe(number: UInt32(number)), to: relay.address)
-            pause(0.02)
-        }
-        pause(0.1)
-        let stats = try relay.stop()
-        #expect(stats.forward.received == 5)
-        #expect(relay.log.contains { $0.contains("refused") }, "log: \(relay.log)")
-        #expect(stats.forward.balances)
-    }
-
     @Test func impairedDatagramsAreAllAccountedFor() throws {
         let server = try Endpoint(), client = try Endpoint()
         var config = ImpairmentConfig()

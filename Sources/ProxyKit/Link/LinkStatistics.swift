@@ -36,12 +36,17 @@ public struct LinkStatistics: Sendable, Equatable {
         ]
     }
 
-    /// The relay's direction object minus `client_expired`, which a link has no use for.
+    /// The relay's direction object minus what only the UDP relay has (its clients, reply
+    /// ports and upstream sockets, and the send failures' causes it tells apart).
     private static func linkJSON(_ direction: RelayDirectionStatistics) -> JSONValue {
         guard case .object(let members) = direction.json else { return direction.json }
-        return .object(members.map { member in
+        let relayOnly: Set = ["client_expired", "no_reply_socket", "unknown_client", "wrong_source", "strict_reply",
+                              "no_upstream_socket"]
+        let relayOnlyMembers: Set = ["send_failed_by", "from_other_port", "unreachable_reports"]
+        return .object(members.compactMap { member in
+            if relayOnlyMembers.contains(member.key) { return nil }
             guard member.key == "dropped_by", case .object(let causes) = member.value else { return member }
-            return (member.key, .object(causes.filter { $0.key != "client_expired" }))
+            return (member.key, .object(causes.filter { !relayOnly.contains($0.key) }))
         })
     }
 }
