@@ -44,7 +44,7 @@ let tsharkPath: String? = ["/usr/bin/tshark", "/usr/sbin/tshark", "/usr/local/bi
         let flags = noGSO ? ["--no-gso"] : []
         let fixture = try ReceiverFixture(receiverArguments: ["--once"] + flags)
         defer { fixture.finish() }
-        try fixture.scratch.randomFile("payload.bin", size: 1_000_000)
+        try fixture.scratch.randomFile("payload.bin", size: 300_000)
         let capture = fixture.scratch.file("lo.pcapng")
         let tshark = try LoopbackCapture(port: fixture.receiver.port, into: capture)
         defer { tshark.stop() }
@@ -81,7 +81,8 @@ final class LoopbackCapture {
     init(port: Int, into file: URL, seconds: Int = 6) throws {
         self.seconds = seconds
         process.executableURL = URL(fileURLWithPath: tsharkPath!)
-        process.arguments = ["-i", "lo", "-f", "udp port \(port)", "-w", file.path, "-q", "-a", "duration:\(seconds)"]
+        // A 64 MiB buffer: runs of 64 KiB frames arrive faster than dumpcap writes them on a busy machine.
+        process.arguments = ["-i", "lo", "-f", "udp port \(port)", "-B", "64", "-w", file.path, "-q", "-a", "duration:\(seconds)"]
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
@@ -93,6 +94,8 @@ final class LoopbackCapture {
             stop()
             throw ProgramDidNotStart(program: "tshark", stderr: stderr.snapshot())
         }
+        // "Capturing on" comes from tshark as dumpcap starts; give the capture a moment to be live.
+        usleep(500_000)
     }
 
     /// Waits for the capture to end and its file to be complete (killing tshark if it overstays).
