@@ -15,7 +15,7 @@ import SystemKit
 /// is submitted with the offset where its payload begins (`TransportPayload`), so headers and
 /// checksums stay as sent; the stages keep the engine's order (loss before corruption).
 ///
-/// With `capture(to:)` every packet is written to a pcapng file as read and as written, each
+/// With `capture(to:source:)` every packet is written to a pcapng file as read and as written, each
 /// with a comment saying what the engine did (`PacketCapture`), raw: they are IP packets already.
 ///
 /// Any descriptor that delivers whole packets per read and write works, which is how the tests
