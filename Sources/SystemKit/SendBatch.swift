@@ -69,8 +69,11 @@ public final class SendBatch {
     /// False once the kernel refused the offload outright: every datagram then goes alone.
     public private(set) var offloadAvailable = true
 
-    /// An empty batch with its run buffer allocated.
-    public init() {
+    /// An empty batch with its run buffer allocated; with `useOffload` false every datagram
+    /// leaves with its own `sendto`. The default follows RUDP_NO_GSO (`SegmentationOffload`),
+    /// so that a program that makes its batch without asking honours the variable too.
+    public init(useOffload: Bool = SegmentationOffload.isEnabled(noGSO: false)) {
+        offloadAvailable = useOffload
         // Room for a full run plus one datagram of any size.
         buffer = .allocate(byteCount: Self.maxRunBytes + 65_536, alignment: 64)
     }

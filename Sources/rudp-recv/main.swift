@@ -12,7 +12,7 @@ var spec = CommandSpec(
     refused. A file appears under its final name only once it is complete and its SHA-256 \
     matches: it is written to a temporary file, synced, then renamed.
     """,
-    usage: "rudp-recv [--listen ADDR] [--out DIR] [--once] [--overwrite] [--idle-timeout DUR] [--trace FILE] [--json] [--quiet]",
+    usage: "rudp-recv [--listen ADDR] [--out DIR] [--once] [--overwrite] [--idle-timeout DUR] [--trace FILE] [--no-gso] [--json] [--quiet]",
     examples: [
         HelpExample("rudp-recv --out incoming", "serve on port 9000 (UDP and TCP), all interfaces"),
         HelpExample("rudp-recv --listen 127.0.0.1:9100 --once --json", "one transfer, then exit; JSON line per file"),
@@ -45,6 +45,10 @@ let traceOption = spec.option("trace", placeholder: "FILE",
                                   + "lines, one file for all transfers, each line with its connection ID in a conn field "
                                   + "(the format is in rudp-lab plot-trace --help)",
                               parse: ValueParsers.string)
+let noGSOFlag = spec.flag("no-gso", help: "Take every datagram alone instead of letting the kernel coalesce a sender's runs "
+                             + "(UDP GRO), which on a real interface also merges them before a capture on this host sees them; "
+                             + "acknowledgements leave one per datagram either way. RUDP_NO_GSO=1 in the environment does the "
+                             + "same (docs/CAPTURE.md)")
 let jsonFlag = spec.flag("json", help: "Print one JSON object per finished transfer on stdout")
 let quietFlag = spec.flag("quiet", short: "q", help: "Print nothing but errors")
 
@@ -60,9 +64,10 @@ runMain(name: "rudp-recv") {
     // Bytes, not text: a directory's name need not be UTF-8.
     let outputDirectory = FilePath(bytes: arguments.bytes(of: outOption) ?? Array(arguments[outOption].utf8))
     let shownDirectory = TerminalText.escaping(outputDirectory.bytes)
-    let options = ReceiveOptions(outputDirectory: outputDirectory, overwrite: arguments[overwriteFlag],
+    var options = ReceiveOptions(outputDirectory: outputDirectory, overwrite: arguments[overwriteFlag],
                                  idleTimeout: arguments[idleOption] ?? ReceiverConfiguration(initialSequence: 0).idleTimeout,
                                  idleTimeoutFollowsSender: arguments[idleOption] == nil, once: arguments[onceFlag])
+    options.receiveOffload = SegmentationOffload.isEnabled(noGSO: arguments[noGSOFlag])
     try IncomingFile.checkWritableDirectory(options.outputDirectory)
     let quiet = arguments[quietFlag]
     let json = arguments[jsonFlag]

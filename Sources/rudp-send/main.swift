@@ -11,7 +11,7 @@ var spec = CommandSpec(
     Exits 0 only once the receiver has confirmed that the whole file arrived and its SHA-256 \
     matches; 1 if the transfer failed (receiver unreachable, refused, gave up); 2 on a usage error.
     """,
-    usage: "rudp-send FILE ADDR [--protocol sw|gbn|sr|tcp] [--window N] [--cc none|reno|cubic|bbr] [--tcp-cc NAME] [--mss BYTES] [--rto auto|DUR] [--max-retries N] [--name NAME] [--trace FILE] [--interval DUR] [--json] [--quiet]",
+    usage: "rudp-send FILE ADDR [--protocol sw|gbn|sr|tcp] [--window N] [--cc none|reno|cubic|bbr] [--tcp-cc NAME] [--mss BYTES] [--rto auto|DUR] [--max-retries N] [--name NAME] [--trace FILE] [--interval DUR] [--no-gso] [--json] [--quiet]",
     examples: [
         HelpExample("rudp-send report.pdf 127.0.0.1:9000", "Selective Repeat, paced by BBR, window sized to the path"),
         HelpExample("rudp-send report.pdf 127.0.0.1:9000 --cc none --window 64", "the textbook Selective Repeat sender"),
@@ -23,6 +23,7 @@ var spec = CommandSpec(
         HelpExample("rudp-send big.iso host:9000 --protocol tcp --tcp-cc cubic", "over kernel TCP with CUBIC, whatever the default"),
         HelpExample("rudp-send big.iso host:9000 --protocol gbn --trace gbn.jsonl && rudp-lab plot-trace gbn.jsonl",
                     "record every protocol event, then draw the time-sequence graph"),
+        HelpExample("rudp-send report.pdf 127.0.0.1:9000 --no-gso", "one datagram per send, so tcpdump shows one packet per frame"),
     ])
 let fileArgument = spec.positional("FILE", help: "File to send, or - for standard input (then --name is needed)",
                                    parse: ValueParsers.string)
@@ -81,6 +82,9 @@ let intervalOption = spec.option("interval", short: "i", placeholder: "DUR",
                                      guard duration >= 10_000_000 else { throw ValueError("'\(text)' is below 10ms") }
                                      return duration
                                  })
+let noGSOFlag = spec.flag("no-gso", help: "Send every datagram with its own system call instead of runs of up to 64 with UDP "
+                             + "segmentation offload (GSO), so that a capture (tcpdump, Wireshark) shows one RUDP packet per "
+                             + "frame; slower. RUDP_NO_GSO=1 in the environment does the same (docs/CAPTURE.md)")
 let jsonFlag = spec.flag("json", help: "Print one JSON object with the summary on stdout instead of the human summary")
 let quietFlag = spec.flag("quiet", short: "q", help: "Print nothing but errors")
 
@@ -164,6 +168,7 @@ runMain(name: "rudp-send") {
                                           window: window, retransmission: arguments[rtoOption],
                                           maxRetries: arguments[retriesOption], name: nameBytes)
             options.congestionControl = congestionControl
+            options.segmentationOffload = SegmentationOffload.isEnabled(noGSO: arguments[noGSOFlag])
             var traceFields: [(String, TraceWriter.Field)] = [
                 ("protocol", .string(protocolName)), ("window", .integer(options.mode == .stopAndWait ? 1 : options.window)),
                 ("mss", .integer(options.mss)), ("cc", .string(options.congestionControl.rawValue)), ("name", .string(name)),

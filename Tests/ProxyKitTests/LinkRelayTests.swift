@@ -27,7 +27,7 @@ final class RunningLinkRelay: Sendable {
     private let reportsSeen = Mutex<[LinkStatistics]>([])
 
     init(forward: ImpairmentConfig = .none, reverse: ImpairmentConfig = .none, seed: UInt64 = 1,
-         statisticsInterval: UInt64? = nil) throws {
+         statisticsInterval: UInt64? = nil, capturePath: String? = nil) throws {
         let (testA, relayA) = try Self.packetPair()
         let (testB, relayB) = try Self.packetPair()
         sideA = testA
@@ -35,6 +35,7 @@ final class RunningLinkRelay: Sendable {
         relayEnds = [relayA, relayB]
         relay = LinkRelay(a: relayA, b: relayB, labelA: "side A", labelB: "side B", forward: forward,
                           reverse: reverse, seed: seed, statisticsInterval: statisticsInterval)
+        if let capturePath { try relay.capture(to: capturePath, source: "test link") }
         stopSwitch = try StopSwitch()
         let thread = Thread { [self] in
             let result = Result { () throws(LinkError) -> LinkStatistics in

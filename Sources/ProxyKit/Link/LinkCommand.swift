@@ -11,7 +11,7 @@ import SystemKit
 /// The `lossproxy link` command: its command line and its run.
 ///
 ///     lossproxy link --ns-a NAME --ns-b NAME [IMPAIRMENTS] [--addr-a CIDR --addr-b CIDR]
-///                    [--seed N] [--stats DUR] [--json] [--quiet]
+///                    [--seed N] [--stats DUR] [--pcap FILE] [--json] [--quiet]
 ///
 /// Output: once packets can flow, exactly one line on stdout (`link up: …`, or with `--json` a
 /// JSON object with `"link":"up"`); one line on stderr describing the impairments and the seed;
@@ -69,7 +69,7 @@ public struct LinkCommand {
             """,
             usage: """
             \(name) --ns-a NAME --ns-b NAME [IMPAIRMENTS] [--addr-a CIDR --addr-b CIDR]
-                              [--seed N] [--stats DUR] [--json] [--quiet]
+                              [--seed N] [--stats DUR] [--pcap FILE] [--json] [--quiet]
             """,
             examples: [
                 HelpExample("\(name) --ns-a left --ns-b right --delay 10ms --loss 3%",
@@ -80,6 +80,8 @@ public struct LinkCommand {
                             "and in a third a sender on the left: TCP through the impaired link (or --protocol sr)"),
                 HelpExample("\(name) --ns-a left --ns-b right --rate 20mbit --queue 100 --delay 20ms --stats 1s",
                             "a 20 Mbit/s bottleneck with a 100-packet queue, statistics every second"),
+                HelpExample("\(name) --ns-a left --ns-b right --loss 5% --pcap link.pcapng",
+                            "every IP packet before and after the link, each with a comment on its fate (docs/CAPTURE.md)"),
                 HelpExample("\(name) --ns-a left --ns-b right --addr-a fd00::1/64 --addr-b fd00::2/64 "
                                 + "--forward-loss 1% --json",
                             "an IPv6 link losing 1% from left to right only; JSON on stdout"),
@@ -140,10 +142,6 @@ public struct LinkCommand {
     /// `LinkError` when the system lacks something or a setup step fails (after undoing the
     /// steps done), `InterruptedBySignal` at the end of a run stopped by a signal.
     public func run(_ invocation: Invocation) throws {
-        // The link's capture is not written yet: refuse rather than silently capture nothing.
-        if invocation.capturePath != nil {
-            throw UsageError(program: spec.name, message: "--pcap is not supported by the link yet; capture the relay", suggestsHelp: false)
-        }
         SignalNotifier.ignoreSIGPIPE()
         let signals = try SignalNotifier.install()
         let ip = try LinkRequirements.check()
@@ -172,6 +170,15 @@ public struct LinkCommand {
             labelA: "namespace \(configuration.namespaceA)", labelB: "namespace \(configuration.namespaceB)",
             forward: configuration.forward, reverse: configuration.reverse, seed: configuration.seed,
             statisticsInterval: configuration.statisticsInterval)
+        if let path = invocation.capturePath {
+            do {
+                try relay.capture(to: path, source: "lossproxy link \(configuration.namespaceA) \(configuration.addressA) "
+                    + "<-> \(configuration.namespaceB) \(configuration.addressB)")
+            } catch {
+                tearDown()
+                throw RuntimeFailure("--pcap \(path): cannot create the capture file: \(error)")
+            }
+        }
 
         // Addresses, routes and devices are configured: a packet sent from now on waits in its
         // device's queue until the loop below, entered right after this line, reads it.

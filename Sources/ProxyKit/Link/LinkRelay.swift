@@ -15,6 +15,9 @@ import SystemKit
 /// is submitted with the offset where its payload begins (`TransportPayload`), so headers and
 /// checksums stay as sent; the stages keep the engine's order (loss before corruption).
 ///
+/// With `capture(to:source:)` every packet is written to a pcapng file as read and as written, each
+/// with a comment saying what the engine did (`PacketCapture`), raw: they are IP packets already.
+///
 /// Any descriptor that delivers whole packets per read and write works, which is how the tests
 /// drive it without privileges (datagram socket pairs).
 ///
@@ -32,6 +35,8 @@ public final class LinkRelay: @unchecked Sendable {
     private let statisticsInterval: UInt64?
     private let buffer: UnsafeMutableRawBufferPointer
     private var startTime: UInt64 = 0
+    /// `--pcap`: every packet before and after impairment; nil when no capture was asked.
+    private var capture: PacketCapture?
     private var log = ThrottledLog()
 
     /// One direction: where its packets come from and go, its pipeline and counters.
@@ -44,6 +49,8 @@ public final class LinkRelay: @unchecked Sendable {
         /// Whether the pipeline corrupts, so each packet's payload offset is worth finding.
         let corrupts: Bool
         var counters = RelayDirectionStatistics()
+        /// Where this direction's packets are captured, if they are.
+        var captureSite: CaptureSite?
 
         init(name: String, source: Int32, sourceLabel: String, destination: Int32, pipeline: ImpairmentPipeline) {
             self.name = name
@@ -76,6 +83,17 @@ public final class LinkRelay: @unchecked Sendable {
 
     deinit { buffer.deallocate() }
 
+    /// Captures every packet, before and after impairment, into the pcapng file `path` from
+    /// now on (see `PacketCapture`); `source` names the link in the file's interface
+    /// descriptions. Throws if the file cannot be created.
+    public func capture(to path: String, source: String) throws(SystemError) {
+        let capture = try PacketCapture(path: path, source: source)
+        capture.attach(to: link)
+        forward.captureSite = CaptureSite(ipPacketsOf: capture, capture.forward)
+        reverse.captureSite = CaptureSite(ipPacketsOf: capture, capture.reverse)
+        self.capture = capture
+    }
+
     /// Relays until `stopFileDescriptor` becomes readable (a `StopSwitch`, or the
     /// `SignalNotifier` pipe), then returns the final statistics. Packets still held by the
     /// pipelines at that moment are not delivered (the report counts them as held).
@@ -91,6 +109,8 @@ public final class LinkRelay: @unchecked Sendable {
         log: @escaping (String) -> Void = { _ in }
     ) throws(LinkError) -> LinkStatistics {
         self.log.write = log
+        capture?.log = log
+        defer { capture?.finish() }
         startTime = MonotonicClock.now()
         var reports = ReportSchedule(every: statisticsInterval, from: startTime)
         var waiter = Poller(capacity: 3, precision: .nanoseconds)
@@ -155,6 +175,7 @@ public final class LinkRelay: @unchecked Sendable {
             } else {
                 direction.pipeline.submit(packet, tag: 0, now: now)
             }
+            direction.captureSite?.recordArrival(packet, now: now)
             release(direction, now: now)
         }
     }
@@ -165,7 +186,9 @@ public final class LinkRelay: @unchecked Sendable {
         var sent = 0
         var failed = 0
         var firstError: SystemError?
+        let site = direction.captureSite
         direction.pipeline.releaseDue(now: now) { bytes, _ in
+            site?.recordRelease(bytes, now: now)
             do throws(SystemError) {
                 if try Posix.write(destination, bytes) != nil {
                     sent += 1

@@ -10,6 +10,9 @@ public struct RUDPSendOptions: Sendable {
     public var retransmission: RetransmissionTimer.Policy
     public var maxRetries: Int
     public var congestionControl: CongestionAlgorithm = .none
+    /// Whether runs of datagrams leave with UDP segmentation offload, one system call (and one
+    /// captured frame) per run; false (`--no-gso`): one `send` per datagram.
+    public var segmentationOffload = true
     /// The name sent to the receiver, exactly as given.
     public var name: [UInt8]
 
@@ -86,7 +89,7 @@ private struct SendLoop {
         configuration.congestionControl = options.congestionControl
         sender = Sender(configuration: configuration, now: startTime)
         poller = Poller(capacity: 3, precision: options.congestionControl.isPaced ? .nanoseconds : .milliseconds)
-        batch = SegmentingSender(socket: socket)
+        batch = SegmentingSender(socket: socket, useOffload: options.segmentationOffload)
         maxDatagramSize = WireLayout.overhead + WireLayout.maxSackBlocks * WireLayout.sackBlockSize
             + max(configuration.effectiveMSS, SynPayload.maxNameLength + 32)
     }

@@ -99,7 +99,7 @@ public final class ReceiveServer {
         }
         localAddress = udp.localAddress
         _ = udp.setBufferSizes(send: 4 << 20, receive: 8 << 20)
-        batchReceiver = BatchReceiver(socket: udp)
+        batchReceiver = BatchReceiver(socket: udp, receiveOffload: options.receiveOffload)
     }
 
     deinit {

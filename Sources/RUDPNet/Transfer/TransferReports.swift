@@ -15,6 +15,10 @@ public struct ReceiveOptions: Sendable {
     /// `--once`: the server ends with its first transfer, and stays until that transfer's sender
     /// can no longer need an answer.
     public var once: Bool
+    /// Whether the kernel may coalesce arriving datagrams of one flow into one buffer (UDP GRO,
+    /// which on a real interface also merges them before a capture on this host sees them);
+    /// false (`--no-gso`): every datagram arrives alone. Replies leave one per datagram either way.
+    public var receiveOffload = true
 
     public init(outputDirectory: String = ".", overwrite: Bool = false, idleTimeout: UInt64 = 10_000_000_000,
                 idleTimeoutFollowsSender: Bool = true, once: Bool = false) {
