@@ -155,6 +155,23 @@ extension ImpairmentFlag<Int> {
     }
 }
 
+extension ImpairmentFlag<Int> {
+    /// Largest `--rate-overhead` accepted, as the engine's limit.
+    public static var maximumRateOverhead: Int { 65_536 }
+
+    /// `--rate-overhead BYTES`: bytes the bottleneck adds to every datagram (netem `packetoverhead`).
+    public static var rateOverhead: Self {
+        Self("rate-overhead", placeholder: "BYTES",
+             help: "Bytes added to each datagram's size on the --rate bottleneck, as netem packetoverhead "
+                + "(default: the headers the proxy does not see: 28 for IPv4 + UDP, 48 for IPv6, on the relay; 0 on the link)") { text in
+            guard let bytes = Int(text.trimmingBlanks()), (0...maximumRateOverhead).contains(bytes) else {
+                throw ValueError("'\(text)' is not a number of bytes between 0 and \(maximumRateOverhead)")
+            }
+            return bytes
+        }
+    }
+}
+
 extension ImpairmentFlag<[ClosedRange<Int>]> {
     /// `--drop LIST`: scripted drops.
     public static var drop: Self {

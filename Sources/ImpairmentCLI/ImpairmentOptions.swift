@@ -17,15 +17,15 @@ public struct ImpairmentOptions {
     /// The names of the flags as written without a direction prefix, in help order.
     public static let flagNames = [
         "loss", "loss-burst", "delay", "jitter", "jitter-distribution", "no-reorder-by-jitter",
-        "reorder", "reorder-gap", "duplicate", "corrupt", "rate", "queue", "drop",
+        "reorder", "reorder-gap", "duplicate", "corrupt", "rate", "rate-overhead", "queue", "drop",
     ]
 
     /// The help sentence explaining the direction prefixes.
     public static let directionSentence = """
         Impairments apply to both directions (forward: client to server; reverse: server to \
         client); prefix any with forward- or reverse- to set one direction alone, e.g. \
-        --reverse-loss 1%, which overrides --loss for that direction. --queue and --reorder-gap \
-        apply where --rate and --reorder are set (--forward-rate 1mbit --queue 10).
+        --reverse-loss 1%, which overrides --loss for that direction. --queue, --rate-overhead \
+        and --reorder-gap apply where --rate and --reorder are set (--forward-rate 1mbit --queue 10).
         """
 
     /// How one flag, in its three spellings, lands in a direction's configuration.
@@ -63,6 +63,7 @@ public struct ImpairmentOptions {
         declare(.duplicate, on: &spec) { $0.duplicate = $1.fraction }
         declare(.corrupt, on: &spec) { $0.corrupt = $1.fraction }
         declare(Self.positiveRate, on: &spec) { $0.rate = $1 }
+        declare(.rateOverhead, on: &spec) { $0.rateOverhead = $1 }
         declare(.queue, on: &spec) { $0.queueLimit = $1 }
         declare(.drop, on: &spec) { $0.scriptedDrops = $1 }
     }
@@ -81,12 +82,15 @@ public struct ImpairmentOptions {
     public static let maximumQueue = ImpairmentFlag<Int>.maximumQueue
 
     /// The forward (client → server) and reverse configurations the command line asks for,
-    /// validated. Throws `UsageError` for a combination that makes no sense.
+    /// validated. `defaultRateOverhead` is the per-datagram overhead where `--rate-overhead` is
+    /// not given (the relay's 28 bytes of IPv4 + UDP headers). Throws `UsageError` for a
+    /// combination that makes no sense.
     public func configurations(
-        from arguments: ParsedArguments
+        from arguments: ParsedArguments, defaultRateOverhead: Int = 0
     ) throws(UsageError) -> (forward: ImpairmentConfig, reverse: ImpairmentConfig) {
         var forward = ImpairmentConfig()
-        var reverse = ImpairmentConfig()
+        forward.rateOverhead = defaultRateOverhead
+        var reverse = forward
         var givenForward: [String: String] = [:]
         var givenReverse: [String: String] = [:]
         for setting in settings {
@@ -107,17 +111,13 @@ public struct ImpairmentOptions {
         _ config: ImpairmentConfig, direction: ImpairedLink.Direction, given: [String: String],
         other: ImpairmentConfig
     ) throws(UsageError) {
-        if let queue = given["queue"], config.rate == 0, queue != "queue" || other.rate == 0 {
-            throw UsageError(
-                program: program, message: "--\(queue) limits the queue of the --rate bottleneck; give "
-                    + (queue == "queue" ? "--rate" : "--\(direction.rawValue)-rate or --rate") + " too",
-                suggestsHelp: false)
-        }
-        if let gap = given["reorder-gap"], config.reorder == 0, gap != "reorder-gap" || other.reorder == 0 {
-            throw UsageError(
-                program: program, message: "--\(gap) sets how long reordered datagrams are held back; give "
-                    + (gap == "reorder-gap" ? "--reorder" : "--\(direction.rawValue)-reorder or --reorder") + " too",
-                suggestsHelp: false)
+        for modifier in Self.modifiers {
+            guard let spelling = given[modifier.name], !modifier.hasBase(config),
+                  spelling != modifier.name || !modifier.hasBase(other) else { continue }
+            let base = spelling == modifier.name
+                ? "--\(modifier.base)" : "--\(direction.rawValue)-\(modifier.base) or --\(modifier.base)"
+            throw UsageError(program: program, message: "--\(spelling) \(modifier.effect); give \(base) too",
+                             suggestsHelp: false)
         }
         do {
             try config.validate()
@@ -128,12 +128,34 @@ public struct ImpairmentOptions {
         }
     }
 
+    /// A flag that only refines another one (`--queue` refines `--rate`): given without its base
+    /// it would silently do nothing, so it is refused.
+    private struct Modifier: Sendable {
+        /// The modifier's name without prefix.
+        let name: String
+        /// The flag it refines.
+        let base: String
+        /// What it does, completing "--NAME …" in the refusal.
+        let effect: String
+        /// Whether a configuration has the base set.
+        let hasBase: @Sendable (ImpairmentConfig) -> Bool
+    }
+
+    private static let modifiers = [
+        Modifier(name: "queue", base: "rate", effect: "limits the queue of the --rate bottleneck") { $0.rate > 0 },
+        Modifier(name: "rate-overhead", base: "rate",
+                 effect: "adds bytes to each datagram on the --rate bottleneck") { $0.rate > 0 },
+        Modifier(name: "reorder-gap", base: "reorder",
+                 effect: "sets how long reordered datagrams are held back") { $0.reorder > 0 },
+    ]
+
     /// The flag that sets an `ImpairmentConfig` field, for messages.
     static func flagName(forField field: String) -> String {
         switch field {
         case "burstLoss.p", "burstLoss.r", "burstLoss.lossInBad", "burstLoss.lossInGood": "loss-burst"
         case "reorderGap": "reorder-gap"
         case "queueLimit": "queue"
+        case "rateOverhead": "rate-overhead"
         case "scriptedDrops": "drop"
         default: field
         }

@@ -85,11 +85,9 @@ public struct RelayCommand {
             throw UsageError(program: spec.name, message: "--to \(server) is the proxy's own --listen address",
                              suggestsHelp: false)
         }
-        var (forward, reverse) = try impairments.configurations(from: arguments)
         // The bottleneck carries IP packets: count the headers the relay does not see.
-        let headerBytes = server.family == .ipv4 ? 28 : 48
-        forward.rateOverhead = headerBytes
-        reverse.rateOverhead = headerBytes
+        let (forward, reverse) = try impairments.configurations(
+            from: arguments, defaultRateOverhead: server.family == .ipv4 ? 28 : 48)
         return runOutput.invocation(from: arguments) { seed, statisticsInterval in
             var configuration = UDPRelay.Configuration(
                 listenAddress: listen, serverAddress: server, forward: forward, reverse: reverse, seed: seed)

@@ -80,6 +80,27 @@ import Testing
         #expect(unlimited.rate == 0)
     }
 
+    @Test func rateOverheadReplacesTheCommandsDefaultAndPacesTheBottleneck() throws {
+        var spec = CommandSpec(name: "impair", summary: "test")
+        let options = ImpairmentOptions(declaringOn: &spec)
+        let relayDefault = try options.configurations(from: spec.parse(["impair", "--rate", "1mbit"]), defaultRateOverhead: 28)
+        #expect(relayDefault.forward.rateOverhead == 28 && relayDefault.reverse.rateOverhead == 28)
+        let (forward, reverse) = try options.configurations(
+            from: spec.parse(["impair", "--rate", "1mbit", "--rate-overhead", "100", "--reverse-rate-overhead", "0"]),
+            defaultRateOverhead: 28)
+        #expect(forward.rateOverhead == 100 && reverse.rateOverhead == 0)
+
+        // 20 back-to-back datagrams of 900 bytes: each occupies (900 + 100) × 8 bits = 8 ms at 1 Mbit/s.
+        let pipeline = ImpairmentPipeline(config: forward, seed: 1)
+        let datagram = [UInt8](repeating: 0, count: 900)
+        for tag in 0..<20 { datagram.withUnsafeBytes { pipeline.submit($0, tag: UInt64(tag), now: 0) } }
+        var departures: [UInt64] = []
+        while let due = pipeline.nextReleaseTime {
+            pipeline.releaseDue(now: due) { _, _ in departures.append(due) }
+        }
+        #expect(departures == (1...20).map { UInt64($0) * 8_000_000 })
+    }
+
     @Test func everyFlagHasBothDirectionSpellings() throws {
         var spec = CommandSpec(name: "impair", summary: "test")
         _ = ImpairmentOptions(declaringOn: &spec)
@@ -90,7 +111,8 @@ import Testing
             #expect(!help.contains("      --forward-\(name)") && !help.contains("      --reverse-\(name)"),
                     "--\(name) variants are hidden")
             let forwardValue = name == "no-reorder-by-jitter" ? [] : [sampleValue(for: name)]
-            let extra = ["queue"].contains(name) ? ["--rate", "1mbit"] : (name == "reorder-gap" ? ["--reorder", "1"] : [])
+            let extra = ["queue", "rate-overhead"].contains(name)
+                ? ["--rate", "1mbit"] : (name == "reorder-gap" ? ["--reorder", "1"] : [])
             _ = try configurations(["--forward-\(name)"] + forwardValue + extra)
             _ = try configurations(["--reverse-\(name)"] + forwardValue + extra)
         }
@@ -103,7 +125,7 @@ import Testing
         case "delay", "jitter", "reorder-gap": "1ms"
         case "jitter-distribution": "uniform"
         case "rate": "1mbit"
-        case "queue": "10"
+        case "queue", "rate-overhead": "10"
         case "drop": "1"
         default: "1%"
         }
@@ -125,6 +147,9 @@ import Testing
         (["--queue", "10"], "impair: --queue limits the queue of the --rate bottleneck; give --rate too"),
         (["--forward-queue", "10", "--reverse-rate", "1mbit"],
          "impair: --forward-queue limits the queue of the --rate bottleneck; give --forward-rate or --rate too"),
+        (["--rate-overhead", "28"], "impair: --rate-overhead adds bytes to each datagram on the --rate bottleneck; give --rate too"),
+        (["--rate", "1mbit", "--rate-overhead", "-4"],
+         "impair: --rate-overhead: '-4' is not a number of bytes between 0 and 65536"),
         (["--reorder-gap", "5ms"], "impair: --reorder-gap sets how long reordered datagrams are held back; give --reorder too"),
         (["--loss-burst", "5"], "impair: --loss-burst: '5' is not P:R (good→bad and bad→good transition probabilities, e.g. 1%:25%)"),
         (["--loss-burst", "1:200"], "impair: --loss-burst: R in '1:200': '200' is not a percentage between 0 and 100"),
