@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The random part of one datagram's delay, drawn when it enters the pipeline.
 struct DelayTiming {
     /// Signed jitter added to the configured delay, in ns (0 without jitter).
@@ -61,53 +55,26 @@ struct DelayLine {
 
 /// Draws jitter offsets and reorder decisions, each from its own seeded stream.
 private struct DelaySampler {
-    private let jitter: UInt64
-    private let distribution: JitterDistribution
     private let reorderProbability: Double
-    private var jitterRandom: SeededRandom
+    private var jitterSampler: JitterSampler?
     private var reorderRandom: SeededRandom
-    /// The polar method yields normal deviates in pairs; the second waits here.
-    private var spareNormal: Double?
 
     init(config: ImpairmentConfig, seed: UInt64, streamSuffix: String) {
-        jitter = config.jitter
-        distribution = config.jitterDistribution
         reorderProbability = config.reorder
-        jitterRandom = SeededRandom(seed: seed, stream: "jitter" + streamSuffix)
+        if config.jitter > 0 {
+            jitterSampler = JitterSampler(
+                jitter: config.jitter, distribution: config.jitterDistribution,
+                correlation: config.jitterCorrelation, random: SeededRandom(seed: seed, stream: "jitter" + streamSuffix))
+        }
         reorderRandom = SeededRandom(seed: seed, stream: "reorder" + streamSuffix)
     }
 
     mutating func next() -> DelayTiming {
         var timing = DelayTiming()
-        if jitter > 0 {
-            switch distribution {
-            case .uniform:
-                timing.jitterOffset = Int64(jitterRandom.nextBelow(2 * jitter + 1)) - Int64(jitter)
-            case .normal:
-                timing.jitterOffset = Int64((nextStandardNormal() * Double(jitter)).rounded())
-            }
-        }
+        timing.jitterOffset = jitterSampler?.next() ?? 0
         if reorderProbability > 0 {
             timing.heldBack = reorderRandom.nextBool(probability: reorderProbability)
         }
         return timing
-    }
-
-    /// A standard normal deviate by Marsaglia's polar method.
-    private mutating func nextStandardNormal() -> Double {
-        if let spare = spareNormal {
-            spareNormal = nil
-            return spare
-        }
-        while true {
-            let u = 2 * jitterRandom.nextDouble() - 1
-            let v = 2 * jitterRandom.nextDouble() - 1
-            let s = u * u + v * v
-            if s > 0, s < 1 {
-                let factor = (-2 * log(s) / s).squareRoot()
-                spareNormal = v * factor
-                return u * factor
-            }
-        }
     }
 }

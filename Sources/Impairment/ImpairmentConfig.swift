@@ -4,16 +4,24 @@
 /// corruption → duplication → rate limit and queue → delay, jitter and reordering.
 /// docs/IMPAIRMENTS.md states each stage's exact semantics.
 public struct ImpairmentConfig: Sendable, Equatable {
-    /// Bernoulli loss: each datagram is dropped independently with this probability (0...1).
+    /// Bernoulli loss: each datagram is dropped with this probability (0...1), independently
+    /// unless `lossCorrelation` is set.
     public var loss: Double = 0
+    /// ρ (0...1), netem's loss correlation: the loss decisions form a Markov chain that keeps
+    /// the loss rate at `loss` and makes P(lost | previous lost) = loss + ρ·(1 − loss).
+    public var lossCorrelation: Double = 0
     /// Gilbert-Elliott burst loss, applied after (and independently of) `loss`; nil for none.
     public var burstLoss: GilbertElliott? = nil
     /// Mean one-way delay in nanoseconds, added after the rate limiter.
     public var delay: UInt64 = 0
-    /// Jitter in nanoseconds: half-width for `.uniform`, standard deviation for `.normal`.
+    /// Jitter in nanoseconds: half-width for `.uniform`, standard deviation for `.normal`, the
+    /// scale of the standard shape for `.pareto` and `.paretonormal`.
     public var jitter: UInt64 = 0
     /// The distribution of the jittered delay.
     public var jitterDistribution: JitterDistribution = .uniform
+    /// ρ (0...1), netem's delay correlation: successive jitter samples are correlated through a
+    /// Gaussian AR(1) process of lag-1 correlation ρ, keeping `jitterDistribution` exactly.
+    public var jitterCorrelation: Double = 0
     /// Whether jitter may let a datagram overtake one submitted earlier; when false a datagram
     /// is never released before an earlier one (its due time is raised to theirs instead).
     public var reorderByJitter: Bool = true
@@ -77,6 +85,7 @@ public struct ImpairmentConfig: Sendable, Equatable {
     /// Checks every field; the error names the first impossible one and what is allowed.
     public func validate() throws(ImpairmentConfigError) {
         try Self.checkProbability(loss, field: "loss")
+        try Self.checkProbability(lossCorrelation, field: "lossCorrelation")
         if let model = burstLoss {
             try Self.checkProbability(model.p, field: "burstLoss.p")
             try Self.checkProbability(model.r, field: "burstLoss.r")
@@ -85,6 +94,7 @@ public struct ImpairmentConfig: Sendable, Equatable {
         }
         try Self.checkDuration(delay, field: "delay")
         try Self.checkDuration(jitter, field: "jitter")
+        try Self.checkProbability(jitterCorrelation, field: "jitterCorrelation")
         try Self.checkProbability(reorder, field: "reorder")
         try Self.checkDuration(reorderGap, field: "reorderGap")
         try Self.checkProbability(duplicate, field: "duplicate")

@@ -30,7 +30,8 @@ struct PipelineCore: ~Copyable {
         scriptedDrop = ScriptedDrop(config.scriptedDrops)
         if config.loss > 0 {
             bernoulliLoss = BernoulliLoss(
-                probability: config.loss, random: SeededRandom(seed: seed, stream: "loss"))
+                probability: config.loss, correlation: config.lossCorrelation,
+                random: SeededRandom(seed: seed, stream: "loss"))
         }
         if let model = config.burstLoss {
             burstLoss = GilbertElliottLoss(

@@ -53,6 +53,22 @@ extension ImpairmentFlag<PercentValue> {
              parse: PercentValue.parse)
     }
 
+    /// `--loss-correlation P`: netem's `loss P C`, keeping the loss rate (a Markov chain).
+    public static var lossCorrelation: Self {
+        Self("loss-correlation", placeholder: "C",
+             help: "Correlate each --loss decision with the previous one (netem loss P C): the loss rate "
+                + "stays P, and a datagram after a lost one is lost with probability P + C·(1 − P)",
+             parse: PercentValue.parse)
+    }
+
+    /// `--jitter-correlation P`: netem's `delay D J C`, keeping the jitter distribution.
+    public static var jitterCorrelation: Self {
+        Self("jitter-correlation", placeholder: "C",
+             help: "Correlate each datagram's jitter with the previous one's (netem delay D J C): "
+                + "lag-1 correlation C, the --jitter-distribution unchanged",
+             parse: PercentValue.parse)
+    }
+
     /// `--reorder P`: datagrams held back by the reorder gap.
     public static var reorder: Self {
         Self("reorder", placeholder: "P",
@@ -82,8 +98,8 @@ extension ImpairmentFlag<DurationValue> {
     /// `--jitter DUR`.
     public static var jitter: Self {
         Self("jitter", placeholder: "DUR",
-             help: "Vary the delay by up to ±DUR (uniform) or with standard deviation DUR (normal); "
-                + "the delay never goes below 0",
+             help: "Vary the delay by up to ±DUR (uniform), with standard deviation DUR (normal), "
+                + "or DUR times netem's pareto shapes; the delay never goes below 0",
              parse: boundedDuration(allowZero: true))
     }
 
@@ -118,10 +134,11 @@ extension ImpairmentFlag<RateValue> {
 }
 
 extension ImpairmentFlag<JitterDistribution> {
-    /// `--jitter-distribution uniform|normal`.
+    /// `--jitter-distribution uniform|normal|pareto|paretonormal`.
     public static var jitterDistribution: Self {
-        Self("jitter-distribution", placeholder: "uniform|normal",
-             help: "Distribution of the jittered delay (default: uniform)") { text in
+        Self("jitter-distribution", placeholder: JitterDistribution.allCases.map(\.rawValue).joined(separator: "|"),
+             help: "Distribution of the jittered delay, netem's shapes: pareto has a long tail above "
+                + "the delay (default: uniform)") { text in
             let name = try ValueParsers.choice(JitterDistribution.allCases.map(\.rawValue))(text)
             return JitterDistribution(rawValue: name)!
         }

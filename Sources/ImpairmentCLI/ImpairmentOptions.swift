@@ -16,7 +16,8 @@ import Impairment
 public struct ImpairmentOptions {
     /// The names of the flags as written without a direction prefix, in help order.
     public static let flagNames = [
-        "loss", "loss-burst", "delay", "jitter", "jitter-distribution", "no-reorder-by-jitter",
+        "loss", "loss-correlation", "loss-burst", "delay", "jitter", "jitter-distribution", "jitter-correlation",
+        "no-reorder-by-jitter",
         "reorder", "reorder-gap", "duplicate", "corrupt", "rate", "rate-overhead", "queue", "drop",
     ]
 
@@ -24,8 +25,9 @@ public struct ImpairmentOptions {
     public static let directionSentence = """
         Impairments apply to both directions (forward: client to server; reverse: server to \
         client); prefix any with forward- or reverse- to set one direction alone, e.g. \
-        --reverse-loss 1%, which overrides --loss for that direction. --queue, --rate-overhead \
-        and --reorder-gap apply where --rate and --reorder are set (--forward-rate 1mbit --queue 10).
+        --reverse-loss 1%, which overrides --loss for that direction. --queue, --rate-overhead, \
+        --reorder-gap and the correlations apply where --rate, --reorder, --loss and --jitter are \
+        set (--forward-rate 1mbit --queue 10).
         """
 
     /// How one flag, in its three spellings, lands in a direction's configuration.
@@ -50,10 +52,12 @@ public struct ImpairmentOptions {
         spec.discussion += (spec.discussion.isEmpty ? "" : "\n\n") + Self.directionSentence
 
         declare(.loss, on: &spec) { $0.loss = $1.fraction }
+        declare(.lossCorrelation, on: &spec) { $0.lossCorrelation = $1.fraction }
         declare(.lossBurst, on: &spec) { $0.burstLoss = $1 }
         declare(.delay, on: &spec) { $0.delay = $1.nanoseconds }
         declare(.jitter, on: &spec) { $0.jitter = $1.nanoseconds }
         declare(.jitterDistribution, on: &spec) { $0.jitterDistribution = $1 }
+        declare(.jitterCorrelation, on: &spec) { $0.jitterCorrelation = $1.fraction }
         declareFlag("no-reorder-by-jitter", on: &spec,
                     help: "Never let jitter release a datagram before an earlier one (delays bunch up instead)") {
             $0.reorderByJitter = false
@@ -145,6 +149,10 @@ public struct ImpairmentOptions {
         Modifier(name: "queue", base: "rate", effect: "limits the queue of the --rate bottleneck") { $0.rate > 0 },
         Modifier(name: "rate-overhead", base: "rate",
                  effect: "adds bytes to each datagram on the --rate bottleneck") { $0.rate > 0 },
+        Modifier(name: "loss-correlation", base: "loss",
+                 effect: "correlates the decisions of --loss") { $0.loss > 0 },
+        Modifier(name: "jitter-correlation", base: "jitter",
+                 effect: "correlates the samples of --jitter") { $0.jitter > 0 },
         Modifier(name: "reorder-gap", base: "reorder",
                  effect: "sets how long reordered datagrams are held back") { $0.reorder > 0 },
     ]
@@ -156,6 +164,8 @@ public struct ImpairmentOptions {
         case "reorderGap": "reorder-gap"
         case "queueLimit": "queue"
         case "rateOverhead": "rate-overhead"
+        case "lossCorrelation": "loss-correlation"
+        case "jitterCorrelation": "jitter-correlation"
         case "scriptedDrops": "drop"
         default: field
         }

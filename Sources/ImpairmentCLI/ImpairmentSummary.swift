@@ -10,7 +10,10 @@ public enum ImpairmentSummary {
         if !config.scriptedDrops.isEmpty {
             parts.append("drop #" + config.scriptedDrops.map(rangeText).joined(separator: ","))
         }
-        if config.loss > 0 { parts.append("loss \(percent(config.loss))") }
+        if config.loss > 0 {
+            let correlation = config.lossCorrelation > 0 ? " (correlation \(percent(config.lossCorrelation)))" : ""
+            parts.append("loss \(percent(config.loss))" + correlation)
+        }
         if let model = config.burstLoss {
             var text = "burst loss p \(percent(model.p)) r \(percent(model.r))"
             if model.lossInBad != 1 || model.lossInGood != 0 {
@@ -31,6 +34,7 @@ public enum ImpairmentSummary {
             var text = "delay \(HumanFormat.duration(nanoseconds: config.delay))"
             if config.jitter > 0 {
                 text += " ± \(HumanFormat.duration(nanoseconds: config.jitter)) (\(config.jitterDistribution.rawValue)"
+                if config.jitterCorrelation > 0 { text += ", correlation \(percent(config.jitterCorrelation))" }
                 text += config.reorderByJitter ? ")" : ", no reordering)"
             }
             parts.append(text)

@@ -80,6 +80,18 @@ import Testing
         #expect(unlimited.rate == 0)
     }
 
+    @Test func correlationsAndNetemDistributionsReachTheirFields() throws {
+        let (forward, reverse) = try configurations([
+            "--loss", "5%", "--loss-correlation", "25%", "--jitter", "2ms", "--jitter-correlation", "50",
+            "--jitter-distribution", "paretonormal", "--reverse-jitter-distribution", "pareto",
+        ])
+        #expect(forward.lossCorrelation == 0.25 && reverse.lossCorrelation == 0.25)
+        #expect(forward.jitterCorrelation == 0.5)
+        #expect(forward.jitterDistribution == .paretonormal && reverse.jitterDistribution == .pareto)
+        #expect(ImpairmentSummary.describe(forward)
+                == "loss 5% (correlation 25%), delay 0 ns ± 2.00 ms (paretonormal, correlation 50%)")
+    }
+
     @Test func rateOverheadReplacesTheCommandsDefaultAndPacesTheBottleneck() throws {
         var spec = CommandSpec(name: "impair", summary: "test")
         let options = ImpairmentOptions(declaringOn: &spec)
@@ -111,8 +123,9 @@ import Testing
             #expect(!help.contains("      --forward-\(name)") && !help.contains("      --reverse-\(name)"),
                     "--\(name) variants are hidden")
             let forwardValue = name == "no-reorder-by-jitter" ? [] : [sampleValue(for: name)]
-            let extra = ["queue", "rate-overhead"].contains(name)
-                ? ["--rate", "1mbit"] : (name == "reorder-gap" ? ["--reorder", "1"] : [])
+            let bases = ["queue": "rate", "rate-overhead": "rate", "reorder-gap": "reorder",
+                         "loss-correlation": "loss", "jitter-correlation": "jitter"]
+            let extra = bases[name].map { ["--\($0)", sampleValue(for: $0)] } ?? []
             _ = try configurations(["--forward-\(name)"] + forwardValue + extra)
             _ = try configurations(["--reverse-\(name)"] + forwardValue + extra)
         }
@@ -142,7 +155,13 @@ import Testing
         (["--delay", "2h"], "impair: --delay: '2h' is longer than the maximum of 1h"),
         (["--jitter", "soon"], "impair: --jitter: 'soon' is not a duration (examples: 10ms, 1.5s, 250us)"),
         (["--reorder", "5", "--reorder-gap", "0"], "impair: --reorder-gap: '0' must be longer than 0 (e.g. 10ms)"),
-        (["--jitter-distribution", "pareto"], "impair: --jitter-distribution: 'pareto' is not one of uniform, normal"),
+        (["--jitter-distribution", "gamma"],
+         "impair: --jitter-distribution: 'gamma' is not one of uniform, normal, pareto, paretonormal"),
+        (["--loss-correlation", "25%"], "impair: --loss-correlation correlates the decisions of --loss; give --loss too"),
+        (["--reverse-jitter-correlation", "25%", "--forward-jitter", "1ms"],
+         "impair: --reverse-jitter-correlation correlates the samples of --jitter; give --reverse-jitter or --jitter too"),
+        (["--loss", "5", "--loss-correlation", "125%"],
+         "impair: --loss-correlation: '125%' is not a percentage between 0 and 100"),
         (["--rate", "1mbit", "--queue", "-1"], "impair: --queue: '-1' is not a number of datagrams between 0 and 1000000"),
         (["--queue", "10"], "impair: --queue limits the queue of the --rate bottleneck; give --rate too"),
         (["--forward-queue", "10", "--reverse-rate", "1mbit"],
