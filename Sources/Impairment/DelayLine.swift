@@ -11,11 +11,17 @@ struct DelayTiming {
 ///
 /// due = departure + max(0, delay + jitter sample); without reordering by jitter, raised to
 /// the latest due time of the datagrams before it; then, if the reorder stage picks it, plus
-/// the reorder gap (such a held-back datagram does not hold back those after it).
+/// the reorder gap (such a held-back datagram does not hold back those after it). With a
+/// packet-count gap (netem's `reorder P gap N`) a picked datagram is instead due at its
+/// departure, ahead of the delayed ones, if N − 1 datagrams went the normal way since the last.
 struct DelayLine {
     private let delay: UInt64
     private let reorderByJitter: Bool
     private let reorderGap: UInt64
+    /// netem's packet-count gap; 0 for this engine's time-gap hold-back.
+    private let reorderPacketGap: Int
+    /// Datagrams scheduled normally since the last one sent ahead (packet-gap mode).
+    private var sinceSentAhead = 0
     /// Originals and duplicates draw from separate streams, so duplication never shifts the
     /// jitter or reordering of the originals.
     private var originals: DelaySampler
@@ -27,6 +33,7 @@ struct DelayLine {
         delay = config.delay
         reorderByJitter = config.reorderByJitter
         reorderGap = config.reorderGap
+        reorderPacketGap = config.reorderPacketGap
         originals = DelaySampler(config: config, seed: seed, streamSuffix: "")
         duplicates = DelaySampler(config: config, seed: seed, streamSuffix: ".duplicate")
     }
@@ -37,19 +44,29 @@ struct DelayLine {
     /// Draws the jitter and reorder decision of the next duplicate copy.
     mutating func nextDuplicateTiming() -> DelayTiming { duplicates.next() }
 
-    /// The release time of a datagram leaving the rate limiter (or arriving) at `departure`;
+    /// The release time of a datagram leaving the rate limiter (or arriving) at `departure`,
+    /// and whether the reorder stage moved it (held back, or sent ahead in packet-gap mode);
     /// datagrams must be presented in departure order.
-    mutating func dueTime(departure: UInt64, timing: DelayTiming) -> UInt64 {
+    mutating func schedule(departure: UInt64, timing: DelayTiming) -> (due: UInt64, reordered: Bool) {
+        if reorderPacketGap > 0 {
+            // netem's `reorder P gap N`: a picked datagram goes out at once, ahead of the delayed
+            // ones, provided N − 1 datagrams took the normal path since the last one that did.
+            if timing.heldBack && sinceSentAhead >= reorderPacketGap - 1 {
+                sinceSentAhead = 0
+                return (departure, true)
+            }
+            sinceSentAhead += 1
+        }
         let signedDelay = Int64(delay) + timing.jitterOffset
         var due = departure + (signedDelay > 0 ? UInt64(signedDelay) : 0)
         if !reorderByJitter, due < lastInOrderDue {
             due = lastInOrderDue
         }
-        if timing.heldBack {
-            return due + reorderGap
+        if timing.heldBack && reorderPacketGap == 0 {
+            return (due + reorderGap, true)
         }
         lastInOrderDue = max(lastInOrderDue, due)
-        return due
+        return (due, false)
     }
 }
 

@@ -30,6 +30,10 @@ public struct ImpairmentConfig: Sendable, Equatable {
     public var reorder: Double = 0
     /// How long a reordered datagram is held back beyond its normal due time, in nanoseconds.
     public var reorderGap: UInt64 = ImpairmentConfig.defaultReorderGap
+    /// netem's `reorder P gap N` instead of the hold-back when above 0: a datagram the reorder
+    /// stage picks is sent at once, ahead of the delayed ones, if at least N − 1 datagrams took
+    /// the normal delay since the last one sent ahead (so with `reorder` 1, every Nth).
+    public var reorderPacketGap: Int = 0
     /// Probability (0...1) that a datagram is delivered twice.
     public var duplicate: Double = 0
     /// Probability (0...1) that one random bit of a datagram is flipped.
@@ -55,6 +59,8 @@ public struct ImpairmentConfig: Sendable, Equatable {
 
     /// The reorder gap used when none is given: 10 ms.
     public static let defaultReorderGap: UInt64 = 10_000_000
+    /// Largest `reorderPacketGap` accepted: far beyond any experiment.
+    public static let maximumReorderPacketGap = 1_000_000_000
     /// The hold limit used when none is given: 64 MiB.
     public static let defaultHoldLimitBytes = 64 << 20
     /// The queue limit used when none is given: 1000 datagrams, as netem's default limit.
@@ -97,6 +103,11 @@ public struct ImpairmentConfig: Sendable, Equatable {
         try Self.checkProbability(jitterCorrelation, field: "jitterCorrelation")
         try Self.checkProbability(reorder, field: "reorder")
         try Self.checkDuration(reorderGap, field: "reorderGap")
+        guard (0...Self.maximumReorderPacketGap).contains(reorderPacketGap) else {
+            throw ImpairmentConfigError(
+                field: "reorderPacketGap",
+                problem: "\(reorderPacketGap) is out of range (allowed 0...\(Self.maximumReorderPacketGap) datagrams)")
+        }
         try Self.checkProbability(duplicate, field: "duplicate")
         try Self.checkProbability(corrupt, field: "corrupt")
         guard corruptOffset >= 0 else {

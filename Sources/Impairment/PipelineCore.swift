@@ -185,9 +185,9 @@ struct PipelineCore: ~Copyable {
             pool.release(slot)
             return
         }
-        let due = delayLine.dueTime(departure: departure, timing: timing)
+        let (due, reordered) = delayLine.schedule(departure: departure, timing: timing)
         if due > now { counters.delayed += 1 }
-        if timing.heldBack { counters.heldBackForReorder += 1 }
+        if reordered { counters.heldBackForReorder += 1 }
         heldBytes += length
         observer?.scheduled(index: index, isDuplicate: isDuplicate, arrival: now, due: due)
         schedule.insert(HeldDatagram(

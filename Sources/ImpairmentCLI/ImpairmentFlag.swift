@@ -189,6 +189,22 @@ extension ImpairmentFlag<Int> {
     }
 }
 
+extension ImpairmentFlag<Int> {
+    /// `--reorder-packet-gap N`: netem's `reorder P gap N`.
+    public static var reorderPacketGap: Self {
+        Self("reorder-packet-gap", placeholder: "N",
+             help: "Reorder as netem's reorder P gap N instead: a datagram picked by --reorder is sent at once, "
+                + "ahead of the delayed ones, if N-1 datagrams took the --delay since the last one sent ahead "
+                + "(--reorder 100% --reorder-packet-gap 5: every 5th)") { text in
+            let limit = ImpairmentConfig.maximumReorderPacketGap
+            guard let count = Int(text.trimmingBlanks()), (1...limit).contains(count) else {
+                throw ValueError("'\(text)' is not a number of datagrams between 1 and \(limit)")
+            }
+            return count
+        }
+    }
+}
+
 extension ImpairmentFlag<[ClosedRange<Int>]> {
     /// `--drop LIST`: scripted drops.
     public static var drop: Self {

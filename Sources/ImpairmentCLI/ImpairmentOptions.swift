@@ -18,7 +18,7 @@ public struct ImpairmentOptions {
     public static let flagNames = [
         "loss", "loss-correlation", "loss-burst", "delay", "jitter", "jitter-distribution", "jitter-correlation",
         "no-reorder-by-jitter",
-        "reorder", "reorder-gap", "duplicate", "corrupt", "rate", "rate-overhead", "queue", "drop",
+        "reorder", "reorder-gap", "reorder-packet-gap", "duplicate", "corrupt", "rate", "rate-overhead", "queue", "drop",
     ]
 
     /// The help sentence explaining the direction prefixes.
@@ -64,6 +64,7 @@ public struct ImpairmentOptions {
         }
         declare(.reorder, on: &spec) { $0.reorder = $1.fraction }
         declare(.reorderGap, on: &spec) { $0.reorderGap = $1.nanoseconds }
+        declare(.reorderPacketGap, on: &spec) { $0.reorderPacketGap = $1 }
         declare(.duplicate, on: &spec) { $0.duplicate = $1.fraction }
         declare(.corrupt, on: &spec) { $0.corrupt = $1.fraction }
         declare(Self.positiveRate, on: &spec) { $0.rate = $1 }
@@ -123,6 +124,10 @@ public struct ImpairmentOptions {
             throw UsageError(program: program, message: "--\(spelling) \(modifier.effect); give \(base) too",
                              suggestsHelp: false)
         }
+        if let gap = given["reorder-gap"], let packetGap = given["reorder-packet-gap"] {
+            throw UsageError(program: program, message: "--\(gap) (hold back by a time) and --\(packetGap) "
+                                + "(send ahead, netem style) are two ways to reorder; give one", suggestsHelp: false)
+        }
         do {
             try config.validate()
         } catch {
@@ -155,6 +160,10 @@ public struct ImpairmentOptions {
                  effect: "correlates the samples of --jitter") { $0.jitter > 0 },
         Modifier(name: "reorder-gap", base: "reorder",
                  effect: "sets how long reordered datagrams are held back") { $0.reorder > 0 },
+        Modifier(name: "reorder-packet-gap", base: "reorder",
+                 effect: "spaces the datagrams --reorder sends ahead") { $0.reorder > 0 },
+        Modifier(name: "reorder-packet-gap", base: "delay",
+                 effect: "sends reordered datagrams ahead of the delayed ones") { $0.delay > 0 || $0.jitter > 0 },
     ]
 
     /// The flag that sets an `ImpairmentConfig` field, for messages.
@@ -162,6 +171,7 @@ public struct ImpairmentOptions {
         switch field {
         case "burstLoss.p", "burstLoss.r", "burstLoss.lossInBad", "burstLoss.lossInGood": "loss-burst"
         case "reorderGap": "reorder-gap"
+        case "reorderPacketGap": "reorder-packet-gap"
         case "queueLimit": "queue"
         case "rateOverhead": "rate-overhead"
         case "lossCorrelation": "loss-correlation"

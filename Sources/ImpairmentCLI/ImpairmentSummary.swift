@@ -39,7 +39,9 @@ public enum ImpairmentSummary {
             }
             parts.append(text)
         }
-        if config.reorder > 0 {
+        if config.reorder > 0 && config.reorderPacketGap > 0 {
+            parts.append("reorder \(percent(config.reorder)) sent ahead, gap \(config.reorderPacketGap) datagrams")
+        } else if config.reorder > 0 {
             parts.append("reorder \(percent(config.reorder)) by \(HumanFormat.duration(nanoseconds: config.reorderGap))")
         }
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")

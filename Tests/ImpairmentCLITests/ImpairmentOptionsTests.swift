@@ -123,9 +123,10 @@ import Testing
             #expect(!help.contains("      --forward-\(name)") && !help.contains("      --reverse-\(name)"),
                     "--\(name) variants are hidden")
             let forwardValue = name == "no-reorder-by-jitter" ? [] : [sampleValue(for: name)]
-            let bases = ["queue": "rate", "rate-overhead": "rate", "reorder-gap": "reorder",
-                         "loss-correlation": "loss", "jitter-correlation": "jitter"]
-            let extra = bases[name].map { ["--\($0)", sampleValue(for: $0)] } ?? []
+            let bases = ["queue": ["rate"], "rate-overhead": ["rate"], "reorder-gap": ["reorder"],
+                         "reorder-packet-gap": ["reorder", "delay"], "loss-correlation": ["loss"],
+                         "jitter-correlation": ["jitter"]]
+            let extra = (bases[name] ?? []).flatMap { ["--\($0)", sampleValue(for: $0)] }
             _ = try configurations(["--forward-\(name)"] + forwardValue + extra)
             _ = try configurations(["--reverse-\(name)"] + forwardValue + extra)
         }
@@ -138,7 +139,7 @@ import Testing
         case "delay", "jitter", "reorder-gap": "1ms"
         case "jitter-distribution": "uniform"
         case "rate": "1mbit"
-        case "queue", "rate-overhead": "10"
+        case "queue", "rate-overhead", "reorder-packet-gap": "10"
         case "drop": "1"
         default: "1%"
         }
@@ -166,6 +167,14 @@ import Testing
         (["--queue", "10"], "impair: --queue limits the queue of the --rate bottleneck; give --rate too"),
         (["--forward-queue", "10", "--reverse-rate", "1mbit"],
          "impair: --forward-queue limits the queue of the --rate bottleneck; give --forward-rate or --rate too"),
+        (["--reorder", "5", "--reorder-packet-gap", "3"],
+         "impair: --reorder-packet-gap sends reordered datagrams ahead of the delayed ones; give --delay too"),
+        (["--delay", "5ms", "--reorder-packet-gap", "3"],
+         "impair: --reorder-packet-gap spaces the datagrams --reorder sends ahead; give --reorder too"),
+        (["--delay", "5ms", "--reorder", "5", "--reorder-packet-gap", "0"],
+         "impair: --reorder-packet-gap: '0' is not a number of datagrams between 1 and 1000000000"),
+        (["--delay", "5ms", "--reorder", "5", "--reorder-packet-gap", "3", "--reorder-gap", "1ms"],
+         "impair: --reorder-gap (hold back by a time) and --reorder-packet-gap (send ahead, netem style) are two ways to reorder; give one"),
         (["--rate-overhead", "28"], "impair: --rate-overhead adds bytes to each datagram on the --rate bottleneck; give --rate too"),
         (["--rate", "1mbit", "--rate-overhead", "-4"],
          "impair: --rate-overhead: '-4' is not a number of bytes between 0 and 65536"),
