@@ -46,6 +46,8 @@ public struct ImpairmentConfig: Sendable, Equatable {
     /// Bytes added to each datagram's size when computing its serialization time (headers
     /// the relay does not see, e.g. 28 for IPv4 + UDP). Only used with a rate.
     public var rateOverhead: Int = 0
+    /// netem's `slot`: datagrams leave only at slot openings, in bursts; nil for none.
+    public var slots: DeliverySlots? = nil
     /// Datagrams that may wait for the bottleneck (not counting the one being serialized);
     /// a datagram arriving when that many wait is tail-dropped. Only used with a rate.
     public var queueLimit: Int = ImpairmentConfig.defaultQueueLimit
@@ -78,7 +80,7 @@ public struct ImpairmentConfig: Sendable, Equatable {
     /// True when the configuration impairs nothing, so the pipeline can take its fast path.
     public var isIdentity: Bool {
         loss == 0 && !burstLossCanDrop && delay == 0 && jitter == 0 && reorder == 0
-            && duplicate == 0 && corrupt == 0 && rate == 0 && scriptedDrops.isEmpty
+            && duplicate == 0 && corrupt == 0 && rate == 0 && scriptedDrops.isEmpty && slots == nil
     }
 
     private var burstLossCanDrop: Bool {
@@ -117,6 +119,18 @@ public struct ImpairmentConfig: Sendable, Equatable {
         guard rateOverhead >= 0, rateOverhead <= 65_536 else {
             throw ImpairmentConfigError(
                 field: "rateOverhead", problem: "\(rateOverhead) bytes is out of range (allowed 0...65536)")
+        }
+        if let slots {
+            try Self.checkDuration(slots.maxInterval, field: "slots.maxInterval")
+            guard slots.maxInterval > 0, slots.minInterval <= slots.maxInterval else {
+                throw ImpairmentConfigError(
+                    field: "slots", problem: "\(slots.minInterval)...\(slots.maxInterval) ns is not an interval "
+                        + "(allowed: 0 ≤ MIN ≤ MAX, MAX above 0)")
+            }
+            guard slots.maxPackets >= 0, slots.maxBytes >= 0 else {
+                throw ImpairmentConfigError(
+                    field: "slots", problem: "a slot's packet or byte limit is negative (allowed 0 for none, or more)")
+            }
         }
         guard queueLimit >= 0 else {
             throw ImpairmentConfigError(

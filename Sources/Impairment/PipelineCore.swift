@@ -12,6 +12,8 @@ struct PipelineCore: ~Copyable {
     private var duplication: Duplication?
     private var rateLimiter: RateLimiter
     private var delayLine: DelayLine
+    /// Delivery slots (netem `slot`), gating release; nil releases each datagram when due.
+    private var slotGate: SlotGate?
     private var counters = ImpairmentStats()
     /// Latest `now` seen by `submit`: time never runs backwards inside the pipeline.
     private var lastSubmitTime: UInt64 = 0
@@ -49,6 +51,9 @@ struct PipelineCore: ~Copyable {
         rateLimiter = RateLimiter(
             bitsPerSecond: config.rate, overheadBytes: config.rateOverhead, queueLimit: config.queueLimit)
         delayLine = DelayLine(config: config, seed: seed)
+        if let slots = config.slots {
+            slotGate = SlotGate(slots: slots, random: SeededRandom(seed: seed, stream: "slot"))
+        }
     }
 
     var stats: ImpairmentStats {
@@ -58,7 +63,10 @@ struct PipelineCore: ~Copyable {
         return snapshot
     }
 
-    var nextReleaseTime: UInt64? { schedule.earliestDue }
+    var nextReleaseTime: UInt64? {
+        guard let slotGate else { return schedule.earliestDue }
+        return schedule.first.map { slotGate.releaseTime(due: $0.due) }
+    }
 
     var pooledSlotCount: Int { pool.allocatedSlots }
 
@@ -144,7 +152,18 @@ struct PipelineCore: ~Copyable {
     /// Takes the next datagram due by `now` out of the schedule, counting it as delivered; its
     /// slot stays in use until `recycle(_:)`.
     mutating func popDue(now: UInt64) -> (bytes: UnsafeRawBufferPointer, tag: UInt64, slot: BufferPool.Slot)? {
-        guard let datagram = schedule.popDue(now: now) else { return nil }
+        let datagram: HeldDatagram
+        let releaseTime: UInt64
+        if slotGate != nil {
+            guard let head = schedule.first, slotGate!.releaseTime(due: head.due) <= now,
+                  let popped = schedule.popDue(now: head.due) else { return nil }
+            datagram = popped
+            releaseTime = slotGate!.release(due: head.due, length: Int(head.length))
+        } else {
+            guard let popped = schedule.popDue(now: now) else { return nil }
+            datagram = popped
+            releaseTime = popped.due
+        }
         counters.delivered += 1
         heldBytes -= Int(datagram.length)
         let reordered = datagram.index < highestReleasedIndex
@@ -153,7 +172,7 @@ struct PipelineCore: ~Copyable {
         } else {
             highestReleasedIndex = datagram.index
         }
-        observer?.released(index: datagram.index, isDuplicate: datagram.order & 1 == 1, due: datagram.due, reordered: reordered)
+        observer?.released(index: datagram.index, isDuplicate: datagram.order & 1 == 1, due: releaseTime, reordered: reordered)
         let bytes = UnsafeRawBufferPointer(start: pool.pointer(datagram.slot), count: Int(datagram.length))
         return (bytes, datagram.tag, datagram.slot)
     }

@@ -205,6 +205,41 @@ extension ImpairmentFlag<Int> {
     }
 }
 
+extension ImpairmentFlag<DeliverySlots> {
+    /// `--slot MIN[:MAX]`: netem's slot.
+    public static var slot: Self {
+        Self("slot", placeholder: "MIN[:MAX]",
+             help: "Deliver only at slot openings, in bursts, as netem slot: openings MIN to MAX apart "
+                + "(uniform), e.g. 5ms:15ms; limit each burst with --slot-packets and --slot-bytes",
+             parse: SlotValue.parse)
+    }
+}
+
+extension ImpairmentFlag<Int> {
+    /// `--slot-packets N` and `--slot-bytes B`: a slot's budget.
+    private static func slotBudget(_ name: String, placeholder: String, unit: String, help: String) -> Self {
+        Self(name, placeholder: placeholder, help: help) { text in
+            let limit = 1_000_000_000
+            guard let count = Int(text.trimmingBlanks()), (1...limit).contains(count) else {
+                throw ValueError("'\(text)' is not a number of \(unit) between 1 and \(limit)")
+            }
+            return count
+        }
+    }
+
+    /// `--slot-packets N`: datagrams one slot delivers at most.
+    public static var slotPackets: Self {
+        slotBudget("slot-packets", placeholder: "N", unit: "datagrams",
+                   help: "Datagrams one --slot delivers at most (default: all that are due)")
+    }
+
+    /// `--slot-bytes B`: bytes one slot delivers at most.
+    public static var slotBytes: Self {
+        slotBudget("slot-bytes", placeholder: "BYTES", unit: "bytes",
+                   help: "Bytes one --slot delivers at most; the datagram crossing the limit still goes (default: no limit)")
+    }
+}
+
 extension ImpairmentFlag<[ClosedRange<Int>]> {
     /// `--drop LIST`: scripted drops.
     public static var drop: Self {

@@ -18,7 +18,7 @@ public struct ImpairmentOptions {
     public static let flagNames = [
         "loss", "loss-correlation", "loss-burst", "delay", "jitter", "jitter-distribution", "jitter-correlation",
         "no-reorder-by-jitter",
-        "reorder", "reorder-gap", "reorder-packet-gap", "duplicate", "corrupt", "rate", "rate-overhead", "queue", "drop",
+        "reorder", "reorder-gap", "reorder-packet-gap", "duplicate", "corrupt", "rate", "rate-overhead", "queue", "slot", "slot-packets", "slot-bytes", "drop",
     ]
 
     /// The help sentence explaining the direction prefixes.
@@ -70,6 +70,10 @@ public struct ImpairmentOptions {
         declare(Self.positiveRate, on: &spec) { $0.rate = $1 }
         declare(.rateOverhead, on: &spec) { $0.rateOverhead = $1 }
         declare(.queue, on: &spec) { $0.queueLimit = $1 }
+        declare(.slot, on: &spec) { $0.slots = $1 }
+        // After --slot, so that the budgets land in the slots it set.
+        declare(.slotPackets, on: &spec) { $0.slots?.maxPackets = $1 }
+        declare(.slotBytes, on: &spec) { $0.slots?.maxBytes = $1 }
         declare(.drop, on: &spec) { $0.scriptedDrops = $1 }
     }
 
@@ -154,6 +158,8 @@ public struct ImpairmentOptions {
         Modifier(name: "queue", base: "rate", effect: "limits the queue of the --rate bottleneck") { $0.rate > 0 },
         Modifier(name: "rate-overhead", base: "rate",
                  effect: "adds bytes to each datagram on the --rate bottleneck") { $0.rate > 0 },
+        Modifier(name: "slot-packets", base: "slot", effect: "limits the bursts of --slot") { $0.slots != nil },
+        Modifier(name: "slot-bytes", base: "slot", effect: "limits the bursts of --slot") { $0.slots != nil },
         Modifier(name: "loss-correlation", base: "loss",
                  effect: "correlates the decisions of --loss") { $0.loss > 0 },
         Modifier(name: "jitter-correlation", base: "jitter",
@@ -172,6 +178,7 @@ public struct ImpairmentOptions {
         case "burstLoss.p", "burstLoss.r", "burstLoss.lossInBad", "burstLoss.lossInGood": "loss-burst"
         case "reorderGap": "reorder-gap"
         case "reorderPacketGap": "reorder-packet-gap"
+        case "slots", "slots.maxInterval": "slot"
         case "queueLimit": "queue"
         case "rateOverhead": "rate-overhead"
         case "lossCorrelation": "loss-correlation"

@@ -44,6 +44,13 @@ public enum ImpairmentSummary {
         } else if config.reorder > 0 {
             parts.append("reorder \(percent(config.reorder)) by \(HumanFormat.duration(nanoseconds: config.reorderGap))")
         }
+        if let slots = config.slots {
+            var text = "slots every \(HumanFormat.duration(nanoseconds: slots.minInterval))"
+            if slots.maxInterval != slots.minInterval { text += " to \(HumanFormat.duration(nanoseconds: slots.maxInterval))" }
+            if slots.maxPackets > 0 { text += ", \(slots.maxPackets) datagrams" }
+            if slots.maxBytes > 0 { text += ", \(slots.maxBytes) bytes" }
+            parts.append(text)
+        }
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 

@@ -92,6 +92,15 @@ import Testing
                 == "loss 5% (correlation 25%), delay 0 ns ± 2.00 ms (paretonormal, correlation 50%)")
     }
 
+    @Test func slotsAndTheirBudgetsReachTheirFields() throws {
+        let (forward, reverse) = try configurations(["--forward-slot", "5ms:15ms", "--slot-packets", "4", "--slot-bytes", "6000"])
+        #expect(forward.slots == DeliverySlots(minInterval: 5_000_000, maxInterval: 15_000_000, maxPackets: 4, maxBytes: 6000))
+        #expect(reverse.slots == nil)
+        let fixed = try configurations(["--slot", "10ms"]).forward.slots
+        #expect(fixed == DeliverySlots(minInterval: 10_000_000, maxInterval: 10_000_000))
+        #expect(ImpairmentSummary.describe(forward) == "slots every 5.00 ms to 15.0 ms, 4 datagrams, 6000 bytes")
+    }
+
     @Test func rateOverheadReplacesTheCommandsDefaultAndPacesTheBottleneck() throws {
         var spec = CommandSpec(name: "impair", summary: "test")
         let options = ImpairmentOptions(declaringOn: &spec)
@@ -125,7 +134,7 @@ import Testing
             let forwardValue = name == "no-reorder-by-jitter" ? [] : [sampleValue(for: name)]
             let bases = ["queue": ["rate"], "rate-overhead": ["rate"], "reorder-gap": ["reorder"],
                          "reorder-packet-gap": ["reorder", "delay"], "loss-correlation": ["loss"],
-                         "jitter-correlation": ["jitter"]]
+                         "jitter-correlation": ["jitter"], "slot-packets": ["slot"], "slot-bytes": ["slot"]]
             let extra = (bases[name] ?? []).flatMap { ["--\($0)", sampleValue(for: $0)] }
             _ = try configurations(["--forward-\(name)"] + forwardValue + extra)
             _ = try configurations(["--reverse-\(name)"] + forwardValue + extra)
@@ -139,7 +148,8 @@ import Testing
         case "delay", "jitter", "reorder-gap": "1ms"
         case "jitter-distribution": "uniform"
         case "rate": "1mbit"
-        case "queue", "rate-overhead", "reorder-packet-gap": "10"
+        case "queue", "rate-overhead", "reorder-packet-gap", "slot-packets", "slot-bytes": "10"
+        case "slot": "1ms:2ms"
         case "drop": "1"
         default: "1%"
         }
@@ -175,6 +185,10 @@ import Testing
          "impair: --reorder-packet-gap: '0' is not a number of datagrams between 1 and 1000000000"),
         (["--delay", "5ms", "--reorder", "5", "--reorder-packet-gap", "3", "--reorder-gap", "1ms"],
          "impair: --reorder-gap (hold back by a time) and --reorder-packet-gap (send ahead, netem style) are two ways to reorder; give one"),
+        (["--slot-packets", "3"], "impair: --slot-packets limits the bursts of --slot; give --slot too"),
+        (["--slot", "15ms:5ms"], "impair: --slot: '15ms:5ms' needs 0 ≤ MIN ≤ MAX and MAX above 0"),
+        (["--slot", "5ms:later"], "impair: --slot: MAX in '5ms:later': 'later' is not a duration (examples: 10ms, 1.5s, 250us)"),
+        (["--slot", "10ms", "--slot-bytes", "0"], "impair: --slot-bytes: '0' is not a number of bytes between 1 and 1000000000"),
         (["--rate-overhead", "28"], "impair: --rate-overhead adds bytes to each datagram on the --rate bottleneck; give --rate too"),
         (["--rate", "1mbit", "--rate-overhead", "-4"],
          "impair: --rate-overhead: '-4' is not a number of bytes between 0 and 65536"),
