@@ -26,8 +26,9 @@ struct DelayLine {
     /// jitter or reordering of the originals.
     private var originals: DelaySampler
     private var duplicates: DelaySampler
-    /// Latest due time given to a datagram that was not held back for reordering.
-    private var lastInOrderDue: UInt64 = 0
+    /// Latest due time given to a datagram that was not held back for reordering; carried over
+    /// a reconfiguration, so that without reordering by jitter no new datagram overtakes.
+    var lastInOrderDue: UInt64 = 0
 
     init(config: ImpairmentConfig, seed: UInt64) {
         delay = config.delay

@@ -42,6 +42,11 @@ public struct ImpairmentOptions {
     private let program: String
     private var settings: [Setting] = []
 
+    /// Every flag name a schedule line may use: the names and their direction variants.
+    static var lineFlagNames: Set<String> {
+        Set(flagNames.flatMap { [$0, "forward-" + $0, "reverse-" + $0] })
+    }
+
     /// Declares every impairment flag (and its `forward-`/`reverse-` variants) on `spec`, in a
     /// help section of their own, and adds the direction sentence to the help text. Declare the
     /// command's own options before, or start another `section` after: options declared next
@@ -75,6 +80,21 @@ public struct ImpairmentOptions {
         declare(.slotPackets, on: &spec) { $0.slots?.maxPackets = $1 }
         declare(.slotBytes, on: &spec) { $0.slots?.maxBytes = $1 }
         declare(.drop, on: &spec) { $0.scriptedDrops = $1 }
+        scheduleOption = spec.option(
+            "schedule", placeholder: "FILE",
+            help: "Change the impairments over time: lines like '10s loss 20% delay 50ms' (time since start, "
+                + "then these flags without dashes, over the ones given here); SIGHUP rereads the file") { $0 }
+    }
+
+    private var scheduleOption: OptionKey<String?>?
+
+    /// The `--schedule FILE` given, read and checked against the command line's configurations
+    /// (`base`); nil without the flag. Throws `UsageError` naming the file and line at fault.
+    public func schedule(
+        from arguments: ParsedArguments, base: (forward: ImpairmentConfig, reverse: ImpairmentConfig)
+    ) throws(UsageError) -> ImpairmentScheduleFile? {
+        guard let key = scheduleOption, let path = arguments[key] else { return nil }
+        return try ImpairmentScheduleFile(path: path, program: program, baseForward: base.forward, baseReverse: base.reverse)
     }
 
     /// `--rate` as the proxy takes it: leaving the flag out is the unlimited link, so 0 is refused.
@@ -97,9 +117,17 @@ public struct ImpairmentOptions {
     public func configurations(
         from arguments: ParsedArguments, defaultRateOverhead: Int = 0
     ) throws(UsageError) -> (forward: ImpairmentConfig, reverse: ImpairmentConfig) {
-        var forward = ImpairmentConfig()
-        forward.rateOverhead = defaultRateOverhead
-        var reverse = forward
+        var base = ImpairmentConfig()
+        base.rateOverhead = defaultRateOverhead
+        return try configurations(from: arguments, over: (base, base))
+    }
+
+    /// The configurations the flags in `arguments` make of `base` (each flag replaces its field,
+    /// the rest stays), validated: how a schedule line changes the command line's impairments.
+    public func configurations(
+        from arguments: ParsedArguments, over base: (forward: ImpairmentConfig, reverse: ImpairmentConfig)
+    ) throws(UsageError) -> (forward: ImpairmentConfig, reverse: ImpairmentConfig) {
+        var (forward, reverse) = base
         var givenForward: [String: String] = [:]
         var givenReverse: [String: String] = [:]
         for setting in settings {

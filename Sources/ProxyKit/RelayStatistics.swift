@@ -88,6 +88,8 @@ public struct RelayStatistics: Sendable, Equatable {
     public var forward = RelayDirectionStatistics()
     /// Server → client.
     public var reverse = RelayDirectionStatistics()
+    /// With `--schedule`: every change of impairments so far, with its time; nil without.
+    public var impairmentChanges: [ImpairmentChangeRecord]? = nil
 
     /// A zeroed report.
     public init() {}
@@ -100,7 +102,7 @@ public struct RelayStatistics: Sendable, Equatable {
             ("clients_evicted", .integer(evictedClients)),
             ("forward", forward.json),
             ("reverse", reverse.json),
-        ])
+        ] + ImpairmentChangeRecord.jsonMembers(impairmentChanges))
     }
 
     /// Two lines, one per direction, prefixed with the time (`total` for the final report).

@@ -71,6 +71,8 @@ public final class UDPRelay: @unchecked Sendable {
     private var log = ThrottledLog()
     /// `--pcap`: every datagram before and after impairment; nil when no capture was asked.
     private var capture: PacketCapture?
+    /// `--schedule`: impairments changing while relaying (set before `run`); nil for none.
+    public var impairmentSchedule: ScheduledImpairments?
 
     /// Tag of a datagram from a client for which no upstream socket could be opened: it goes
     /// through the pipeline like any other and is counted as a failed send on release.
@@ -126,6 +128,7 @@ public final class UDPRelay: @unchecked Sendable {
 
         while true {
             let now = MonotonicClock.now()
+            impairmentSchedule?.applyDue(to: link, now: now, start: startTime)
             releaseDue(now: now)
             if reports.isDue(now: now) { onReport(statistics(now: now, isFinal: false)) }
             if now >= nextExpiryCheck {
@@ -146,9 +149,13 @@ public final class UDPRelay: @unchecked Sendable {
             }
             var deadline = reports.earliest(link.nextReleaseTime)
             if clients.count > 0 { deadline = min(deadline ?? nextExpiryCheck, nextExpiryCheck) }
+            deadline = impairmentSchedule?.earliest(deadline, start: startTime, now: now) ?? deadline
 
             guard try waiter.wait(until: deadline, spinningFor: busyPoll.spin(now: now)) > 0 else { continue }
-            if stopEntry >= 0 && !waiter.events(at: stopEntry).isEmpty { break }
+            if stopEntry >= 0 && !waiter.events(at: stopEntry).isEmpty {
+                if impairmentSchedule?.handleWakeUp(link: link, now: MonotonicClock.now(), start: startTime) == true { continue }
+                break
+            }
             busyPoll.noteActivity(now: MonotonicClock.now())
             if !waiter.events(at: listenEntry).isEmpty {
                 drainClients()
@@ -328,6 +335,7 @@ public final class UDPRelay: @unchecked Sendable {
         report.forward.impairment = link.forward.stats
         report.reverse = reverseCounters
         report.reverse.impairment = link.reverse.stats
+        report.impairmentChanges = impairmentSchedule?.records
         return report
     }
 

@@ -126,7 +126,8 @@ public struct LinkCommand {
                 + "each side needs its own address", suggestsHelp: false)
         }
         let (forward, reverse) = try impairments.configurations(from: arguments)
-        return runOutput.invocation(from: arguments) { seed, statisticsInterval in
+        let scheduleFile = try impairments.schedule(from: arguments, base: (forward, reverse))
+        var invocation = runOutput.invocation(from: arguments) { seed, statisticsInterval in
             var configuration = LinkConfiguration(
                 namespaceA: nameA, namespaceB: nameB, forward: forward, reverse: reverse, seed: seed)
             configuration.addressA = addressA
@@ -134,6 +135,8 @@ public struct LinkCommand {
             configuration.statisticsInterval = statisticsInterval
             return configuration
         }
+        invocation.scheduleFile = scheduleFile
+        return invocation
     }
 
     /// Checks the system, sets the link up, relays until SIGINT/SIGTERM, tears down. Throws
@@ -145,7 +148,7 @@ public struct LinkCommand {
             throw UsageError(program: spec.name, message: "--pcap is not supported by the link yet; capture the relay", suggestsHelp: false)
         }
         SignalNotifier.ignoreSIGPIPE()
-        let signals = try SignalNotifier.install()
+        let signals = try SignalNotifier.install(invocation.scheduleFile == nil ? [SIGINT, SIGTERM] : [SIGINT, SIGTERM, SIGHUP])
         let ip = try LinkRequirements.check()
         let configuration = invocation.configuration
         let program = spec.name
@@ -172,6 +175,7 @@ public struct LinkCommand {
             labelA: "namespace \(configuration.namespaceA)", labelB: "namespace \(configuration.namespaceB)",
             forward: configuration.forward, reverse: configuration.reverse, seed: configuration.seed,
             statisticsInterval: configuration.statisticsInterval)
+        relay.impairmentSchedule = invocation.followedSchedule(signals: signals, program: program)
 
         // Addresses, routes and devices are configured: a packet sent from now on waits in its
         // device's queue until the loop below, entered right after this line, reads it.

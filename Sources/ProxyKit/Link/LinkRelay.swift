@@ -33,6 +33,8 @@ public final class LinkRelay: @unchecked Sendable {
     private let buffer: UnsafeMutableRawBufferPointer
     private var startTime: UInt64 = 0
     private var log = ThrottledLog()
+    /// `--schedule`: impairments changing while relaying (set before `run`); nil for none.
+    public var impairmentSchedule: ScheduledImpairments?
 
     /// One direction: where its packets come from and go, its pipeline and counters.
     private final class Direction {
@@ -101,10 +103,12 @@ public final class LinkRelay: @unchecked Sendable {
 
         while true {
             let now = MonotonicClock.now()
+            impairmentSchedule?.applyDue(to: link, now: now, start: startTime)
             release(forward, now: now)
             release(reverse, now: now)
             if reports.isDue(now: now) { onReport(statistics(now: now, isFinal: false)) }
-            let deadline = reports.earliest(link.nextReleaseTime)
+            var deadline = reports.earliest(link.nextReleaseTime)
+            deadline = impairmentSchedule?.earliest(deadline, start: startTime, now: now) ?? deadline
             let ready: Int
             do {
                 ready = try waiter.wait(until: deadline, spinningFor: busyPoll.spin(now: now))
@@ -112,7 +116,10 @@ public final class LinkRelay: @unchecked Sendable {
                 throw LinkError("waiting for packets failed: \(error)")
             }
             guard ready > 0 else { continue }
-            if stopEntry >= 0 && !waiter.events(at: stopEntry).isEmpty { break }
+            if stopEntry >= 0 && !waiter.events(at: stopEntry).isEmpty {
+                if impairmentSchedule?.handleWakeUp(link: link, now: MonotonicClock.now(), start: startTime) == true { continue }
+                break
+            }
             busyPoll.noteActivity(now: MonotonicClock.now())
             if !waiter.events(at: forwardEntry).isEmpty { try drain(forward) }
             if !waiter.events(at: reverseEntry).isEmpty { try drain(reverse) }
@@ -127,6 +134,7 @@ public final class LinkRelay: @unchecked Sendable {
         report.isFinal = isFinal
         report.forward = forward.statistics
         report.reverse = reverse.statistics
+        report.impairmentChanges = impairmentSchedule?.records
         return report
     }
 
