@@ -157,7 +157,7 @@ public struct LinkCommand {
             for problem in plumbing.tearDown() { Console.err("\(program): teardown: \(problem)") }
         }
         do {
-            try plumbing.setUp(interrupted: { signals.pendingSignal })
+            try plumbing.setUp(interrupted: { signals.pendingSignal.flatMap { $0 == SIGHUP ? nil : $0 } })  // SIGHUP: reload, later
         } catch {
             tearDown()
             throw error
