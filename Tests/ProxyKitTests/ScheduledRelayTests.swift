@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLIKit
 import Foundation
 import Impairment
@@ -37,7 +40,8 @@ import Testing
         let outcome = Mutex<RelayStatistics?>(nil)
         let done = DispatchSemaphore(value: 0)
         Thread {
-            outcome.withLock { $0 = try? relay.run(stopWhenReadable: stopSwitch.fileDescriptor) }
+            let result = try? relay.run(stopWhenReadable: stopSwitch.fileDescriptor)
+            outcome.withLock { $0 = result }
             done.signal()
         }.start()
 
@@ -50,7 +54,10 @@ import Testing
         }
         let arrivals = receiver.finish()
         stopSwitch.stop()
-        #expect(done.wait(timeout: .now() + 10) == .success)
+        guard done.wait(timeout: .now() + 10) == .success else {
+            Issue.record("the relay did not stop within 10 s")
+            return
+        }
         let stats = try #require(outcome.withLock { $0 })
 
         // Sent well before 1 s: forwarded; sent well after: all lost (±100 ms for scheduling).
@@ -95,5 +102,70 @@ import Testing
         scheduled.reload(link: link, now: start + 6_000_000_000, start: start)
         #expect(link.forward.config.loss == 0.5, "a broken file is ignored")
         #expect(scheduled.records.count == 3)
+    }
+}
+
+/// The TUN link's data path follows a schedule too (socket pairs stand in for the devices).
+@Suite(.serialized) struct ScheduledLinkTests {
+    private func packetPair() throws -> (Int32, Int32) {
+        var ends: [Int32] = [-1, -1]
+        #if canImport(Glibc)
+        let type = Int32(SOCK_SEQPACKET.rawValue)
+        #else
+        let type = SOCK_SEQPACKET
+        #endif
+        guard socketpair(AF_UNIX, type, 0, &ends) == 0 else { throw SystemError(errno: errno, call: "socketpair") }
+        // The relay's end is non-blocking, as a TUN descriptor the link opens.
+        _ = fcntl(ends[1], F_SETFL, fcntl(ends[1], F_GETFL) | O_NONBLOCK)
+        return (ends[0], ends[1])
+    }
+
+    @Test func theLinkAppliesEachChangeAtItsTime() throws {
+        let (testA, relayA) = try packetPair()
+        let (testB, relayB) = try packetPair()
+        defer { for fd in [testA, relayA, testB, relayB] { close(fd) } }
+        let relay = LinkRelay(a: relayA, b: relayB, labelA: "side A", labelB: "side B",
+                              forward: .none, reverse: .none, seed: 1)
+        var lossy = ImpairmentConfig()
+        lossy.loss = 1
+        relay.impairmentSchedule = ScheduledImpairments(ImpairmentSchedule(
+            baseForward: .none, baseReverse: .none,
+            changes: [.init(at: 500_000_000, forward: lossy, reverse: .none, text: "forward-loss 100%")]))
+        let stopSwitch = try StopSwitch()
+        let outcome = Mutex<LinkStatistics?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            let result = try? relay.run(stopWhenReadable: stopSwitch.fileDescriptor)
+            outcome.withLock { $0 = result }
+            done.signal()
+        }.start()
+
+        var arrived: [Int] = []
+        let start = MonotonicClock.now()
+        for number in 0..<20 {
+            let packet = [UInt8](repeating: UInt8(number), count: 60)
+            _ = packet.withUnsafeBytes { write(testA, $0.baseAddress, $0.count) }
+            var entry = pollfd(fd: testB, events: Int16(POLLIN), revents: 0)
+            if poll(&entry, 1, 40) == 1 {
+                var buffer = [UInt8](repeating: 0, count: 2048)
+                if buffer.withUnsafeMutableBytes({ read(testB, $0.baseAddress, $0.count) }) > 0 { arrived.append(Int(buffer[0])) }
+            }
+            let next = start + UInt64(number + 1) * 50_000_000
+            let now = MonotonicClock.now()
+            if next > now { usleep(UInt32((next - now) / 1000)) }
+        }
+        stopSwitch.stop()
+        guard done.wait(timeout: .now() + 10) == .success else {
+            Issue.record("the link did not stop within 10 s")
+            return
+        }
+        let stats = try #require(outcome.withLock { $0 })
+        // Packets written in the first half second cross (0...9, allowing one either side of
+        // the change); none after.
+        #expect(arrived.count >= 8 && arrived.count <= 11, "\(arrived)")
+        #expect(arrived == Array(0..<arrived.count))
+        #expect(stats.forward.impairment.droppedLoss == 20 - arrived.count)
+        #expect(stats.impairmentChanges?.map(\.scheduledAt) == [500_000_000])
+        #expect(stats.json.jsonText.contains(#""change":"forward-loss 100%""#))
     }
 }
