@@ -29,6 +29,14 @@ public struct ImpairedLink {
         self.init(forward: config, reverse: config, seed: seed, maxDatagramSize: maxDatagramSize)
     }
 
+    /// Applies new configurations to both directions from `now` on (see
+    /// `ImpairmentPipeline.reconfigure(_:now:)`); a direction whose configuration is unchanged
+    /// is left alone, its random streams running on.
+    public func reconfigure(forward: ImpairmentConfig, reverse: ImpairmentConfig, now: UInt64) {
+        if forward != self.forward.config { self.forward.reconfigure(forward, now: now) }
+        if reverse != self.reverse.config { self.reverse.reconfigure(reverse, now: now) }
+    }
+
     /// The pipeline of `direction`.
     public func pipeline(_ direction: Direction) -> ImpairmentPipeline {
         direction == .forward ? forward : reverse

@@ -16,8 +16,10 @@
 ///
 /// Not thread-safe: use one pipeline from one thread (or actor) at a time.
 public final class ImpairmentPipeline {
-    /// The impairments this pipeline applies.
-    public let config: ImpairmentConfig
+    /// The impairments this pipeline applies (the latest given to `reconfigure`).
+    public private(set) var config: ImpairmentConfig
+    /// How many times `reconfigure` has been called.
+    public private(set) var generation = 0
     /// The seed all its random streams derive from.
     public let seed: UInt64
     /// Largest datagram accepted; larger ones are dropped and counted as oversize.
@@ -66,6 +68,26 @@ public final class ImpairmentPipeline {
 
     /// Buffer slots allocated so far; bounded by the most datagrams ever held at once.
     public var pooledSlotCount: Int { core.pointee.pooledSlotCount }
+
+    /// Applies `config` to the datagrams submitted from now on, as netem's `tc qdisc change`:
+    /// every datagram already held keeps its release time (a datagram delayed 200 ms still
+    /// arrives 200 ms late after the delay drops to 10 ms); counters, datagram numbering (for
+    /// scripted drops) and the bottleneck's busy period carry over. The random streams restart,
+    /// derived from the seed and the generation (`reconfigure-1`, `reconfigure-2`, …), so the
+    /// same seed, traffic and changes give the same output. `now` is the time of the change;
+    /// the pipeline lets the rate limiter catch up to it. `config` must be valid.
+    public func reconfigure(_ config: ImpairmentConfig, now: UInt64) {
+        do {
+            try config.validate()
+        } catch {
+            preconditionFailure("invalid ImpairmentConfig: \(error)")
+        }
+        generation += 1
+        self.config = config
+        core.pointee.advance(to: now)
+        core.pointee.reconfigure(
+            config: config, seed: SeededRandom.streamSeed(seed, stream: "reconfigure-\(generation)"))
+    }
 
     /// Takes a datagram arriving at `now` (ns, monotonic). The bytes are copied; the caller
     /// may reuse its buffer at once. `tag` is carried with the datagram and its duplicate to

@@ -25,7 +25,8 @@ public struct ImpairmentStats: Sendable, Equatable {
     /// Datagrams released after a datagram submitted later than them (by any cause: the
     /// reorder stage or jitter), counted at release.
     public var reordered = 0
-    /// Datagrams the reorder stage chose to hold back by the reorder gap.
+    /// Datagrams the reorder stage moved: held back by the reorder gap, or, with a packet-count
+    /// gap, sent ahead of the delayed ones.
     public var heldBackForReorder = 0
     /// Datagrams scheduled for release later than they were submitted (delay, jitter,
     /// queueing or reorder hold-back).

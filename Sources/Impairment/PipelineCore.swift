@@ -2,21 +2,23 @@
 /// Kept as one noncopyable value so the class can hold it through a single pointer (see there).
 struct PipelineCore: ~Copyable {
     let maxDatagramSize: Int
-    private let isIdentity: Bool
+    private var isIdentity: Bool
     private var pool: BufferPool
     private var schedule = ReleaseSchedule()
     private var scriptedDrop: ScriptedDrop
-    private var bernoulliLoss: BernoulliLoss?
-    private var burstLoss: GilbertElliottLoss?
-    private var corruption: Corruption?
-    private var duplication: Duplication?
+    private var bernoulliLoss: BernoulliLoss? = nil
+    private var burstLoss: GilbertElliottLoss? = nil
+    private var corruption: Corruption? = nil
+    private var duplication: Duplication? = nil
     private var rateLimiter: RateLimiter
     private var delayLine: DelayLine
+    /// Delivery slots (netem `slot`), gating release; nil releases each datagram when due.
+    private var slotGate: SlotGate? = nil
     private var counters = ImpairmentStats()
     /// Latest `now` seen by `submit`: time never runs backwards inside the pipeline.
     private var lastSubmitTime: UInt64 = 0
     private var highestReleasedIndex = 0
-    private let holdLimitBytes: Int
+    private var holdLimitBytes: Int
     /// Bytes of the datagrams in the schedule (queued, delayed or held back).
     private var heldBytes = 0
     /// Told every datagram's fate when a capture asks (see `ImpairmentObserver`); nil otherwise.
@@ -24,30 +26,48 @@ struct PipelineCore: ~Copyable {
 
     init(config: ImpairmentConfig, seed: UInt64, maxDatagramSize: Int) {
         self.maxDatagramSize = maxDatagramSize
-        isIdentity = config.isIdentity
-        holdLimitBytes = config.holdLimitBytes
         pool = BufferPool(maxDatagramSize: maxDatagramSize)
-        scriptedDrop = ScriptedDrop(config.scriptedDrops)
-        if config.loss > 0 {
-            bernoulliLoss = BernoulliLoss(
-                probability: config.loss, random: SeededRandom(seed: seed, stream: "loss"))
-        }
-        if let model = config.burstLoss {
-            burstLoss = GilbertElliottLoss(
-                model: model, random: SeededRandom(seed: seed, stream: "burst-loss"))
-        }
-        if config.corrupt > 0 {
-            corruption = Corruption(
-                probability: config.corrupt, offset: config.corruptOffset,
-                random: SeededRandom(seed: seed, stream: "corrupt"))
-        }
-        if config.duplicate > 0 {
-            duplication = Duplication(
-                probability: config.duplicate, random: SeededRandom(seed: seed, stream: "duplicate"))
-        }
         rateLimiter = RateLimiter(
             bitsPerSecond: config.rate, overheadBytes: config.rateOverhead, queueLimit: config.queueLimit)
+        isIdentity = config.isIdentity
+        holdLimitBytes = config.holdLimitBytes
+        scriptedDrop = ScriptedDrop(config.scriptedDrops)
         delayLine = DelayLine(config: config, seed: seed)
+        buildStages(config: config, seed: seed)
+    }
+
+    /// Applies `config` from now on with fresh random streams derived from `seed`. Everything
+    /// held keeps its release time; the counters, the buffer pool, the datagram numbering, the
+    /// bottleneck's busy period and the in-order release bound carry over.
+    mutating func reconfigure(config: ImpairmentConfig, seed: UInt64) {
+        isIdentity = config.isIdentity
+        holdLimitBytes = config.holdLimitBytes
+        scriptedDrop = ScriptedDrop(config.scriptedDrops)
+        rateLimiter.reconfigure(
+            bitsPerSecond: config.rate, overheadBytes: config.rateOverhead, queueLimit: config.queueLimit)
+        let lastInOrderDue = delayLine.lastInOrderDue
+        delayLine = DelayLine(config: config, seed: seed)
+        delayLine.lastInOrderDue = lastInOrderDue
+        buildStages(config: config, seed: seed)
+    }
+
+    /// The random stages of `config`, each on its own stream of `seed` (nil where disabled).
+    private mutating func buildStages(config: ImpairmentConfig, seed: UInt64) {
+        bernoulliLoss = config.loss > 0
+            ? BernoulliLoss(probability: config.loss, correlation: config.lossCorrelation,
+                            random: SeededRandom(seed: seed, stream: "loss"))
+            : nil
+        burstLoss = config.burstLoss.map {
+            GilbertElliottLoss(model: $0, random: SeededRandom(seed: seed, stream: "burst-loss"))
+        }
+        corruption = config.corrupt > 0
+            ? Corruption(probability: config.corrupt, offset: config.corruptOffset,
+                         random: SeededRandom(seed: seed, stream: "corrupt"))
+            : nil
+        duplication = config.duplicate > 0
+            ? Duplication(probability: config.duplicate, random: SeededRandom(seed: seed, stream: "duplicate"))
+            : nil
+        slotGate = config.slots.map { SlotGate(slots: $0, random: SeededRandom(seed: seed, stream: "slot")) }
     }
 
     var stats: ImpairmentStats {
@@ -57,7 +77,10 @@ struct PipelineCore: ~Copyable {
         return snapshot
     }
 
-    var nextReleaseTime: UInt64? { schedule.earliestDue }
+    var nextReleaseTime: UInt64? {
+        guard let slotGate else { return schedule.earliestDue }
+        return schedule.first.map { slotGate.releaseTime(due: $0.due) }
+    }
 
     var pooledSlotCount: Int { pool.allocatedSlots }
 
@@ -143,7 +166,18 @@ struct PipelineCore: ~Copyable {
     /// Takes the next datagram due by `now` out of the schedule, counting it as delivered; its
     /// slot stays in use until `recycle(_:)`.
     mutating func popDue(now: UInt64) -> (bytes: UnsafeRawBufferPointer, tag: UInt64, slot: BufferPool.Slot)? {
-        guard let datagram = schedule.popDue(now: now) else { return nil }
+        let datagram: HeldDatagram
+        let releaseTime: UInt64
+        if slotGate != nil {
+            guard let head = schedule.first, slotGate!.releaseTime(due: head.due) <= now,
+                  let popped = schedule.popDue(now: head.due) else { return nil }
+            datagram = popped
+            releaseTime = slotGate!.release(due: head.due, length: Int(head.length))
+        } else {
+            guard let popped = schedule.popDue(now: now) else { return nil }
+            datagram = popped
+            releaseTime = popped.due
+        }
         counters.delivered += 1
         heldBytes -= Int(datagram.length)
         let reordered = datagram.index < highestReleasedIndex
@@ -152,7 +186,7 @@ struct PipelineCore: ~Copyable {
         } else {
             highestReleasedIndex = datagram.index
         }
-        observer?.released(index: datagram.index, isDuplicate: datagram.order & 1 == 1, due: datagram.due, reordered: reordered)
+        observer?.released(index: datagram.index, isDuplicate: datagram.order & 1 == 1, due: releaseTime, reordered: reordered)
         let bytes = UnsafeRawBufferPointer(start: pool.pointer(datagram.slot), count: Int(datagram.length))
         return (bytes, datagram.tag, datagram.slot)
     }
@@ -184,9 +218,9 @@ struct PipelineCore: ~Copyable {
             pool.release(slot)
             return
         }
-        let due = delayLine.dueTime(departure: departure, timing: timing)
+        let (due, reordered) = delayLine.schedule(departure: departure, timing: timing)
         if due > now { counters.delayed += 1 }
-        if timing.heldBack { counters.heldBackForReorder += 1 }
+        if reordered { counters.heldBackForReorder += 1 }
         heldBytes += length
         observer?.scheduled(index: index, isDuplicate: isDuplicate, arrival: now, due: due)
         schedule.insert(HeldDatagram(

@@ -7,9 +7,9 @@
 /// S bytes depart at floor(k × S × 8 × 10⁹ / rate) ns after the first start.
 /// A rate of 0 is an unlimited link: every datagram departs as it arrives, nothing queues.
 struct RateLimiter: ~Copyable {
-    private let bitsPerSecond: UInt64
-    private let overheadBytes: Int
-    private let queueLimit: Int
+    private var bitsPerSecond: UInt64
+    private var overheadBytes: Int
+    private var queueLimit: Int
     /// Serialization start times of the datagrams that have not started yet, oldest first.
     private var waitingStarts = RingBuffer<UInt64>()
     /// When the last accepted datagram departs, in whole ns...
@@ -18,6 +18,18 @@ struct RateLimiter: ~Copyable {
     private var departureFraction: UInt64 = 0
 
     init(bitsPerSecond: UInt64, overheadBytes: Int, queueLimit: Int) {
+        self.bitsPerSecond = bitsPerSecond
+        self.overheadBytes = overheadBytes
+        self.queueLimit = queueLimit
+    }
+
+    /// Takes a new rate, overhead and queue limit from now on. The datagrams already accepted
+    /// keep their departures, and the next one starts after the last of them, so a change
+    /// never lets a new datagram overtake a queued one (to an unlimited link it departs at
+    /// once, though, as there is no bottleneck any more).
+    mutating func reconfigure(bitsPerSecond: UInt64, overheadBytes: Int, queueLimit: Int) {
+        if bitsPerSecond != self.bitsPerSecond { departureFraction = 0 }
+        if bitsPerSecond == 0 { waitingStarts = RingBuffer<UInt64>() }
         self.bitsPerSecond = bitsPerSecond
         self.overheadBytes = overheadBytes
         self.queueLimit = queueLimit

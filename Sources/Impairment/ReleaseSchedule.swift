@@ -20,6 +20,16 @@ struct ReleaseSchedule: ~Copyable {
         }
     }
 
+    /// The datagram released next, left in place; nil when nothing is held.
+    var first: HeldDatagram? {
+        switch (run.first, heap.first) {
+        case let (fifo?, heapTop?): return heapTop.precedes(fifo) ? heapTop : fifo
+        case let (fifo?, nil): return fifo
+        case let (nil, heapTop?): return heapTop
+        case (nil, nil): return nil
+        }
+    }
+
     mutating func insert(_ datagram: HeldDatagram) {
         if let last = run.last, datagram.due < last.due {
             pushHeap(datagram)

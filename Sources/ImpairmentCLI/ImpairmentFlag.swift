@@ -53,6 +53,22 @@ extension ImpairmentFlag<PercentValue> {
              parse: PercentValue.parse)
     }
 
+    /// `--loss-correlation P`: netem's `loss P C`, keeping the loss rate (a Markov chain).
+    public static var lossCorrelation: Self {
+        Self("loss-correlation", placeholder: "C",
+             help: "Correlate each --loss decision with the previous one (netem loss P C): the loss rate "
+                + "stays P, and a datagram after a lost one is lost with probability P + C·(1 − P)",
+             parse: PercentValue.parse)
+    }
+
+    /// `--jitter-correlation P`: netem's `delay D J C`, keeping the jitter distribution.
+    public static var jitterCorrelation: Self {
+        Self("jitter-correlation", placeholder: "C",
+             help: "Correlate each datagram's jitter with the previous one's (netem delay D J C): "
+                + "lag-1 correlation C, the --jitter-distribution unchanged",
+             parse: PercentValue.parse)
+    }
+
     /// `--reorder P`: datagrams held back by the reorder gap.
     public static var reorder: Self {
         Self("reorder", placeholder: "P",
@@ -82,8 +98,8 @@ extension ImpairmentFlag<DurationValue> {
     /// `--jitter DUR`.
     public static var jitter: Self {
         Self("jitter", placeholder: "DUR",
-             help: "Vary the delay by up to ±DUR (uniform) or with standard deviation DUR (normal); "
-                + "the delay never goes below 0",
+             help: "Vary the delay by up to ±DUR (uniform), with standard deviation DUR (normal), "
+                + "or DUR times netem's pareto shapes; the delay never goes below 0",
              parse: boundedDuration(allowZero: true))
     }
 
@@ -118,10 +134,11 @@ extension ImpairmentFlag<RateValue> {
 }
 
 extension ImpairmentFlag<JitterDistribution> {
-    /// `--jitter-distribution uniform|normal`.
+    /// `--jitter-distribution uniform|normal|pareto|paretonormal`.
     public static var jitterDistribution: Self {
-        Self("jitter-distribution", placeholder: "uniform|normal",
-             help: "Distribution of the jittered delay (default: uniform)") { text in
+        Self("jitter-distribution", placeholder: JitterDistribution.allCases.map(\.rawValue).joined(separator: "|"),
+             help: "Distribution of the jittered delay, netem's shapes: pareto has a long tail above "
+                + "the delay (default: uniform)") { text in
             let name = try ValueParsers.choice(JitterDistribution.allCases.map(\.rawValue))(text)
             return JitterDistribution(rawValue: name)!
         }
@@ -152,6 +169,74 @@ extension ImpairmentFlag<Int> {
             }
             return count
         }
+    }
+}
+
+extension ImpairmentFlag<Int> {
+    /// Largest `--rate-overhead` accepted, as the engine's limit.
+    public static var maximumRateOverhead: Int { 65_536 }
+
+    /// `--rate-overhead BYTES`: bytes the bottleneck adds to every datagram (netem `packetoverhead`).
+    public static var rateOverhead: Self {
+        Self("rate-overhead", placeholder: "BYTES",
+             help: "Bytes added to each datagram's size on the --rate bottleneck, as netem packetoverhead "
+                + "(default: the headers the proxy does not see: 28 for IPv4 + UDP, 48 for IPv6, on the relay; 0 on the link)") { text in
+            guard let bytes = Int(text.trimmingBlanks()), (0...maximumRateOverhead).contains(bytes) else {
+                throw ValueError("'\(text)' is not a number of bytes between 0 and \(maximumRateOverhead)")
+            }
+            return bytes
+        }
+    }
+}
+
+extension ImpairmentFlag<Int> {
+    /// `--reorder-packet-gap N`: netem's `reorder P gap N`.
+    public static var reorderPacketGap: Self {
+        Self("reorder-packet-gap", placeholder: "N",
+             help: "Reorder as netem's reorder P gap N instead: a datagram picked by --reorder is sent at once, "
+                + "ahead of the delayed ones, if N-1 datagrams took the --delay since the last one sent ahead "
+                + "(--reorder 100% --reorder-packet-gap 5: every 5th)") { text in
+            let limit = ImpairmentConfig.maximumReorderPacketGap
+            guard let count = Int(text.trimmingBlanks()), (1...limit).contains(count) else {
+                throw ValueError("'\(text)' is not a number of datagrams between 1 and \(limit)")
+            }
+            return count
+        }
+    }
+}
+
+extension ImpairmentFlag<DeliverySlots> {
+    /// `--slot MIN[:MAX]`: netem's slot.
+    public static var slot: Self {
+        Self("slot", placeholder: "MIN[:MAX]",
+             help: "Deliver only at slot openings, in bursts, as netem slot: openings MIN to MAX apart "
+                + "(uniform), e.g. 5ms:15ms; limit each burst with --slot-packets and --slot-bytes",
+             parse: SlotValue.parse)
+    }
+}
+
+extension ImpairmentFlag<Int> {
+    /// `--slot-packets N` and `--slot-bytes B`: a slot's budget.
+    private static func slotBudget(_ name: String, placeholder: String, unit: String, help: String) -> Self {
+        Self(name, placeholder: placeholder, help: help) { text in
+            let limit = 1_000_000_000
+            guard let count = Int(text.trimmingBlanks()), (1...limit).contains(count) else {
+                throw ValueError("'\(text)' is not a number of \(unit) between 1 and \(limit)")
+            }
+            return count
+        }
+    }
+
+    /// `--slot-packets N`: datagrams one slot delivers at most.
+    public static var slotPackets: Self {
+        slotBudget("slot-packets", placeholder: "N", unit: "datagrams",
+                   help: "Datagrams one --slot delivers at most (default: all that are due)")
+    }
+
+    /// `--slot-bytes B`: bytes one slot delivers at most.
+    public static var slotBytes: Self {
+        slotBudget("slot-bytes", placeholder: "BYTES", unit: "bytes",
+                   help: "Bytes one --slot delivers at most; the datagram crossing the limit still goes (default: no limit)")
     }
 }
 

@@ -10,7 +10,10 @@ public enum ImpairmentSummary {
         if !config.scriptedDrops.isEmpty {
             parts.append("drop #" + config.scriptedDrops.map(rangeText).joined(separator: ","))
         }
-        if config.loss > 0 { parts.append("loss \(percent(config.loss))") }
+        if config.loss > 0 {
+            let correlation = config.lossCorrelation > 0 ? " (correlation \(percent(config.lossCorrelation)))" : ""
+            parts.append("loss \(percent(config.loss))" + correlation)
+        }
         if let model = config.burstLoss {
             var text = "burst loss p \(percent(model.p)) r \(percent(model.r))"
             if model.lossInBad != 1 || model.lossInGood != 0 {
@@ -31,12 +34,22 @@ public enum ImpairmentSummary {
             var text = "delay \(HumanFormat.duration(nanoseconds: config.delay))"
             if config.jitter > 0 {
                 text += " ± \(HumanFormat.duration(nanoseconds: config.jitter)) (\(config.jitterDistribution.rawValue)"
+                if config.jitterCorrelation > 0 { text += ", correlation \(percent(config.jitterCorrelation))" }
                 text += config.reorderByJitter ? ")" : ", no reordering)"
             }
             parts.append(text)
         }
-        if config.reorder > 0 {
+        if config.reorder > 0 && config.reorderPacketGap > 0 {
+            parts.append("reorder \(percent(config.reorder)) sent ahead, gap \(config.reorderPacketGap) datagrams")
+        } else if config.reorder > 0 {
             parts.append("reorder \(percent(config.reorder)) by \(HumanFormat.duration(nanoseconds: config.reorderGap))")
+        }
+        if let slots = config.slots {
+            var text = "slots every \(HumanFormat.duration(nanoseconds: slots.minInterval))"
+            if slots.maxInterval != slots.minInterval { text += " to \(HumanFormat.duration(nanoseconds: slots.maxInterval))" }
+            if slots.maxPackets > 0 { text += ", \(slots.maxPackets) datagrams" }
+            if slots.maxBytes > 0 { text += ", \(slots.maxBytes) bytes" }
+            parts.append(text)
         }
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }

@@ -1,4 +1,5 @@
 import CLIKit
+import ImpairmentCLI
 
 /// Everything a run of one lossproxy mode (relay or link) needs, as parsed from its command line.
 public struct ProxyInvocation<Configuration: Sendable>: Sendable {
@@ -12,6 +13,8 @@ public struct ProxyInvocation<Configuration: Sendable>: Sendable {
     public var quiet: Bool
     /// `--pcap FILE`: where to capture every datagram; nil for no capture.
     public var capturePath: String? = nil
+    /// `--schedule FILE`, read and checked; nil without it.
+    public var scheduleFile: ImpairmentScheduleFile? = nil
 
     /// Prints `program: line` on stderr, unless `--quiet`.
     func log(_ line: String, program: String) {

@@ -106,12 +106,11 @@ public struct RelayCommand {
             throw UsageError(program: spec.name, message: "--to \(server) is the proxy's own --listen address",
                              suggestsHelp: false)
         }
-        var (forward, reverse) = try impairments.configurations(from: arguments)
         // The bottleneck carries IP packets: count the headers the relay does not see.
-        let headerBytes = server.family == .ipv4 ? 28 : 48
-        forward.rateOverhead = headerBytes
-        reverse.rateOverhead = headerBytes
-        return runOutput.invocation(from: arguments) { seed, statisticsInterval in
+        let (forward, reverse) = try impairments.configurations(
+            from: arguments, defaultRateOverhead: server.family == .ipv4 ? 28 : 48)
+        let scheduleFile = try impairments.schedule(from: arguments, base: (forward, reverse))
+        var invocation = runOutput.invocation(from: arguments) { seed, statisticsInterval in
             var configuration = UDPRelay.Configuration(
                 listenAddress: listen, serverAddress: server, forward: forward, reverse: reverse, seed: seed)
             configuration.clientIdleTimeout = arguments[clientTimeoutOption]
@@ -120,13 +119,15 @@ public struct RelayCommand {
             configuration.statisticsInterval = statisticsInterval
             return configuration
         }
+        invocation.scheduleFile = scheduleFile
+        return invocation
     }
 
     /// Runs the relay until SIGINT/SIGTERM, printing as described above; the signal ends it by
     /// throwing `InterruptedBySignal` after the final statistics.
     public func run(_ invocation: Invocation) throws {
         SignalNotifier.ignoreSIGPIPE()
-        let signals = try SignalNotifier.install()
+        let signals = try SignalNotifier.install(invocation.scheduleFile == nil ? [SIGINT, SIGTERM] : [SIGINT, SIGTERM, SIGHUP])
         let configuration = invocation.configuration
         let relay: UDPRelay
         do {
@@ -142,6 +143,7 @@ public struct RelayCommand {
             }
         }
         let program = spec.name
+        relay.impairmentSchedule = invocation.followedSchedule(signals: signals, program: program)
         invocation.log(Self.startLine(relay: relay, invocation: invocation), program: program)
         let emit = { (report: RelayStatistics) in invocation.report(json: report.json, humanLines: report.humanLines) }
         let final = try relay.run(

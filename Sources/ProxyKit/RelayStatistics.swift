@@ -151,6 +151,8 @@ public struct RelayStatistics: Sendable, Equatable {
     public var forward = RelayDirectionStatistics()
     /// Server → client.
     public var reverse = RelayDirectionStatistics()
+    /// With `--schedule`: every change of impairments so far, with its time; nil without.
+    public var impairmentChanges: [ImpairmentChangeRecord]? = nil
 
     /// A zeroed report.
     public init() {}
@@ -165,7 +167,7 @@ public struct RelayStatistics: Sendable, Equatable {
             ("reply_sockets_total", .integer(replySocketsTotal)),
             ("forward", forward.json),
             ("reverse", reverse.json),
-        ] + (tcp.map { [("tcp", $0.json)] } ?? []))
+        ] + (tcp.map { [("tcp", $0.json)] } ?? []) + ImpairmentChangeRecord.jsonMembers(impairmentChanges))
     }
 
     /// Two lines, one per direction, prefixed with the time (`total` for the final report).

@@ -85,6 +85,8 @@ public final class UDPRelay: @unchecked Sendable {
     private var log = ThrottledLog()
     /// `--pcap`: every datagram before and after impairment; nil when no capture was asked.
     private var capture: PacketCapture?
+    /// `--schedule`: impairments changing while relaying (set before `run`); nil for none.
+    public var impairmentSchedule: ScheduledImpairments?
 
     /// Binds the listening socket. Throws `SystemError` (address in use, not available…).
     public init(_ configuration: Configuration) throws(SystemError) {
@@ -148,6 +150,7 @@ public final class UDPRelay: @unchecked Sendable {
         while true {
             let now = MonotonicClock.now()
             if let tcpPassthrough { for line in tcpPassthrough.takeLog() { self.log.write(line) } }
+            impairmentSchedule?.applyDue(to: link, now: now, start: startTime)
             releaseDue(now: now)
             if reports.isDue(now: now) { onReport(statistics(now: now, isFinal: false)) }
             if now >= nextExpiryCheck {
@@ -176,9 +179,13 @@ public final class UDPRelay: @unchecked Sendable {
             if clients.count > 0 || !replySockets.entries.isEmpty {
                 deadline = min(deadline ?? nextExpiryCheck, nextExpiryCheck)
             }
+            deadline = impairmentSchedule?.earliest(deadline, start: startTime, now: now) ?? deadline
 
             guard try waiter.wait(until: deadline, spinningFor: busyPoll.spin(now: now)) > 0 else { continue }
-            if stopEntry >= 0 && !waiter.events(at: stopEntry).isEmpty { break }
+            if stopEntry >= 0 && !waiter.events(at: stopEntry).isEmpty {
+                if impairmentSchedule?.handleWakeUp(link: link, now: MonotonicClock.now(), start: startTime) == true { continue }
+                break
+            }
             busyPoll.noteActivity(now: MonotonicClock.now())
             if !waiter.events(at: listenEntry).isEmpty {
                 drainClients(from: listenSocket, serverPort: configuration.serverAddress.port)
@@ -442,6 +449,7 @@ public final class UDPRelay: @unchecked Sendable {
         report.forward.impairment = link.forward.stats
         report.reverse = reverseCounters
         report.reverse.impairment = link.reverse.stats
+        report.impairmentChanges = impairmentSchedule?.records
         return report
     }
 

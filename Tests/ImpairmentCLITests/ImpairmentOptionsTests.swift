@@ -80,6 +80,48 @@ import Testing
         #expect(unlimited.rate == 0)
     }
 
+    @Test func correlationsAndNetemDistributionsReachTheirFields() throws {
+        let (forward, reverse) = try configurations([
+            "--loss", "5%", "--loss-correlation", "25%", "--jitter", "2ms", "--jitter-correlation", "50",
+            "--jitter-distribution", "paretonormal", "--reverse-jitter-distribution", "pareto",
+        ])
+        #expect(forward.lossCorrelation == 0.25 && reverse.lossCorrelation == 0.25)
+        #expect(forward.jitterCorrelation == 0.5)
+        #expect(forward.jitterDistribution == .paretonormal && reverse.jitterDistribution == .pareto)
+        #expect(ImpairmentSummary.describe(forward)
+                == "loss 5% (correlation 25%), delay 0 ns ± 2.00 ms (paretonormal, correlation 50%)")
+    }
+
+    @Test func slotsAndTheirBudgetsReachTheirFields() throws {
+        let (forward, reverse) = try configurations(["--forward-slot", "5ms:15ms", "--slot-packets", "4", "--slot-bytes", "6000"])
+        #expect(forward.slots == DeliverySlots(minInterval: 5_000_000, maxInterval: 15_000_000, maxPackets: 4, maxBytes: 6000))
+        #expect(reverse.slots == nil)
+        let fixed = try configurations(["--slot", "10ms"]).forward.slots
+        #expect(fixed == DeliverySlots(minInterval: 10_000_000, maxInterval: 10_000_000))
+        #expect(ImpairmentSummary.describe(forward) == "slots every 5.00 ms to 15.0 ms, 4 datagrams, 6000 bytes")
+    }
+
+    @Test func rateOverheadReplacesTheCommandsDefaultAndPacesTheBottleneck() throws {
+        var spec = CommandSpec(name: "impair", summary: "test")
+        let options = ImpairmentOptions(declaringOn: &spec)
+        let relayDefault = try options.configurations(from: spec.parse(["impair", "--rate", "1mbit"]), defaultRateOverhead: 28)
+        #expect(relayDefault.forward.rateOverhead == 28 && relayDefault.reverse.rateOverhead == 28)
+        let (forward, reverse) = try options.configurations(
+            from: spec.parse(["impair", "--rate", "1mbit", "--rate-overhead", "100", "--reverse-rate-overhead", "0"]),
+            defaultRateOverhead: 28)
+        #expect(forward.rateOverhead == 100 && reverse.rateOverhead == 0)
+
+        // 20 back-to-back datagrams of 900 bytes: each occupies (900 + 100) × 8 bits = 8 ms at 1 Mbit/s.
+        let pipeline = ImpairmentPipeline(config: forward, seed: 1)
+        let datagram = [UInt8](repeating: 0, count: 900)
+        for tag in 0..<20 { datagram.withUnsafeBytes { pipeline.submit($0, tag: UInt64(tag), now: 0) } }
+        var departures: [UInt64] = []
+        while let due = pipeline.nextReleaseTime {
+            pipeline.releaseDue(now: due) { _, _ in departures.append(due) }
+        }
+        #expect(departures == (1...20).map { UInt64($0) * 8_000_000 })
+    }
+
     @Test func everyFlagHasBothDirectionSpellings() throws {
         var spec = CommandSpec(name: "impair", summary: "test")
         _ = ImpairmentOptions(declaringOn: &spec)
@@ -90,7 +132,10 @@ import Testing
             #expect(!help.contains("      --forward-\(name)") && !help.contains("      --reverse-\(name)"),
                     "--\(name) variants are hidden")
             let forwardValue = name == "no-reorder-by-jitter" ? [] : [sampleValue(for: name)]
-            let extra = ["queue"].contains(name) ? ["--rate", "1mbit"] : (name == "reorder-gap" ? ["--reorder", "1"] : [])
+            let bases = ["queue": ["rate"], "rate-overhead": ["rate"], "reorder-gap": ["reorder"],
+                         "reorder-packet-gap": ["reorder", "delay"], "loss-correlation": ["loss"],
+                         "jitter-correlation": ["jitter"], "slot-packets": ["slot"], "slot-bytes": ["slot"]]
+            let extra = (bases[name] ?? []).flatMap { ["--\($0)", sampleValue(for: $0)] }
             _ = try configurations(["--forward-\(name)"] + forwardValue + extra)
             _ = try configurations(["--reverse-\(name)"] + forwardValue + extra)
         }
@@ -103,7 +148,8 @@ import Testing
         case "delay", "jitter", "reorder-gap": "1ms"
         case "jitter-distribution": "uniform"
         case "rate": "1mbit"
-        case "queue": "10"
+        case "queue", "rate-overhead", "reorder-packet-gap", "slot-packets", "slot-bytes": "10"
+        case "slot": "1ms:2ms"
         case "drop": "1"
         default: "1%"
         }
@@ -120,11 +166,32 @@ import Testing
         (["--delay", "2h"], "impair: --delay: '2h' is longer than the maximum of 1h"),
         (["--jitter", "soon"], "impair: --jitter: 'soon' is not a duration (examples: 10ms, 1.5s, 250us)"),
         (["--reorder", "5", "--reorder-gap", "0"], "impair: --reorder-gap: '0' must be longer than 0 (e.g. 10ms)"),
-        (["--jitter-distribution", "pareto"], "impair: --jitter-distribution: 'pareto' is not one of uniform, normal"),
+        (["--jitter-distribution", "gamma"],
+         "impair: --jitter-distribution: 'gamma' is not one of uniform, normal, pareto, paretonormal"),
+        (["--loss-correlation", "25%"], "impair: --loss-correlation correlates the decisions of --loss; give --loss too"),
+        (["--reverse-jitter-correlation", "25%", "--forward-jitter", "1ms"],
+         "impair: --reverse-jitter-correlation correlates the samples of --jitter; give --reverse-jitter or --jitter too"),
+        (["--loss", "5", "--loss-correlation", "125%"],
+         "impair: --loss-correlation: '125%' is not a percentage between 0 and 100"),
         (["--rate", "1mbit", "--queue", "-1"], "impair: --queue: '-1' is not a number of datagrams between 0 and 1000000"),
         (["--queue", "10"], "impair: --queue limits the queue of the --rate bottleneck; give --rate too"),
         (["--forward-queue", "10", "--reverse-rate", "1mbit"],
          "impair: --forward-queue limits the queue of the --rate bottleneck; give --forward-rate or --rate too"),
+        (["--reorder", "5", "--reorder-packet-gap", "3"],
+         "impair: --reorder-packet-gap sends reordered datagrams ahead of the delayed ones; give --delay too"),
+        (["--delay", "5ms", "--reorder-packet-gap", "3"],
+         "impair: --reorder-packet-gap spaces the datagrams --reorder sends ahead; give --reorder too"),
+        (["--delay", "5ms", "--reorder", "5", "--reorder-packet-gap", "0"],
+         "impair: --reorder-packet-gap: '0' is not a number of datagrams between 1 and 1000000000"),
+        (["--delay", "5ms", "--reorder", "5", "--reorder-packet-gap", "3", "--reorder-gap", "1ms"],
+         "impair: --reorder-gap (hold back by a time) and --reorder-packet-gap (send ahead, netem style) are two ways to reorder; give one"),
+        (["--slot-packets", "3"], "impair: --slot-packets limits the bursts of --slot; give --slot too"),
+        (["--slot", "15ms:5ms"], "impair: --slot: '15ms:5ms' needs 0 ≤ MIN ≤ MAX and MAX above 0"),
+        (["--slot", "5ms:later"], "impair: --slot: MAX in '5ms:later': 'later' is not a duration (examples: 10ms, 1.5s, 250us)"),
+        (["--slot", "10ms", "--slot-bytes", "0"], "impair: --slot-bytes: '0' is not a number of bytes between 1 and 1000000000"),
+        (["--rate-overhead", "28"], "impair: --rate-overhead adds bytes to each datagram on the --rate bottleneck; give --rate too"),
+        (["--rate", "1mbit", "--rate-overhead", "-4"],
+         "impair: --rate-overhead: '-4' is not a number of bytes between 0 and 65536"),
         (["--reorder-gap", "5ms"], "impair: --reorder-gap sets how long reordered datagrams are held back; give --reorder too"),
         (["--loss-burst", "5"], "impair: --loss-burst: '5' is not P:R (good→bad and bad→good transition probabilities, e.g. 1%:25%)"),
         (["--loss-burst", "1:200"], "impair: --loss-burst: R in '1:200': '200' is not a percentage between 0 and 100"),

@@ -128,7 +128,8 @@ public struct LinkCommand {
                 + "each side needs its own address", suggestsHelp: false)
         }
         let (forward, reverse) = try impairments.configurations(from: arguments)
-        return runOutput.invocation(from: arguments) { seed, statisticsInterval in
+        let scheduleFile = try impairments.schedule(from: arguments, base: (forward, reverse))
+        var invocation = runOutput.invocation(from: arguments) { seed, statisticsInterval in
             var configuration = LinkConfiguration(
                 namespaceA: nameA, namespaceB: nameB, forward: forward, reverse: reverse, seed: seed)
             configuration.addressA = addressA
@@ -136,6 +137,8 @@ public struct LinkCommand {
             configuration.statisticsInterval = statisticsInterval
             return configuration
         }
+        invocation.scheduleFile = scheduleFile
+        return invocation
     }
 
     /// Checks the system, sets the link up, relays until SIGINT/SIGTERM, tears down. Throws
@@ -143,7 +146,7 @@ public struct LinkCommand {
     /// steps done), `InterruptedBySignal` at the end of a run stopped by a signal.
     public func run(_ invocation: Invocation) throws {
         SignalNotifier.ignoreSIGPIPE()
-        let signals = try SignalNotifier.install()
+        let signals = try SignalNotifier.install(invocation.scheduleFile == nil ? [SIGINT, SIGTERM] : [SIGINT, SIGTERM, SIGHUP])
         let ip = try LinkRequirements.check()
         let configuration = invocation.configuration
         let program = spec.name
@@ -152,7 +155,7 @@ public struct LinkCommand {
             for problem in plumbing.tearDown() { Console.err("\(program): teardown: \(problem)") }
         }
         do {
-            try plumbing.setUp(interrupted: { signals.pendingSignal })
+            try plumbing.setUp(interrupted: { signals.pendingSignal.flatMap { $0 == SIGHUP ? nil : $0 } })  // SIGHUP: reload, later
         } catch {
             tearDown()
             throw error
@@ -179,6 +182,7 @@ public struct LinkCommand {
                 throw RuntimeFailure("--pcap \(path): cannot create the capture file: \(error)")
             }
         }
+        relay.impairmentSchedule = invocation.followedSchedule(signals: signals, program: program)
 
         // Addresses, routes and devices are configured: a packet sent from now on waits in its
         // device's queue until the loop below, entered right after this line, reads it.

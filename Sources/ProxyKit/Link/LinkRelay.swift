@@ -38,6 +38,8 @@ public final class LinkRelay: @unchecked Sendable {
     /// `--pcap`: every packet before and after impairment; nil when no capture was asked.
     private var capture: PacketCapture?
     private var log = ThrottledLog()
+    /// `--schedule`: impairments changing while relaying (set before `run`); nil for none.
+    public var impairmentSchedule: ScheduledImpairments?
 
     /// One direction: where its packets come from and go, its pipeline and counters.
     private final class Direction {
@@ -121,10 +123,12 @@ public final class LinkRelay: @unchecked Sendable {
 
         while true {
             let now = MonotonicClock.now()
+            impairmentSchedule?.applyDue(to: link, now: now, start: startTime)
             release(forward, now: now)
             release(reverse, now: now)
             if reports.isDue(now: now) { onReport(statistics(now: now, isFinal: false)) }
-            let deadline = reports.earliest(link.nextReleaseTime)
+            var deadline = reports.earliest(link.nextReleaseTime)
+            deadline = impairmentSchedule?.earliest(deadline, start: startTime, now: now) ?? deadline
             let ready: Int
             do {
                 ready = try waiter.wait(until: deadline, spinningFor: busyPoll.spin(now: now))
@@ -132,7 +136,10 @@ public final class LinkRelay: @unchecked Sendable {
                 throw LinkError("waiting for packets failed: \(error)")
             }
             guard ready > 0 else { continue }
-            if stopEntry >= 0 && !waiter.events(at: stopEntry).isEmpty { break }
+            if stopEntry >= 0 && !waiter.events(at: stopEntry).isEmpty {
+                if impairmentSchedule?.handleWakeUp(link: link, now: MonotonicClock.now(), start: startTime) == true { continue }
+                break
+            }
             busyPoll.noteActivity(now: MonotonicClock.now())
             if !waiter.events(at: forwardEntry).isEmpty { try drain(forward) }
             if !waiter.events(at: reverseEntry).isEmpty { try drain(reverse) }
@@ -147,6 +154,7 @@ public final class LinkRelay: @unchecked Sendable {
         report.isFinal = isFinal
         report.forward = forward.statistics
         report.reverse = reverse.statistics
+        report.impairmentChanges = impairmentSchedule?.records
         return report
     }
 

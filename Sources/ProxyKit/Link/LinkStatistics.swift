@@ -13,6 +13,8 @@ public struct LinkStatistics: Sendable, Equatable {
     public var forward = RelayDirectionStatistics()
     /// B → A.
     public var reverse = RelayDirectionStatistics()
+    /// With `--schedule`: every change of impairments so far, with its time; nil without.
+    public var impairmentChanges: [ImpairmentChangeRecord]? = nil
 
     /// A zeroed report.
     public init() {}
@@ -23,7 +25,7 @@ public struct LinkStatistics: Sendable, Equatable {
         .object(ReportTime(elapsed: elapsed, isFinal: isFinal).jsonMembers + [
             ("forward", Self.linkJSON(forward)),
             ("reverse", Self.linkJSON(reverse)),
-        ])
+        ] + ImpairmentChangeRecord.jsonMembers(impairmentChanges))
     }
 
     /// Two lines, one per direction, named after the namespaces:
