@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
         .testTarget(name: "LabKitTests", dependencies: ["LabKit", "RUDPSim", "RUDP", "CLIKit"]),
         .testTarget(name: "ProxyKitTests", dependencies: ["ProxyKit", "Impairment", "SystemKit", "CLIKit"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["RUDP"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["RUDP", "SystemKit", "CLIKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -68,7 +68,7 @@ struct LinkEndToEndTests {
         return result.stdout.split(separator: "\n").map(String.init)
     }
 
-    @Test("UDP echo across the link: median RTT within 2 ms of twice the delay",
+    @Test("UDP echo across the link: no echo beats twice the delay, the quickest is within 2 ms of it",
           .enabled(if: LinkTestSupport.python != nil, "needs python3 for the echo server"))
     func echoRoundTrip() throws {
         let (a, b) = (LinkTestSupport.uniqueNamespace("echo-a"), LinkTestSupport.uniqueNamespace("echo-b"))
@@ -79,9 +79,12 @@ struct LinkEndToEndTests {
         server.signal(SIGKILL)
         let stopped = link.stop()
         try #require(samples.count == 40, "answers: \(samples.count) of 40")
-        let median = samples.sorted()[samples.count / 2]
-        #expect(abs(median - 10) <= 2, "median RTT \(median) ms for 2 × 5 ms; samples \(samples)")
-        #expect(samples.min()! >= 10, "an echo came back faster than the delay allows: \(samples.min()!) ms")
+        // The quickest echo shows what the link adds: scheduling on a loaded 2-core machine (the
+        // parallel test run, a debug build) only adds to the others, so the median is bounded loosely.
+        let (quickest, median) = (samples.min()!, samples.sorted()[samples.count / 2])
+        #expect(quickest >= 10, "an echo came back faster than the delay allows: \(quickest) ms")
+        #expect(quickest <= 12, "the quickest RTT \(quickest) ms for 2 × 5 ms; samples \(samples)")
+        #expect(median <= 20, "median RTT \(median) ms for 2 × 5 ms; samples \(samples)")
         #expect(stopped.status == ExitCode.failure && stopped.stderr.contains("interrupted by SIGINT"))
     }
 
