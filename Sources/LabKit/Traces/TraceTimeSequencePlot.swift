@@ -36,7 +36,8 @@ public struct TimeSequencePlot {
     static let originalColor = "#000000"
     static let retransmitColor = "#D55E00"
     static let ackColor = "#009E73"
-    static let windowColor = "#E69F00"
+    /// Sky blue, far in hue from the vermillion retransmissions it runs beside (orange was not).
+    static let windowColor = "#56B4E9"
     static let timeoutColor = "#CC79A7"
     static let fastRetransmitColor = "#0072B2"
 
