@@ -216,6 +216,27 @@ import Testing
         #expect(connection.isOpen)
     }
 
+    @Test("an endpoint that refuses new transfers (a --once receiver lingering) turns a second sender away and keeps its own")
+    func aLingeringOnceReceiverTakesNoSecondTransfer() throws {
+        let endpoint = Self.makeEndpoint()
+        let first = Self.makeSender(connectionID: 1)
+        Self.deliver(Self.datagrams(of: first, now: 0)[0], to: endpoint, from: alice, now: 0)
+        guard case .offered(let connection) = Self.events(of: endpoint).first else { return }
+        endpoint.accept(connection.handle, now: 0)
+        endpoint.refusesNewTransfers = "the receiver (--once) has had its one transfer and is about to exit"
+        let second = Self.makeSender(connectionID: 2)
+        Self.deliver(Self.datagrams(of: second, now: Self.ms)[0], to: endpoint, from: mallory, now: Self.ms)
+        #expect(Self.events(of: endpoint).isEmpty, "no second connection is offered")
+        let replies = Self.transmitted(by: endpoint, now: Self.ms)
+        #expect(replies.filter { $0.to == alice }.map { Self.type($0.bytes) } == [.synAck], "the first goes on")
+        let refusals = replies.filter { $0.to == mallory }
+        #expect(refusals.map { Self.type($0.bytes) } == [.reset])
+        let reason = try refusals[0].bytes.withUnsafeBytes { try ResetPayload(decoding: try PacketView.decode($0).payload) }
+        #expect(reason.code == .busy)
+        #expect(reason.message == "the receiver (--once) has had its one transfer and is about to exit")
+        #expect(connection.isOpen)
+    }
+
     @Test func halfOpenConnectionsGiveWayOldestFirstAndExpire() throws {
         let endpoint = Self.makeEndpoint {
             $0.maxHalfOpenConnections = 2

@@ -42,6 +42,11 @@ public final class ReceiverEndpoint {
     /// Whether no connection is open (half-open ones included).
     public var isEmpty: Bool { table.isEmpty }
 
+    /// When set, every SYN of a new transfer is refused (RST busy) with this message: a
+    /// `--once` receiver that has had its transfer and only lingers for its FIN must not take
+    /// a second one that its exit would cut off. Transfers already known go on.
+    public var refusesNewTransfers: String?
+
     /// The open connections, in no particular order.
     public var connections: Dictionary<ConnectionKey, InboundConnection>.Values { table.transfers }
 
@@ -115,6 +120,10 @@ public final class ReceiverEndpoint {
 
     private func open(_ syn: PacketView, datagramLength: Int, key: ConnectionKey, now: UInt64) {
         let limit = configuration.amplificationFactor * datagramLength
+        if let refusal = refusesNewTransfers {
+            queue(.reset(to: key.peer, connectionID: key.connectionID, code: .busy, message: refusal, limit: limit))
+            return
+        }
         guard table.establishedCount < configuration.maxConnections else {
             queue(.reset(to: key.peer, connectionID: key.connectionID, code: .busy,
                          message: "the receiver is busy (\(configuration.maxConnections) transfers in progress); try again later",
