@@ -75,6 +75,7 @@ struct DissectorEndToEndTests {
         #expect(indices.count == trace.transmissions.count,
                 "tshark: \(indices.count) DATA packets; trace: \(trace.transmissions.count) sends and retransmits")
         #expect(indices == trace.transmissions, "the DATA packets' sequence numbers, in order, are the trace's")
+        #expect(dataSent.flatMap(\.indices) == trace.transmissions, "the dissector's rudp.index counts as the trace does")
         var seen = Set<Int>()
         let resent = indices.filter { !seen.insert($0).inserted }
         #expect(resent == trace.retransmissions && resent.count == summary["retransmissions"] as? Int,
@@ -97,6 +98,7 @@ struct DissectorEndToEndTests {
         #expect(received.count == trace.acknowledgements.count,
                 "tshark: \(received.count) ACKs to the sender; trace: \(trace.acknowledgements.count)")
         #expect(received == trace.acknowledgements, "each ACK's cumulative index and SACK count, in order")
+        #expect(acks.flatMap(\.acknowledgedIndices) == trace.acknowledgements.map(\.cumulative), "rudp.ack_index")
         #expect(acks.contains { $0.packets[0].sackCount > 0 }, "Selective Repeat reported holes with SACK blocks")
         #expect(acks.allSatisfy {
             $0.info.hasPrefix("ACK ack=\($0.packets[0].acknowledgement) win=\($0.packets[0].window)")

@@ -70,7 +70,7 @@ struct DissectorFieldTests {
                       "rudp.syn.name", "rudp.syn.retries", "rudp.syn.largest_timeout", "rudp.synack.mss", "rudp.synack.window",
                       "rudp.redundant.count", "rudp.redundant.distance", "rudp.redundant.length", "rudp.redundant.seq",
                       "rudp.sack.start", "rudp.sack.end", "rudp.fin.file_size", "rudp.fin.sha256", "rudp.fin.rto",
-                      "rudp.rst.code", "rudp.rst.message", "_ws.col.Info"]
+                      "rudp.rst.code", "rudp.rst.message", "rudp.index", "rudp.ack_index", "_ws.col.Info"]
         let lines = try Dissector.tshark(["-r", file.path, "-T", "fields", "-E", "separator=/t"] + fields.flatMap { ["-e", $0] })
         let frames = lines.map { line in
             Dictionary(uniqueKeysWithValues: zip(fields, line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)))
@@ -92,6 +92,8 @@ struct DissectorFieldTests {
         #expect(gso["rudp.seq"] == "\(first),\(first &+ 1),\(first &+ 2)" && gso["rudp.flags"] == "0x00,0x00,0x03")
         #expect(gso["rudp.redundant.count"] == "2" && gso["rudp.redundant.distance"] == "2,1" && gso["rudp.redundant.length"] == "30,20")
         #expect(gso["rudp.redundant.seq"] == "\(first),\(first &+ 1)")
+        #expect(gso["rudp.index"] == "0,1,2" && ack["rudp.ack_index"] == "3" && fin["rudp.index"] == "20",
+                "indices from the SYN's ISN across the wrap")
         #expect(gso["_ws.col.Info"] == "3 packets: DATA seq=\(first) len=1000 | DATA seq=\(first &+ 1) len=1000 | "
                     + "DATA seq=\(first &+ 2) len=\(1 + 8 + 60) ACK-NOW copies=2")
 

@@ -14,7 +14,8 @@ enum Dissector {
     /// The fields asked of tshark, in the order `DissectedFrame` reads them; several RUDP packets
     /// in one frame (a GSO super-frame) give comma-separated lists.
     static let fields = ["frame.number", "frame.interface_id", "udp.srcport", "udp.dstport", "rudp.type", "rudp.seq",
-                         "rudp.ack", "rudp.window", "rudp.sack_count", "rudp.len", "rudp.crc.status", "frame.comment",
+                         "rudp.ack", "rudp.window", "rudp.sack_count", "rudp.len", "rudp.crc.status", "rudp.index", "rudp.ack_index",
+                         "frame.comment",
                          "_ws.col.Info"]
 
     /// Every frame of `capture` (those matching the display `filter`, if given).
@@ -61,6 +62,10 @@ struct DissectedFrame {
     var packets: [Packet]
     /// Each packet's `rudp.crc.status`: 1 good, 0 bad.
     var crcStatuses: [Int]
+    /// `rudp.index` of its DATA and FIN packets and `rudp.ack_index` of its ACKs and FIN-ACKs: the
+    /// dissector's own count from the connection's ISN, as `--trace` counts.
+    var indices: [Int]
+    var acknowledgedIndices: [Int]
     /// The proxy's pcapng comment ("forward #12 in: dropped by loss"), or "".
     var comment: String
     /// The info column.
@@ -89,6 +94,7 @@ struct DissectedFrame {
                           window: windows[index], sackCount: sacks[index], payloadLength: lengths[index])
         }
         crcStatuses = list("rudp.crc.status", as: Int.self)
+        (indices, acknowledgedIndices) = (list("rudp.index"), list("rudp.ack_index"))
         comment = column("frame.comment")
         info = column("_ws.col.Info")
     }

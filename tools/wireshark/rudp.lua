@@ -95,6 +95,8 @@ local f = {
     crc_computed = ProtoField.uint32("rudp.crc.computed", "CRC32C computed", base.HEX),
     crc_status   = ProtoField.uint8("rudp.crc.status", "CRC32C status", base.DEC, CRC_STATUS),
     packet_len   = ProtoField.uint32("rudp.packet_len", "Packet length", base.DEC),
+    data_index   = ProtoField.uint32("rudp.index", "Packet index (Sequence - ISN - 1)", base.DEC),
+    ack_index    = ProtoField.uint32("rudp.ack_index", "Acknowledged index (Ack - ISN - 1)", base.DEC),
     index        = ProtoField.uint32("rudp.datagram.index", "Packet in datagram", base.DEC),
     count        = ProtoField.uint32("rudp.datagram.packets", "Packets in datagram", base.DEC),
 
@@ -277,6 +279,15 @@ local function dissect_redundant(tvb, offset, length, tree, seq)
 end
 
 ---------------------------------------------------------------------------------------------
+-- Packet indices, as rudp-send --trace and rudp-lab count them: each connection's ISN is taken
+-- from its SYN (by connection ID, so both sides of a proxy agree), forgotten with the file.
+
+local initial_sequence = {}
+function rudp.init() initial_sequence = {} end
+
+local function index_after(isn, value) return (value - isn - 1) % 4294967296 end
+
+---------------------------------------------------------------------------------------------
 -- One packet: header, SACK blocks, payload, CRC. Returns its summary for the info column.
 
 local function dissect_packet(tvb, piece, number, count, tree)
@@ -338,6 +349,13 @@ local function dissect_packet(tvb, piece, number, count, tree)
             item:add(f.sack_end, tvb(b + 4, 4))
         end
         if payload_length > 0 then t:add(f.payload, tvb(sack_end, payload_length)) end
+        local connection = tvb(o + 4, 4):uint()
+        if ptype == 1 and good and initial_sequence[connection] == nil then initial_sequence[connection] = seq end
+        local isn = initial_sequence[connection]
+        if isn and (ptype == 3 or ptype == 5) then t:add(f.data_index, index_after(isn, seq)):set_generated() end
+        if isn and (ptype == 4 or ptype == 6) and (ack ~= 0 or window ~= 0) then
+            t:add(f.ack_index, index_after(isn, ack)):set_generated()
+        end
         local extra
         if ptype == 1 then words = dissect_syn(tvb, sack_end, payload_length, t)
         elseif ptype == 2 then words = dissect_synack(tvb, sack_end, payload_length, t)
