@@ -192,6 +192,7 @@ local function dissect_syn(tvb, offset, length, tree)
     flags_item:add(f.syn_budget, tvb(offset + 1, 1))
     flags_item:add(f.syn_redundant, tvb(offset + 1, 1))
     local flags = tvb(offset + 1, 1):uint()
+    if band(flags, 0xF8) ~= 0 then flags_item:add_proto_expert_info(ef.reserved, "SYN flags: bits not defined") end
     local mss = tvb(offset + 2, 2):uint()
     local window = tvb(offset + 4, 4):uint()
     t:add(f.syn_mss, tvb(offset + 2, 2))
@@ -325,6 +326,10 @@ local function dissect_packet(tvb, piece, number, count, tree)
     t:add(f.len, tvb(o + 28, 2))
     local reserved_item = t:add(f.reserved, tvb(o + 30, 2))
     if tvb(o + 30, 2):uint() ~= 0 then reserved_item:add_proto_expert_info(ef.reserved) end
+    -- Only DATA has flags, and only these two.
+    if band(flags, ptype == 3 and 0xFC or 0xFF) ~= 0 then
+        flags_item:add_proto_expert_info(ef.reserved, string.format("Flags 0x%02x: bits not defined for %s", flags, type_name))
+    end
 
     -- The CRC first: a bad one means every other field may be wrong.
     local good, carried, computed = check_crc(tvb, o, length)
