@@ -210,6 +210,10 @@ import Testing
         #expect(!structure.groupClasses.contains("series pacing"), "NewReno does not pace")
         #expect(structure.texts.contains("congestion window") && structure.texts.contains("slow-start threshold"))
         #expect(structure.groupClasses.contains("series phases"))
+        // Its receive window (edge 1025) stands far above the two packets sent: drawn along the top, said so.
+        #expect(structure.texts.joined(separator: " ").contains("up to packet 1025, far above the data"), "\(structure.texts)")
+        let textbook = try SVGStructure(try TimeSequencePlot(events: TraceFile(parsing: Self.senderTrace).events).render())
+        #expect(!textbook.texts.joined(separator: " ").contains("far above"), "a textbook window edge is drawn where it is")
         #expect(structure.texts.contains("slow start (shaded)") && structure.texts.contains("congestion avoidance (shaded)"))
         #expect(structure.texts.contains { $0.hasPrefix("Congestion window: window up to 16 packets") })
 
