@@ -30,6 +30,18 @@ import Testing
         #expect(line.contains("timeouts a run"), "\(line)")
     }
 
+    @Test("the timeouts a run line up with the places they belong to, zeros included")
+    func timeoutCountsAlignWithTheirPlaces() throws {
+        let line = try #require(Self.reading(protocols: [.selectiveRepeat], losses: [0.01, 0.1, 0.2], windows: [64])
+            .first { $0.hasPrefix("What limited Selective Repeat") })
+        let lossPart = try #require(line.components(separatedBy: "loss-limited at ").last)
+        let places = lossPart.prefix { $0 != ":" }.split(separator: ",").count
+        if let counts = lossPart.components(separatedBy: ", with ").last?.components(separatedBy: " timeouts a run").first,
+           lossPart.contains("timeouts a run") {
+            #expect(counts.split(separator: ",").count == places, "\(line)")
+        }
+    }
+
     @Test("TCP's window is the kernel's: only rate or loss is said of it")
     func tcpIsNeverCalledWindowLimited() {
         let summary = ConditionSummary.summarize(SweepResults(

@@ -266,7 +266,7 @@ public enum ResultsReading {
                 case .loss(let mbps, let achieved):
                     bound = "the \(ReportNumbers.goodput(mbps)) Mbit/s that window and rate allow"
                     share = percent(achieved)
-                    if let mean = summary.meanTimeouts, mean > 0 { timeouts = ReportNumbers.plain(mean, decimals: 1) }
+                    if let mean = summary.meanTimeouts { timeouts = ReportNumbers.plain(mean, decimals: 1) }
                 }
                 let place = self.place(summary.condition, axis: axis)
                 if let index = groups.firstIndex(where: { $0.cause == cause.name && $0.bound == bound }) {
@@ -281,7 +281,9 @@ public enum ResultsReading {
             let parts = groups.map { group in
                 "\(group.cause) at \(group.places.joined(separator: ", ")): \(group.bound); measured "
                     + group.shares.joined(separator: ", ") + " of that"
-                    + (group.timeouts.isEmpty ? "" : ", with \(group.timeouts.joined(separator: ", ")) timeouts a run")
+                    // One count per place, or none: a list shorter than the places would misalign them.
+                    + (group.timeouts.count != group.places.count || group.timeouts.allSatisfy { $0 == "0" } ? ""
+                        : ", with \(group.timeouts.joined(separator: ", ")) timeouts a run")
             }
             lines.append("What limited \(title(labProtocol, control, plan: plan)): " + parts.joined(separator: "; ") + ".")
         }
