@@ -132,6 +132,14 @@ import Testing
         Harness.deliver(misplaced, to: pair.endpoint, from: aliceRebound, now: pair.now)
         #expect(connection.peer == alice)
         #expect(connection.migrations == 0)
+        // A packet of the connection far outside its window, from yet another address: dropped
+        // unanswered (neither challenged nor reset, which would end a transfer that merely moved).
+        var stray = PacketHeader(type: .data, connectionID: 0xC0FFEE, sequence: SequenceNumber(0x8000_0000),
+                                 timestamp: 1, timestampEcho: 1)
+        stray.flags = 0
+        Harness.deliver(try PacketEncoder.encode(stray, payload: [1]), to: pair.endpoint,
+                        from: PeerAddress(ipv4: 0x0a00_0067, port: 7_777), now: pair.now)
+        #expect(Harness.transmitted(by: pair.endpoint, now: pair.now).allSatisfy { $0.to != PeerAddress(ipv4: 0x0a00_0067, port: 7_777) })
         pair.run { pair.sender.state == .finished }
         #expect(pair.delivered == pair.file)
         #expect(pair.lostToOldAddresses.allSatisfy { $0 == .pathChallenge }, "only challenges went to Mallory")

@@ -122,7 +122,7 @@ public final class ReceiverEndpoint {
         let candidates = table.connections(withID: header.connectionID).filter(\.isMigratable)
         guard !candidates.isEmpty else { return nil }
         if header.type == .pathResponse {
-            guard let response = try? PathPayload(decoding: packet.payload) else { return .none }
+            guard let response = try? PathPayload(decoding: packet.payload) else { return DatagramOutcome.none }
             for connection in candidates {
                 guard let validated = connection.pathValidation.complete(response, from: peer, length: datagram.count),
                       table.move(connection.key, to: peer) != nil else { continue }
@@ -130,11 +130,11 @@ public final class ReceiverEndpoint {
                 queueForTransmit(connection)
                 return DatagramOutcome(connection: connection.handle, inOrderPayload: nil)
             }
-            return .none
+            return DatagramOutcome.none
         }
         // Anything else that names a live connection but fits none is dropped unanswered: an RST
         // to the new address would end the transfer of a peer that merely moved.
-        guard let connection = candidates.first(where: { $0.mayComeFromMovedPeer(packet) }) else { return .none }
+        guard let connection = candidates.first(where: { $0.mayComeFromMovedPeer(packet) }) else { return DatagramOutcome.none }
         connection.pathValidation.noteArrival(from: peer, length: datagram.count, interval: configuration.pathChallengeInterval,
                                               now: now, random: random)
         queueForTransmit(connection)
