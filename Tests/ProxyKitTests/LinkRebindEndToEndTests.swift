@@ -1,5 +1,6 @@
 import CLIKit
 import Foundation
+import SystemKit
 import Testing
 
 @testable import ProxyKit
@@ -7,9 +8,9 @@ import Testing
 /// `lossproxy link --rebind` between real namespaces: A's source ports move every 200 ms while
 /// files cross 10 ms of delay and 1 % loss each way. RUDP follows the sender after path
 /// validation; TCP's connection is keyed by its ports, so the rebinding breaks it, and its
-/// outcome is reported as it happens. Root only.
-@Suite("TUN link rebinding end to end (root)", .serialized, .enabled(if: LinkTestSupport.canRun, LinkTestSupport.skipReason))
-struct LinkRebindEndToEndTests {
+/// outcome is reported as it happens. Root only; part of the link suite, so that it never
+/// shares the cores with another link's timing checks.
+extension LinkEndToEndTests {
     @Test("rudp-send sr through a link rebinding every 200 ms arrives intact; TCP's fate is reported")
     func transfersWhileTheLinkRebinds() throws {
         let (a, b) = (LinkTestSupport.uniqueNamespace("rebind-a"), LinkTestSupport.uniqueNamespace("rebind-b"))
@@ -52,5 +53,22 @@ struct LinkRebindEndToEndTests {
         let stopped = link.stop()
         let final = try #require(stopped.stdout.split(separator: "\n").last.flatMap { try? JSONValue(parsing: String($0)) })
         #expect((final["rebinds"]?.intValue ?? 0) >= 3, "the link rebound during the transfers: \(stopped.stdout)")
+    }
+
+    @Test("rudp-lab why-udp --network link: the migration row shows RUDP intact and TCP's outcome")
+    func whyUDPMigrationRowOnTheLink() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("why-udp-link-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let lab = try ChildProcess(path: LinkTestSupport.program("rudp-lab"), arguments: [
+            "why-udp", "--network", "link", "--duration", "1s", "--requests", "3", "--out", directory.path])
+        let status = lab.waitForExit(timeout: 240)
+        #expect(status == 0, "\(lab.lastErrorLine ?? "")")
+        let summary = try JSONValue(parsing: try String(contentsOfFile: directory.path + "/summary.json", encoding: .utf8))
+        let transfers = try #require(summary["migration"]?["transfers"]?.arrayValue)
+        #expect(transfers.map { $0["transport"]?.stringValue } == ["RUDP", "TCP"])
+        #expect(transfers[0]["intact"]?.boolValue == true, "\(transfers[0])")
+        #expect(transfers[1]["status"]?.stringValue == "measured", "TCP's outcome is reported, whatever it is")
+        let readme = try String(contentsOfFile: directory.path + "/README.md", encoding: .utf8)
+        #expect(readme.contains("| RUDP | intact |"))
     }
 }
