@@ -61,6 +61,12 @@ private func checkDecoding(_ datagram: UnsafeRawBufferPointer) {
                 fuzzCheck(reset.encoded() == Array(packet.payload), "RST payload does not encode back to itself")
             }
         }
+    case .pathChallenge, .pathResponse:
+        if let path = try? PathPayload(decoding: packet.payload) {
+            fuzzCheck(path.encoded() == Array(packet.payload), "path payload does not encode back to itself")
+        } else {
+            fuzzCheck(packet.payload.count != PathPayload.size, "8 bytes of path data refused")
+        }
     case .data, .ack, .finAck:
         break
     }
@@ -92,6 +98,9 @@ private func checkPayloadEncodings(_ input: inout FuzzInput) {
     fuzzCheck(fin.encoded().withUnsafeBytes { try? FinPayload(decoding: $0) } == fin, "FIN round trip")
 
     let message = String(decoding: input.bytes(upTo: 700), as: UTF8.self)
+    let path = PathPayload(data: input.integer())
+    let decodedPath = path.encoded().withUnsafeBytes { try? PathPayload(decoding: $0) }
+    fuzzCheck(decodedPath == path, "path payload round trip")
     let reset = ResetPayload(code: ResetCode.allCases[input.below(ResetCode.allCases.count)], message: message)
     let resetBytes = reset.encoded()
     fuzzCheck(resetBytes.count <= 2 + ResetPayload.maxMessageLength, "RST payload over its limit")

@@ -25,6 +25,8 @@ private struct SenderHarness {
     let space: SequenceSpace
     let fileSize: Int
     var now: UInt64 = 0
+    /// The data of every well-formed PATH-CHALLENGE of the connection forged so far.
+    var challengesDelivered = Set<UInt64>()
     var written = 0
     var finishedWriting = false
     var finSent = false
@@ -103,6 +105,7 @@ private struct SenderHarness {
         var header = PacketForge.header(&input, connectionID: input.chance(16) ? input.integer() : configuration.connectionID)
         let typeChoice = input.below(10)
         header.type = typeChoice < 5 ? .ack : [PacketType.synAck, .synAck, .finAck, .reset, header.type][typeChoice - 5]
+        if input.chance(12) { header.type = .pathChallenge }
         switch header.type {
         case .synAck:
             if !input.chance(8) { header.acknowledgement = space.wire(0) }
@@ -137,6 +140,11 @@ private struct SenderHarness {
         case .synAck:
             payload = input.chance(8) ? input.bytes(upTo: 12)
                 : SynAckPayload(mss: input.within(1...2 * sender.mss), window: UInt32(input.within(0...2 * sender.window))).encoded()
+        case .pathChallenge:
+            payload = input.chance(8) ? input.bytes(upTo: 12) : PathPayload(data: input.integer()).encoded()
+            if payload.count == PathPayload.size, header.connectionID == configuration.connectionID {
+                challengesDelivered.insert(payload.withUnsafeBytes { $0.readBigEndian(0, as: UInt64.self) })
+            }
         case .reset:
             payload = input.chance(4) ? input.bytes(upTo: 40)
                 : ResetPayload(code: .integrityFailure, message: String(decoding: input.bytes(upTo: 20), as: UTF8.self)).encoded()
@@ -209,7 +217,11 @@ private struct SenderHarness {
             fuzzCheck(sender.base == sender.next && sender.next == sender.filled && !finishedWriting,
                       "keepalive with data in flight, waiting or finished")
             fuzzCheck(header.sequence == space.wire(sender.next), "keepalive sequence")
-        case .synAck, .finAck:
+        case .pathResponse:
+            // Only the echo of a challenge that reached it, carrying its 8 bytes unchanged.
+            let response = try? PathPayload(decoding: packet.payload)
+            fuzzCheck(response != nil && challengesDelivered.contains(response!.data), "PATH-RESPONSE to no challenge")
+        case .synAck, .finAck, .pathChallenge:
             fuzzCheck(false, "the sender sent a receiver's packet type \(header.type)")
         }
     }

@@ -31,6 +31,8 @@ enum SeedCorpus {
             ("fin", header(.fin), [], FinPayload(fileSize: 4, sha256: digest, retransmitTimeoutMicros: 200_000).encoded()),
             ("finack", header(.finAck), [], []),
             ("rst", header(.reset), [], ResetPayload(code: .fileExists, message: "'a' already exists").encoded()),
+            ("path-challenge", header(.pathChallenge), [], PathPayload(data: 0x0123_4567_89AB_CDEF).encoded()),
+            ("path-response", header(.pathResponse), [], PathPayload(data: 0x0123_4567_89AB_CDEF).encoded()),
         ]
         for (name, header, sacks, payload) in seeds {
             guard let bytes = try? PacketEncoder.encode(header, sacks: sacks, payload: payload) else { continue }

@@ -14,7 +14,8 @@ final class ClientTable {
         let replyAddress: RawSocketAddress
         /// The upstream socket: bound, not connected, so that replies from any port of the
         /// server's host arrive (a connected socket would make the kernel discard them).
-        let socket: UDPSocket
+        /// Replaced by a new one at each `--rebind`.
+        var socket: UDPSocket
         let generation: UInt32
         /// Monotonic ns of the last datagram from the client or from the server to it.
         var lastActivity: UInt64
@@ -123,6 +124,19 @@ final class ClientTable {
         evictedCount += 1
         return client
     }
+
+    /// Gives the client in `slot` a new upstream socket, as a NAT that rebinds it to a new port,
+    /// and closes the old one: what the server still sends there is lost, as behind the NAT.
+    func rebind(_ slot: Int, to socket: UDPSocket) {
+        guard let old = slots[slot]?.socket else { return }
+        slots[slot]!.socket = socket
+        old.close()
+        rebindCount += 1
+        membershipChanged = true
+    }
+
+    /// Upstream sockets replaced by `rebind` since the start.
+    private(set) var rebindCount = 0
 
     /// Closes every client's socket and forgets them all.
     func removeAll() {

@@ -32,6 +32,7 @@ public struct RelayCommand {
     private let strictReplyFlag: FlagKey
     private let tcpPassthroughFlag: FlagKey
     private let tcpConnectionsOption: OptionKey<Int>
+    private let rebindOption: OptionKey<UInt64?>
 
     /// The declarations of `lossproxy`'s relay mode.
     public init(name: String = "lossproxy") {
@@ -50,7 +51,7 @@ public struct RelayCommand {
             """,
             usage: """
             \(name) --listen ADDR --to ADDR [IMPAIRMENTS] [--seed N] [--stats DUR] [--json] [--quiet]
-                [--pcap FILE] [--strict-reply] [--tcp-passthrough [--tcp-connections N]]
+                [--pcap FILE] [--strict-reply] [--tcp-passthrough [--tcp-connections N]] [--rebind DUR]
             \(name) link --ns-a NAME --ns-b NAME [IMPAIRMENTS] [--seed N] [--stats DUR] [--json]
             """,
             subcommands: [("link", "Impair every IP packet between two network namespaces (TUN link)")],
@@ -82,6 +83,10 @@ public struct RelayCommand {
             "tcp-connections", placeholder: "N", default: "64",
             help: "TCP connections forwarded at once at most with --tcp-passthrough; more are closed at once",
             parse: ValueParsers.integer(in: 1...10_000))
+        rebindOption = spec.option(
+            "rebind", placeholder: "DUR", defaultHelp: "never",
+            help: "Move every client to a new source port towards the server every DUR, as a NAT rebinding does (docs/IMPAIRMENTS.md)",
+            parse: RunOutputOptions.positiveDuration)
         (runOutput, clientTimeoutOption) = RunOutputOptions.declare(
             on: &spec, jsonHelp: "Print each statistics report as one JSON object on stdout"
         ) { spec in
@@ -115,6 +120,7 @@ public struct RelayCommand {
                 listenAddress: listen, serverAddress: server, forward: forward, reverse: reverse, seed: seed)
             configuration.clientIdleTimeout = arguments[clientTimeoutOption]
             configuration.strictReply = arguments[strictReplyFlag]
+            configuration.rebindInterval = arguments[rebindOption]
             if arguments[tcpPassthroughFlag] { configuration.tcpPassthroughConnections = arguments[tcpConnectionsOption] }
             configuration.statisticsInterval = statisticsInterval
             return configuration
@@ -161,7 +167,10 @@ public struct RelayCommand {
             forwardName: "forward (to server)", reverseName: "reverse (to clients)")
         let tcp = configuration.tcpPassthroughConnections.map { "TCP passed through unimpaired (at most \($0) connections); " } ?? ""
         let replies = configuration.strictReply ? "replies only from \(configuration.serverAddress); " : ""
-        return "listening on \(relay.localAddress), forwarding to \(configuration.serverAddress); \(directions); \(tcp)\(replies)"
+        let rebind = configuration.rebindInterval.map {
+            "each client moves to a new source port every \(HumanFormat.duration(nanoseconds: $0)); "
+        } ?? ""
+        return "listening on \(relay.localAddress), forwarding to \(configuration.serverAddress); \(directions); \(tcp)\(replies)\(rebind)"
             + RunOutputOptions.seedText(configuration.seed, wasRandom: invocation.seedWasRandom)
     }
 

@@ -141,6 +141,8 @@ public struct RelayStatistics: Sendable, Equatable {
     public var totalClients = 0
     /// Clients whose upstream socket was taken for a new client when descriptors ran out.
     public var evictedClients = 0
+    /// Clients moved to a new upstream socket (`--rebind`), each move counted once.
+    public var rebinds = 0
     /// Relay-side sockets open now for replies from the server's other ports.
     public var replySockets = 0
     /// Such sockets opened since the start.
@@ -163,6 +165,7 @@ public struct RelayStatistics: Sendable, Equatable {
             ("clients", .integer(activeClients)),
             ("clients_total", .integer(totalClients)),
             ("clients_evicted", .integer(evictedClients)),
+            ("rebinds", .integer(rebinds)),
             ("reply_sockets", .integer(replySockets)),
             ("reply_sockets_total", .integer(replySocketsTotal)),
             ("forward", forward.json),

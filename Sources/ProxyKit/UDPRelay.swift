@@ -46,6 +46,9 @@ public final class UDPRelay: @unchecked Sendable {
         public var strictReply = false
         /// TCP connections to forward unimpaired at most at once; nil: no TCP at all.
         public var tcpPassthroughConnections: Int? = nil
+        /// Every this many nanoseconds each client moves to a new upstream socket (a new source
+        /// port towards the server), as a NAT rebinding does; nil: never (`--rebind DUR`).
+        public var rebindInterval: UInt64? = nil
 
         /// A relay from `listenAddress` to `serverAddress`, impairing nothing unless told.
         public init(listenAddress: SocketAddress, serverAddress: SocketAddress,
@@ -134,6 +137,7 @@ public final class UDPRelay: @unchecked Sendable {
         startTime = MonotonicClock.now()
         let expiryCheckInterval = max(min(configuration.clientIdleTimeout / 4, 1_000_000_000), 1_000_000)
         var nextExpiryCheck = startTime + expiryCheckInterval
+        var nextRebind = configuration.rebindInterval.map { startTime + $0 }
         var reports = ReportSchedule(every: configuration.statisticsInterval, from: startTime)
         var waiter = Poller(capacity: 16, precision: .nanoseconds)
         var busyPoll = BusyPoll()
@@ -156,6 +160,10 @@ public final class UDPRelay: @unchecked Sendable {
             if now >= nextExpiryCheck {
                 expireIdleClients(now: now)
                 nextExpiryCheck = now + expiryCheckInterval
+            }
+            if let due = nextRebind, now >= due, let interval = configuration.rebindInterval {
+                rebindClients()
+                nextRebind = max(due + interval, now)
             }
             if clients.membershipChanged || replySockets.membershipChanged {
                 clients.membershipChanged = false
@@ -180,6 +188,7 @@ public final class UDPRelay: @unchecked Sendable {
                 deadline = min(deadline ?? nextExpiryCheck, nextExpiryCheck)
             }
             deadline = impairmentSchedule?.earliest(deadline, start: startTime, now: now) ?? deadline
+            if let nextRebind, clients.count > 0 { deadline = min(deadline ?? nextRebind, nextRebind) }
 
             guard try waiter.wait(until: deadline, spinningFor: busyPoll.spin(now: now)) > 0 else { continue }
             if stopEntry >= 0 && !waiter.events(at: stopEntry).isEmpty {
@@ -328,14 +337,37 @@ public final class UDPRelay: @unchecked Sendable {
         }
     }
 
+    /// A new upstream socket: any free port, errors reported, the relay's buffer sizes.
+    private func makeUpstreamSocket() throws(SystemError) -> UDPSocket {
+        let socket = try UDPSocket(bindingTo: .wildcard(configuration.serverAddress.family, port: 0))
+        socket.reportErrors()
+        socket.setBufferSizes(send: configuration.socketBufferSize, receive: configuration.socketBufferSize)
+        ReceiveSlots.allowCoalescing(on: socket)
+        return socket
+    }
+
+    /// `--rebind`: every client moves to a new upstream socket, so the server sees it from a
+    /// new port from now on; the old socket is closed. A client whose new socket cannot be
+    /// opened keeps its old one (and the failure is logged).
+    private func rebindClients() {
+        for slot in clients.slots.indices {
+            guard let client = clients.slots[slot] else { continue }
+            do {
+                let socket = try makeUpstreamSocket()
+                let before = client.socket.localAddress.port
+                clients.rebind(slot, to: socket)
+                log.note("rebind", "client \(client.address) rebound: port \(before) -> \(socket.localAddress.port) towards the server")
+            } catch {
+                log.note("rebind-failed", "cannot rebind client \(client.address): \(error)")
+            }
+        }
+    }
+
     private func addClient(_ address: SocketAddress, now: UInt64) -> Int? {
         var evicted = false
         while true {
             do {
-                let socket = try UDPSocket(bindingTo: .wildcard(configuration.serverAddress.family, port: 0))
-                socket.reportErrors()
-                socket.setBufferSizes(send: configuration.socketBufferSize, receive: configuration.socketBufferSize)
-                ReceiveSlots.allowCoalescing(on: socket)
+                let socket = try makeUpstreamSocket()
                 let slot = clients.add(address: address, listenFamily: listenSocket.family, socket: socket, now: now)
                 log.write("new client \(address), forwarded to \(configuration.serverAddress) from port \(socket.localAddress.port)")
                 return slot
@@ -442,6 +474,7 @@ public final class UDPRelay: @unchecked Sendable {
         report.activeClients = clients.count
         report.totalClients = clients.totalAdded
         report.evictedClients = clients.evictedCount
+        report.rebinds = clients.rebindCount
         report.replySockets = replySockets.entries.count
         report.replySocketsTotal = replySockets.totalOpened
         report.tcp = tcpPassthrough?.statistics

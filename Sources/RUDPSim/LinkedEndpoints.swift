@@ -12,14 +12,20 @@ protocol LinkedEndpoints {
     mutating func drainSender() -> Bool
     /// Sends everything the receiver has to send now; true if it sent anything.
     mutating func drainReceiver() -> Bool
-    /// The receiving process gets one datagram.
-    mutating func deliverToReceiver(_ bytes: UnsafeRawBufferPointer)
+    /// The receiving process gets one datagram, submitted with `tag`.
+    mutating func deliverToReceiver(_ bytes: UnsafeRawBufferPointer, tag: UInt64)
+    /// The sending process gets one datagram, submitted with `tag` (by default the sender handles it).
+    mutating func deliverToSender(_ bytes: UnsafeRawBufferPointer, tag: UInt64)
     /// A datagram submitted with `tag` leaves `direction` of the link (before it is handled).
     func arrived(from direction: ImpairedLink.Direction, tag: UInt64)
 }
 
 extension LinkedEndpoints {
     func arrived(from direction: ImpairedLink.Direction, tag: UInt64) {}
+
+    mutating func deliverToSender(_ bytes: UnsafeRawBufferPointer, tag: UInt64) {
+        sender.handle(datagram: bytes, now: now)
+    }
 
     /// Moves data and datagrams at the current instant until nothing more happens at it.
     /// Each endpoint answers every datagram before the next one arrives, as a real process would.
@@ -32,13 +38,13 @@ extension LinkedEndpoints {
             link.forward.releaseDue(now: now) { bytes, tag in
                 active = true
                 arrived(from: .forward, tag: tag)
-                deliverToReceiver(bytes)
+                deliverToReceiver(bytes, tag: tag)
                 _ = drainReceiver()
             }
             link.reverse.releaseDue(now: now) { bytes, tag in
                 active = true
                 arrived(from: .reverse, tag: tag)
-                sender.handle(datagram: bytes, now: now)
+                deliverToSender(bytes, tag: tag)
                 _ = drainSender()
             }
         }

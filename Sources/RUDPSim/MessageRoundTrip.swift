@@ -234,8 +234,8 @@ extension PacketType {
     /// Packets a receiver sends, which only a sender handles (a reset goes either way).
     var isForSender: Bool {
         switch self {
-        case .synAck, .ack, .finAck, .reset: true
-        case .syn, .data, .fin: false
+        case .synAck, .ack, .finAck, .reset, .pathChallenge: true
+        case .syn, .data, .fin, .pathResponse: false
         }
     }
 }

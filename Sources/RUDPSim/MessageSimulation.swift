@@ -185,7 +185,7 @@ private struct MessageConnectionRun: LinkedEndpoints {
     }
 
     /// The receiving application: takes each message the receiver hands over and notes its time.
-    mutating func deliverToReceiver(_ bytes: UnsafeRawBufferPointer) {
+    mutating func deliverToReceiver(_ bytes: UnsafeRawBufferPointer, tag: UInt64) {
         guard let packet = try? PacketView.decode(bytes) else { return }
         guard let receiver else {
             guard packet.header.type == .syn else { return }

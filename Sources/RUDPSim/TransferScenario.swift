@@ -28,6 +28,10 @@ public struct TransferScenario: Sendable {
     public var receiverLifecycle: ReceiverLifecycle = .server
     /// The receiver process disappears at this virtual time (it stops answering).
     public var receiverVanishesAt: UInt64?
+    /// A NAT in front of the sender moves it to a new source port every this many nanoseconds
+    /// (its datagrams then come from the new port, and the old port's mapping is gone: what the
+    /// receiver sends there is lost), as `lossproxy --rebind` does; nil: the address never changes.
+    public var rebindInterval: UInt64?
     /// Give up (and report a hang) past this much virtual time.
     public var timeLimit: UInt64 = 24 * 3_600 * 1_000_000_000
 
@@ -46,6 +50,7 @@ public struct TransferScenario: Sendable {
     /// The command-line form of this scenario, printed with a failure so it can be reproduced.
     public var reproduction: String {
         "mode=\(mode) cc=\(congestionControl) receiver=\(receiverLifecycle) size=\(size) mss=\(mss) window=\(window) seed=\(seed) isn=\(initialSequence.map(String.init) ?? "derived") "
+            + (rebindInterval.map { "rebind=\($0 / 1_000_000)ms " } ?? "")
             + "forward=\(forward) reverse=\(reverse)"
     }
 }
@@ -84,6 +89,8 @@ public struct TransferOutcome: Sendable {
     public var finsUnanswered = 0
     /// True if the simulation stopped because the time limit passed or no progress was possible.
     public var hung: Bool
+    /// Times the receiver moved the transfer to a new address of the sender (validated).
+    public var migrations = 0
     public var forwardStatistics: ImpairmentStats
     public var reverseStatistics: ImpairmentStats
 

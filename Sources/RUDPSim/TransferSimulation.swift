@@ -56,8 +56,21 @@ private struct SimulationRun: LinkedEndpoints {
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
     /// The whole file, shared between simulations, when it is small enough.
     let reference: ContentReference?
-    /// The sender's address as the receiving endpoint sees it.
+    /// The sender's address as the receiving endpoint sees it, before any rebinding.
     static let senderAddress = PeerAddress(ipv4: 0x0a4d_0001, port: 40_000)
+    /// Highest migration count seen on the transfer's connection.
+    var migrations = 0
+
+    /// The sender's address now: its NAT moves it to the next port every `rebindInterval`.
+    var senderAddressNow: PeerAddress {
+        guard let interval = scenario.rebindInterval, interval > 0 else { return Self.senderAddress }
+        return PeerAddress(ipv4: 0x0a4d_0001, port: 40_000 + UInt16(truncatingIfNeeded: (now / interval) % 20_000))
+    }
+
+    /// A link tag: the datagram's serial and, above it, the sender port it came from or goes to.
+    static func tag(serial: Int, port: UInt16) -> UInt64 { UInt64(serial) | UInt64(port) << 32 }
+    static func serial(of tag: UInt64) -> Int { Int(tag & 0xffff_ffff) }
+    static func port(of tag: UInt64) -> UInt16 { UInt16(truncatingIfNeeded: tag >> 32) }
 
     init(_ scenario: TransferScenario, observers: SimulationObservers) {
         self.scenario = scenario
@@ -118,7 +131,7 @@ private struct SimulationRun: LinkedEndpoints {
             senderState: sender.state, receiverState: receiver?.state, senderStatistics: sender.statistics,
             receiverStatistics: receiver?.statistics, bytesDelivered: delivered, deliveredBytesMatch: deliveredMatch,
             senderEndTime: senderEndTime, endTime: now, receiverExitTime: exitTime, finsUnanswered: finsUnanswered, hung: hung,
-            forwardStatistics: link.forward.stats, reverseStatistics: link.reverse.stats)
+            migrations: migrations, forwardStatistics: link.forward.stats, reverseStatistics: link.reverse.stats)
     }
 
     var receiverAlive: Bool { exitTime == nil && (scenario.receiverVanishesAt.map { now < $0 } ?? true) }
@@ -146,7 +159,7 @@ private struct SimulationRun: LinkedEndpoints {
         feedSender()
         var sent = false
         while let length = sender.pollTransmit(into: datagram, now: now) {
-            submit(length, to: .forward)
+            submit(length, to: .forward, port: senderAddressNow.port)
             sent = true
             feedSender()
         }
@@ -160,14 +173,14 @@ private struct SimulationRun: LinkedEndpoints {
         var sent = false
         while let transmit = endpoint.pollTransmit(into: datagram, now: now) {
             if datagram[WireLayout.typeOffset] == PacketType.finAck.rawValue { awaitingFinAck = false }
-            submit(transmit.length, to: .reverse)
+            submit(transmit.length, to: .reverse, port: transmit.destination.port)
             sent = true
         }
         return sent
     }
 
     /// Puts the first `length` bytes of `datagram` on the link, tagged with their serial.
-    mutating func submit(_ length: Int, to direction: ImpairedLink.Direction) {
+    mutating func submit(_ length: Int, to direction: ImpairedLink.Direction, port: UInt16) {
         let bytes = UnsafeRawBufferPointer(rebasing: datagram[0..<length])
         let pipeline = link.pipeline(direction)
         let serial: Int
@@ -178,17 +191,25 @@ private struct SimulationRun: LinkedEndpoints {
             reverseSerial += 1
             serial = reverseSerial
         }
+        let tag = Self.tag(serial: serial, port: port)
         guard let observe = observers.datagramSent else {
-            pipeline.submit(bytes, tag: UInt64(serial), now: now)
+            pipeline.submit(bytes, tag: tag, now: now)
             return
         }
         let droppedBefore = pipeline.stats.dropped
-        pipeline.submit(bytes, tag: UInt64(serial), now: now)
+        pipeline.submit(bytes, tag: tag, now: now)
         observe(now, direction, serial, bytes, pipeline.stats.dropped > droppedBefore)
     }
 
     func arrived(from direction: ImpairedLink.Direction, tag: UInt64) {
-        observers.datagramArrived?(now, direction, Int(tag))
+        observers.datagramArrived?(now, direction, Self.serial(of: tag))
+    }
+
+    /// The sender's NAT forwards only what comes to the sender's current port: the mapping of
+    /// an earlier one is gone.
+    mutating func deliverToSender(_ bytes: UnsafeRawBufferPointer, tag: UInt64) {
+        guard Self.port(of: tag) == senderAddressNow.port else { return }
+        sender.handle(datagram: bytes, now: now)
     }
 
     /// The application side of the sender: hands over pattern bytes while there is room.
@@ -210,7 +231,7 @@ private struct SimulationRun: LinkedEndpoints {
 
     /// The network side of the receiver process: the endpoint demultiplexes and validates; the
     /// application accepts every offer and checks what is delivered.
-    mutating func deliverToReceiver(_ bytes: UnsafeRawBufferPointer) {
+    mutating func deliverToReceiver(_ bytes: UnsafeRawBufferPointer, tag: UInt64) {
         let isLateFin = savedAt != nil && Self.isFin(bytes, of: sender.configuration.connectionID)
         guard receiverAlive else {
             if isLateFin { finsUnanswered += 1 }
@@ -225,9 +246,11 @@ private struct SimulationRun: LinkedEndpoints {
                 awaitingFinAck = false
             }
         }
-        let outcome = endpoint.handle(datagram: bytes, from: Self.senderAddress, now: now)
+        let source = PeerAddress(ipv4: 0x0a4d_0001, port: Self.port(of: tag))
+        let outcome = endpoint.handle(datagram: bytes, from: source, now: now)
         handleEndpointEvents()
         guard let connection, outcome.connection == connection.handle else { return }
+        migrations = max(migrations, connection.migrations)
         let receiver = connection.receiver
         var offset = UInt64(delivered)
         var match = deliveredMatch

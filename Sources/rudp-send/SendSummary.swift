@@ -18,6 +18,7 @@ enum SendSummary {
             ("retransmissions", .integer(statistics?.retransmissions ?? 0)),
             ("timeouts", .integer(statistics?.timeouts ?? 0)),
             ("fast_retransmits", .integer(statistics?.fastRetransmits ?? 0)),
+            ("path_challenges", .integer(statistics?.pathChallengesAnswered ?? 0)),
             ("rtt_ms", rtt.map { rtt in
                 rtt.count == 0 ? .null : .object([("min", ms(rtt.minimum)), ("mean", ms(rtt.mean)), ("max", ms(rtt.maximum))])
             } ?? .null),

@@ -91,6 +91,19 @@ import Testing
                 "no tail, no claim")
     }
 
+    /// The migration row on sim: the issue's 20 MB over 20 ms and 2 % each way while the sender's
+    /// NAT rebinds every 2 s. RUDP moves with it and stalls less than a retransmission timeout
+    /// each time; TCP is not modelled on sim, and says so.
+    @Test func aFileCrossesAPathThatRebindsEveryTwoSecondsOverRUDP() throws {
+        let rudp = try #require(Self.defaults.migration.first { $0.transport == "RUDP" })
+        #expect(rudp.intact, "\(rudp.failure ?? "")")
+        let seconds = try #require(rudp.seconds)
+        #expect(rudp.migrations ?? 0 >= Int(seconds / 2) - 1 && seconds > 2, "moved at (nearly) every rebind: \(rudp)")
+        #expect((rudp.longestStallMilliseconds ?? .infinity) < 250, "\(rudp)")
+        let tcp = try #require(Self.defaults.migration.first { $0.transport == "TCP" })
+        #expect(tcp.notMeasured == WhyUDPSimulation.tcpNotMeasured)
+    }
+
     @Test func percentilesAreByNearestRank() {
         let stream = MessageStreamResult(transport: .udp, sentMilliseconds: [0, 1, 2, 3, 4],
                                          latencyMilliseconds: [5, 1, nil, 3, 2])
@@ -134,8 +147,14 @@ import Testing
         #expect(streams[2]["p99_ms"]?.doubleValue == Self.defaults.stream(.rudpOrdered)?.percentile(0.99))
         #expect(streams[2]["lost"]?.intValue == 0)
 
+        let migration = try #require(summary["migration"]?["transfers"]?.arrayValue)
+        #expect(migration.map { $0["transport"]?.stringValue } == ["RUDP", "TCP"])
+        #expect(migration[0]["intact"]?.boolValue == true && migration[1]["status"]?.stringValue == "not measured")
+
         let readme = try String(contentsOfFile: directory + "/README.md", encoding: .utf8)
         #expect(readme.hasPrefix("# Why UDP (test)"))
+        #expect(readme.contains("## A path that changes address"))
+        #expect(readme.contains("| RUDP | intact |"))
         #expect(readme.contains("| transport | delivered | lost | p50 | p90 | p95 | p99 | max | mean | late | retransmissions |"))
         #expect(readme.contains("| TCP | not measured |"))
         #expect(readme.contains("![Message latency CDF](latency-cdf.svg)"))

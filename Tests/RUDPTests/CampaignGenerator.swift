@@ -59,6 +59,10 @@ enum CampaignGenerator {
         // transfer; without --idle-timeout (mostly) or with it.
         scenario.receiverLifecycle = random.nextBool(probability: 0.5) ? .once : .server
         scenario.receiverIdleTimeoutFollowsSender = random.nextBool(probability: 0.7)
+        // A NAT rebinding the sender now and then (path validation); drawn after everything else.
+        if random.nextBool(probability: 0.1) {
+            scenario.rebindInterval = 50_000_000 + random.nextBelow(2_950_000_000)
+        }
         return scenario
     }
 

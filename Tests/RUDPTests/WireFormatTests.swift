@@ -19,6 +19,8 @@ private func examplePackets() -> [(PacketHeader, [SackBlock], [UInt8])] {
         (header(.fin), [], FinPayload(fileSize: 42, sha256: digest, retransmitTimeoutMicros: 200_000).encoded()),
         (header(.finAck), [], []),
         (header(.reset), [], ResetPayload(code: .unsafeName, message: "file name 'a/b' is not allowed").encoded()),
+        (header(.pathChallenge), [], PathPayload(data: 0x0123_4567_89AB_CDEF).encoded()),
+        (header(.pathResponse), [], PathPayload(data: 0x0123_4567_89AB_CDEF).encoded()),
     ]
 }
 
@@ -37,6 +39,9 @@ private func examplePackets() -> [(PacketHeader, [SackBlock], [UInt8])] {
             case .synAck: #expect(try SynAckPayload(decoding: view.payload) == SynAckPayload(mss: 1000, window: 32))
             case .fin: #expect(try FinPayload(decoding: view.payload).fileSize == 42)
             case .reset: #expect(try ResetPayload(decoding: view.payload).code == .unsafeName)
+            case .pathChallenge, .pathResponse:
+                #expect(try PathPayload(decoding: view.payload).data == 0x0123_4567_89AB_CDEF)
+                #expect(payload == [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF])
             default: break
             }
         }
@@ -130,4 +135,22 @@ private func examplePackets() -> [(PacketHeader, [SackBlock], [UInt8])] {
     bytes[0] = 9
     #expect(throws: WireError.unsupportedVersion(9)) { try bytes.withUnsafeBytes { _ = try PacketView.decode($0) } }
     #expect(WireError.checksumMismatch.description.contains("CRC32C"))
+}
+
+/// Path challenge data is exactly 8 bytes: shorter or longer is refused, never read past.
+@Test func pathPayloadIsExactlyEightBytes() throws {
+    for length in [0, 1, 7, 9, 64] {
+        let bytes = [UInt8](repeating: 0xAB, count: length)
+        #expect(throws: WireError.self) { try bytes.withUnsafeBytes { try PathPayload(decoding: $0) } }
+    }
+}
+
+/// SYN flag bit 5 says the sender answers path challenges; without it the SYN is the same bytes as before.
+@Test func synPayloadAnnouncesPathChallengeAnswersInBitFive() throws {
+    var offer = SynPayload(mode: .selectiveRepeat, mss: 1200, window: 64, fileSize: 5, name: Array("f".utf8))
+    #expect(offer.encoded()[1] == 0)
+    offer.answersPathChallenges = true
+    let flagged = offer.encoded()
+    #expect(flagged[1] == 0x20)
+    #expect(try flagged.withUnsafeBytes { try SynPayload(decoding: $0) }.answersPathChallenges)
 }

@@ -59,7 +59,8 @@ local OVERHEAD = 36        -- fixed header + CRC32C
 local SACK_BLOCK = 8
 local MAX_SACK = 32
 
-local TYPE_NAMES = { [1] = "SYN", [2] = "SYN-ACK", [3] = "DATA", [4] = "ACK", [5] = "FIN", [6] = "FIN-ACK", [7] = "RST" }
+local TYPE_NAMES = { [1] = "SYN", [2] = "SYN-ACK", [3] = "DATA", [4] = "ACK", [5] = "FIN", [6] = "FIN-ACK", [7] = "RST",
+    [9] = "PATH-CHALLENGE", [10] = "PATH-RESPONSE" }
 local MODE_NAMES = { [1] = "sw", [2] = "gbn", [3] = "sr" }
 local MODE_LONG = { [1] = "stop-and-wait (sw)", [2] = "Go-Back-N (gbn)", [3] = "Selective Repeat (sr)" }
 local RESET_NAMES = {
@@ -105,6 +106,8 @@ local f = {
     syn_unordered = ProtoField.bool("rudp.syn.flags.unordered", "Unordered delivery", 8, nil, 0x01),
     syn_budget   = ProtoField.bool("rudp.syn.flags.retry_budget", "Retry budget follows the name", 8, nil, 0x02),
     syn_redundant = ProtoField.bool("rudp.syn.flags.redundant", "DATA may carry redundant copies", 8, nil, 0x04),
+    syn_path     = ProtoField.bool("rudp.syn.flags.path_challenges", "Sender answers path challenges", 8, nil, 0x20),
+    path_data    = ProtoField.uint64("rudp.path.data", "Challenge data", base.HEX),
     syn_mss      = ProtoField.uint16("rudp.syn.mss", "MSS", base.DEC),
     syn_window   = ProtoField.uint32("rudp.syn.window", "Window", base.DEC),
     syn_size     = ProtoField.uint64("rudp.syn.file_size", "File size", base.DEC),
@@ -191,8 +194,10 @@ local function dissect_syn(tvb, offset, length, tree)
     flags_item:add(f.syn_unordered, tvb(offset + 1, 1))
     flags_item:add(f.syn_budget, tvb(offset + 1, 1))
     flags_item:add(f.syn_redundant, tvb(offset + 1, 1))
+    flags_item:add(f.syn_path, tvb(offset + 1, 1))
     local flags = tvb(offset + 1, 1):uint()
-    if band(flags, 0xF8) ~= 0 then flags_item:add_proto_expert_info(ef.reserved, "SYN flags: bits not defined") end
+    -- Bits 3 and 4 are 0-RTT's; bit 5 is path validation's.
+    if band(flags, 0xD8) ~= 0 then flags_item:add_proto_expert_info(ef.reserved, "SYN flags: bits not defined") end
     local mss = tvb(offset + 2, 2):uint()
     local window = tvb(offset + 4, 4):uint()
     t:add(f.syn_mss, tvb(offset + 2, 2))
@@ -377,6 +382,14 @@ local function dissect_packet(tvb, piece, number, count, tree)
             extra = dissect_fin(tvb, sack_end, payload_length, t)
         elseif ptype == 6 then words = string.format("FIN-ACK ack=%d", ack)
         elseif ptype == 7 then words = "RST"; extra = dissect_rst(tvb, sack_end, payload_length, t)
+        elseif ptype == 9 or ptype == 10 then
+            -- Exactly 8 bytes of challenge data (docs/PROTOCOL.md §3, path validation).
+            if payload_length == 8 then
+                t:add(f.path_data, tvb(sack_end, 8))
+                words = string.format("%s data=%s", type_name, string.lower(tvb(sack_end, 8):bytes():tohex()))
+            else
+                words = type_name .. " (malformed: not 8 bytes of data)"
+            end
         end
         words = words or type_name
         if extra then words = words .. " " .. extra end

@@ -76,6 +76,7 @@ final class TransferRecording {
             case .fin: flight.kind = .fin
             case .finAck: flight.kind = .finAck
             case .reset: flight.kind = .reset
+            case .pathChallenge, .pathResponse: flight.kind = .other
             }
         }
         run.flights.append(flight)

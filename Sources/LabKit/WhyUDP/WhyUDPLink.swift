@@ -54,7 +54,13 @@ public final class WhyUDPLinkRunner {
             progress("request/response over \(exchange.title): \(plan.requests) trials …")
             exchanges.append(firstResponse(exchange, plan: plan, shouldStop: shouldStop))
         }
-        return WhyUDPResults(plan: plan, streams: streams, exchanges: exchanges, started: started, finished: Date())
+        var results = WhyUDPResults(plan: plan, streams: streams, exchanges: exchanges, started: started, finished: Date())
+        if plan.migrationFileSize > 0 && !shouldStop() {
+            link.stop(timeout: 10)  // the migration row needs a link of its own, with --rebind
+            results.migration = migration(plan, impairments: impairments, progress: progress)
+            results.finished = Date()
+        }
+        return results
     }
 
     /// Starts a peer inside `namespace`.

@@ -79,6 +79,13 @@ public struct WhyUDPPlan: Sendable, Equatable {
     /// RUDP window in packets.
     public var window = 64
     public var network: WhyUDPNetwork = .sim
+    /// The migration row: a file of this many bytes sent while the sender's NAT rebinds it
+    /// every `rebindInterval` nanoseconds (0: no migration row).
+    public var migrationFileSize = 20_000_000
+    public var rebindInterval: UInt64 = 2_000_000_000
+    /// The migration row's bottleneck, bits per second (a queue of 100 packets), so the file
+    /// takes several rebinding intervals.
+    public var migrationRate: UInt64 = 20_000_000
     /// Seed of the link's decisions (the same for every transport, so on sim the n-th datagram
     /// of each run meets the same fate).
     public var seed: UInt64 = 1

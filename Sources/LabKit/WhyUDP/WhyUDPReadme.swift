@@ -38,6 +38,12 @@ public enum WhyUDPReadme {
         lines.append("")
         lines += responseTable(results)
         lines.append("")
+        if !results.migration.isEmpty {
+            lines.append("## A path that changes address")
+            lines.append("")
+            lines += migrationTable(results)
+            lines.append("")
+        }
         lines.append("## Reading")
         lines.append("")
         for bullet in WhyUDPReading.bullets(results) { lines.append("- " + bullet) }
@@ -92,6 +98,39 @@ public enum WhyUDPReadme {
             lines.append("")
             lines.append("\(reason).")
         }
+        return lines
+    }
+
+    /// The migration row: a file sent while a NAT rebinds the sender every interval.
+    static func migrationTable(_ results: WhyUDPResults) -> [String] {
+        let plan = results.plan
+        var lines = ["A \(ReportNumbers.plain(Double(plan.migrationFileSize) / 1e6, decimals: 0)) MB file is sent while a NAT in "
+            + "front of the sender moves it to a new source port every "
+            + "\(ReportNumbers.plain(Double(plan.rebindInterval) / 1e9, decimals: 1)) s (what the old port receives is lost), "
+            + "over the same link with a \(ReportNumbers.plain(Double(plan.migrationRate) / 1e6, decimals: 0)) Mbit/s "
+            + "bottleneck (a 100-packet queue), so that the transfer lives through several rebindings. RUDP identifies the transfer by its connection ID: the receiver validates each new "
+            + "address with a challenge the sender echoes, then moves the transfer there. TCP's connection is its "
+            + "addresses and ports.", "",
+            "| transport | outcome | seconds | moves | longest stall ms |",
+            "|---|---|---:|---:|---:|"]
+        for result in results.migration {
+            guard result.notMeasured == nil else {
+                lines.append("| \(result.transport) | not measured | – | – | – |")
+                continue
+            }
+            let outcome = result.intact ? "intact" : "failed: \(result.failure ?? "?")"
+            lines.append("| \(result.transport) | \(outcome) | \(cell(result.seconds)) | "
+                + "\(result.migrations.map(String.init) ?? "–") | \(cell(result.longestStallMilliseconds)) |")
+        }
+        let reasons = Set(results.migration.compactMap(\.notMeasured)).subtracting(results.streams.compactMap(\.notMeasured))
+        for reason in reasons.sorted() {
+            lines.append("")
+            lines.append("\(reason).")
+        }
+        lines.append("")
+        lines.append("The longest stall is the longest time the sender heard no acknowledgement after the first one; "
+            + "moves are the times the receiver followed the sender to a new address. On the link the programs report "
+            + "neither, so those cells are –.")
         return lines
     }
 

@@ -140,6 +140,30 @@ public enum WhyUDPReport {
         members.append(("plots", .array([.string(plotName)])))
         members.append(("streams", .array(streams)))
         members.append(("first_response", .array(exchanges)))
+        if !results.migration.isEmpty {
+            members.append(("migration", .object([
+                ("file_bytes", .int(plan.migrationFileSize)),
+                ("rebind_interval_ms", number(Double(plan.rebindInterval) / 1e6)),
+                ("bottleneck_mbps", number(Double(plan.migrationRate) / 1e6)),
+                ("transfers", .array(results.migration.map(migrationJSON))),
+            ])))
+        }
+        return .object(members)
+    }
+
+    /// One transport of the migration row.
+    static func migrationJSON(_ result: MigrationResult) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [("transport", .string(result.transport))]
+        if let reason = result.notMeasured {
+            members += [("status", "not measured"), ("reason", .string(reason))]
+            return .object(members)
+        }
+        members += [
+            ("status", "measured"), ("intact", .bool(result.intact)), ("seconds", number(result.seconds)),
+            ("migrations", result.migrations.map { .int($0) } ?? .null),
+            ("longest_stall_ms", number(result.longestStallMilliseconds)),
+        ]
+        if let failure = result.failure { members.append(("failure", .string(failure))) }
         return .object(members)
     }
 }

@@ -102,6 +102,8 @@ public struct WhyUDPResults: Sendable {
     public var plan: WhyUDPPlan
     public var streams: [MessageStreamResult]
     public var exchanges: [FirstResponseResult]
+    /// The migration row (a file transfer while the path rebinds), per transport; empty when not run.
+    public var migration: [MigrationResult] = []
     public var started: Date
     public var finished: Date
 

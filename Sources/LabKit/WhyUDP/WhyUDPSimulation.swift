@@ -24,7 +24,13 @@ public enum WhyUDPSimulation {
             progress("request/response over \(exchange.title) …")
             exchanges.append(firstResponse(exchange, plan: plan))
         }
-        return WhyUDPResults(plan: plan, streams: streams, exchanges: exchanges, started: started, finished: Date())
+        var results = WhyUDPResults(plan: plan, streams: streams, exchanges: exchanges, started: started, finished: Date())
+        if plan.migrationFileSize > 0 {
+            progress("file transfer while the path rebinds every \(ReportNumbers.plain(Double(plan.rebindInterval) / 1e9, decimals: 1)) s …")
+            results.migration = WhyUDPMigrationSimulation.run(plan)
+            results.finished = Date()
+        }
+        return results
     }
 
     /// One transport's message stream.

@@ -30,6 +30,7 @@ public struct LinkCommand {
     private let addressAOption: OptionKey<InterfaceAddress>
     private let addressBOption: OptionKey<InterfaceAddress>
     private let impairments: ImpairmentOptions
+    private let rebindOption: OptionKey<UInt64?>
     private let runOutput: RunOutputOptions
 
     /// What the direction prefixes mean on the link (the relay's sentence speaks of clients).
@@ -69,7 +70,7 @@ public struct LinkCommand {
             """,
             usage: """
             \(name) --ns-a NAME --ns-b NAME [IMPAIRMENTS] [--addr-a CIDR --addr-b CIDR]
-                              [--seed N] [--stats DUR] [--pcap FILE] [--json] [--quiet]
+                              [--seed N] [--stats DUR] [--pcap FILE] [--json] [--quiet] [--rebind DUR]
             """,
             examples: [
                 HelpExample("\(name) --ns-a left --ns-b right --delay 10ms --loss 3%",
@@ -102,6 +103,10 @@ public struct LinkCommand {
         impairments = ImpairmentOptions(declaringOn: &spec)
         spec.discussion = spec.discussion.replacingOccurrences(
             of: ImpairmentOptions.directionSentence, with: Self.directionSentence)
+        rebindOption = spec.option(
+            "rebind", placeholder: "DUR", defaultHelp: "never",
+            help: "Move A's UDP and TCP source ports to new ones every DUR, as a NAT rebinding does (checksums fixed)",
+            parse: RunOutputOptions.positiveDuration)
         runOutput = RunOutputOptions.declare(
             on: &spec, jsonHelp: "Print the link-up line and each statistics report as one JSON object on stdout",
             ownOptions: { _ in }
@@ -135,6 +140,7 @@ public struct LinkCommand {
             configuration.addressA = addressA
             configuration.addressB = addressB
             configuration.statisticsInterval = statisticsInterval
+            configuration.rebindInterval = arguments[rebindOption]
             return configuration
         }
         invocation.scheduleFile = scheduleFile
@@ -183,6 +189,7 @@ public struct LinkCommand {
             }
         }
         relay.impairmentSchedule = invocation.followedSchedule(signals: signals, program: program)
+        if let interval = configuration.rebindInterval { relay.rebind(every: interval) }
 
         // Addresses, routes and devices are configured: a packet sent from now on waits in its
         // device's queue until the loop below, entered right after this line, reads it.

@@ -21,6 +21,8 @@ public struct LinkConfiguration: Sendable {
     public var seed: UInt64
     /// Nanoseconds between statistics reports; nil for a report at exit only.
     public var statisticsInterval: UInt64? = nil
+    /// `--rebind`: A's UDP and TCP source ports move every this many nanoseconds; nil for never.
+    public var rebindInterval: UInt64? = nil
 
     /// A link between `namespaceA` and `namespaceB` with the default addresses.
     public init(namespaceA: String, namespaceB: String, forward: ImpairmentConfig = .none,

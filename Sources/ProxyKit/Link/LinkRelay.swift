@@ -40,6 +40,14 @@ public final class LinkRelay: @unchecked Sendable {
     private var log = ThrottledLog()
     /// `--schedule`: impairments changing while relaying (set before `run`); nil for none.
     public var impairmentSchedule: ScheduledImpairments?
+    /// `--rebind`: A's source ports move every interval (set before `run`); nil for never.
+    private var rebinding: PortRebinding?
+
+    /// Moves A's UDP and TCP source ports to new ones every `interval` nanoseconds from the start
+    /// of `run`, as a NAT rebinding at A's side (see `PortRebinding`). Call before `run`.
+    public func rebind(every interval: UInt64) {
+        rebinding = PortRebinding(interval: interval)
+    }
 
     /// One direction: where its packets come from and go, its pipeline and counters.
     private final class Direction {
@@ -124,11 +132,13 @@ public final class LinkRelay: @unchecked Sendable {
         while true {
             let now = MonotonicClock.now()
             impairmentSchedule?.applyDue(to: link, now: now, start: startTime)
+            rebinding?.advance(elapsed: now - startTime)
             release(forward, now: now)
             release(reverse, now: now)
             if reports.isDue(now: now) { onReport(statistics(now: now, isFinal: false)) }
             var deadline = reports.earliest(link.nextReleaseTime)
             deadline = impairmentSchedule?.earliest(deadline, start: startTime, now: now) ?? deadline
+            if let change = rebinding.map({ startTime + $0.nextChange }) { deadline = min(deadline ?? change, change) }
             let ready: Int
             do {
                 ready = try waiter.wait(until: deadline, spinningFor: busyPoll.spin(now: now))
@@ -155,6 +165,10 @@ public final class LinkRelay: @unchecked Sendable {
         report.forward = forward.statistics
         report.reverse = reverse.statistics
         report.impairmentChanges = impairmentSchedule?.records
+        if let rebinding {
+            report.rebinds = rebinding.rebinds
+            report.droppedForOldMappings = rebinding.droppedForOldMappings
+        }
         return report
     }
 
@@ -176,8 +190,17 @@ public final class LinkRelay: @unchecked Sendable {
             guard count > 0 else {
                 throw LinkError("the link's device in \(direction.sourceLabel) was closed")
             }
-            let packet = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
             let now = MonotonicClock.now()
+            if rebinding != nil {
+                // The NAT sits at A's side: A's packets leave it rewritten, B's enter it.
+                let writable = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
+                if direction === forward {
+                    rebinding!.rewriteFromA(writable)
+                } else if !rebinding!.rewriteFromB(writable) {
+                    continue
+                }
+            }
+            let packet = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
             if direction.corrupts {
                 direction.pipeline.submit(ipPacket: packet, now: now)
             } else {

@@ -15,6 +15,9 @@ public struct LinkStatistics: Sendable, Equatable {
     public var reverse = RelayDirectionStatistics()
     /// With `--schedule`: every change of impairments so far, with its time; nil without.
     public var impairmentChanges: [ImpairmentChangeRecord]? = nil
+    /// With `--rebind`: times A's ports moved, and B's packets dropped for a mapping gone; nil without.
+    public var rebinds: Int? = nil
+    public var droppedForOldMappings: Int? = nil
 
     /// A zeroed report.
     public init() {}
@@ -25,7 +28,8 @@ public struct LinkStatistics: Sendable, Equatable {
         .object(ReportTime(elapsed: elapsed, isFinal: isFinal).jsonMembers + [
             ("forward", Self.linkJSON(forward)),
             ("reverse", Self.linkJSON(reverse)),
-        ] + ImpairmentChangeRecord.jsonMembers(impairmentChanges))
+        ] + ImpairmentChangeRecord.jsonMembers(impairmentChanges)
+            + (rebinds.map { [("rebinds", .integer($0)), ("dropped_old_mapping", .integer(droppedForOldMappings ?? 0))] } ?? []))
     }
 
     /// Two lines, one per direction, named after the namespaces:

@@ -199,6 +199,24 @@ public final class Receiver: PacketHandling {
         if case .established = state, advertisedEdge < readIndex + UInt64(window) / 2 { ackDue = true }
     }
 
+    /// Sends the latest answer again (the ACK, or the FIN-ACK of a completed transfer): the
+    /// connection moved to a new address of its sender, and what went to the old one was lost.
+    public func repeatLatestAnswer() {
+        switch state {
+        case .established: ackDue = true
+        case .completed: finAckDue = true
+        default: break
+        }
+    }
+
+    /// Whether `sequence` could belong to a packet the sender sends now: within one window
+    /// below or above the next expected packet (retransmissions, new data, the FIN, a
+    /// keepalive). A packet from a new address must pass this before it starts path validation.
+    public func isPlausible(_ sequence: SequenceNumber) -> Bool {
+        guard let index = space.index(of: sequence, near: expected) else { return false }
+        return index + UInt64(window) >= expected && index <= expected + UInt64(window) + 1
+    }
+
     /// Bytes delivered in order and not yet read.
     public var hasDeliverableData: Bool { offer.delivery == .unordered ? !arrivals.isEmpty : readIndex < expected }
 

@@ -92,6 +92,8 @@ public final class Sender: PacketHandling {
     private var keepaliveDue = false
     /// The FIN-ACK arrived: these ACKs tell the receiver, which then stops lingering.
     private var closeAcknowledgementsDue = 0
+    /// The data of the latest PATH-CHALLENGE, until its PATH-RESPONSE goes out.
+    private var pathResponseDue: PathPayload?
     /// Send time and transmission count of the latest packet an ACK newly acknowledged.
     private var newlyAcknowledged: (sent: UInt64, transmissions: Int)?
 
@@ -267,7 +269,13 @@ public final class Sender: PacketHandling {
             peerTimestamp = header.timestamp  // the close acknowledgement echoes it, as proof
             state = .finished
             closeAcknowledgementsDue = configuration.closeAcknowledgements
-        case .syn, .data, .fin:
+        case .pathChallenge:
+            // Our address changed on the way (a NAT rebinding): prove that we receive at the
+            // new one. Answered in any live state; a sender that did not announce it stays silent.
+            guard configuration.answersPathChallenges, let challenge = try? PathPayload(decoding: packet.payload) else { return }
+            statistics.pathChallengesAnswered += 1
+            pathResponseDue = challenge
+        case .syn, .data, .fin, .pathResponse:
             return  // a receiver never sends these; ignore rather than trust them
         }
     }
@@ -507,6 +515,12 @@ public final class Sender: PacketHandling {
             resetToSend = nil
             return control(.reset, sequence: space.wire(next), payload: reset.encoded(), into: datagram, now: now)
         }
+        if let response = pathResponseDue {
+            pathResponseDue = nil
+            if case .failed = state {} else {
+                return control(.pathResponse, sequence: space.wire(next), payload: response.encoded(), into: datagram, now: now)
+            }
+        }
         switch state {
         case .connecting:
             pacingDeadline = nil
@@ -518,6 +532,7 @@ public final class Sender: PacketHandling {
                 syn.delivery = configuration.delivery
                 syn.retryBudget = configuration.retryBudget
                 syn.sendsRedundantData = redundancy > 0
+                syn.answersPathChallenges = configuration.answersPathChallenges
                 return control(.syn, sequence: SequenceNumber(configuration.initialSequence), payload: syn.encoded(),
                                into: datagram, now: now)
             }

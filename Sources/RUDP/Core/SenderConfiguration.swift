@@ -34,6 +34,9 @@ public struct SenderConfiguration: Sendable {
     /// Earlier packets, still unacknowledged, that each DATA packet also carries where the MSS
     /// leaves room (RFC 2198-style redundancy for small messages; 0 = off). Selective Repeat only.
     public var redundancy = 0
+    /// Whether the sender answers the receiver's path challenges, so that the transfer survives
+    /// a change of the sender's address (a NAT rebinding). Announced in the SYN (flag bit 5).
+    public var answersPathChallenges = true
     public var fileName: [UInt8]
     /// Size in bytes if known in advance (nil for standard input).
     public var fileSize: UInt64?

@@ -15,6 +15,8 @@ public struct SenderStatistics: Sendable, Equatable {
     /// Copies of earlier packets carried in DATA packets (`SenderConfiguration.redundancy`), and their bytes.
     public var redundantCopiesSent = 0
     public var redundantBytesSent: UInt64 = 0
+    /// PATH-CHALLENGEs received and answered: the receiver saw this sender from a new address.
+    public var pathChallengesAnswered = 0
     public var bytesAcknowledged: UInt64 = 0
     /// Most DATA packets outstanding (sent, not yet acknowledged) at any moment.
     public var maxInFlight = 0

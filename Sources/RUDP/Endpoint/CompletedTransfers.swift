@@ -14,6 +14,9 @@ struct CompletedTransfers {
     let capacity: Int
     let horizon: UInt64
     private var acknowledgements: [ConnectionKey: (acknowledgement: SequenceNumber, time: UInt64)] = [:]
+    /// The keys of transfers whose sender answers path challenges, by connection ID: its late
+    /// FIN may come from a new address (its NAT rebound after the linger).
+    private var migratable: [UInt32: ConnectionKey] = [:]
     private var order: [ConnectionKey] = []
     private var head = 0
 
@@ -22,13 +25,14 @@ struct CompletedTransfers {
         self.horizon = horizon
     }
 
-    mutating func remember(_ key: ConnectionKey, acknowledgement: SequenceNumber, now: UInt64) {
+    mutating func remember(_ key: ConnectionKey, acknowledgement: SequenceNumber, isMigratable: Bool = false, now: UInt64) {
         expire(now: now)
         while acknowledgements.count >= capacity, head < order.count {
-            acknowledgements[order[head]] = nil
+            forget(order[head])
             head += 1
         }
         acknowledgements[key] = (acknowledgement, now)
+        if isMigratable { migratable[key.connectionID] = key }
         order.append(key)
         compact()
     }
@@ -36,14 +40,23 @@ struct CompletedTransfers {
     /// The FIN-ACK acknowledgement of a recently confirmed transfer, if `key` is one.
     mutating func acknowledgement(for key: ConnectionKey, now: UInt64) -> SequenceNumber? {
         expire(now: now)
-        return acknowledgements[key]?.acknowledgement
+        if let entry = acknowledgements[key] { return entry.acknowledgement }
+        // From another address: only the FIN-ACK of a sender that may move, which is smaller
+        // than the FIN it answers and says nothing the FIN's sender did not know.
+        guard let moved = migratable[key.connectionID] else { return nil }
+        return acknowledgements[moved]?.acknowledgement
+    }
+
+    private mutating func forget(_ key: ConnectionKey) {
+        acknowledgements[key] = nil
+        if migratable[key.connectionID] == key { migratable[key.connectionID] = nil }
     }
 
     private mutating func expire(now: UInt64) {
         while head < order.count {
             let key = order[head]
             if let entry = acknowledgements[key], entry.time + horizon > now { return }
-            acknowledgements[key] = nil
+            forget(key)
             head += 1
         }
     }

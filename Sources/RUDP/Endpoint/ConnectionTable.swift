@@ -25,6 +25,9 @@ struct ConnectionTable {
     /// Half-open keys in the order they came; keys no longer half-open are skipped at the front.
     private var halfOpenOrder: [Key] = []
     private var halfOpenHead = 0
+    /// Keys by connection ID alone, to find a connection whose peer moved to a new address
+    /// (IDs are the sender's random choice, so a few connections may share one).
+    private var keysByConnectionID: [UInt32: [Key]] = [:]
     /// The last connection `lookup` found: datagrams come in runs from one peer (a batch, a
     /// window), and comparing a key is much cheaper than hashing it.
     private var lastFound: (key: Key, transfer: InboundConnection)?
@@ -48,6 +51,49 @@ struct ConnectionTable {
         return transfer
     }
 
+    /// The open connections with `connectionID`, whatever their peer's address.
+    func connections(withID connectionID: UInt32) -> [InboundConnection] {
+        (keysByConnectionID[connectionID] ?? []).compactMap { entries[$0] }
+    }
+
+    /// Moves the connection at `key` to its peer's new `address` (validated by the caller); its
+    /// host's share moves with it. Nil (nothing moved) if another connection has that address and ID.
+    mutating func move(_ key: Key, to address: PeerAddress) -> Key? {
+        let moved = Key(peer: address, connectionID: key.connectionID)
+        guard entries[moved] == nil, let transfer = entries.removeValue(forKey: key) else { return nil }
+        if lastFound?.key == key { lastFound = nil }
+        entries[moved] = transfer
+        unindex(key)
+        index(moved)
+        if transfer.isAddressValidated {
+            hosts.remove(key.peer, bytes: transfer.reservedBytes)
+            hosts.add(address, bytes: transfer.reservedBytes)
+        } else {
+            halfOpenOrder.append(moved)  // its old key is skipped as stale
+        }
+        return moved
+    }
+
+    /// At most this many connections are found by one connection ID: a flood of spoofed SYNs
+    /// reusing a live connection's ID costs a lookup no more, and gives way to established ones.
+    private static let maxKeysPerConnectionID = 8
+
+    private mutating func index(_ key: Key) {
+        var keys = keysByConnectionID[key.connectionID] ?? []
+        if keys.count >= Self.maxKeysPerConnectionID {
+            guard let halfOpen = keys.firstIndex(where: { entries[$0]?.isAddressValidated != true }) else { return }
+            keys.remove(at: halfOpen)
+        }
+        keys.append(key)
+        keysByConnectionID[key.connectionID] = keys
+    }
+
+    private mutating func unindex(_ key: Key) {
+        guard var keys = keysByConnectionID[key.connectionID] else { return }
+        keys.removeAll { $0 == key }
+        keysByConnectionID[key.connectionID] = keys.isEmpty ? nil : keys
+    }
+
     /// Reassembly bytes a connection admitted now could still be granted.
     var availableBytes: Int { max(0, memoryBudget - reservedBytes) }
 
@@ -64,6 +110,7 @@ struct ConnectionTable {
             if let transfer = remove(oldest) { evicted.append(transfer) }
         }
         entries[key] = transfer
+        index(key)
         halfOpenOrder.append(key)
         compact()
         return evicted
@@ -93,6 +140,7 @@ struct ConnectionTable {
     mutating func remove(_ key: Key) -> InboundConnection? {
         guard let transfer = entries.removeValue(forKey: key) else { return nil }
         if lastFound?.key == key { lastFound = nil }
+        unindex(key)
         if transfer.isAddressValidated {
             establishedCount -= 1
             reservedBytes -= transfer.reservedBytes

@@ -12,7 +12,9 @@
 /// endpoint (`accept`, `fail`, `confirmFinish`), which keeps its clock offset and output straight.
 public final class InboundConnection {
     public let handle: ConnectionHandle
-    public let key: ConnectionKey
+    /// The peer's address and the connection ID; the address changes when the peer moves to a
+    /// new one and proves it (path validation).
+    public internal(set) var key: ConnectionKey
     public let receiver: Receiver
     /// When the SYN arrived, on the endpoint's clock.
     public let startTime: UInt64
@@ -35,6 +37,12 @@ public final class InboundConnection {
     /// Timestamps of our packets to an unvalidated peer, remembered for the proof (SYN-ACKs are
     /// resent after lost ones).
     private var sentTimestamps: [UInt32] = []
+    /// New addresses the peer's packets came from, being validated.
+    var pathValidation = PathValidation()
+    /// Times the connection moved to a new, validated address of its peer.
+    public internal(set) var migrations = 0
+    /// PATH-CHALLENGEs sent to new addresses of the peer.
+    public internal(set) var pathChallengesSent = 0
     /// Whether the endpoint's transmit queue holds this connection.
     var isQueuedForTransmit = false
 
@@ -51,6 +59,53 @@ public final class InboundConnection {
     }
 
     public var peer: PeerAddress { key.peer }
+
+    /// Whether the peer announced that it answers path challenges, so that the connection may
+    /// follow it to a new address.
+    public var isMigratable: Bool { receiver.offer.answersPathChallenges }
+
+    /// Whether a packet from an address that is not the connection's may be the peer's, moved:
+    /// its sequence number is plausible now, and before the handshake completed, it also echoes
+    /// a timestamp we sent (which only a sender that saw our SYN-ACK knows).
+    func mayComeFromMovedPeer(_ packet: PacketView) -> Bool {
+        guard isMigratable, isOpen else { return false }
+        switch packet.header.type {
+        case .data, .fin:
+            return isAddressValidated ? receiver.isPlausible(packet.header.sequence)
+                                      : sentTimestamps.contains(packet.header.timestampEcho)
+        case .ack:
+            return isAddressValidated && receiver.isPlausible(packet.header.sequence)
+        default:
+            return false
+        }
+    }
+
+    /// Writes the next PATH-CHALLENGE due to a new address of the peer into `buffer`.
+    func pollPathChallenge(into buffer: UnsafeMutableRawBufferPointer, amplificationFactor: Int,
+                           now: UInt64) -> EndpointTransmit? {
+        guard pathValidation.hasChallengeDue,
+              let (address, challenge) = pathValidation.pollChallenge(amplificationFactor: amplificationFactor, now: now)
+        else { return nil }
+        let header = PacketHeader(type: .pathChallenge, connectionID: key.connectionID,
+                                  timestamp: WireClock.timestamp(now &+ clockOffset))
+        let payload = PathPayload(data: challenge).encoded()
+        guard let length = payload.withUnsafeBytes({ try? PacketEncoder.encode(header, payload: $0, into: buffer) }) else {
+            return nil
+        }
+        pathChallengesSent += 1
+        return EndpointTransmit(length: length, destination: address)
+    }
+
+    /// The peer proved it receives at the candidate's address: the connection's packets go there
+    /// from now on, and what was exchanged there so far counts (a half-open connection is still
+    /// held to the amplification limit).
+    func move(to candidate: PathValidation.Candidate) {
+        key = ConnectionKey(peer: candidate.address, connectionID: key.connectionID)
+        migrations += 1
+        datagramBytesReceived = candidate.bytesReceived
+        datagramBytesSent = candidate.bytesSent
+        if isAddressValidated { receiver.repeatLatestAnswer() }
+    }
 
     /// When the endpoint must handle this connection's timeout, on the endpoint's clock.
     var nextDeadline: UInt64? { receiver.nextDeadline.map { $0 &- clockOffset } }

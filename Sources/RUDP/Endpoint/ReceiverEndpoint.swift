@@ -66,11 +66,12 @@ public final class ReceiverEndpoint {
         if let connection = table.lookup(key) {
             return handle(packet, datagram: datagram, on: connection, now: now)
         }
+        if let outcome = handleFromNewAddress(packet, datagram: datagram, from: peer, now: now) { return outcome }
         switch packet.header.type {
         case .syn:
             open(packet, datagramLength: datagram.count, key: key, now: now)
-        case .reset:
-            break  // never answer an RST: two endpoints would answer each other forever
+        case .reset, .pathChallenge, .pathResponse:
+            break  // never answer an RST (two endpoints would answer each other forever), nor a stray path packet
         case .data where packet.header.timestampEcho == 0:
             break  // a first flight that overtook its SYN, or lost it: the SYN is what counts
         default:
@@ -110,6 +111,40 @@ public final class ReceiverEndpoint {
         let direct = configuration.deliversInOrderDirectly && connection.isAddressValidated
         let payload = connection.handle(packet, deliveringInOrder: direct, now: now)
         return DatagramOutcome(connection: connection.handle, inOrderPayload: payload)
+    }
+
+    /// A packet of a known connection from an address that is not the connection's: the peer
+    /// moved (a NAT rebinding), or someone spoofs it. A plausible packet starts the validation of
+    /// that address (a challenge goes there; the connection's own packets keep going to its
+    /// address) and, on an established connection, is taken as the peer's; the echo of the
+    /// challenge moves the connection there. Nil when no migratable connection has the ID: the
+    /// packet is then one of no connection.
+    private func handleFromNewAddress(_ packet: PacketView, datagram: UnsafeRawBufferPointer, from peer: PeerAddress,
+                                      now: UInt64) -> DatagramOutcome? {
+        let header = packet.header
+        guard header.type != .syn, header.type != .reset else { return nil }
+        let candidates = table.connections(withID: header.connectionID).filter(\.isMigratable)
+        guard !candidates.isEmpty else { return nil }
+        if header.type == .pathResponse {
+            guard let response = try? PathPayload(decoding: packet.payload) else { return DatagramOutcome.none }
+            for connection in candidates {
+                guard let validated = connection.pathValidation.complete(response, from: peer, length: datagram.count),
+                      table.move(connection.key, to: peer) != nil else { continue }
+                connection.move(to: validated)
+                queueForTransmit(connection)
+                return DatagramOutcome(connection: connection.handle, inOrderPayload: nil)
+            }
+            return DatagramOutcome.none
+        }
+        // Anything else that names a live connection but fits none is dropped unanswered: an RST
+        // to the new address would end the transfer of a peer that merely moved.
+        guard let connection = candidates.first(where: { $0.mayComeFromMovedPeer(packet) }) else { return DatagramOutcome.none }
+        connection.pathValidation.noteArrival(from: peer, length: datagram.count, interval: configuration.pathChallengeInterval,
+                                              now: now, random: random)
+        queueForTransmit(connection)
+        // Before the handshake completed nothing is taken from an address not yet proved.
+        guard connection.isAddressValidated else { return DatagramOutcome(connection: connection.handle, inOrderPayload: nil) }
+        return handle(packet, datagram: datagram, on: connection, now: now)
     }
 
     private var hostShareMessage: String {
@@ -225,6 +260,11 @@ public final class ReceiverEndpoint {
         }
         while let connection = transmitQueue.first {
             if connection.isOpen,
+               let challenge = connection.pollPathChallenge(into: buffer, amplificationFactor: configuration.amplificationFactor,
+                                                            now: now) {
+                return challenge
+            }
+            if connection.isOpen,
                let length = connection.pollTransmit(into: buffer, amplificationFactor: configuration.amplificationFactor,
                                                     now: now) {
                 return EndpointTransmit(length: length, destination: connection.peer)
@@ -268,7 +308,7 @@ public final class ReceiverEndpoint {
         for connection in over {
             table.remove(connection.key)
             if let acknowledgement = connection.confirmedAcknowledgement {
-                completed.remember(connection.key, acknowledgement: acknowledgement, now: now)
+                completed.remember(connection.key, acknowledgement: acknowledgement, isMigratable: connection.isMigratable, now: now)
             }
             close(connection)
         }

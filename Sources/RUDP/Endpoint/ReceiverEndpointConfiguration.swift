@@ -29,6 +29,9 @@ public struct ReceiverEndpointConfiguration: Sendable {
     /// An address that has not proved it receives our packets is sent at most this many times
     /// the bytes received from it (RFC 9000 §8).
     public var amplificationFactor = 3
+    /// A new address of a connection's peer that keeps sending without echoing its path
+    /// challenge is challenged again after this long (the challenge or its echo was lost).
+    public var pathChallengeInterval: UInt64 = 100_000_000
     /// Whether `handle` hands back the payload of an in-order DATA packet of a validated
     /// connection instead of buffering it (`Receiver.handleDeliveringInOrder`): saves a copy
     /// for a driver that consumes it at once.

@@ -58,6 +58,10 @@ public struct SynPayload: Equatable, Sendable {
     /// The sender may send DATA carrying copies of earlier packets (`PacketFlags.redundant`);
     /// a receiver that does not know the flag refuses the SYN instead of misreading them.
     public var sendsRedundantData = false
+    /// The sender answers PATH-CHALLENGEs (SYN flag bit 5): the receiver may move the
+    /// connection to a new address the sender proves (docs/PROTOCOL.md §3, *Path validation*).
+    /// A receiver never migrates a sender that does not say so.
+    public var answersPathChallenges = false
 
     public init(mode: TransferMode, mss: Int, window: UInt32, fileSize: UInt64?, name: [UInt8]) {
         self.mode = mode
@@ -72,7 +76,7 @@ public struct SynPayload: Equatable, Sendable {
         let rawMode = try reader.read(UInt8.self, "mode")
         guard let mode = TransferMode(rawValue: rawMode) else { throw .malformedPayload("unknown mode \(rawMode)") }
         let flags = try reader.read(UInt8.self, "flags")
-        guard flags & ~(Self.unorderedFlag | Self.retryBudgetFlag | Self.redundantDataFlag) == 0 else {
+        guard flags & ~(Self.unorderedFlag | Self.retryBudgetFlag | Self.redundantDataFlag | Self.pathChallengesFlag) == 0 else {
             throw .malformedPayload("unknown SYN flags \(flags)")
         }
         let mss = Int(try reader.read(UInt16.self, "mss"))
@@ -95,6 +99,7 @@ public struct SynPayload: Equatable, Sendable {
         delivery = flags & Self.unorderedFlag != 0 ? .unordered : .ordered
         retryBudget = budget
         sendsRedundantData = flags & Self.redundantDataFlag != 0
+        answersPathChallenges = flags & Self.pathChallengesFlag != 0
     }
 
     /// SYN flags bit 0: unordered delivery.
@@ -103,12 +108,14 @@ public struct SynPayload: Equatable, Sendable {
     static let retryBudgetFlag: UInt8 = 0x02
     /// SYN flags bit 2: DATA may carry redundant copies.
     static let redundantDataFlag: UInt8 = 0x04
+    /// SYN flags bit 5: the sender answers path challenges (bits 3 and 4 belong to 0-RTT).
+    static let pathChallengesFlag: UInt8 = 0x20
 
     public func encoded() -> [UInt8] {
         var writer = PayloadWriter()
         writer.write(mode.rawValue)
         writer.write((delivery == .unordered ? Self.unorderedFlag : 0) | (retryBudget == nil ? 0 : Self.retryBudgetFlag)
-                     | (sendsRedundantData ? Self.redundantDataFlag : 0))
+                     | (sendsRedundantData ? Self.redundantDataFlag : 0) | (answersPathChallenges ? Self.pathChallengesFlag : 0))
         writer.write(UInt16(clamping: mss))
         writer.write(window)
         writer.write(fileSize ?? Self.unknownSize)

@@ -34,6 +34,10 @@ public enum PacketType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case fin = 5
     case finAck = 6
     case reset = 7
+    /// Receiver → sender, to an address the connection's packets newly come from: echo these 8 bytes.
+    case pathChallenge = 9
+    /// Sender → receiver: the 8 bytes of a PATH-CHALLENGE, from the address that received it.
+    case pathResponse = 10
 
     public var description: String {
         switch self {
@@ -44,6 +48,8 @@ public enum PacketType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .fin: "FIN"
         case .finAck: "FIN-ACK"
         case .reset: "RST"
+        case .pathChallenge: "PATH-CHALLENGE"
+        case .pathResponse: "PATH-RESPONSE"
         }
     }
 }

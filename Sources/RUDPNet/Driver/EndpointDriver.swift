@@ -130,8 +130,8 @@ public final class EndpointDriver {
     /// Whether a packet type is one a receiver sends, so that a sender must handle it.
     static func isSentByReceiver(_ type: PacketType) -> Bool {
         switch type {
-        case .synAck, .ack, .finAck, .reset: true
-        case .syn, .data, .fin: false
+        case .synAck, .ack, .finAck, .reset, .pathChallenge: true
+        case .syn, .data, .fin, .pathResponse: false
         }
     }
 
