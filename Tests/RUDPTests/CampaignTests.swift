@@ -13,18 +13,24 @@ import Testing
     @Test(arguments: 0..<shards)
     func everyScenarioDeliversExactlyOrFailsOnBothSides(shard: Int) {
         var tally: [String: Int] = [:]
+        var earlyDataTaken = 0, answered = 0
         for offset in 0..<Self.seedsPerShard {
             let seed = UInt64(shard * Self.seedsPerShard + offset + 1)
             let scenario = CampaignGenerator.scenario(seed: seed, profile: .quick)
             let outcome = TransferSimulation.run(scenario)
             let verdict = CampaignVerdict(outcome, scenario: scenario)
             tally[verdict.label, default: 0] += 1
+            if outcome.senderStatistics.earlyDataBytesTaken > 0 { earlyDataTaken += 1 }
+            if outcome.responseBytes != nil { answered += 1 }
             #expect(!verdict.isViolation,
                     "\(verdict); reproduce with: \(CampaignProfile.quick.reproduction(seed: seed))\n \(scenario.reproduction)")
         }
         #expect(tally.values.reduce(0, +) == Self.seedsPerShard)
         // Loss tops out at 50 %, and the sender's patience grows with it: most transfers must arrive.
         #expect(tally["delivered", default: 0] * 10 >= Self.seedsPerShard * 8, "\(tally)")
+        // About 30 % of the scenarios carry their first packet in the SYN, most with an answer.
+        #expect(earlyDataTaken * 10 >= Self.seedsPerShard, "\(earlyDataTaken) transfers had their early data taken")
+        #expect(answered * 20 >= Self.seedsPerShard, "\(answered) senders got a response")
     }
 
     @Test func theGeneratorIsDeterministicAndCoversTheRanges() {

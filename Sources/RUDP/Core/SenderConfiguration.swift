@@ -34,6 +34,14 @@ public struct SenderConfiguration: Sendable {
     /// Earlier packets, still unacknowledged, that each DATA packet also carries where the MSS
     /// leaves room (RFC 2198-style redundancy for small messages; 0 = off). Selective Repeat only.
     public var redundancy = 0
+    /// 0-RTT: the first packet, if the application completed it (`writeMessage`, or `write` and
+    /// `finishWriting`) before the SYN first goes out, rides in the SYN; the receiver may hand it
+    /// to its application at once (as replayable data) and answer in its SYN-ACK (`Sender.response`).
+    public var sendsEarlyData = false
+    /// Address-validation tokens: nil takes none; otherwise the SYN presents this token (empty:
+    /// none yet) and asks for a new one (`Sender.addressToken`), which lets a receiver that
+    /// minted it answer more than three times the SYN's size.
+    public var addressToken: [UInt8]?
     public var fileName: [UInt8]
     /// Size in bytes if known in advance (nil for standard input).
     public var fileSize: UInt64?

@@ -23,6 +23,7 @@ public final class ReceiverEndpoint {
     private var events = RingQueue<EndpointEvent>(capacity: 16)
     private var transmitQueue = RingQueue<InboundConnection>(capacity: 64)
     private var replies = RingQueue<StatelessReply>(capacity: 16)
+    private var addressTokens: AddressTokens
     private let random: () -> UInt64
 
     /// `random` supplies every unpredictable value (initial sequence numbers, clock offsets):
@@ -37,6 +38,10 @@ public final class ReceiverEndpoint {
                                                      maxBytes: Int(Double(configuration.memoryBudget) * configuration.hostMemoryShare)))
         completed = CompletedTransfers(capacity: configuration.completedTransfersRemembered,
                                        horizon: configuration.completedTransferHorizon)
+        // The tokens' key: 256 random bits, never leaving the endpoint.
+        let secret = (0..<4).flatMap { _ in withUnsafeBytes(of: random()) { Array($0) } }
+        addressTokens = AddressTokens(secret: secret, lifetime: configuration.addressTokenLifetime,
+                                      capacity: configuration.addressTokensRemembered)
     }
 
     /// Whether no connection is open (half-open ones included).
@@ -143,6 +148,9 @@ public final class ReceiverEndpoint {
                          limit: limit))
             return
         }
+        if let token = connection.receiver.offer.addressToken, !token.isEmpty {
+            connection.addressToken = addressTokens.redeem(token, from: key.peer, now: now)
+        }
         for evicted in table.insertHalfOpen(connection, for: key) {
             abandonHandshake(evicted, code: .busy, message: "the handshake gave way to newer ones (too many at once)", now: now)
         }
@@ -170,9 +178,16 @@ public final class ReceiverEndpoint {
     }
 
     /// Accepts an offered connection: its SYN-ACK goes out.
-    public func accept(_ handle: ConnectionHandle, now: UInt64) {
+    ///
+    /// 0-RTT: `response` answers the SYN's early data (`InboundConnection.earlyData`, which is
+    /// replayable). It goes in the SYN-ACK when that stays within three times what the peer's
+    /// address sent (or a token proved the address), else in the FIN-ACK, once the peer's FIN
+    /// proved it: one round trip later. A peer that asked for a token gets a fresh one.
+    public func accept(_ handle: ConnectionHandle, response: [UInt8]? = nil, now: UInt64) {
         guard let connection = openConnection(handle) else { return }
-        connection.accept(now: now)
+        let token = connection.receiver.offer.addressToken == nil ? nil : addressTokens.mint(for: connection.peer, now: now)
+        connection.accept(now: now, response: response, addressToken: token,
+                          amplificationFactor: configuration.amplificationFactor)
         queueForTransmit(connection)
     }
 

@@ -29,6 +29,11 @@ public struct ReceiverEndpointConfiguration: Sendable {
     /// An address that has not proved it receives our packets is sent at most this many times
     /// the bytes received from it (RFC 9000 §8).
     public var amplificationFactor = 3
+    /// How long an address-validation token handed out in a SYN-ACK stays valid.
+    public var addressTokenLifetime: UInt64 = 3_600_000_000_000
+    /// Tokens taken and not yet expired that are remembered, so each is taken once; when full,
+    /// further tokens are refused (the limit of three times applies) until some expire.
+    public var addressTokensRemembered = 16_384
     /// Whether `handle` hands back the payload of an in-order DATA packet of a validated
     /// connection instead of buffering it (`Receiver.handleDeliveringInOrder`): saves a copy
     /// for a driver that consumes it at once.
