@@ -11,6 +11,11 @@ public struct MessageRoundTripScenario: Sendable {
         /// RUDP carries data one way, so each side opens a connection to the other: the server
         /// opens its own as soon as the client's SYN arrives, and both handshakes overlap.
         case rudp
+        /// RUDP 0-RTT, first contact: the request in the SYN, the response in the SYN-ACK
+        /// (within three times the SYN; a larger one waits for the FIN's proof).
+        case rudpZeroRTT
+        /// RUDP 0-RTT with an address-validation token from an earlier connection of the same host.
+        case rudpZeroRTTToken
     }
 
     public var transport: Transport
@@ -47,6 +52,9 @@ public enum MessageRoundTripSimulation {
         case .udp: return runDatagrams(scenario)
         case .rudp:
             var run = RoundTripConnections(scenario)
+            return run.execute()
+        case .rudpZeroRTT, .rudpZeroRTTToken:
+            var run = ZeroRTTRoundTrip(scenario)
             return run.execute()
         }
     }

@@ -33,6 +33,14 @@ struct WhyUDPPeerAsk {
             request: UnsafeMutableRawBufferPointer.allocate(byteCount: arguments[size], alignment: 8))
         defer { ask.request.deallocate() }
         let exchange = WhyUDPExchange(rawValue: arguments[transport])!
+        // With a token: an untimed first contact gets one; each trial then hands the next the
+        // fresh token its SYN-ACK brought (a token is taken once).
+        var token: [UInt8] = []
+        if exchange == .rudpZeroRTTToken {
+            MessageStamp.write(index: 0, sentAt: MonotonicClock.now(), into: ask.request)
+            token = try WhyUDPPeerZeroRTT.ask(ask.address, request: UnsafeRawBufferPointer(ask.request), token: [],
+                                              timeout: ask.timeout, signals: ask.signals).token ?? []
+        }
         for trial in 0..<arguments[trials] {
             MessageStamp.write(index: UInt64(trial), sentAt: MonotonicClock.now(), into: ask.request)
             let time: UInt64?
@@ -40,6 +48,16 @@ struct WhyUDPPeerAsk {
             case .udp: time = try ask.datagram()
             case .tcp: time = try ask.stream()
             case .rudp: time = try ask.connections()
+            case .rudpZeroRTT:
+                time = try WhyUDPPeerZeroRTT.ask(ask.address, request: UnsafeRawBufferPointer(ask.request), token: [],
+                                                 timeout: ask.timeout, signals: ask.signals).time
+            case .rudpZeroRTTToken:
+                let answer = try WhyUDPPeerZeroRTT.ask(ask.address, request: UnsafeRawBufferPointer(ask.request),
+                                                       token: token, timeout: ask.timeout, signals: ask.signals)
+                time = answer.time
+                token = answer.token ?? []
+            case .tcpFastOpen, .tcpFastOpenCookie:
+                throw PeerUnsupported(exchange: exchange)
             }
             Console.out(WhyUDPPeerInterface.trialLine(index: trial, nanoseconds: time))
             // A short pause, so that one trial's stragglers never meet the next.

@@ -28,6 +28,8 @@ struct WhyUDPPeerEcho {
             case .udp: try echo.answerDatagrams(on: address)
             case .tcp: try echo.answerStreams(on: address)
             case .rudp: try echo.answerConnections(on: address)
+            case .rudpZeroRTT, .rudpZeroRTTToken: try echo.answerEarlyData(on: address)
+            case .tcpFastOpen, .tcpFastOpenCookie: throw PeerUnsupported(exchange: .tcpFastOpen)
             }
         } catch is PeerStopped {
             return
@@ -81,6 +83,15 @@ struct WhyUDPPeerEcho {
         var exchanges = Exchanges(size: size)
         defer { exchanges.response.deallocate() }
         try driver.run(&exchanges)
+    }
+
+    func answerEarlyData(on address: SocketAddress) throws {
+        let socket = try UDPSocket(bindingTo: address)
+        defer { socket.close() }
+        WhyUDPPeerSink.announce(socket.localAddress)
+        let driver = EndpointDriver(peerSocket: socket, endpoint: WhyUDPPeerSupport.receiverEndpoint(), signals: signals)
+        var echo = WhyUDPPeerZeroRTT.Echo(size: size)
+        try driver.run(&echo)
     }
 
     /// One client's pair of connections: its request connection and the response connection back.

@@ -10,7 +10,7 @@ import RUDPSim
 enum WhyUDPPeerSupport {
     /// `--transport udp|tcp|rudp` (default udp); `help` says what it means for this peer.
     static func transportOption(_ spec: inout CommandSpec, help: String) -> OptionKey<String> {
-        spec.option("transport", placeholder: "udp|tcp|rudp", default: "udp", help: help,
+        spec.option("transport", placeholder: WhyUDPExchange.allCases.map(\.rawValue).joined(separator: "|"), default: "udp", help: help,
                     parse: ValueParsers.choice(WhyUDPExchange.allCases.map(\.rawValue)))
     }
 
@@ -127,6 +127,12 @@ enum WhyUDPPeerSupport {
 
 /// A peer was stopped by SIGINT or SIGTERM: it prints what it has and exits.
 struct PeerStopped: Error {}
+
+/// An exchange this build's peers cannot carry; the line the runner reports as not measured.
+struct PeerUnsupported: Error, CustomStringConvertible {
+    let exchange: WhyUDPExchange
+    var description: String { "\(exchange.title) is not supported by this build's why-udp peers" }
+}
 
 /// A peer's RUDP side on an `EndpointDriver` that watches only the signal notifier's descriptor:
 /// that descriptor turning readable means SIGINT or SIGTERM arrived.

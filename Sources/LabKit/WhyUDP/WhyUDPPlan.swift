@@ -51,14 +51,30 @@ public enum WhyUDPExchange: String, Sendable, CaseIterable {
     case tcp
     /// An RUDP connection each way, the server's opened as soon as the client's SYN arrives.
     case rudp
+    /// RUDP 0-RTT, first contact: the request in the SYN, the response in the SYN-ACK within
+    /// three times what the SYN brought.
+    case rudpZeroRTT = "rudp-0rtt"
+    /// RUDP 0-RTT presenting an address-validation token from an earlier connection.
+    case rudpZeroRTTToken = "rudp-0rtt-token"
+    /// Kernel TCP Fast Open, first contact: the SYN asks for a cookie, the request waits for the handshake.
+    case tcpFastOpen = "tcp-fastopen"
+    /// Kernel TCP Fast Open with the cookie of an earlier connection: the request rides in the SYN.
+    case tcpFastOpenCookie = "tcp-fastopen-cookie"
 
     public var title: String {
         switch self {
         case .udp: "UDP"
         case .tcp: "TCP"
         case .rudp: "RUDP"
+        case .rudpZeroRTT: "RUDP 0-RTT (first contact)"
+        case .rudpZeroRTTToken: "RUDP 0-RTT (token)"
+        case .tcpFastOpen: "TCP Fast Open (first contact)"
+        case .tcpFastOpenCookie: "TCP Fast Open (cookie)"
         }
     }
+
+    /// Whether this exchange runs over kernel TCP (not modelled on sim).
+    public var isTCP: Bool { self == .tcp || self == .tcpFastOpen || self == .tcpFastOpenCookie }
 }
 
 /// What `rudp-lab why-udp` measures: a stream of small timestamped messages at a steady rate

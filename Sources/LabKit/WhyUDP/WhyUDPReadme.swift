@@ -105,6 +105,12 @@ public enum WhyUDPReadme {
             case .udp: how = "one datagram each way: 1 RTT (\(ReportNumbers.plain(rtt, decimals: 1)) ms); a loss means no answer"
             case .tcp: how = "three-way handshake, then request and response: 2 RTT, more after a loss"
             case .rudp: how = "a connection each way, handshakes overlapped, then request and response: 2 RTT"
+            case .rudpZeroRTT:
+                how = "request in the SYN, response in the SYN-ACK within 3× the SYN's bytes: 1 RTT (a larger one: 2)"
+            case .rudpZeroRTTToken:
+                how = "as first contact, with a token from an earlier connection: any response size in 1 RTT"
+            case .tcpFastOpen: how = "the SYN asks for a cookie; request after the handshake: 2 RTT"
+            case .tcpFastOpenCookie: how = "request in the SYN with the cookie, response after the SYN-ACK: 1 RTT"
             }
             guard exchange.notMeasured == nil else {
                 lines.append("| \(exchange.exchange.title) | not measured | – | – | – | – | \(how) |")

@@ -56,7 +56,9 @@ public enum WhyUDPSimulation {
         switch exchange {
         case .udp: transport = .udp
         case .rudp: transport = .rudp
-        case .tcp: return .notMeasured(.tcp, tcpNotMeasured)
+        case .rudpZeroRTT: transport = .rudpZeroRTT
+        case .rudpZeroRTTToken: transport = .rudpZeroRTTToken
+        case .tcp, .tcpFastOpen, .tcpFastOpenCookie: return .notMeasured(exchange, tcpNotMeasured)
         }
         let times = (0..<plan.requests).map { trial -> Double? in
             var scenario = MessageRoundTripScenario(
