@@ -1,3 +1,4 @@
+import Foundation
 import CLIKit
 import LabKit
 import RUDP
@@ -36,6 +37,12 @@ struct WhyUDPPeerAsk {
         // With a token: an untimed first contact gets one; each trial then hands the next the
         // fresh token its SYN-ACK brought (a token is taken once).
         var token: [UInt8] = []
+        if exchange == .tcpFastOpenCookie {
+            // An untimed first connection gets the cookie, which the kernel keeps for the echo's address.
+            try ask.forgetFastOpenCookie()
+            MessageStamp.write(index: 0, sentAt: MonotonicClock.now(), into: ask.request)
+            _ = try ask.stream(fastOpen: true)
+        }
         if exchange == .rudpZeroRTTToken {
             MessageStamp.write(index: 0, sentAt: MonotonicClock.now(), into: ask.request)
             token = try WhyUDPPeerZeroRTT.ask(ask.address, request: UnsafeRawBufferPointer(ask.request), token: [],
@@ -56,8 +63,12 @@ struct WhyUDPPeerAsk {
                                                        token: token, timeout: ask.timeout, signals: ask.signals)
                 time = answer.time
                 token = answer.token ?? []
-            case .tcpFastOpen, .tcpFastOpenCookie:
-                throw PeerUnsupported(exchange: exchange)
+            case .tcpFastOpen:
+                // First contact every time: the kernel's cookie for the echo is forgotten first.
+                try ask.forgetFastOpenCookie()
+                time = try ask.stream(fastOpen: true)
+            case .tcpFastOpenCookie:
+                time = try ask.stream(fastOpen: true)
             }
             Console.out(WhyUDPPeerInterface.trialLine(index: trial, nanoseconds: time))
             // A short pause, so that one trial's stragglers never meet the next.
@@ -83,9 +94,9 @@ struct WhyUDPPeerAsk {
         return nil
     }
 
-    func stream() throws -> UInt64? {
+    func stream(fastOpen: Bool = false) throws -> UInt64? {
         let start = MonotonicClock.now()
-        guard let stream = try? TCPStream.connect(to: address, timeout: .nanoseconds(Int64(timeout)), blocking: false) else {
+        guard let stream = try? TCPStream.connect(to: address, deadline: start + timeout, blocking: false, fastOpen: fastOpen) else {
             return nil
         }
         defer { stream.close() }
@@ -105,6 +116,17 @@ struct WhyUDPPeerAsk {
             received += count
         }
         return MonotonicClock.now() - start
+    }
+
+    /// Makes the kernel forget the Fast Open cookie it holds for the echo's address (with the
+    /// rest of its TCP metrics for it), as `ip tcp_metrics delete` does: the next connection is
+    /// a first contact. Inside the why-udp namespace only.
+    func forgetFastOpenCookie() throws {
+        guard let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
+            throw WhyUDPPeerFailure("the ip command (iproute2) is needed to forget TCP Fast Open cookies")
+        }
+        // Fails (harmlessly) when there is nothing to forget.
+        _ = try ChildProcess(path: ip, arguments: ["tcp_metrics", "delete", address.host]).waitForExit(timeout: 5)
     }
 
     /// The client's RUDP connection carries the request; the server's connection back carries

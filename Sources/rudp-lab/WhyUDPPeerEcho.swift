@@ -29,7 +29,7 @@ struct WhyUDPPeerEcho {
             case .tcp: try echo.answerStreams(on: address)
             case .rudp: try echo.answerConnections(on: address)
             case .rudpZeroRTT, .rudpZeroRTTToken: try echo.answerEarlyData(on: address)
-            case .tcpFastOpen, .tcpFastOpenCookie: throw PeerUnsupported(exchange: .tcpFastOpen)
+            case .tcpFastOpen, .tcpFastOpenCookie: try echo.answerStreams(on: address, fastOpen: true)
             }
         } catch is PeerStopped {
             return
@@ -50,9 +50,11 @@ struct WhyUDPPeerEcho {
         }
     }
 
-    func answerStreams(on address: SocketAddress) throws {
+    /// With `fastOpen`, a client holding the echo's cookie sends its request in the SYN, readable at accept.
+    func answerStreams(on address: SocketAddress, fastOpen: Bool = false) throws {
         let listener = try TCPListener(bindingTo: address)
         defer { listener.close() }
+        if fastOpen { try listener.enableFastOpen() }
         WhyUDPPeerSink.announce(listener.localAddress)
         let request = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
         defer { request.deallocate() }

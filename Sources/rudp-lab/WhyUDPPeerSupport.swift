@@ -128,10 +128,10 @@ enum WhyUDPPeerSupport {
 /// A peer was stopped by SIGINT or SIGTERM: it prints what it has and exits.
 struct PeerStopped: Error {}
 
-/// An exchange this build's peers cannot carry; the line the runner reports as not measured.
-struct PeerUnsupported: Error, CustomStringConvertible {
-    let exchange: WhyUDPExchange
-    var description: String { "\(exchange.title) is not supported by this build's why-udp peers" }
+/// A peer cannot do its part; the message is the line it prints.
+struct WhyUDPPeerFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// A peer's RUDP side on an `EndpointDriver` that watches only the signal notifier's descriptor:
