@@ -5,7 +5,9 @@
 /// peer's address by an echoed timestamp before it takes data, holds unvalidated addresses to
 /// the anti-amplification limit, bounds the half-open and established connections and their
 /// memory (see ConnectionTable), remembers confirmed transfers to confirm late FINs again, and
-/// answers packets of no live connection. What a connection's data means (a file, messages) is
+/// answers packets of no live connection. For 0-RTT it offers a SYN's early data at once (as
+/// replayable), places the application's answer in the SYN-ACK or, over the limit, the FIN-ACK,
+/// and mints and checks address-validation tokens (AddressTokens). What a connection's data means (a file, messages) is
 /// the driver's: it learns of each connection's life through `pollEvent`, reads delivered bytes
 /// from the connection's `receiver`, and decides with `accept`, `fail` and `confirmFinish`.
 ///
