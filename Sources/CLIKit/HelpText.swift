@@ -56,7 +56,9 @@ struct HelpLayout {
         for (position, example) in examples.enumerated() {
             if let explanation = example.explanation {
                 if position > 0 { blank() }
-                paragraph("# " + explanation, indent: 2)
+                // Every wrapped line keeps its "# ": a pasted example must not run its comment.
+                let pad = "  # "
+                lines += HelpLayout.wrap(explanation, width: HelpLayout.width - pad.count).map { pad + $0 }
             }
             lines.append("  " + example.command)
         }

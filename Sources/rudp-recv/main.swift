@@ -81,7 +81,9 @@ runMain(name: "rudp-recv") {
     SignalNotifier.ignoreSIGPIPE()
     let signals = try SignalNotifier.install()
     let server = try ReceiveServer(listeningOn: address, options: options)
-    let trace = try arguments[traceOption].map { path throws(FileError) in try TraceWriter(path: path) }
+    let trace = try arguments[traceOption].map { path throws(FileError) in
+        try TraceWriter(path: FilePath(bytes: arguments.bytes(of: traceOption) ?? Array(path.utf8)))
+    }
     defer { try? trace?.close() }
     if let trace {
         server.makeObserver = { peer, connectionID in

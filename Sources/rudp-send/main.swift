@@ -147,7 +147,9 @@ runMain(name: "rudp-send") {
     }
 
     // The trace is created before the transfer so that a bad path fails before anything is sent.
-    let trace = try arguments[traceOption].map { path throws(FileError) in try TraceWriter(path: path) }
+    let trace = try arguments[traceOption].map { path throws(FileError) in
+        try TraceWriter(path: FilePath(bytes: arguments.bytes(of: traceOption) ?? Array(path.utf8)))
+    }
     defer { try? trace?.close() }
 
     let report: SendReport

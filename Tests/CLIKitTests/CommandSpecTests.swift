@@ -191,6 +191,17 @@ struct SendCommand {
         #expect(help.split(separator: "\n").allSatisfy { $0.count <= 80 })
     }
 
+    @Test("an example's comment wrapped over lines keeps its # on each, so a pasted example runs no words")
+    func wrappedExampleCommentsStayComments() {
+        let explanation = "a 20 ms round trip and 3% loss each way between the namespaces left (10.77.0.1) and right (10.77.0.2)"
+        let spec = CommandSpec(name: "lossproxy", summary: "Impair UDP.",
+                               examples: [HelpExample("lossproxy link --ns-a left --ns-b right", explanation)])
+        let examples = spec.helpText.components(separatedBy: "Examples:\n")[1].split(separator: "\n")
+        #expect(examples.count == 3, "expected two comment lines and the command: \(examples)")
+        #expect(examples.dropLast().allSatisfy { $0.hasPrefix("  # ") && $0.count <= 80 }, "\(examples)")
+        #expect(examples.last == "  lossproxy link --ns-a left --ns-b right")
+    }
+
     @Test func requiredOptionAndSectionsAndHiddenOptions() throws {
         var spec = CommandSpec(name: "lossproxy", summary: "Impair UDP.", subcommands: [("link", "TUN link mode")])
         let to = spec.requiredOption("to", placeholder: "ADDR", help: "Server address", parse: ValueParsers.string)

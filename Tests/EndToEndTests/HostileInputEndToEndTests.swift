@@ -175,6 +175,25 @@ import Darwin
         #expect(!result.stderr.contains("\u{FFFD}"), "\(result.stderr)")
     }
 
+    @Test("rudp-send --trace writes to a path that is not UTF-8 exactly as given, and names it escaped when it cannot")
+    func aTracePathThatIsNotUTF8IsWrittenAsItsBytes() throws {
+        let fixture = try ReceiverFixture()
+        defer { fixture.finish() }
+        try fixture.scratch.randomFile("f.bin", size: 5_000)
+        let result = try ProgramRunner.runShell(#"exec "$1" f.bin "$2" --name t.bin --trace "$(printf 'tr\351.jsonl')""#,
+                                                [ProgramRunner.url(of: "rudp-send").path, fixture.receiver.address],
+                                                directory: fixture.scratch.url, timeout: 30)
+        #expect(result.status == 0, "\(result.stderr)")
+        // FileManager would show the byte as U+FFFD either way: the shell looks for the exact bytes.
+        let check = try ProgramRunner.runShell(#"test -s "$(printf 'tr\351.jsonl')" && ! test -e "$(printf 'tr\357\277\275.jsonl')""#,
+                                               [], directory: fixture.scratch.url, timeout: 10)
+        #expect(check.status == 0, "the trace is not under the exact bytes given")
+        let refused = try ProgramRunner.runShell(#"exec "$1" f.bin "$2" --name u.bin --trace "$(printf 'no\351/x.jsonl')""#,
+                                                 [ProgramRunner.url(of: "rudp-send").path, fixture.receiver.address],
+                                                 directory: fixture.scratch.url, timeout: 30)
+        #expect(refused.status == 1 && refused.stderr.contains("cannot create trace file no\\xE9/x.jsonl"), "\(refused.stderr)")
+    }
+
     @Test("rudp-recv --out takes a directory whose name is not UTF-8")
     func anOutputDirectoryThatIsNotUTF8IsUsed() throws {
         let scratch = try ScratchDirectory()

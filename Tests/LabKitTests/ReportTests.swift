@@ -120,7 +120,7 @@ import CLIKit
         let plots = GoodputPlots.build(results, summaries: ConditionSummary.summarize(results))
         #expect(plots.map(\.fileName) == ["goodput-vs-window.svg"])
         let structure = try SVGStructure(plots[0].svg)
-        #expect(structure.texts.contains("window (packets) (log scale)"))
+        #expect(structure.texts.contains("window (packets, log scale)"))
         #expect(structure.texts.contains("64"))
     }
 
@@ -141,6 +141,15 @@ import CLIKit
         #expect(abs(log.position(1) - 100 * 2 / 3) < 1e-9)
         let windows = PlotScale(kind: .log(base: 2), covering: [1, 256], start: 0, end: 80)
         #expect(windows.ticks == [1, 2, 4, 8, 16, 32, 64, 128, 256])
+    }
+
+    @Test("a time axis ends near its data: 1.54 s of data on an axis to 1.75 s, not 2 s")
+    func anAxisDoesNotRunFarPastItsData() {
+        let time = PlotScale(kind: .linear, covering: [0, 1.54], start: 0, end: 100)
+        #expect(time.upper == 1.75)
+        #expect(time.ticks == [0, 0.5, 1, 1.5])
+        let round = PlotScale(kind: .linear, covering: [0, 1.9], start: 0, end: 100)
+        #expect(round.upper == 2)
     }
 
     @Test func plotAxesDrawTheGridThenBothAxesWithTheirTicksAndTitles() throws {

@@ -198,6 +198,9 @@ import Testing
         #expect(panel.losses.map(\.value) == [8] && panel.timeouts.map(\.value) == [5])
         #expect(panel.pacing.isEmpty)
         #expect(panel.summary == "window up to 16 packets, 5 at the end; 1 reduction on loss, 1 timeout")
+        // The phases as shaded intervals, each from the report that entered it to the next phase.
+        #expect(panel.phases.map(\.phase) == ["slow_start", "recovery", "congestion_avoidance", "recovery"])
+        #expect(panel.phases.map(\.start) == [0.01, 0.04, 0.06, 0.3] && panel.phases.last?.end == 0.32)
 
         let structure = try SVGStructure(plot.render())
         for role in ["series send", "series cwnd", "series ssthresh", "series in-flight", "series cwnd-loss",
@@ -206,6 +209,12 @@ import Testing
         }
         #expect(!structure.groupClasses.contains("series pacing"), "NewReno does not pace")
         #expect(structure.texts.contains("congestion window") && structure.texts.contains("slow-start threshold"))
+        #expect(structure.groupClasses.contains("series phases"))
+        // Its receive window (edge 1025) stands far above the two packets sent: drawn along the top, said so.
+        #expect(structure.texts.joined(separator: " ").contains("up to packet 1025, far above the data"), "\(structure.texts)")
+        let textbook = try SVGStructure(try TimeSequencePlot(events: TraceFile(parsing: Self.senderTrace).events).render())
+        #expect(!textbook.texts.joined(separator: " ").contains("far above"), "a textbook window edge is drawn where it is")
+        #expect(structure.texts.contains("slow start (shaded)") && structure.texts.contains("congestion avoidance (shaded)"))
         #expect(structure.texts.contains { $0.hasPrefix("Congestion window: window up to 16 packets") })
 
         // A paced sender's rate gets its own axis; a trace without cwnd lines keeps the graph alone.

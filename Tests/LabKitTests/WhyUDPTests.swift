@@ -98,6 +98,25 @@ import Testing
         #expect(Self.defaults.exchange(.tcpFastOpenCookie)?.notMeasured != nil)
     }
 
+    @Test("a first response's slow tail at 5% loss is read as the initial retransmission timeout, with its count")
+    func theFirstResponseTailIsExplainedByTheInitialTimeout() throws {
+        var plan = WhyUDPPlan()
+        plan.loss = 0.05
+        plan.requests = 100
+        plan.duration = 2_000_000_000
+        let results = WhyUDPSimulation.run(plan)
+        let rudp = try #require(results.exchange(.rudp))
+        let median = try #require(rudp.percentile(0.5))
+        let slow = rudp.answered.filter { $0 >= median + 800 }.count
+        #expect(slow > 0, "at 5% loss each way some of 100 handshakes lose a packet")
+        let reading = WhyUDPReading.bullets(results).joined(separator: "\n")
+        #expect(reading.contains("\(slow) of \(rudp.answered.count) RUDP trials"), "\(reading)")
+        #expect(reading.contains("is the initial retransmission timeout"))
+        #expect(!WhyUDPReading.bullets(Self.defaults).joined().contains("initial retransmission timeout")
+                    || Self.defaults.exchange(.rudp)!.answered.contains { $0 >= 880 },
+                "no tail, no claim")
+    }
+
     @Test func percentilesAreByNearestRank() {
         let stream = MessageStreamResult(transport: .udp, sentMilliseconds: [0, 1, 2, 3, 4],
                                          latencyMilliseconds: [5, 1, nil, 3, 2])

@@ -92,6 +92,32 @@ import Testing
         #expect(delivered == Array(file[0..<delivered.count]) && delivered.count >= 20_000, "\(delivered.count) bytes in order")
     }
 
+    @Test("the receiver's trace records the first flight's ACK as the wire says it, 10 packets, not 0")
+    func theFirstFlightsAckIsTracedAsSent() throws {
+        let endpoint = ReceiverEndpointTests.makeEndpoint()
+        let sender = Self.controlledSender()
+        _ = [UInt8](repeating: 3, count: 30_000).withUnsafeBytes { sender.write($0) }
+        for datagram in ReceiverEndpointTests.datagrams(of: sender, now: 0) {
+            ReceiverEndpointTests.deliver(datagram, to: endpoint, from: alice, now: 1 * Self.ms)
+        }
+        guard case .offered(let connection) = ReceiverEndpointTests.events(of: endpoint).first else { return }
+        final class Traced: @unchecked Sendable { var cumulative: [UInt64] = [] }
+        let traced = Traced()
+        connection.observe { _, event in
+            if case .ackSent(let cumulative, _, _) = event { traced.cumulative.append(cumulative) }
+        }
+        endpoint.accept(connection.handle, now: 1 * Self.ms)
+        let ack = try #require(ReceiverEndpointTests.transmitted(by: endpoint, now: 1 * Self.ms).first {
+            ReceiverEndpointTests.type($0.bytes) == .ack
+        })
+        let header = try ack.bytes.withUnsafeBytes { try PacketView.decode($0).header }
+        let syn = try ReceiverEndpointTests.datagrams(of: Self.controlledSender(), now: 0)[0].withUnsafeBytes {
+            try PacketView.decode($0).header
+        }
+        #expect(header.acknowledgement.distance(from: syn.sequence + 1) == 10)
+        #expect(traced.cumulative == [10])
+    }
+
     @Test func aSpoofedSynWithAFlightBehindItHoldsABoundedCopyAndNothingElse() throws {
         let endpoint = ReceiverEndpointTests.makeEndpoint { $0.firstFlightBudget = 25_000 }
         var held: [InboundConnection] = []

@@ -216,10 +216,59 @@ import Testing
         #expect(connection.isOpen)
     }
 
+    @Test("an endpoint that refuses new transfers (a --once receiver lingering) turns a second sender away and keeps its own")
+    func aLingeringOnceReceiverTakesNoSecondTransfer() throws {
+        let endpoint = Self.makeEndpoint()
+        let first = Self.makeSender(connectionID: 1)
+        Self.deliver(Self.datagrams(of: first, now: 0)[0], to: endpoint, from: alice, now: 0)
+        guard case .offered(let connection) = Self.events(of: endpoint).first else { return }
+        endpoint.accept(connection.handle, now: 0)
+        endpoint.refusesNewTransfers = "the receiver (--once) has had its one transfer and is about to exit"
+        let second = Self.makeSender(connectionID: 2)
+        Self.deliver(Self.datagrams(of: second, now: Self.ms)[0], to: endpoint, from: mallory, now: Self.ms)
+        #expect(Self.events(of: endpoint).isEmpty, "no second connection is offered")
+        let replies = Self.transmitted(by: endpoint, now: Self.ms)
+        #expect(replies.filter { $0.to == alice }.map { Self.type($0.bytes) } == [.synAck], "the first goes on")
+        let refusals = replies.filter { $0.to == mallory }
+        #expect(refusals.map { Self.type($0.bytes) } == [.reset])
+        let reason = try refusals[0].bytes.withUnsafeBytes { try ResetPayload(decoding: try PacketView.decode($0).payload) }
+        #expect(reason.code == .busy)
+        #expect(reason.message == "the receiver (--once) has had its one transfer and is about to exit")
+        #expect(connection.isOpen)
+    }
+
+    @Test("a handshake whose proof packets are lost for 7 s is still known: the sender announced it keeps trying that long",
+          arguments: [true, false])
+    func aHalfOpenConnectionWaitsAsLongAsItsSenderRetries(followsSender: Bool) throws {
+        let endpoint = Self.makeEndpoint { $0.receiver.idleTimeoutFollowsSender = followsSender }
+        let sender = Self.makeSender()
+        Self.deliver(Self.datagrams(of: sender, now: 0)[0], to: endpoint, from: alice, now: 0)
+        guard case .offered(let connection) = Self.events(of: endpoint).first else { return }
+        endpoint.accept(connection.handle, now: 0)
+        Self.transmitted(by: endpoint, now: 0)[0].bytes.withUnsafeBytes { _ = sender.handle(datagram: $0, now: Self.ms) }
+        sender.write([UInt8](repeating: 1, count: 300).withUnsafeBytes { $0 })
+        _ = Self.datagrams(of: sender, now: Self.ms)  // the proof and its retransmissions are lost …
+        endpoint.handleTimeout(now: 7_000 * Self.ms)
+        let closed = Self.events(of: endpoint).contains { if case .closed = $0 { true } else { false } }
+        if followsSender {
+            // (10 retries + 2) × 4 s: the receiver's patience with this sender, in the handshake too.
+            #expect(!closed && connection.isOpen, "forgotten after 7 s of a 48 s budget")
+            sender.handleTimeout(now: 7_000 * Self.ms)
+            for datagram in Self.datagrams(of: sender, now: 7_000 * Self.ms) {
+                Self.deliver(datagram, to: endpoint, from: alice, now: 7_001 * Self.ms)
+            }
+            #expect(connection.isAddressValidated, "… and a retransmission at 7 s still proves the address")
+        } else {
+            // A receiver told its idle timeout keeps the 5 s handshake bound.
+            #expect(closed && !connection.isOpen)
+        }
+    }
+
     @Test func halfOpenConnectionsGiveWayOldestFirstAndExpire() throws {
         let endpoint = Self.makeEndpoint {
             $0.maxHalfOpenConnections = 2
             $0.halfOpenTimeout = 100 * Self.ms
+            $0.receiver.idleTimeoutFollowsSender = false  // else the senders' announced budgets set the lifetime
         }
         var offered: [InboundConnection] = []
         for id: UInt32 in 1...3 {

@@ -93,7 +93,7 @@ rudp-lab plot-trace reno-sender.jsonl
 |---|---|
 | machine | $(uname -m), $(nproc) cores |
 | kernel | $(uname -sr) |
-| commit | $(git rev-parse HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' + uncommitted changes') |
+| commit | $(git rev-parse HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- . ':(exclude)results' 2>/dev/null || echo ' + uncommitted changes') |
 | date | $(date -u +%Y-%m-%dT%H:%M:%SZ) |
 
 ## Results

@@ -96,8 +96,8 @@ public struct LineChart {
 
     private func drawAxes(_ svg: inout SVGDocument, x: PlotScale, y: PlotScale) {
         let axes = PlotAxes(left: Self.plotLeft, top: Self.plotTop, right: Self.plotRight, bottom: Self.plotBottom,
-                            xTitle: xLabel + (x.kind == .linear ? "" : " (log scale)"),
-                            yTitle: yLabel + (y.kind == .linear ? "" : " (log scale)"),
+                            xTitle: x.kind == .linear ? xLabel : Self.logScaleTitle(xLabel),
+                            yTitle: y.kind == .linear ? yLabel : Self.logScaleTitle(yLabel),
                             yGridColor: "#e4e4e4", xGridColor: "#efefef")
         axes.draw(&svg, x: x, y: y)
     }
@@ -172,5 +172,10 @@ public struct LineChart {
         }
         if !current.isEmpty { lines.append(current) }
         return lines
+    }
+
+    /// "one-way delay (ms)" on a log axis reads "one-way delay (ms, log scale)", not "(ms) (log scale)".
+    static func logScaleTitle(_ label: String) -> String {
+        label.hasSuffix(")") ? label.dropLast() + ", log scale)" : label + " (log scale)"
     }
 }

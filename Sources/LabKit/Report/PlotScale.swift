@@ -31,7 +31,10 @@ public struct PlotScale: Sendable {
             if high <= low { high = low + (low == 0 ? 1 : abs(low)) }
             let step = Self.niceStep((high - low) / 5)
             lower = (low / step).rounded(.down) * step
-            upper = (high / step).rounded(.up) * step
+            // An axis that runs on far past the data (2 s for 1.54 s) reads as if data were
+            // missing: end at the next half step when the whole one overshoots the data by a fifth.
+            let whole = (high / step).rounded(.up) * step
+            upper = whole - high > 0.2 * (high - lower) ? (high / (step / 2)).rounded(.up) * (step / 2) : whole
         case .log(let base):
             let low = finite.min() ?? 1
             var high = finite.max() ?? base

@@ -5,6 +5,8 @@ public struct SweepDescription: Sendable {
     /// The command line exactly as typed (program name first).
     public var command: String
     public var environment: RunEnvironment
+    /// What was learnt of the far end and the path (`--network external`): (name, value) rows.
+    public var farEnd: [(String, String)] = []
 
     public init(title: String, command: String, environment: RunEnvironment) {
         self.title = title
@@ -43,6 +45,8 @@ public struct SweepDescription: Sendable {
         case .sim: "sim: the real sender and receiver state machines over the impairment engine, on a virtual clock (deterministic)"
         case .proxy: "proxy: rudp-send and rudp-recv as processes on loopback, through lossproxy's UDP relay impairing both directions"
         case .link: "link: processes in two network namespaces joined by lossproxy's TUN link, impairing every IP packet both ways"
+        case .external: "external: rudp-send on this machine against a rudp-recv on another; loss, delay and rate, where given, "
+            + "are added on top of the real path by a local lossproxy relay (RUDP only)"
         }
     }
 }

@@ -87,10 +87,10 @@ public enum ControlList {
                 throw ValueError("--cc \(entry) is an RUDP controller and --protocols lists no RUDP protocol; "
                     + "for kernel TCP write tcp:\(entry)")
             }
-            if entry.labProtocol == .tcp, network != .link {
+            if entry.labProtocol == .tcp, network != .link && network != .external {
                 throw ValueError("--cc \(entry): --network \(network) cannot run kernel TCP (the "
                     + (network == .sim ? "simulator does not model it" : "UDP relay cannot carry it")
-                    + "); TCP variants are measured with --network link")
+                    + "); TCP variants are measured with --network link or external")
             }
         }
         var result: [LabProtocol: [SenderControl]] = [:]

@@ -12,7 +12,7 @@ public enum ExperimentReadme {
         lines.append("")
         let took = results.finished.timeIntervalSince(results.started)
         lines += description.commandAndEnvironment(network: SweepDescription.networkDescription(plan.network),
-                                                   took: ReportNumbers.plain(took, decimals: 1))
+                                                   took: ReportNumbers.plain(took, decimals: 1), extraRows: description.farEnd)
         lines.append("")
         lines.append("## Results")
         lines.append("")

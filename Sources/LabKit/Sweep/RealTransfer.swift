@@ -48,13 +48,14 @@ struct RealTransfer {
         return (receiver, port)
     }
 
-    /// Runs rudp-send to `address` and turns its outcome into a record.
+    /// Runs rudp-send to `address` and turns its outcome into a record; the file is sent as
+    /// `name`, or `run-REPEAT.bin` (a receiver of the lab's own, with --overwrite).
     func send(_ condition: SweepCondition, repeatNumber: Int, plan: SweepPlan, to address: String,
-              prefix: [String]) throws -> RunRecord {
+              prefix: [String], name: String? = nil) throws -> RunRecord {
         let senderPath = try programs.executable("rudp-send")
         let file = try inputFile(size: condition.size)
         let command = prefix + [senderPath]
-            + Self.senderArguments(condition, plan: plan, file: file, address: address, repeatNumber: repeatNumber)
+            + Self.senderArguments(condition, plan: plan, file: file, address: address, repeatNumber: repeatNumber, name: name)
         let started = Date()
         let sender = try ChildProcess.launched(path: command[0], arguments: Array(command.dropFirst()))
         let status = sender.waitForExit(timeout: Self.timeLimit(condition, plan: plan))
@@ -80,9 +81,9 @@ struct RealTransfer {
     /// rudp-send's arguments for one run. The congestion control is always explicit (`--cc none`
     /// for the textbook sender), so a change of rudp-send's default cannot change what a sweep measures.
     static func senderArguments(_ condition: SweepCondition, plan: SweepPlan, file: String, address: String,
-                                repeatNumber: Int) -> [String] {
+                                repeatNumber: Int, name: String? = nil) -> [String] {
         var arguments = [file, address, "--protocol", condition.labProtocol.rawValue,
-                         "--name", "run-\(repeatNumber).bin", "--json", "--quiet"]
+                         "--name", name ?? "run-\(repeatNumber).bin", "--json", "--quiet"]
         arguments += condition.control.senderArguments
         if condition.labProtocol != .tcp {
             arguments += ["--window", String(condition.window ?? 1), "--mss", String(plan.mss),

@@ -9,8 +9,9 @@ public enum ResultsReading {
         var lines: [String] = []
         lines += trends(plan: plan, summaries: summaries, axis: axis)
         if let fastest = fastest(plan: plan, summaries: summaries, axis: axis) { lines.append(fastest) }
+        lines += causes(plan: plan, summaries: summaries, axis: axis)
         lines += modelAgreement(plan: plan, summaries: summaries, axis: axis)
-        if let spread = repeatSpread(summaries) { lines.append(spread) }
+        if let spread = repeatSpread(summaries, records: results.records) { lines.append(spread) }
         let failed = summaries.reduce(0) { $0 + $1.failed }
         if failed > 0 {
             let runs = summaries.reduce(0) { $0 + $1.runs }
@@ -198,15 +199,92 @@ public enum ResultsReading {
         ratio >= 10 ? "\(Int(ratio.rounded()))×" : String(format: "%.2g×", ratio)
     }
 
-    /// The largest (max − min)/mean over repeats of one condition.
-    static func repeatSpread(_ summaries: [ConditionSummary]) -> String? {
+    /// The largest (max − min)/mean over repeats of one condition, with the slowest run named
+    /// and what set it apart (its timeouts or retransmissions against the others').
+    static func repeatSpread(_ summaries: [ConditionSummary], records: [RunRecord] = []) -> String? {
         let spreads = summaries.compactMap { summary -> (ConditionSummary, Double)? in
             guard summary.succeeded >= 2, let mean = summary.meanGoodput, mean > 0,
                   let low = summary.minimumGoodput, let high = summary.maximumGoodput else { return nil }
             return (summary, (high - low) / mean)
         }
         guard let widest = spreads.max(by: { $0.1 < $1.1 }) else { return nil }
-        return "The widest spread between repeats was \(percent(widest.1)) of the mean "
-            + "(\(widest.0.condition.label)); the bars in the plots show each condition's min–max."
+        var text = "The widest spread between repeats was \(percent(widest.1)) of the mean "
+            + "(\(widest.0.condition.label))"
+        let runs = records.filter { $0.ok && $0.condition == widest.0.condition && $0.goodputMbps != nil }
+        if widest.1 >= 0.1, runs.count >= 2, let slowest = runs.min(by: { $0.goodputMbps! < $1.goodputMbps! }) {
+            let others = runs.filter { $0.repeatNumber != slowest.repeatNumber }
+            text += ": repeat \(slowest.repeatNumber) was the slowest, \(ReportNumbers.goodput(slowest.goodputMbps!)) Mbit/s"
+            if let why = difference(slowest, from: others) { text += ", \(why)" }
+        }
+        return text + "; the bars in the plots show each condition's min–max."
+    }
+
+    /// What the slowest run had more of than the others: timeouts first (each costs an RTO of
+    /// silence), then retransmissions; nil when it had neither (the machine, not the network).
+    static func difference(_ run: RunRecord, from others: [RunRecord]) -> String? {
+        func mean(_ values: [Int]) -> Double { values.isEmpty ? 0 : Double(values.reduce(0, +)) / Double(values.count) }
+        if let timeouts = run.timeouts {
+            let usual = mean(others.compactMap(\.timeouts))
+            if Double(timeouts) > usual + 0.5 {
+                return "with \(timeouts) timeout\(timeouts == 1 ? "" : "s") against \(ReportNumbers.plain(usual, decimals: 1)) "
+                    + "in the others: each is a retransmission timeout of silence, where its seed's losses fell"
+            }
+        }
+        if let retransmissions = run.retransmissions {
+            let usual = mean(others.compactMap(\.retransmissions))
+            if Double(retransmissions) > usual * 1.2 + 1 {
+                return "with \(retransmissions) retransmissions against \(ReportNumbers.plain(usual, decimals: 1)) "
+                    + "in the others (its seed lost more, or a burst)"
+            }
+        }
+        return run.timeouts == nil ? nil
+            : "with no more timeouts or retransmissions than the others: the hosts (scheduling, other load), not the network"
+    }
+
+    /// Per series, what limited it where: the window, the rate or loss, with the bound computed
+    /// from the condition (W × MSS per round trip; the rate) and the share of it measured.
+    /// Conditions with the same cause and bound are read together.
+    static func causes(plan: SweepPlan, summaries: [ConditionSummary], axis: SweepDimension) -> [String] {
+        var lines: [String] = []
+        for (labProtocol, control) in plan.series {
+            var groups: [(cause: String, bound: String, places: [String], shares: [String], timeouts: [String])] = []
+            for summary in self.summaries(summaries, of: labProtocol, control) {
+                guard let cause = LimitingFactor.of(summary, mss: plan.mss), let measured = summary.meanGoodput else { continue }
+                let bound: String
+                let share: String
+                var timeouts: String?
+                switch cause {
+                case .window(let mbps, let packets, let path):
+                    bound = "\(packets) × \(plan.mss) B per \(ReportNumbers.milliseconds(2 * summary.condition.delay)) ms "
+                        + "round trip allow \(ReportNumbers.goodput(mbps)) Mbit/s"
+                        + (path.map { ", below the \(ReportNumbers.goodput(Double(summary.condition.rate) / 1e6)) Mbit/s rate "
+                            + "(the path holds \($0) packets)" } ?? "")
+                    share = percent(measured / mbps)
+                case .rate(let mbps):
+                    bound = "the \(ReportNumbers.goodput(mbps)) Mbit/s bottleneck"
+                    share = percent(measured / mbps)
+                case .loss(let mbps, let achieved):
+                    bound = "the \(ReportNumbers.goodput(mbps)) Mbit/s that window and rate allow"
+                    share = percent(achieved)
+                    if let mean = summary.meanTimeouts, mean > 0 { timeouts = ReportNumbers.plain(mean, decimals: 1) }
+                }
+                let place = self.place(summary.condition, axis: axis)
+                if let index = groups.firstIndex(where: { $0.cause == cause.name && $0.bound == bound }) {
+                    groups[index].places.append(place)
+                    groups[index].shares.append(share)
+                    if let timeouts { groups[index].timeouts.append(timeouts) }
+                } else {
+                    groups.append((cause.name, bound, [place], [share], timeouts.map { [$0] } ?? []))
+                }
+            }
+            guard !groups.isEmpty else { continue }
+            let parts = groups.map { group in
+                "\(group.cause) at \(group.places.joined(separator: ", ")): \(group.bound); measured "
+                    + group.shares.joined(separator: ", ") + " of that"
+                    + (group.timeouts.isEmpty ? "" : ", with \(group.timeouts.joined(separator: ", ")) timeouts a run")
+            }
+            lines.append("What limited \(title(labProtocol, control, plan: plan)): " + parts.joined(separator: "; ") + ".")
+        }
+        return lines
     }
 }

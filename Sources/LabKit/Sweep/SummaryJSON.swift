@@ -50,6 +50,8 @@ public enum SummaryJSON {
                             .array(summary.congestionControls.map { .string($0) })))
             return .object(members)
         }
+        let farEnd: JSONValue = description.farEnd.isEmpty
+            ? .null : .object(description.farEnd.map { row -> (String, JSONValue) in (row.0, .string(row.1)) })
         var rto: JSONValue = "auto"
         if let fixed = plan.fixedTimeout { rto = number(fixed * 1000) }
         return .object([
@@ -57,6 +59,7 @@ public enum SummaryJSON {
             ("command", .string(description.command)),
             ("date", .string(description.environment.date)),
             ("network", .string(plan.network.rawValue)),
+            ("far_end", farEnd),
             ("environment", .object([("machine", .string(description.environment.machine)),
                                      ("kernel", .string(description.environment.kernel)),
                                      ("commit", .string(description.environment.commit)),

@@ -3,6 +3,7 @@ import Impairment
 import ImpairmentCLI
 import Foundation
 import RUDP
+import SystemKit
 
 /// `rudp-lab sweep`: the command line, and running it from parsed options to written report.
 public enum SweepCommandLine {
@@ -35,7 +36,9 @@ public enum SweepCommandLine {
                 + "included, runs the fixed window (--cc none, the textbook sender the Kurose-Ross models describe), "
                 + "whatever rudp-send's own default, and TCP runs the system's default; the sweep always passes --cc "
                 + "to rudp-send. A controlled sender's window is a cap, by default rudp-send's "
-                + "\(SenderConfiguration.maxWindow); --window given explicitly caps it too.",
+                + "\(SenderConfiguration.maxWindow); --window given explicitly caps it too. --network external --to HOST:PORT "
+                + "runs against a rudp-recv started by hand on another machine (it serves TCP too): the real path, with "
+                + "no loss, delay or rate added unless given, in which case a local lossproxy relay adds them (RUDP only).",
             examples: [
                 HelpExample("rudp-lab sweep --protocols sw,gbn,sr --loss 0,1,2,5,10,20 --out results/loss-sweep",
                             "a loss sweep in the simulator"),
@@ -49,6 +52,8 @@ public enum SweepCommandLine {
                             "the textbook fixed window beside BBR, in the simulator"),
                 HelpExample("sudo rudp-lab sweep --network link --protocols sr,tcp --cc bbr,cubic,tcp:cubic,tcp:bbr",
                             "sr bbr, sr cubic, tcp cubic and tcp bbr over the same link"),
+                HelpExample("rudp-lab sweep --network external --to 192.168.1.20:9000 --protocols gbn,sr,tcp --size 20MB",
+                            "between two lab PCs: first 'rudp-recv --listen :9000 --out /tmp/in' on 192.168.1.20"),
             ])
         spec.section("Grid")
         let protocols = spec.option("protocols", short: "p", placeholder: "LIST", default: "sw,gbn,sr,tcp",
@@ -76,10 +81,14 @@ public enum SweepCommandLine {
         let repeats = spec.option("repeats", short: "r", placeholder: "N", default: "3",
                                   help: "Runs per condition, each with its own seed", parse: ValueParsers.integer(in: 1...1000))
         spec.section("Where and how")
-        let network = spec.option("network", short: "n", placeholder: "sim|proxy|link", default: "sim",
+        let network = spec.option("network", short: "n", placeholder: "sim|proxy|link|external", default: "sim",
                                   help: "sim: in-process simulation; proxy: processes through lossproxy's UDP relay; "
-                                      + "link: processes in namespaces through lossproxy link (root)",
+                                      + "link: processes in namespaces through lossproxy link (root); external: against "
+                                      + "a rudp-recv on another machine (--to)",
                                   parse: { try NetworkKind(rawValue: ValueParsers.choice(NetworkKind.allCases.map(\.rawValue))($0))! })
+        let target = spec.option("to", placeholder: "HOST:PORT",
+                                 help: "The rudp-recv of --network external, started by hand on the other machine",
+                                 parse: ValueParsers.string)
         let mss = spec.option("mss", placeholder: "BYTES", default: "1200", help: "RUDP payload bytes per packet",
                               parse: ValueParsers.integer(in: 1...WireLayout.maxPayload))
         let rto = spec.option("rto", placeholder: "auto|DUR", default: "auto",
@@ -98,15 +107,40 @@ public enum SweepCommandLine {
         let quiet = spec.flag("quiet", short: "q", help: "Print nothing but errors")
 
         let arguments = try spec.parse(commandLine)
+        let program = commandLine.first ?? "rudp-lab sweep"
+        let networkKind = arguments[network]
+        if networkKind == .external, arguments[target] == nil {
+            throw UsageError(program: program, message: "--network external needs --to HOST:PORT, the rudp-recv on the other machine")
+        }
+        if networkKind != .external, arguments.wasGiven(target) {
+            throw UsageError(program: program, message: "--to is for --network external (the other networks start their own receiver)")
+        }
+        // Against another machine the path itself is the condition: nothing is added unless asked.
+        let external = networkKind == .external
         var plan = SweepPlan(
-            protocols: arguments[protocols], losses: arguments[losses].map(\.fraction),
-            delays: arguments[delays].map(\.nanoseconds), rates: arguments[rates],
+            protocols: arguments[protocols],
+            losses: external && !arguments.wasGiven(losses) ? [0] : arguments[losses].map(\.fraction),
+            delays: external && !arguments.wasGiven(delays) ? [0] : arguments[delays].map(\.nanoseconds),
+            rates: external && !arguments.wasGiven(rates) ? [0] : arguments[rates],
             windows: arguments[windows], size: arguments[size], repeats: arguments[repeats], network: arguments[network])
         plan.mss = arguments[mss]
         plan.retransmission = arguments[rto]
         plan.maxRetries = arguments[maxRetries]
         plan.queueLimit = arguments[queue]
         plan.seed = arguments[seed]
+        if external, let given = arguments[target] {
+            do {
+                _ = try SocketAddress.parse(given, forListening: false)
+            } catch {
+                throw UsageError(program: program, message: "--to: \(error)", suggestsHelp: false)
+            }
+            plan.externalTarget = given
+            let adds = plan.losses.contains { $0 > 0 } || plan.delays.contains { $0 > 0 } || plan.rates.contains { $0 > 0 }
+            if adds, plan.protocols.contains(.tcp) {
+                throw UsageError(program: program, message: "--network external adds loss, delay and rate through a local "
+                    + "UDP relay, which TCP cannot cross; measure tcp without them (the real path), or leave tcp out")
+            }
+        }
         if arguments.wasGiven(windows) { plan.controlledWindows = plan.windows }
         do {
             plan.controls = try ControlList.resolve(arguments[controls] ?? [], protocols: plan.protocols,
@@ -123,7 +157,12 @@ public enum SweepCommandLine {
     public static func run(_ commandLine: [String]) throws {
         let options = try parse(commandLine)
         let plan = options.plan
-        let network = try makeNetwork(plan.network)
+        let network = try makeNetwork(plan.network, target: plan.externalTarget)
+        var farEnd: [(String, String)] = []
+        if let external = network as? ExternalNetwork {
+            try external.preflight()
+            farEnd = external.farEnd
+        }
         if let link = network as? LinkNetwork, let reason = link.unavailableReason, !options.quiet {
             Console.err("rudp-lab sweep: --network link is not possible here: \(reason). Nothing will be measured; "
                 + "the report marks every row not measured.")
@@ -140,9 +179,10 @@ public enum SweepCommandLine {
         if let signal = notifier?.pendingSignal {
             throw InterruptedBySignal(signal: signal)
         }
-        let description = SweepDescription(
+        var description = SweepDescription(
             title: options.title ?? SweepDescription.defaultTitle(for: plan),
             command: commandText(commandLine), environment: .current(date: results.started))
+        description.farEnd = farEnd
         try SweepReport.write(results, description: description, to: options.outDirectory)
         let failed = results.records.filter { !$0.ok }.count
         if !options.quiet {
@@ -158,17 +198,21 @@ public enum SweepCommandLine {
         }
     }
 
-    static func makeNetwork(_ kind: NetworkKind) throws -> any SweepNetwork {
+    static func makeNetwork(_ kind: NetworkKind, target: String? = nil) throws -> any SweepNetwork {
         switch kind {
         case .sim:
             return SimulatedNetwork()
-        case .proxy, .link:
+        case .proxy, .link, .external:
             let programs = ProgramDirectory.besideExecutable()
             let work = FileManager.default.temporaryDirectory.appendingPathComponent("rudp-lab-\(getpid())").path
             try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
             if kind == .proxy {
                 for program in ["rudp-send", "rudp-recv", "lossproxy"] { _ = try programs.executable(program) }
                 return ProxyNetwork(programs: programs, workDirectory: work)
+            }
+            if kind == .external, let target {
+                for program in ["rudp-send", "lossproxy"] { _ = try programs.executable(program) }
+                return ExternalNetwork(programs: programs, workDirectory: work, target: target)
             }
             return LinkNetwork(programs: programs, workDirectory: work)
         }

@@ -8,6 +8,8 @@ public enum NetworkKind: String, Sendable, CaseIterable, CustomStringConvertible
     case proxy
     /// Real processes in two network namespaces joined by lossproxy's TUN link.
     case link
+    /// rudp-send here, against a rudp-recv the user started on another machine (`--to`).
+    case external
 
     public var description: String { rawValue }
 }
@@ -42,6 +44,8 @@ public struct SweepPlan: Sendable, Equatable {
     public var queueLimit: Int?
     /// Seed from which every run's seed is derived.
     public var seed: UInt64 = 1
+    /// The far receiver, HOST:PORT, of `--network external`.
+    public var externalTarget: String?
 
     public init(protocols: [LabProtocol], losses: [Double], delays: [UInt64], rates: [UInt64], windows: [Int],
                 size: Int, repeats: Int, network: NetworkKind) {

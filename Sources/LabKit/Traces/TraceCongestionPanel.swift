@@ -12,6 +12,15 @@ struct CongestionPanel {
     var pacing: [(time: Double, value: Double)] = []
     var losses: [(time: Double, value: Double)] = []
     var timeouts: [(time: Double, value: Double)] = []
+    /// The controller's phases as intervals (slow start, recovery; BBR's startup, drain,
+    /// probe_bw, probe_rtt), shaded behind the lines so a phase change reads where it happens.
+    var phases: [(start: Double, end: Double, phase: String)] = []
+
+    /// Light tints, one per phase, that the lines stay readable over.
+    static let phaseTints: [String: String] = [
+        "slow_start": "#fff3d6", "startup": "#fff3d6", "drain": "#fde2e2", "recovery": "#fde2e2",
+        "congestion_avoidance": "#eef4fb", "probe_bw": "#eef4fb", "probe_rtt": "#e8f6ee",
+    ]
 
     static let height = 330.0
     static let windowColor = "#0072B2"
@@ -42,9 +51,18 @@ struct CongestionPanel {
             if let value = report.pacingMbps {
                 TimeSequencePlot.StepLines.step(&pacing, to: value, at: time, previous: &previous.pacing, rangeStart: start)
             }
+            if let phase = report.phase {
+                if let last = phases.last, last.phase == phase {
+                    phases[phases.count - 1].end = time
+                } else {
+                    if !phases.isEmpty { phases[phases.count - 1].end = time }
+                    phases.append((max(time, start ?? time), time, phase))
+                }
+            }
             if report.cause == "loss" { losses.append((time, report.window)) }
             if report.cause == "timeout" { timeouts.append((time, report.window)) }
         }
+        if !phases.isEmpty { phases[phases.count - 1].end = max(phases[phases.count - 1].end, min(end, range?.upperBound ?? end)) }
         for keyPath in [\CongestionPanel.window, \.threshold, \.inFlight, \.pacing] {
             if let last = self[keyPath: keyPath].last, end > last.time { self[keyPath: keyPath].append((end, last.value)) }
         }
@@ -77,6 +95,14 @@ struct CongestionPanel {
         let y = PlotScale(kind: .linear, covering: values, start: plotBottom, end: plotTop, includeZero: true)
         let axes = PlotAxes(left: left, top: plotTop, right: right, bottom: plotBottom, xTitle: "time at the sender (s)",
                             yTitle: "packets", yGridColor: "#ececec", xGridColor: "#f2f2f2", roleSuffix: " cwnd")
+        svg.beginGroup(role: "series phases")
+        for band in phases where band.end > band.start {
+            let from = max(left, x.position(band.start)), to = min(right, x.position(band.end))
+            guard to > from else { continue }
+            svg.rect(x: from, y: plotTop, width: to - from, height: plotBottom - plotTop,
+                     fill: Self.phaseTints[band.phase] ?? "#f2f2f2")
+        }
+        svg.endGroup()
         axes.draw(&svg, x: x, y: y)
         func points(_ line: [(time: Double, value: Double)], _ scale: PlotScale) -> [(x: Double, y: Double)] {
             line.map { (x: x.position($0.time), y: scale.position($0.value)) }
@@ -147,6 +173,14 @@ struct CongestionPanel {
             svg.line(x1: x - 4, y1: y - 4, x2: x + 4, y2: y + 4, stroke: Self.timeoutColor, width: 1.8)
             svg.line(x1: x - 4, y1: y + 4, x2: x + 4, y2: y - 4, stroke: Self.timeoutColor, width: 1.8)
         })
+        // The phases shaded, in the order they first appear.
+        var named: [String] = []
+        for band in phases where !named.contains(band.phase) { named.append(band.phase) }
+        for phase in named {
+            entry(phase.replacingOccurrences(of: "_", with: " ") + " (shaded)", glyph: { svg, x, y in
+                svg.rect(x: x - 13, y: y - 6, width: 26, height: 12, fill: Self.phaseTints[phase] ?? "#f2f2f2", stroke: "#cccccc")
+            })
+        }
         svg.endGroup()
     }
 }

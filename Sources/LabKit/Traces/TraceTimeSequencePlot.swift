@@ -36,7 +36,8 @@ public struct TimeSequencePlot {
     static let originalColor = "#000000"
     static let retransmitColor = "#D55E00"
     static let ackColor = "#009E73"
-    static let windowColor = "#E69F00"
+    /// Sky blue, far in hue from the vermillion retransmissions it runs beside (orange was not).
+    static let windowColor = "#56B4E9"
     static let timeoutColor = "#CC79A7"
     static let fastRetransmitColor = "#0072B2"
 
@@ -138,7 +139,14 @@ public struct TimeSequencePlot {
             xValues.append(0)
         }
         var yValues = marks.allIndices.flatMap { [Double($0), Double($0 + 1)] }
-        yValues += lines.acknowledged.map(\.value) + lines.windowEdge.map(\.value)
+        yValues += lines.acknowledged.map(\.value)
+        // A controlled sender's receive window (16,384 packets) can stand far above what it ever
+        // sends: scaled to it, the data would be a flat line at the bottom. Then the edge is
+        // drawn at the top of the graph, and the legend says how far up it was.
+        let dataTop = yValues.max() ?? 0
+        let edgeTop = lines.windowEdge.map(\.value).max() ?? 0
+        let edgeAbove = edgeTop > 2 * dataTop + 64 ? edgeTop : nil
+        if edgeAbove == nil { yValues += lines.windowEdge.map(\.value) }
         let xScale = PlotScale(kind: .linear, covering: xValues, start: Self.plotLeft, end: Self.plotRight)
         let yScale = PlotScale(kind: .linear, covering: yValues.isEmpty ? [0, 1] : yValues, start: Self.plotBottom,
                                end: Self.plotTop, includeZero: timeRange == nil)
@@ -160,7 +168,7 @@ public struct TimeSequencePlot {
         drawAxes(&svg, x: xScale, y: yScale)
         drawLines(&svg, lines, x: xScale, y: yScale)
         drawMarks(&svg, marks, x: xScale, y: yScale)
-        drawLegend(&svg, marks: marks)
+        drawLegend(&svg, marks: marks, edgeAbove: edgeAbove)
         panel?.draw(&svg, top: Self.height, x: xScale)
         return svg.text
     }
@@ -261,7 +269,7 @@ public struct TimeSequencePlot {
 
     private func drawLines(_ svg: inout SVGDocument, _ lines: StepLines, x: PlotScale, y: PlotScale) {
         svg.beginGroup(role: "series window-edge")
-        svg.polyline(lines.windowEdge.map { (x: x.position($0.time), y: y.position($0.value)) },
+        svg.polyline(lines.windowEdge.map { (x: x.position($0.time), y: y.position(min($0.value, y.upper))) },
                      stroke: Self.windowColor, width: 1.6)
         svg.endGroup()
         svg.beginGroup(role: "series ack")
@@ -311,7 +319,7 @@ public struct TimeSequencePlot {
         svg.endGroup()
     }
 
-    private func drawLegend(_ svg: inout SVGDocument, marks: MarkSets) {
+    private func drawLegend(_ svg: inout SVGDocument, marks: MarkSets, edgeAbove: Double? = nil) {
         svg.beginGroup(role: "legend")
         let left = Self.plotRight + 24
         var top = Self.plotTop + 4
@@ -350,13 +358,16 @@ public struct TimeSequencePlot {
                 svg.circle(cx: x, cy: y, r: 4.5, fill: "none", stroke: Self.fastRetransmitColor)
             })
             entry("cumulative ACK", note: "every packet below the line acknowledged", glyph: line(Self.ackColor))
-            entry("window edge", note: "the sender may not send at or above it", glyph: line(Self.windowColor))
+            entry("window edge", note: edgeAbove.map { "the sender may not send at or above it; up to packet "
+                      + "\(Int($0)), far above the data, so drawn along the top" } ?? "the sender may not send at or above it",
+                  glyph: line(Self.windowColor))
         case .receiver:
             entry("packet arrived in order", glyph: tick(Self.originalColor, 1.2))
             entry("arrived after a gap", glyph: tick(Self.fastRetransmitColor, 1.4))
             entry("duplicate", note: "a packet that had already arrived", glyph: tick(Self.retransmitColor, 2.2))
             entry("cumulative ACK sent", glyph: line(Self.ackColor))
-            entry("window edge advertised", glyph: line(Self.windowColor))
+            entry("window edge advertised", note: edgeAbove.map { "up to packet \(Int($0)), far above the data, so drawn "
+                      + "along the top" }, glyph: line(Self.windowColor))
         }
         svg.endGroup()
     }

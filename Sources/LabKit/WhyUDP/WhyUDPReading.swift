@@ -1,3 +1,5 @@
+import RUDP
+
 /// The "Reading" of a `why-udp` README: what the numbers show, computed from them (never
 /// written in advance), one bullet per finding.
 public enum WhyUDPReading {
@@ -90,6 +92,7 @@ public enum WhyUDPReading {
                 + "in the SYN and the answer in the SYN-ACK, which may be at most three times the SYN's bytes until the "
                 + "client proved its address (a token from an earlier connection proves it at once); TCP Fast Open "
                 + "needs one only with a cookie from an earlier connection."
+            text += initialTimeoutTails(answered)
             if let udp = results.exchange(.udp), udp.notMeasured == nil, udp.unanswered > 0 {
                 text += " \(udp.unanswered) of \(udp.milliseconds.count) UDP requests got no answer at all: a UDP "
                     + "application needs its own timer and retry."
@@ -106,5 +109,25 @@ public enum WhyUDPReading {
             if let failure = stream.failure { bullets.append("\(stream.transport.title) did not end cleanly: \(failure).") }
         }
         return bullets
+    }
+
+    /// The tails of the time to first response that one initial retransmission timeout explains:
+    /// trials at least 0.8 s beyond the median lost their first packet or its answer, and
+    /// nothing is resent before the initial timeout, as no round trip has been measured yet
+    /// (1 s for RUDP's SYN, rudp-send's initial RTO, and for TCP's SYN on Linux, RFC 6298 §2.1).
+    static func initialTimeoutTails(_ exchanges: [FirstResponseResult]) -> String {
+        let initial = Double(RetransmissionTimer.defaultInitial) / 1e6
+        var parts: [String] = []
+        for exchange in exchanges {
+            let times = exchange.answered
+            guard let median = exchange.percentile(0.5) else { continue }
+            let tail = times.filter { $0 >= median + 0.8 * initial }
+            guard !tail.isEmpty else { continue }
+            parts.append("\(tail.count) of \(times.count) \(exchange.exchange.title) trials (up to \(ms(times.last!)))")
+        }
+        guard !parts.isEmpty else { return "" }
+        return " The slow tail — " + parts.joined(separator: ", ") + " — is the initial retransmission timeout: "
+            + "when the first packet or its answer is lost, nothing is resent for \(ms(initial)) (RUDP's initial RTO, "
+            + "and Linux's for a TCP SYN), since no round trip has been measured yet."
     }
 }

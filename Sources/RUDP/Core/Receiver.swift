@@ -551,7 +551,9 @@ public final class Receiver: PacketHandling {
         }
         collectSackBlocks()
         statistics.acksSent += 1
-        observer?(now, .ackSent(cumulative: expected, sackBlocks: sackBlocks.count, window: header.window))
+        // What the header says: before the proof, the first flight's count, not `expected`.
+        let cumulative = firstFlight.isEmpty ? expected : firstFlight.acknowledgedCount
+        observer?(now, .ackSent(cumulative: cumulative, sackBlocks: sackBlocks.count, window: header.window))
         return sackBlocks.withUnsafeBufferPointer { sacks in
             try? PacketEncoder.encode(header, sacks: sacks, payload: UnsafeRawBufferPointer(start: nil, count: 0),
                                       into: datagram)

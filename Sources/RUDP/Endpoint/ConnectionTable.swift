@@ -3,7 +3,7 @@
 /// A connection starts half-open: its peer has not yet proved it receives our packets (see
 /// InboundConnection). Half-open connections are cheap (no file, no reassembly buffer) and
 /// have a quota of their own; when it is full, the oldest gives way to a new SYN, and one that
-/// hears nothing for `halfOpenTimeout` is forgotten. A flood of handshakes from spoofed
+/// hears nothing for its `handshakeLifetime` is forgotten. A flood of handshakes from spoofed
 /// addresses thus churns the half-open entries only: a real sender completes its handshake
 /// unless the flood replaces the whole quota within one round trip, and established transfers
 /// are never displaced. Admission to the established set is bounded by `capacity` connections
@@ -16,7 +16,6 @@ struct ConnectionTable {
     /// Half-open connections at most.
     let halfOpenCapacity: Int
     let memoryBudget: Int
-    let halfOpenTimeout: UInt64
     private(set) var entries: [Key: InboundConnection] = [:]
     private(set) var establishedCount = 0
     /// Reassembly bytes granted to the established connections.
@@ -30,12 +29,11 @@ struct ConnectionTable {
     /// window), and comparing a key is much cheaper than hashing it.
     private var lastFound: (key: Key, transfer: InboundConnection)?
 
-    init(capacity: Int, halfOpenCapacity: Int, memoryBudget: Int, halfOpenTimeout: UInt64, hostShare: HostShare) {
+    init(capacity: Int, halfOpenCapacity: Int, memoryBudget: Int, hostShare: HostShare) {
         hosts = hostShare
         self.capacity = capacity
         self.halfOpenCapacity = halfOpenCapacity
         self.memoryBudget = memoryBudget
-        self.halfOpenTimeout = halfOpenTimeout
     }
 
     var isEmpty: Bool { entries.isEmpty }
@@ -103,10 +101,13 @@ struct ConnectionTable {
         return transfer
     }
 
-    /// Removes the half-open connections that have heard nothing for `halfOpenTimeout`.
+    /// Removes the half-open connections, oldest first, that have heard nothing for their
+    /// lifetime. Lifetimes differ (a sender that announced a longer retry budget is waited for
+    /// longer), so one behind a longer-lived head waits for it: forgotten late, never early, and
+    /// the quota still bounds them all.
     mutating func expireHalfOpen(now: UInt64) -> [InboundConnection] {
         var expired: [InboundConnection] = []
-        while let key = oldestHalfOpen(), let transfer = entries[key], transfer.lastHeard + halfOpenTimeout <= now {
+        while let key = oldestHalfOpen(), let transfer = entries[key], transfer.lastHeard + transfer.handshakeLifetime <= now {
             halfOpenHead += 1
             remove(key)
             expired.append(transfer)
@@ -120,7 +121,7 @@ struct ConnectionTable {
         var position = halfOpenHead
         while position < halfOpenOrder.count {
             if let transfer = entries[halfOpenOrder[position]], !transfer.isAddressValidated {
-                return transfer.lastHeard + halfOpenTimeout
+                return transfer.lastHeard + transfer.handshakeLifetime
             }
             position += 1
         }

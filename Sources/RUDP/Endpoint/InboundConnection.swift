@@ -29,6 +29,9 @@ public final class InboundConnection {
     let reservedBytes: Int
     /// When the last datagram of this connection arrived (endpoint clock).
     private(set) var lastHeard: UInt64
+    /// How long this connection may stay half-open with nothing from its peer (set by the
+    /// endpoint when it opens it; see ReceiverEndpoint.handshakeLifetime).
+    var handshakeLifetime: UInt64 = 0
     private var datagramBytesReceived = 0
     private var datagramBytesSent = 0
     /// The acknowledgement of the FIN-ACK sent, once the transfer is confirmed.

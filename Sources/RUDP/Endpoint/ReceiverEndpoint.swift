@@ -35,7 +35,6 @@ public final class ReceiverEndpoint {
         self.random = random
         table = ConnectionTable(capacity: configuration.maxConnections, halfOpenCapacity: configuration.maxHalfOpenConnections,
                                 memoryBudget: configuration.memoryBudget,
-                                halfOpenTimeout: min(configuration.halfOpenTimeout, configuration.receiver.idleTimeout),
                                 hostShare: HostShare(maxConnections: configuration.maxConnectionsPerHost,
                                                      maxBytes: Int(Double(configuration.memoryBudget) * configuration.hostMemoryShare)))
         completed = CompletedTransfers(capacity: configuration.completedTransfersRemembered,
@@ -48,6 +47,11 @@ public final class ReceiverEndpoint {
 
     /// Whether no connection is open (half-open ones included).
     public var isEmpty: Bool { table.isEmpty }
+
+    /// When set, every SYN of a new transfer is refused (RST busy) with this message: a
+    /// `--once` receiver that has had its transfer and only lingers for its FIN must not take
+    /// a second one that its exit would cut off. Transfers already known go on.
+    public var refusesNewTransfers: String?
 
     /// The open connections, in no particular order.
     public var connections: Dictionary<ConnectionKey, InboundConnection>.Values { table.transfers }
@@ -122,6 +126,10 @@ public final class ReceiverEndpoint {
 
     private func open(_ syn: PacketView, datagramLength: Int, key: ConnectionKey, now: UInt64) {
         let limit = configuration.amplificationFactor * datagramLength
+        if let refusal = refusesNewTransfers {
+            queue(.reset(to: key.peer, connectionID: key.connectionID, code: .busy, message: refusal, limit: limit))
+            return
+        }
         guard table.establishedCount < configuration.maxConnections else {
             queue(.reset(to: key.peer, connectionID: key.connectionID, code: .busy,
                          message: "the receiver is busy (\(configuration.maxConnections) transfers in progress); try again later",
@@ -153,12 +161,22 @@ public final class ReceiverEndpoint {
         if let token = connection.receiver.offer.addressToken, !token.isEmpty {
             connection.addressToken = addressTokens.redeem(token, from: key.peer, now: now)
         }
+        connection.handshakeLifetime = handshakeLifetime(of: connection.receiver)
         for evicted in table.insertHalfOpen(connection, for: key) {
             abandonHandshake(evicted, code: .busy, message: "the handshake gave way to newer ones (too many at once)", now: now)
         }
         if handle.index == slots.count { slots.append(connection) } else { slots[handle.index] = connection }
         events.append(.offered(connection))
         queueForTransmit(connection)
+    }
+
+    /// How long a half-open connection waits for its sender's proof: `halfOpenTimeout` (or the
+    /// idle timeout, if shorter), unless the sender's announced retry budget made the receiver's
+    /// patience longer: then that, since a sender whose proof packets are lost keeps retrying
+    /// as long, and forgetting it sooner would answer its next retry with "no such transfer".
+    private func handshakeLifetime(of receiver: Receiver) -> UInt64 {
+        let configured = min(configuration.halfOpenTimeout, configuration.receiver.idleTimeout)
+        return receiver.idleTimeout > configuration.receiver.idleTimeout ? receiver.idleTimeout : configured
     }
 
     /// Answers a FIN or DATA packet of a transfer confirmed and forgotten with its FIN-ACK again;
@@ -248,17 +266,19 @@ public final class ReceiverEndpoint {
     /// Runs the timers that are due, forgets half-open connections that expired and connections
     /// that are over. Cheap enough to call after every wake-up.
     public func handleTimeout(now: UInt64) {
+        // Handshakes first: one that expires at its receiver's idle deadline (a sender's budget
+        // sets both) is reported as the handshake it is, not as an idle transfer.
+        for expired in table.expireHalfOpen(now: now) {
+            let seconds = Double(expired.handshakeLifetime) / 1e9
+            abandonHandshake(expired, code: .idleTimeout,
+                             message: "the handshake did not complete: no packet proving the sender's address for \(seconds) s",
+                             now: now)
+        }
         for connection in table.transfers {
             if let next = connection.nextDeadline, next <= now {
                 connection.handleTimeout(now: now)
                 queueForTransmit(connection)
             }
-        }
-        for expired in table.expireHalfOpen(now: now) {
-            let seconds = Double(table.halfOpenTimeout) / 1e9
-            abandonHandshake(expired, code: .idleTimeout,
-                             message: "the handshake did not complete: no packet proving the sender's address for \(seconds) s",
-                             now: now)
         }
         var over: [InboundConnection] = []
         for connection in table.transfers where connection.receiver.isReclaimable { over.append(connection) }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CLIKit
 import RUDP
 import SystemKit
 
@@ -17,7 +18,7 @@ import SystemKit
 /// Lines are formatted into one reused buffer and written in large blocks, so tracing costs no
 /// allocation per packet; `close` (or `flush`) writes what is left.
 public final class TraceWriter {
-    /// The file written.
+    /// The file written, as it may be shown on a terminal (escaped: a path is bytes, not always UTF-8).
     public let path: String
     private var fileDescriptor: Int32
     private var buffer: [UInt8] = []
@@ -26,10 +27,15 @@ public final class TraceWriter {
     private static let blockSize = 1 << 16
 
     /// Creates (or truncates) `path`.
-    public init(path: String) throws(FileError) {
-        self.path = path
+    public convenience init(path: String) throws(FileError) {
+        try self.init(path: FilePath(path))
+    }
+
+    /// Creates (or truncates) `path`, its bytes exactly as given.
+    public init(path: FilePath) throws(FileError) {
+        self.path = TerminalText.escaping(path.bytes)
         do { fileDescriptor = try Posix.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644) } catch {
-            throw FileError.io("cannot create trace file \(path)", error)
+            throw FileError.io("cannot create trace file \(self.path)", error)
         }
         buffer.reserveCapacity(Self.blockSize + 1_024)
     }

@@ -275,6 +275,7 @@ public final class ReceiveServer {
             if once && firstTransfer == nil {
                 firstTransfer = id
                 firstSucceeded = report.succeeded
+                endpoint.refusesNewTransfers = "the receiver (--once) has had its one transfer and is about to exit"
             }
             onEvent(.finished(report))
         }
