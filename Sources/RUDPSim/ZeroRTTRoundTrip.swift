@@ -123,14 +123,14 @@ struct ZeroRTTRoundTrip {
         }
     }
 
-    /// The server application: answers each request in a SYN with a response of the same size
-    /// (a stamped message), reads and confirms every transfer.
+    /// The server application: answers each request in a SYN with a stamped response of the
+    /// scenario's size, reads and confirms every transfer.
     func serve() {
         while let event = endpoint.pollEvent() {
             guard case .offered(let connection) = event else { continue }
             var response: [UInt8]?
             if let request = connection.earlyData, request.withUnsafeBytes({ MessageStamp.read($0) }) != nil {
-                var answer = [UInt8](repeating: 0, count: scenario.messageSize)
+                var answer = [UInt8](repeating: 0, count: scenario.effectiveResponseSize)
                 answer.withUnsafeMutableBytes { MessageStamp.write(index: 0, sentAt: now, into: $0) }
                 response = answer
             }

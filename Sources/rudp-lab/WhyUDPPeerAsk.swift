@@ -12,6 +12,7 @@ import RUDPSim
 struct WhyUDPPeerAsk {
     let address: SocketAddress
     let size: Int
+    let responseSize: Int
     let timeout: UInt64
     let signals: SignalNotifier
     let request: UnsafeMutableRawBufferPointer
@@ -23,14 +24,15 @@ struct WhyUDPPeerAsk {
         let to = spec.requiredOption("to", placeholder: "ADDR", help: "The echo peer's address", parse: ValueParsers.string)
         let trials = spec.option("trials", placeholder: "N", default: "50", help: "Request/response trials",
                                  parse: ValueParsers.integer(in: 1...10_000))
-        let size = WhyUDPPeerSupport.sizeOption(&spec, help: "Bytes per request and response")
+        let size = WhyUDPPeerSupport.sizeOption(&spec, help: "Bytes per request")
+        let responseSize = WhyUDPPeerSupport.responseSizeOption(&spec)
         let timeout = spec.option("timeout", placeholder: "DUR", default: "5s", help: "Give up on a trial after this long",
                                   parse: DurationValue.parse)
         let arguments = try spec.parse(commandLine)
         SignalNotifier.ignoreSIGPIPE()
         let ask = WhyUDPPeerAsk(
             address: try WhyUDPPeerSupport.address(arguments[to], listening: false, program: spec.name),
-            size: arguments[size], timeout: arguments[timeout].nanoseconds, signals: try SignalNotifier.install(),
+            size: arguments[size], responseSize: arguments[responseSize] ?? arguments[size], timeout: arguments[timeout].nanoseconds, signals: try SignalNotifier.install(),
             request: UnsafeMutableRawBufferPointer.allocate(byteCount: arguments[size], alignment: 8))
         defer { ask.request.deallocate() }
         let exchange = WhyUDPExchange(rawValue: arguments[transport])!
@@ -102,10 +104,10 @@ struct WhyUDPPeerAsk {
         defer { stream.close() }
         try? stream.setNoDelay(true)
         guard (try? stream.writeAll(UnsafeRawBufferPointer(request))) != nil else { return nil }
-        let response = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
+        let response = UnsafeMutableRawBufferPointer.allocate(byteCount: responseSize, alignment: 8)
         defer { response.deallocate() }
         var received = 0
-        while received < size {
+        while received < responseSize {
             guard try WhyUDPPeerSupport.wait(for: stream.fileDescriptor, until: start + timeout, signals: signals) else {
                 return nil
             }

@@ -25,6 +25,12 @@ enum WhyUDPPeerSupport {
                     parse: ValueParsers.integer(in: MessageStamp.minimumSize...1_200))
     }
 
+    /// `--response-size BYTES` (default: `--size`), the echo's answers.
+    static func responseSizeOption(_ spec: inout CommandSpec) -> OptionKey<Int?> {
+        spec.option("response-size", placeholder: "BYTES", defaultHelp: "--size", help: "Bytes per response",
+                    parse: ValueParsers.integer(in: MessageStamp.minimumSize...1_200))
+    }
+
     /// Waits until `fileDescriptor` is readable, `deadline` passes, or a signal arrives.
     /// Returns whether the descriptor is readable; throws when a signal stopped the peer.
     static func wait(for fileDescriptor: Int32?, until deadline: UInt64?, signals: SignalNotifier) throws -> Bool {

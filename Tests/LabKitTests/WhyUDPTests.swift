@@ -93,6 +93,18 @@ import Testing
         #expect(WhyUDPSimulation.firstResponse(.rudpZeroRTTToken, plan: plan).percentile(0.5) == 40)
     }
 
+    @Test func aResponseOverThreeTimesTheSynWaitsARoundTripUnlessATokenProvesTheAddress() throws {
+        var plan = WhyUDPPlan()
+        plan.loss = 0
+        plan.responseSize = 1_200
+        plan.requests = 5
+        #expect(WhyUDPSimulation.firstResponse(.udp, plan: plan).percentile(0.5) == 40)
+        #expect(WhyUDPSimulation.firstResponse(.rudpZeroRTT, plan: plan).percentile(0.5) == 80,
+                "a 100-byte request's SYN allows no 1,200-byte answer before the FIN proves the address")
+        #expect(WhyUDPSimulation.firstResponse(.rudpZeroRTTToken, plan: plan).percentile(0.5) == 40)
+        #expect(WhyUDPSimulation.firstResponse(.rudp, plan: plan).percentile(0.5) == 80)
+    }
+
     @Test func tcpFastOpenIsNotMeasuredOnSim() {
         #expect(Self.defaults.exchange(.tcpFastOpen)?.notMeasured != nil)
         #expect(Self.defaults.exchange(.tcpFastOpenCookie)?.notMeasured != nil)

@@ -90,6 +90,8 @@ public struct WhyUDPPlan: Sendable, Equatable {
     public var messagesPerSecond = 50
     /// How long the application writes, in nanoseconds.
     public var duration: UInt64 = 20_000_000_000
+    /// Bytes of each response; nil: `messageSize`, as the request.
+    public var responseSize: Int?
     /// Request/response exchanges measured per transport.
     public var requests = 50
     /// RUDP window in packets.
@@ -100,6 +102,9 @@ public struct WhyUDPPlan: Sendable, Equatable {
     public var seed: UInt64 = 1
 
     public init() {}
+
+    /// Bytes of each response.
+    public var effectiveResponseSize: Int { responseSize ?? messageSize }
 
     /// Messages per run.
     public var messageCount: Int {

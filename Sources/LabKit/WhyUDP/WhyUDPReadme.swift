@@ -14,8 +14,8 @@ public enum WhyUDPReadme {
             + "in each direction. They travel four ways: raw UDP (a lost message is gone), TCP (one ordered byte "
             + "stream), and RUDP Selective Repeat handing the messages over in order, or each one as soon as it "
             + "arrives. Latency runs from the sending application writing a message to the receiving application "
-            + "getting it. Then one request and its response, to see what each transport costs before the first "
-            + "answer.")
+            + "getting it. Then one request (\(plan.messageSize) bytes) and its response "
+            + "(\(plan.effectiveResponseSize) bytes), to see what each transport costs before the first answer.")
         lines.append("")
         let took = results.finished.timeIntervalSince(results.started)
         lines += description.commandAndEnvironment(network: networkDescription(plan.network),

@@ -64,6 +64,7 @@ public enum WhyUDPSimulation {
             var scenario = MessageRoundTripScenario(
                 transport: transport, seed: SeededRandom.streamSeed(plan.seed, stream: "why-udp request \(trial)"))
             scenario.messageSize = plan.messageSize
+            scenario.responseSize = plan.responseSize
             scenario.impairBoth(plan.impairment)
             return MessageRoundTripSimulation.run(scenario).map { Double($0) / 1e6 }
         }
