@@ -53,7 +53,12 @@ struct WhyUDPPeerEcho {
         while true {
             _ = try WhyUDPPeerSupport.wait(for: socket.fileDescriptor, until: nil, signals: signals)
             try WhyUDPPeerSupport.receiveAll(socket, buffer: buffer) { bytes, from in
-                guard let request = MessageStamp.read(bytes) else { return }
+                // Echoed as it came (rudp-lab share's probe pings too), unless a stamped request
+                // asks for an answer of another size.
+                guard bytes.count != responseSize, let request = MessageStamp.read(bytes) else {
+                    WhyUDPPeerSupport.send(bytes, socket: socket, to: from)
+                    return
+                }
                 MessageStamp.write(index: request.index, sentAt: MonotonicClock.now(), into: response)
                 WhyUDPPeerSupport.send(UnsafeRawBufferPointer(response), socket: socket, to: from)
             }
