@@ -46,8 +46,7 @@ private func checkDecoding(_ datagram: UnsafeRawBufferPointer) {
     case .synAck:
         if let answer = try? SynAckPayload(decoding: packet.payload) {
             fuzzCheck(answer.mss > 0 && answer.window > 0, "SYN-ACK with a zero field accepted")
-            let same = packet.payload[2] == 0 && packet.payload[3] == 0
-            fuzzCheck(!same || answer.encoded() == Array(packet.payload), "SYN-ACK payload does not encode back to itself")
+            fuzzCheck(answer.encoded() == Array(packet.payload), "SYN-ACK payload does not encode back to itself")
         }
     case .fin:
         if let fin = try? FinPayload(decoding: packet.payload) {
@@ -79,9 +78,15 @@ private func checkPayloadEncodings(_ input: inout FuzzInput) {
     let nameLength = input.chance(8) ? input.within(4_000...4_200) : input.below(300)
     let nameSeed = input.bytes(upTo: 16) + [0x61]
     let name = (0..<nameLength).map { nameSeed[$0 % nameSeed.count] }
-    let syn = SynPayload(mode: TransferMode.allCases[input.below(3)], mss: input.within(1...65_535),
+    var syn = SynPayload(mode: TransferMode.allCases[input.below(3)], mss: input.within(1...65_535),
                          window: UInt32(input.within(1...Int(UInt16.max))), fileSize: input.chance(3) ? nil : input.integer(),
                          name: name)
+    // 0-RTT fields: a token (empty: asking for one), early data within the MSS and the limit.
+    if input.chance(3) { syn.addressToken = input.bytes(upTo: SynPayload.maxTokenLength) }
+    if input.chance(3) {
+        let seed = input.bytes(upTo: 8) + [0x5a]
+        syn.earlyData = (0..<input.within(1...min(syn.mss, SynPayload.maxEarlyDataLength))).map { seed[$0 % seed.count] }
+    }
     let synBytes = syn.encoded()
     let decodedSyn = synBytes.withUnsafeBytes { try? SynPayload(decoding: $0) }
     fuzzCheck(decodedSyn != nil, "an encoded SYN (name of \(name.count) bytes) does not decode")
@@ -92,6 +97,12 @@ private func checkPayloadEncodings(_ input: inout FuzzInput) {
     } else {
         fuzzCheck(decodedSyn?.name == Array(name.prefix(SynPayload.maxNameLength)), "an overlong name is not cut at the limit")
     }
+
+    var answer = SynAckPayload(mss: input.within(1...65_535), window: UInt32(input.within(1...Int(UInt16.max))))
+    answer.tookEarlyData = input.chance(2)
+    if input.chance(2) { answer.addressToken = input.bytes(upTo: SynPayload.maxTokenLength - 1) + [1] }
+    if input.chance(2) { answer.response = input.bytes(upTo: 100) + [2] } else { answer.responseFollows = input.chance(2) }
+    fuzzCheck(answer.encoded().withUnsafeBytes { try? SynAckPayload(decoding: $0) } == answer, "SYN-ACK round trip")
 
     let fin = FinPayload(fileSize: input.integer(), sha256: SHA256.hash(input.bytes(upTo: 8)),
                          retransmitTimeoutMicros: input.integer())

@@ -70,6 +70,9 @@ private struct ReceiverHarness {
                                   window: UInt32(input.within(1...80)),
                                   fileSize: input.chance(3) ? nil : UInt64(input.below(5_000)), name: Array("fuzz.bin".utf8))
         if unordered { proposal.delivery = .unordered }
+        // 0-RTT: packet 0 in the SYN (naming itself, as every DATA does), a token.
+        if input.chance(3) { proposal.earlyData = (0..<input.within(smallestMSS...proposal.mss)).map { dataByte(index: 0, position: $0) } }
+        if input.chance(4) { proposal.addressToken = input.bytes(upTo: 24) }
         let header = PacketHeader(type: .syn, connectionID: connectionID, sequence: SequenceNumber(isn),
                                   timestamp: input.integer())
         synBytes = Array(forge.packet(header, payload: input.chance(16) ? input.bytes(upTo: 30) : proposal.encoded()))
@@ -86,7 +89,10 @@ private struct ReceiverHarness {
         if input.chance(16) {
             receiver.fail(code: .unsafeName, message: "refused by the fuzz application", now: 0)
         } else {
-            receiver.accept(now: 0)
+            receiver.accept(now: 0, response: input.chance(2) ? input.bytes(upTo: 40) : nil,
+                            responseWaitsForFin: input.chance(2), addressToken: input.chance(2) ? input.bytes(upTo: 24) : nil)
+            // Early data the receiver took is packet 0, received.
+            if let early = offer.earlyData, early.count <= receiver.mss { sent.insert(0) }
         }
     }
 
@@ -214,6 +220,9 @@ private struct ReceiverHarness {
             fuzzCheck(header.acknowledgement == space.wire(0), "SYN-ACK acknowledgement")
             let answer = try? SynAckPayload(decoding: packet.payload)
             fuzzCheck(answer?.mss == receiver.mss && answer?.window == UInt32(receiver.window), "SYN-ACK payload")
+            fuzzCheck(offer.earlyData != nil || (answer?.tookEarlyData == false && answer?.response == nil
+                                                  && answer?.responseFollows == false), "0-RTT answer to a SYN without early data")
+            fuzzCheck(offer.addressToken != nil || answer?.addressToken == nil, "a token for a sender that takes none")
         case .ack:
             guard let acknowledged = space.index(of: header.acknowledgement, near: delivered) else {
                 fuzzCheck(false, "ACK before the first packet")

@@ -45,12 +45,23 @@ private struct SenderHarness {
         configuration.fastRetransmitThreshold = input.within(1...4)
         // Drawn after the rest, so the corpus's earlier inputs keep their meaning.
         configuration.congestionControl = CongestionAlgorithm.allCases[input.below(CongestionAlgorithm.allCases.count)]
+        // 0-RTT: the first packet in the SYN, a token to present.
+        configuration.sendsEarlyData = input.chance(3)
+        if input.chance(3) { configuration.addressToken = input.bytes(upTo: 30) }
         self.configuration = configuration
         sender = Sender(configuration: configuration, now: 0)
         space = SequenceSpace(origin: SequenceNumber(configuration.initialSequence) + 1)
     }
 
     mutating func run(_ input: inout FuzzInput) {
+        // Early data is what the application wrote before the SYN first went out.
+        if configuration.sendsEarlyData && input.chance(2) {
+            write(&input)
+            if written == fileSize && input.chance(2) {
+                finishedWriting = true
+                sender.finishWriting(sha256: FuzzContent.digest(size: fileSize))
+            }
+        }
         drain()
         var steps = 0
         while !input.isExhausted && steps < 4_000 {
@@ -138,8 +149,14 @@ private struct SenderHarness {
         var payload: [UInt8] = []
         switch header.type {
         case .synAck:
-            payload = input.chance(8) ? input.bytes(upTo: 12)
-                : SynAckPayload(mss: input.within(1...2 * sender.mss), window: UInt32(input.within(0...2 * sender.window))).encoded()
+            var answer = SynAckPayload(mss: input.within(1...2 * sender.mss), window: UInt32(input.within(0...2 * sender.window)))
+            if input.chance(2) {
+                answer.tookEarlyData = input.chance(2)
+                if input.chance(2) { answer.response = input.bytes(upTo: 40) }
+                answer.responseFollows = input.chance(4)
+                if input.chance(2) { answer.addressToken = input.bytes(upTo: 30) }
+            }
+            payload = input.chance(8) ? input.bytes(upTo: 12) : answer.encoded()
         case .pathChallenge:
             payload = input.chance(8) ? input.bytes(upTo: 12) : PathPayload(data: input.integer()).encoded()
             if payload.count == PathPayload.size, header.connectionID == configuration.connectionID {
@@ -175,6 +192,12 @@ private struct SenderHarness {
             fuzzCheck(header.sequence.rawValue == configuration.initialSequence, "SYN sequence is not the ISN")
             let syn = try? SynPayload(decoding: packet.payload)
             fuzzCheck(syn?.mode == configuration.mode && syn?.name == configuration.fileName, "SYN payload")
+            if let early = syn?.earlyData {
+                // Packet 0, complete: a full MSS, or everything the application wrote before closing.
+                fuzzCheck(configuration.sendsEarlyData && early.count <= sender.mss
+                          && (early.count == sender.mss || (finishedWriting && early.count == written)), "SYN early data size")
+                fuzzCheck(early == FuzzContent.bytes(from: 0, count: early.count), "SYN early data is not packet 0")
+            }
         case .data:
             // Go-Back-N and Selective Repeat send the FIN right behind their last DATA packet and
             // may resend data after it; stop-and-wait sends it once everything is acknowledged.

@@ -46,6 +46,8 @@ private struct TransferHarness {
             fileName: Array("fuzz.bin".utf8), fileSize: input.chance(4) ? nil : UInt64(fileSize))
         configuration.fastRetransmitThreshold = input.within(1...4)
         configuration.congestionControl = CongestionAlgorithm.allCases[input.below(CongestionAlgorithm.allCases.count)]
+        // Drawn after the rest, so the corpus's earlier inputs keep their meaning.
+        configuration.sendsEarlyData = input.chance(3)
         sender = Sender(configuration: configuration, now: 0)
         receiverConfiguration = ReceiverConfiguration(initialSequence: input.integer())
         receiverConfiguration.maxWindow = input.within(1...32)
@@ -116,10 +118,14 @@ private struct TransferHarness {
         if let receiver {
             receiver.handle(packet: packet, now: now)
         } else if packet.header.type == .syn, let created = try? Receiver(syn: packet, configuration: receiverConfiguration, now: now) {
-            created.accept(now: now)
+            // 0-RTT: the application answers early data at once.
+            created.accept(now: now, response: created.offer.earlyData == nil ? nil : Self.response)
             receiver = created
         }
     }
+
+    /// What the receiving application answers early data with.
+    static let response = Array("the answer to early data".utf8)
 
     var earliestDeadline: UInt64? {
         [sender.nextDeadline, receiver?.nextDeadline].compactMap { $0 }.min()
@@ -127,12 +133,15 @@ private struct TransferHarness {
 
     /// What the processes do after every event: applications, timers, then every datagram out.
     mutating func settle() {
-        if sender.state == .transferring {
+        // While connecting too: early data, or a controlled sender's first flight, goes with the SYN.
+        if sender.state == .transferring || sender.state == .connecting {
             while written < fileSize && sender.writableBytes > 0 {
                 let chunk = FuzzContent.bytes(from: written, count: min(fileSize - written, sender.writableBytes))
                 written += chunk.withUnsafeBytes { sender.write($0) }
             }
-            if written == fileSize { sender.finishWriting(sha256: FuzzContent.digest(size: fileSize)) }
+            if written == fileSize && (sender.state == .transferring || sender.configuration.sendsEarlyData) {
+                sender.finishWriting(sha256: FuzzContent.digest(size: fileSize))
+            }
         }
         sender.handleTimeout(now: now)
         while let length = sender.pollTransmit(into: outgoing, now: now) {
@@ -191,6 +200,9 @@ private struct TransferHarness {
 
     func checkOutcome() {
         let expected = FuzzContent.bytes(from: 0, count: fileSize)
+        if let response = sender.response, let receiver {
+            fuzzCheck(response == Array(Self.response.prefix(receiver.mss)), "the sender holds a response never sent")
+        }
         if receiverConfirmed {
             fuzzCheck(received == expected, "the receiver confirmed bytes that differ from the file")
         }

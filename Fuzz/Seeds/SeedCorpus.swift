@@ -19,6 +19,19 @@ enum SeedCorpus {
                          timestamp: 123_456, timestampEcho: 654_321)
         }
         let digest = SHA256.hash(Array("seed".utf8))
+        var zeroRTT = SynPayload(mode: .selectiveRepeat, mss: 1200, window: 8, fileSize: 100, name: Array("request".utf8))
+        zeroRTT.retryBudget = RetryBudget(retries: 20, largestTimeout: 4_000_000_000)
+        zeroRTT.addressToken = Array(repeating: 0x7e, count: 24)
+        zeroRTT.earlyData = Array("GET /status".utf8)
+        var askingForToken = zeroRTT
+        askingForToken.addressToken = []
+        var answered = SynAckPayload(mss: 1200, window: 8)
+        answered.tookEarlyData = true
+        answered.addressToken = Array(repeating: 0x3c, count: 24)
+        answered.response = Array("200 OK".utf8)
+        var answerFollows = SynAckPayload(mss: 1200, window: 8)
+        answerFollows.tookEarlyData = true
+        answerFollows.responseFollows = true
         let seeds: [(String, PacketHeader, [SackBlock], [UInt8])] = [
             ("syn", header(.syn), [], SynPayload(mode: .selectiveRepeat, mss: 1200, window: 64, fileSize: 5_000,
                                                   name: Array("report.pdf".utf8)).encoded()),
@@ -30,6 +43,11 @@ enum SeedCorpus {
             ("ack-sack", header(.ack), [SackBlock(start: isn + 3, end: isn + 5), SackBlock(start: isn + 7, end: isn + 8)], []),
             ("fin", header(.fin), [], FinPayload(fileSize: 4, sha256: digest, retransmitTimeoutMicros: 200_000).encoded()),
             ("finack", header(.finAck), [], []),
+            ("syn-0rtt-token", header(.syn), [], zeroRTT.encoded()),
+            ("syn-0rtt-asking", header(.syn), [], askingForToken.encoded()),
+            ("synack-0rtt-answer", header(.synAck), [], answered.encoded()),
+            ("synack-0rtt-follows", header(.synAck), [], answerFollows.encoded()),
+            ("finack-response", header(.finAck), [], Array("a response that followed".utf8)),
             ("rst", header(.reset), [], ResetPayload(code: .fileExists, message: "'a' already exists").encoded()),
             ("path-challenge", header(.pathChallenge), [], PathPayload(data: 0x0123_4567_89AB_CDEF).encoded()),
             ("path-response", header(.pathResponse), [], PathPayload(data: 0x0123_4567_89AB_CDEF).encoded()),

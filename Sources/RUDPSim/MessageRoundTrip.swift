@@ -11,11 +11,18 @@ public struct MessageRoundTripScenario: Sendable {
         /// RUDP carries data one way, so each side opens a connection to the other: the server
         /// opens its own as soon as the client's SYN arrives, and both handshakes overlap.
         case rudp
+        /// RUDP 0-RTT, first contact: the request in the SYN, the response in the SYN-ACK
+        /// (within three times the SYN; a larger one waits for the FIN's proof).
+        case rudpZeroRTT
+        /// RUDP 0-RTT with an address-validation token from an earlier connection of the same host.
+        case rudpZeroRTTToken
     }
 
     public var transport: Transport
-    /// Bytes of the request and of the response.
+    /// Bytes of the request (and of the response, unless `responseSize` says otherwise).
     public var messageSize = 100
+    /// Bytes of the response; nil: `messageSize`.
+    public var responseSize: Int?
     /// Client → server impairments.
     public var forward = ImpairmentConfig()
     /// Server → client impairments.
@@ -23,6 +30,9 @@ public struct MessageRoundTripScenario: Sendable {
     public var seed: UInt64
     /// The client gives up waiting after this much virtual time.
     public var timeLimit: UInt64 = 30_000_000_000
+
+    /// Bytes of the response.
+    public var effectiveResponseSize: Int { responseSize ?? messageSize }
 
     public init(transport: Transport, seed: UInt64) {
         self.transport = transport
@@ -41,12 +51,17 @@ public enum MessageRoundTripSimulation {
     /// Virtual nanoseconds from the client's first packet until the response reached its
     /// application, or nil if it never did within the time limit.
     public static func run(_ scenario: MessageRoundTripScenario) -> UInt64? {
-        precondition(scenario.messageSize >= MessageStamp.minimumSize && scenario.messageSize <= MessageSenderDefaults.mss,
-                     "messages are \(MessageStamp.minimumSize)...1200 bytes")
+        for size in [scenario.messageSize, scenario.effectiveResponseSize] {
+            precondition(size >= MessageStamp.minimumSize && size <= MessageSenderDefaults.mss,
+                         "messages are \(MessageStamp.minimumSize)...1200 bytes")
+        }
         switch scenario.transport {
         case .udp: return runDatagrams(scenario)
         case .rudp:
             var run = RoundTripConnections(scenario)
+            return run.execute()
+        case .rudpZeroRTT, .rudpZeroRTTToken:
+            var run = ZeroRTTRoundTrip(scenario)
             return run.execute()
         }
     }
@@ -54,14 +69,18 @@ public enum MessageRoundTripSimulation {
     static func runDatagrams(_ scenario: MessageRoundTripScenario) -> UInt64? {
         let link = ImpairedLink(forward: scenario.forward, reverse: scenario.reverse, seed: scenario.seed)
         let message = UnsafeMutableRawBufferPointer.allocate(byteCount: scenario.messageSize, alignment: 8)
-        defer { message.deallocate() }
+        let response = UnsafeMutableRawBufferPointer.allocate(byteCount: scenario.effectiveResponseSize, alignment: 8)
+        defer {
+            message.deallocate()
+            response.deallocate()
+        }
         MessageStamp.write(index: 0, sentAt: 0, into: message)
         link.forward.submit(UnsafeRawBufferPointer(message), tag: 0, now: 0)
         while let due = link.nextReleaseTime, due <= scenario.timeLimit {
             var answered: UInt64?
             link.forward.releaseDue(now: due) { _, _ in
-                MessageStamp.write(index: 0, sentAt: due, into: message)
-                link.reverse.submit(UnsafeRawBufferPointer(message), tag: 0, now: due)
+                MessageStamp.write(index: 0, sentAt: due, into: response)
+                link.reverse.submit(UnsafeRawBufferPointer(response), tag: 0, now: due)
             }
             link.reverse.releaseDue(now: due) { _, _ in answered = answered ?? due }
             if let answered { return answered }
@@ -87,6 +106,7 @@ private struct RoundTripConnections {
     var answeredAt: UInt64?
     let datagram = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
     let message: UnsafeMutableRawBufferPointer
+    let response: UnsafeMutableRawBufferPointer
 
     init(_ scenario: MessageRoundTripScenario) {
         self.scenario = scenario
@@ -95,6 +115,7 @@ private struct RoundTripConnections {
         clientSender = Sender(configuration: Self.configuration(name: "request", size: scenario.messageSize, random: &random),
                               now: 0)
         message = UnsafeMutableRawBufferPointer.allocate(byteCount: scenario.messageSize, alignment: 8)
+        response = UnsafeMutableRawBufferPointer.allocate(byteCount: scenario.effectiveResponseSize, alignment: 8)
     }
 
     static func configuration(name: String, size: Int, random: inout SeededRandom) -> SenderConfiguration {
@@ -109,6 +130,7 @@ private struct RoundTripConnections {
         defer {
             datagram.deallocate()
             message.deallocate()
+            response.deallocate()
         }
         var stalledIterations = 0
         while answeredAt == nil {
@@ -157,14 +179,14 @@ private struct RoundTripConnections {
     /// once the request arrived and its own connection is up.
     mutating func writeApplicationData() {
         if !requestWritten && clientSender.state == .transferring {
-            requestWritten = writeOneMessage(clientSender)
+            requestWritten = writeOneMessage(message, to: clientSender)
         }
         if let serverSender, requestArrived && !responseWritten && serverSender.state == .transferring {
-            responseWritten = writeOneMessage(serverSender)
+            responseWritten = writeOneMessage(response, to: serverSender)
         }
     }
 
-    func writeOneMessage(_ sender: Sender) -> Bool {
+    func writeOneMessage(_ message: UnsafeMutableRawBufferPointer, to sender: Sender) -> Bool {
         MessageStamp.write(index: 0, sentAt: now, into: message)
         guard sender.writeMessage(UnsafeRawBufferPointer(message)) else { return false }
         var hasher = SHA256()
@@ -187,7 +209,7 @@ private struct RoundTripConnections {
             guard packet.header.type == .syn, let receiver = accept(packet) else { return }
             serverReceiver = receiver
             // The server knows its client now: it opens its connection back at once.
-            serverSender = Sender(configuration: Self.configuration(name: "response", size: scenario.messageSize,
+            serverSender = Sender(configuration: Self.configuration(name: "response", size: scenario.effectiveResponseSize,
                                                                     random: &random), now: now)
             return
         }

@@ -32,6 +32,11 @@ public struct TransferScenario: Sendable {
     /// (its datagrams then come from the new port, and the old port's mapping is gone: what the
     /// receiver sends there is lost), as `lossproxy --rebind` does; nil: the address never changes.
     public var rebindInterval: UInt64?
+    /// 0-RTT: the sender's first packet rides in its SYN (`SenderConfiguration.sendsEarlyData`).
+    public var earlyData = false
+    /// Bytes the receiving application answers early data with (0: no answer); the answer is
+    /// `ContentPattern` bytes from offset 1 << 40, so it differs from the file's.
+    public var responseSize = 0
     /// Give up (and report a hang) past this much virtual time.
     public var timeLimit: UInt64 = 24 * 3_600 * 1_000_000_000
 
@@ -49,7 +54,7 @@ public struct TransferScenario: Sendable {
 
     /// The command-line form of this scenario, printed with a failure so it can be reproduced.
     public var reproduction: String {
-        "mode=\(mode) cc=\(congestionControl) receiver=\(receiverLifecycle) size=\(size) mss=\(mss) window=\(window) seed=\(seed) isn=\(initialSequence.map(String.init) ?? "derived") "
+        "mode=\(mode) cc=\(congestionControl) receiver=\(receiverLifecycle) early=\(earlyData) response=\(responseSize) size=\(size) mss=\(mss) window=\(window) seed=\(seed) isn=\(initialSequence.map(String.init) ?? "derived") "
             + (rebindInterval.map { "rebind=\($0 / 1_000_000)ms " } ?? "")
             + "forward=\(forward) reverse=\(reverse)"
     }
@@ -87,6 +92,9 @@ public struct TransferOutcome: Sendable {
     /// (its process had exited or vanished, or it did not recognise them): each one a chance,
     /// missed, to tell the sender its file was saved.
     public var finsUnanswered = 0
+    /// The response the sender holds (0-RTT), and whether it is exactly what the receiver answered.
+    public var responseBytes: Int?
+    public var responseMatches = true
     /// True if the simulation stopped because the time limit passed or no progress was possible.
     public var hung: Bool
     /// Times the receiver moved the transfer to a new address of the sender (validated).

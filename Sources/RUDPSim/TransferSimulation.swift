@@ -85,6 +85,7 @@ private struct SimulationRun: LinkedEndpoints {
             fileName: Array("simulated.bin".utf8), fileSize: UInt64(scenario.size))
         configuration.fastRetransmitThreshold = 3
         configuration.congestionControl = scenario.congestionControl
+        configuration.sendsEarlyData = scenario.earlyData
         sender = Sender(configuration: configuration, now: 0)
         var receiverConfiguration = ReceiverConfiguration(initialSequence: 0)
         receiverConfiguration.idleTimeout = scenario.receiverIdleTimeout
@@ -127,11 +128,16 @@ private struct SimulationRun: LinkedEndpoints {
                 handleEndpointEvents()
             }
         }
-        return TransferOutcome(
+        var outcome = TransferOutcome(
             senderState: sender.state, receiverState: receiver?.state, senderStatistics: sender.statistics,
             receiverStatistics: receiver?.statistics, bytesDelivered: delivered, deliveredBytesMatch: deliveredMatch,
             senderEndTime: senderEndTime, endTime: now, receiverExitTime: exitTime, finsUnanswered: finsUnanswered, hung: hung,
             migrations: migrations, forwardStatistics: link.forward.stats, reverseStatistics: link.reverse.stats)
+        if let response = sender.response {
+            outcome.responseBytes = response.count
+            outcome.responseMatches = response == Self.response(for: scenario)
+        }
+        return outcome
     }
 
     var receiverAlive: Bool { exitTime == nil && (scenario.receiverVanishesAt.map { now < $0 } ?? true) }
@@ -295,7 +301,8 @@ private struct SimulationRun: LinkedEndpoints {
                     connection = offered
                     offered.observe(observers.receiver)
                 }
-                endpoint.accept(offered.handle, now: now)
+                let answer = offered.earlyData != nil && scenario.responseSize > 0 ? Self.response(for: scenario) : nil
+                endpoint.accept(offered.handle, response: answer, now: now)
             case .closed(let closed):
                 // rudp-recv --once ends with its transfer's connection (ReceiveServer: the first
                 // transfer reported, once it departs; a failed handshake counts when it was the only one).
@@ -306,6 +313,13 @@ private struct SimulationRun: LinkedEndpoints {
                 continue
             }
         }
+    }
+
+    /// What the receiving application answers early data with.
+    static func response(for scenario: TransferScenario) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: scenario.responseSize)
+        bytes.withUnsafeMutableBytes { ContentPattern.fill($0, offset: 1 << 40) }
+        return bytes
     }
 
     /// Whether `bytes` hold a FIN of connection `connectionID` (checked as the endpoint would).

@@ -31,13 +31,18 @@ extension TCPStream {
     /// then fails with `.connect(ETIMEDOUT)`. While it waits, `interruptFileDescriptor` (a signal
     /// self-pipe) is polled beside the socket; when it is readable `isInterrupted` is asked, and
     /// true stops the connect at once, false stops watching it (it would stay readable and spin).
+    /// With `fastOpen` (`TCPFastOpen`), a connection to a server whose cookie is cached returns
+    /// at once and its first write rides in the SYN.
     public static func connect(
         to peer: SocketAddress, deadline: UInt64, interruptFileDescriptor: Int32? = nil,
-        isInterrupted: () -> Bool = { false }, blocking: Bool
+        isInterrupted: () -> Bool = { false }, blocking: Bool, fastOpen: Bool = false
     ) throws(TCPConnectError) -> TCPStream {
         let fd: Int32
         do { fd = try SocketSetup.open(peer.family, type: SocketConstants.stream) } catch { throw .socket(error) }
         do throws(TCPConnectError) {
+            if fastOpen {
+                do { try TCPFastOpen.enableConnect(on: fd) } catch { throw TCPConnectError.setup(error) }
+            }
             let connectedAtOnce: Bool
             do { connectedAtOnce = try SocketSetup.connect(fd, family: peer.family, to: peer) } catch { throw TCPConnectError.connect(error) }
             if !connectedAtOnce {

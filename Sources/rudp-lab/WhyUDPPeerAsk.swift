@@ -1,3 +1,4 @@
+import Foundation
 import CLIKit
 import LabKit
 import RUDP
@@ -11,6 +12,7 @@ import RUDPSim
 struct WhyUDPPeerAsk {
     let address: SocketAddress
     let size: Int
+    let responseSize: Int
     let timeout: UInt64
     let signals: SignalNotifier
     let request: UnsafeMutableRawBufferPointer
@@ -22,17 +24,32 @@ struct WhyUDPPeerAsk {
         let to = spec.requiredOption("to", placeholder: "ADDR", help: "The echo peer's address", parse: ValueParsers.string)
         let trials = spec.option("trials", placeholder: "N", default: "50", help: "Request/response trials",
                                  parse: ValueParsers.integer(in: 1...10_000))
-        let size = WhyUDPPeerSupport.sizeOption(&spec, help: "Bytes per request and response")
+        let size = WhyUDPPeerSupport.sizeOption(&spec, help: "Bytes per request")
+        let responseSize = WhyUDPPeerSupport.responseSizeOption(&spec)
         let timeout = spec.option("timeout", placeholder: "DUR", default: "5s", help: "Give up on a trial after this long",
                                   parse: DurationValue.parse)
         let arguments = try spec.parse(commandLine)
         SignalNotifier.ignoreSIGPIPE()
         let ask = WhyUDPPeerAsk(
             address: try WhyUDPPeerSupport.address(arguments[to], listening: false, program: spec.name),
-            size: arguments[size], timeout: arguments[timeout].nanoseconds, signals: try SignalNotifier.install(),
+            size: arguments[size], responseSize: arguments[responseSize] ?? arguments[size], timeout: arguments[timeout].nanoseconds, signals: try SignalNotifier.install(),
             request: UnsafeMutableRawBufferPointer.allocate(byteCount: arguments[size], alignment: 8))
         defer { ask.request.deallocate() }
         let exchange = WhyUDPExchange(rawValue: arguments[transport])!
+        // With a token: an untimed first contact gets one; each trial then hands the next the
+        // fresh token its SYN-ACK brought (a token is taken once).
+        var token: [UInt8] = []
+        if exchange == .tcpFastOpenCookie {
+            // An untimed first connection gets the cookie, which the kernel keeps for the echo's address.
+            try ask.forgetFastOpenCookie()
+            MessageStamp.write(index: 0, sentAt: MonotonicClock.now(), into: ask.request)
+            _ = try ask.stream(fastOpen: true)
+        }
+        if exchange == .rudpZeroRTTToken {
+            MessageStamp.write(index: 0, sentAt: MonotonicClock.now(), into: ask.request)
+            token = try WhyUDPPeerZeroRTT.ask(ask.address, request: UnsafeRawBufferPointer(ask.request), token: [],
+                                              timeout: ask.timeout, signals: ask.signals).token ?? []
+        }
         for trial in 0..<arguments[trials] {
             MessageStamp.write(index: UInt64(trial), sentAt: MonotonicClock.now(), into: ask.request)
             let time: UInt64?
@@ -40,6 +57,20 @@ struct WhyUDPPeerAsk {
             case .udp: time = try ask.datagram()
             case .tcp: time = try ask.stream()
             case .rudp: time = try ask.connections()
+            case .rudpZeroRTT:
+                time = try WhyUDPPeerZeroRTT.ask(ask.address, request: UnsafeRawBufferPointer(ask.request), token: [],
+                                                 timeout: ask.timeout, signals: ask.signals).time
+            case .rudpZeroRTTToken:
+                let answer = try WhyUDPPeerZeroRTT.ask(ask.address, request: UnsafeRawBufferPointer(ask.request),
+                                                       token: token, timeout: ask.timeout, signals: ask.signals)
+                time = answer.time
+                token = answer.token ?? []
+            case .tcpFastOpen:
+                // First contact every time: the kernel's cookie for the echo is forgotten first.
+                try ask.forgetFastOpenCookie()
+                time = try ask.stream(fastOpen: true)
+            case .tcpFastOpenCookie:
+                time = try ask.stream(fastOpen: true)
             }
             Console.out(WhyUDPPeerInterface.trialLine(index: trial, nanoseconds: time))
             // A short pause, so that one trial's stragglers never meet the next.
@@ -65,18 +96,18 @@ struct WhyUDPPeerAsk {
         return nil
     }
 
-    func stream() throws -> UInt64? {
+    func stream(fastOpen: Bool = false) throws -> UInt64? {
         let start = MonotonicClock.now()
-        guard let stream = try? TCPStream.connect(to: address, timeout: .nanoseconds(Int64(timeout)), blocking: false) else {
+        guard let stream = try? TCPStream.connect(to: address, deadline: start + timeout, blocking: false, fastOpen: fastOpen) else {
             return nil
         }
         defer { stream.close() }
         try? stream.setNoDelay(true)
         guard (try? stream.writeAll(UnsafeRawBufferPointer(request))) != nil else { return nil }
-        let response = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
+        let response = UnsafeMutableRawBufferPointer.allocate(byteCount: responseSize, alignment: 8)
         defer { response.deallocate() }
         var received = 0
-        while received < size {
+        while received < responseSize {
             guard try WhyUDPPeerSupport.wait(for: stream.fileDescriptor, until: start + timeout, signals: signals) else {
                 return nil
             }
@@ -87,6 +118,17 @@ struct WhyUDPPeerAsk {
             received += count
         }
         return MonotonicClock.now() - start
+    }
+
+    /// Makes the kernel forget the Fast Open cookie it holds for the echo's address (with the
+    /// rest of its TCP metrics for it), as `ip tcp_metrics delete` does: the next connection is
+    /// a first contact. Inside the why-udp namespace only.
+    func forgetFastOpenCookie() throws {
+        guard let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
+            throw WhyUDPPeerFailure("the ip command (iproute2) is needed to forget TCP Fast Open cookies")
+        }
+        // Fails (harmlessly) when there is nothing to forget.
+        _ = try ChildProcess(path: ip, arguments: ["tcp_metrics", "delete", address.host]).waitForExit(timeout: 5)
     }
 
     /// The client's RUDP connection carries the request; the server's connection back carries

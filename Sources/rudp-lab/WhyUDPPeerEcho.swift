@@ -5,12 +5,14 @@ import RUDPNet
 import SystemKit
 import RUDPSim
 
-/// `rudp-lab why-udp-peer echo`: answers each request with a response of the same size, over
+/// `rudp-lab why-udp-peer echo`: answers each request with a stamped response of `--response-size`
+/// bytes (default: the request's), over
 /// UDP (one datagram back), TCP (one connection per request) or RUDP (the client's connection
 /// carries the request; the server opens one back for the response as soon as the client's SYN
 /// arrives). Serves until SIGTERM.
 struct WhyUDPPeerEcho {
     let size: Int
+    let responseSize: Int
     let signals: SignalNotifier
 
     static func run(_ commandLine: [String]) throws {
@@ -18,16 +20,20 @@ struct WhyUDPPeerEcho {
                                summary: "Answer why-udp requests (used by why-udp --network link)")
         let transport = WhyUDPPeerSupport.transportOption(&spec, help: "How requests come")
         let listen = WhyUDPPeerSupport.listenOption(&spec)
-        let size = WhyUDPPeerSupport.sizeOption(&spec, help: "Bytes per request and response")
+        let size = WhyUDPPeerSupport.sizeOption(&spec, help: "Bytes per request")
+        let responseSize = WhyUDPPeerSupport.responseSizeOption(&spec)
         let arguments = try spec.parse(commandLine)
         let address = try WhyUDPPeerSupport.address(arguments[listen], listening: true, program: spec.name)
         SignalNotifier.ignoreSIGPIPE()
-        let echo = WhyUDPPeerEcho(size: arguments[size], signals: try SignalNotifier.install())
+        let echo = WhyUDPPeerEcho(size: arguments[size], responseSize: arguments[responseSize] ?? arguments[size],
+                                  signals: try SignalNotifier.install())
         do {
             switch WhyUDPExchange(rawValue: arguments[transport])! {
             case .udp: try echo.answerDatagrams(on: address)
             case .tcp: try echo.answerStreams(on: address)
             case .rudp: try echo.answerConnections(on: address)
+            case .rudpZeroRTT, .rudpZeroRTTToken: try echo.answerEarlyData(on: address)
+            case .tcpFastOpen, .tcpFastOpenCookie: try echo.answerStreams(on: address, fastOpen: true)
             }
         } catch is PeerStopped {
             return
@@ -39,21 +45,38 @@ struct WhyUDPPeerEcho {
         defer { socket.close() }
         WhyUDPPeerSink.announce(socket.localAddress)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        defer { buffer.deallocate() }
+        let response = UnsafeMutableRawBufferPointer.allocate(byteCount: responseSize, alignment: 8)
+        defer {
+            buffer.deallocate()
+            response.deallocate()
+        }
         while true {
             _ = try WhyUDPPeerSupport.wait(for: socket.fileDescriptor, until: nil, signals: signals)
             try WhyUDPPeerSupport.receiveAll(socket, buffer: buffer) { bytes, from in
-                WhyUDPPeerSupport.send(bytes, socket: socket, to: from)
+                // Echoed as it came (rudp-lab share's probe pings too), unless a stamped request
+                // asks for an answer of another size.
+                guard bytes.count != responseSize, let request = MessageStamp.read(bytes) else {
+                    WhyUDPPeerSupport.send(bytes, socket: socket, to: from)
+                    return
+                }
+                MessageStamp.write(index: request.index, sentAt: MonotonicClock.now(), into: response)
+                WhyUDPPeerSupport.send(UnsafeRawBufferPointer(response), socket: socket, to: from)
             }
         }
     }
 
-    func answerStreams(on address: SocketAddress) throws {
+    /// With `fastOpen`, a client holding the echo's cookie sends its request in the SYN, readable at accept.
+    func answerStreams(on address: SocketAddress, fastOpen: Bool = false) throws {
         let listener = try TCPListener(bindingTo: address)
         defer { listener.close() }
+        if fastOpen { try listener.enableFastOpen() }
         WhyUDPPeerSink.announce(listener.localAddress)
         let request = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
-        defer { request.deallocate() }
+        let response = UnsafeMutableRawBufferPointer.allocate(byteCount: responseSize, alignment: 8)
+        defer {
+            request.deallocate()
+            response.deallocate()
+        }
         while true {
             _ = try WhyUDPPeerSupport.wait(for: listener.fileDescriptor, until: nil, signals: signals)
             guard let stream = try? listener.accept(blocking: false) else { continue }
@@ -69,7 +92,10 @@ struct WhyUDPPeerEcho {
                 if count == 0 { break }
                 received += count
             }
-            if received == size { try? stream.writeAll(UnsafeRawBufferPointer(request)) }
+            if received == size, let stamp = MessageStamp.read(UnsafeRawBufferPointer(request)) {
+                MessageStamp.write(index: stamp.index, sentAt: MonotonicClock.now(), into: response)
+                try? stream.writeAll(UnsafeRawBufferPointer(response))
+            }
         }
     }
 
@@ -78,9 +104,18 @@ struct WhyUDPPeerEcho {
         defer { socket.close() }
         WhyUDPPeerSink.announce(socket.localAddress)
         let driver = EndpointDriver(peerSocket: socket, endpoint: WhyUDPPeerSupport.receiverEndpoint(), signals: signals)
-        var exchanges = Exchanges(size: size)
+        var exchanges = Exchanges(size: responseSize)
         defer { exchanges.response.deallocate() }
         try driver.run(&exchanges)
+    }
+
+    func answerEarlyData(on address: SocketAddress) throws {
+        let socket = try UDPSocket(bindingTo: address)
+        defer { socket.close() }
+        WhyUDPPeerSink.announce(socket.localAddress)
+        let driver = EndpointDriver(peerSocket: socket, endpoint: WhyUDPPeerSupport.receiverEndpoint(), signals: signals)
+        var echo = WhyUDPPeerZeroRTT.Echo(size: responseSize)
+        try driver.run(&echo)
     }
 
     /// One client's pair of connections: its request connection and the response connection back.

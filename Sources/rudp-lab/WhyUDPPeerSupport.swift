@@ -10,7 +10,7 @@ import RUDPSim
 enum WhyUDPPeerSupport {
     /// `--transport udp|tcp|rudp` (default udp); `help` says what it means for this peer.
     static func transportOption(_ spec: inout CommandSpec, help: String) -> OptionKey<String> {
-        spec.option("transport", placeholder: "udp|tcp|rudp", default: "udp", help: help,
+        spec.option("transport", placeholder: WhyUDPExchange.allCases.map(\.rawValue).joined(separator: "|"), default: "udp", help: help,
                     parse: ValueParsers.choice(WhyUDPExchange.allCases.map(\.rawValue)))
     }
 
@@ -22,6 +22,12 @@ enum WhyUDPPeerSupport {
     /// `--size BYTES` (default 100): from the smallest stamped message to the 1,200 one datagram holds.
     static func sizeOption(_ spec: inout CommandSpec, help: String) -> OptionKey<Int> {
         spec.option("size", placeholder: "BYTES", default: "100", help: help,
+                    parse: ValueParsers.integer(in: MessageStamp.minimumSize...1_200))
+    }
+
+    /// `--response-size BYTES` (default: `--size`), the echo's answers.
+    static func responseSizeOption(_ spec: inout CommandSpec) -> OptionKey<Int?> {
+        spec.option("response-size", placeholder: "BYTES", defaultHelp: "--size", help: "Bytes per response",
                     parse: ValueParsers.integer(in: MessageStamp.minimumSize...1_200))
     }
 
@@ -127,6 +133,12 @@ enum WhyUDPPeerSupport {
 
 /// A peer was stopped by SIGINT or SIGTERM: it prints what it has and exits.
 struct PeerStopped: Error {}
+
+/// A peer cannot do its part; the message is the line it prints.
+struct WhyUDPPeerFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
 
 /// A peer's RUDP side on an `EndpointDriver` that watches only the signal notifier's descriptor:
 /// that descriptor turning readable means SIGINT or SIGTERM arrived.

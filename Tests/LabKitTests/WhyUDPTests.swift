@@ -72,6 +72,44 @@ import Testing
         #expect(udp.milliseconds.count == 50 && rudp.milliseconds.count == 50)
     }
 
+    @Test func zeroRTTAnswersWithinOneRoundTripLikeUDPButReliably() throws {
+        let udp = try #require(Self.defaults.exchange(.udp))
+        for exchange in [WhyUDPExchange.rudpZeroRTT, .rudpZeroRTTToken] {
+            let zeroRTT = try #require(Self.defaults.exchange(exchange))
+            let median = try #require(zeroRTT.percentile(0.5))
+            #expect(median <= 1.1 * (try #require(udp.percentile(0.5))), "\(exchange.title): \(median) ms")
+            #expect(zeroRTT.unanswered == 0, "\(exchange.title): the SYN and the SYN-ACK are resent when lost")
+            #expect(zeroRTT.milliseconds.count == 50)
+        }
+    }
+
+    @Test func aFullSizeRequestMakesASynLargeEnoughForAFullSizeAnswer() throws {
+        var plan = WhyUDPPlan()
+        plan.loss = 0
+        plan.messageSize = 1_200
+        plan.requests = 5
+        #expect(WhyUDPSimulation.firstResponse(.rudpZeroRTT, plan: plan).percentile(0.5) == 40,
+                "a 1,200-byte request makes a SYN large enough for a 1,200-byte answer")
+        #expect(WhyUDPSimulation.firstResponse(.rudpZeroRTTToken, plan: plan).percentile(0.5) == 40)
+    }
+
+    @Test func aResponseOverThreeTimesTheSynWaitsARoundTripUnlessATokenProvesTheAddress() throws {
+        var plan = WhyUDPPlan()
+        plan.loss = 0
+        plan.responseSize = 1_200
+        plan.requests = 5
+        #expect(WhyUDPSimulation.firstResponse(.udp, plan: plan).percentile(0.5) == 40)
+        #expect(WhyUDPSimulation.firstResponse(.rudpZeroRTT, plan: plan).percentile(0.5) == 80,
+                "a 100-byte request's SYN allows no 1,200-byte answer before the FIN proves the address")
+        #expect(WhyUDPSimulation.firstResponse(.rudpZeroRTTToken, plan: plan).percentile(0.5) == 40)
+        #expect(WhyUDPSimulation.firstResponse(.rudp, plan: plan).percentile(0.5) == 80)
+    }
+
+    @Test func tcpFastOpenIsNotMeasuredOnSim() {
+        #expect(Self.defaults.exchange(.tcpFastOpen)?.notMeasured != nil)
+        #expect(Self.defaults.exchange(.tcpFastOpenCookie)?.notMeasured != nil)
+    }
+
     @Test("a first response's slow tail at 5% loss is read as the initial retransmission timeout, with its count")
     func theFirstResponseTailIsExplainedByTheInitialTimeout() throws {
         var plan = WhyUDPPlan()
@@ -136,7 +174,7 @@ import Testing
 
         let responses = try String(contentsOfFile: directory + "/responses.csv", encoding: .utf8).split(separator: "\n")
         #expect(responses.first == "exchange,trial,response_ms,answered")
-        #expect(responses.count == 1 + 2 * 50)
+        #expect(responses.count == 1 + 4 * 50, "UDP, RUDP and both RUDP 0-RTT rows; TCP's are not measured on sim")
 
         let summary = try JSONValue(parsing: try String(contentsOfFile: directory + "/summary.json", encoding: .utf8))
         #expect(summary["title"]?.stringValue == "Why UDP (test)")

@@ -63,6 +63,12 @@ enum CampaignGenerator {
         if random.nextBool(probability: 0.1) {
             scenario.rebindInterval = 50_000_000 + random.nextBelow(2_950_000_000)
         }
+        // 0-RTT: the first packet in the SYN, and often an answer to it (in the SYN-ACK when it
+        // fits three times the SYN, else in the FIN-ACK).
+        scenario.earlyData = random.nextBool(probability: 0.3)
+        if scenario.earlyData && random.nextBool(probability: 0.7) {
+            scenario.responseSize = 1 + Int(random.nextBelow(UInt64(mss)))
+        }
         return scenario
     }
 
@@ -130,6 +136,10 @@ enum CampaignVerdict: Equatable, Sendable {
         let size = scenario.size
         if outcome.hung {
             self = .violation("hung: sender \(outcome.senderState), receiver \(String(describing: outcome.receiverState))")
+            return
+        }
+        guard outcome.responseMatches else {
+            self = .violation("the sender holds a \(outcome.responseBytes ?? 0)-byte response that is not the one answered")
             return
         }
         let receiverSaved = outcome.receiverState == .completed

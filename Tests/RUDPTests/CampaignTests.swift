@@ -14,6 +14,7 @@ import Testing
     func everyScenarioDeliversExactlyOrFailsOnBothSides(shard: Int) {
         var tally: [String: Int] = [:]
         var migrated = 0
+        var earlyDataTaken = 0, answered = 0
         for offset in 0..<Self.seedsPerShard {
             let seed = UInt64(shard * Self.seedsPerShard + offset + 1)
             let scenario = CampaignGenerator.scenario(seed: seed, profile: .quick)
@@ -21,6 +22,8 @@ import Testing
             let verdict = CampaignVerdict(outcome, scenario: scenario)
             tally[verdict.label, default: 0] += 1
             if outcome.migrations > 0 { migrated += 1 }
+            if outcome.senderStatistics.earlyDataBytesTaken > 0 { earlyDataTaken += 1 }
+            if outcome.responseBytes != nil { answered += 1 }
             #expect(!verdict.isViolation,
                     "\(verdict); reproduce with: \(CampaignProfile.quick.reproduction(seed: seed))\n \(scenario.reproduction)")
         }
@@ -29,6 +32,9 @@ import Testing
         #expect(tally["delivered", default: 0] * 10 >= Self.seedsPerShard * 8, "\(tally)")
         // About one scenario in ten rebinds the sender's address; those that last long enough move.
         #expect(migrated > 0, "no transfer of shard \(shard) moved to a new address")
+        // About 30 % of the scenarios carry their first packet in the SYN, most with an answer.
+        #expect(earlyDataTaken * 10 >= Self.seedsPerShard, "\(earlyDataTaken) transfers had their early data taken")
+        #expect(answered * 20 >= Self.seedsPerShard, "\(answered) senders got a response")
     }
 
     @Test func theGeneratorIsDeterministicAndCoversTheRanges() {

@@ -108,6 +108,8 @@ local f = {
     syn_redundant = ProtoField.bool("rudp.syn.flags.redundant", "DATA may carry redundant copies", 8, nil, 0x04),
     syn_path     = ProtoField.bool("rudp.syn.flags.path_challenges", "Sender answers path challenges", 8, nil, 0x20),
     path_data    = ProtoField.uint64("rudp.path.data", "Challenge data", base.HEX),
+    syn_early_flag = ProtoField.bool("rudp.syn.flags.early_data", "Early data follows (0-RTT)", 8, nil, 0x08),
+    syn_token_flag = ProtoField.bool("rudp.syn.flags.token", "Address-validation token follows", 8, nil, 0x10),
     syn_mss      = ProtoField.uint16("rudp.syn.mss", "MSS", base.DEC),
     syn_window   = ProtoField.uint32("rudp.syn.window", "Window", base.DEC),
     syn_size     = ProtoField.uint64("rudp.syn.file_size", "File size", base.DEC),
@@ -115,10 +117,23 @@ local f = {
     syn_name     = ProtoField.string("rudp.syn.name", "Name"),
     syn_retries  = ProtoField.uint16("rudp.syn.retries", "Retries", base.DEC),
     syn_largest  = ProtoField.uint32("rudp.syn.largest_timeout", "Largest timeout (us)", base.DEC),
+    syn_token_len = ProtoField.uint8("rudp.syn.token_len", "Token length", base.DEC),
+    syn_token    = ProtoField.bytes("rudp.syn.token", "Token"),
+    syn_early_len = ProtoField.uint16("rudp.syn.early_len", "Early data length", base.DEC),
+    syn_early    = ProtoField.bytes("rudp.syn.early_data", "Early data (DATA ISN + 1, replayable)"),
 
     synack_mss   = ProtoField.uint16("rudp.synack.mss", "MSS granted", base.DEC),
-    synack_reserved = ProtoField.uint16("rudp.synack.reserved", "Reserved", base.HEX),
+    synack_flags = ProtoField.uint16("rudp.synack.flags", "SYN-ACK flags", base.HEX),
+    synack_took  = ProtoField.bool("rudp.synack.flags.early_data_taken", "EARLY-DATA-TAKEN", 16, nil, 0x0001),
+    synack_token_flag = ProtoField.bool("rudp.synack.flags.token", "TOKEN", 16, nil, 0x0002),
+    synack_response_flag = ProtoField.bool("rudp.synack.flags.response", "RESPONSE", 16, nil, 0x0004),
+    synack_follows = ProtoField.bool("rudp.synack.flags.response_follows", "RESPONSE-FOLLOWS", 16, nil, 0x0008),
     synack_window = ProtoField.uint32("rudp.synack.window", "Window granted", base.DEC),
+    synack_token_len = ProtoField.uint8("rudp.synack.token_len", "Token length", base.DEC),
+    synack_token = ProtoField.bytes("rudp.synack.token", "Token"),
+    synack_response_len = ProtoField.uint16("rudp.synack.response_len", "Response length", base.DEC),
+    synack_response = ProtoField.bytes("rudp.synack.response", "Response"),
+    finack_response = ProtoField.bytes("rudp.finack.response", "Response (it followed)"),
 
     fin_size     = ProtoField.uint64("rudp.fin.file_size", "File size", base.DEC),
     fin_sha256   = ProtoField.bytes("rudp.fin.sha256", "SHA-256"),
@@ -195,9 +210,11 @@ local function dissect_syn(tvb, offset, length, tree)
     flags_item:add(f.syn_budget, tvb(offset + 1, 1))
     flags_item:add(f.syn_redundant, tvb(offset + 1, 1))
     flags_item:add(f.syn_path, tvb(offset + 1, 1))
+    flags_item:add(f.syn_early_flag, tvb(offset + 1, 1))
+    flags_item:add(f.syn_token_flag, tvb(offset + 1, 1))
     local flags = tvb(offset + 1, 1):uint()
     -- Bits 3 and 4 are 0-RTT's; bit 5 is path validation's.
-    if band(flags, 0xD8) ~= 0 then flags_item:add_proto_expert_info(ef.reserved, "SYN flags: bits not defined") end
+    if band(flags, 0xC0) ~= 0 then flags_item:add_proto_expert_info(ef.reserved, "SYN flags: bits not defined") end
     local mss = tvb(offset + 2, 2):uint()
     local window = tvb(offset + 4, 4):uint()
     t:add(f.syn_mss, tvb(offset + 2, 2))
@@ -221,17 +238,74 @@ local function dissect_syn(tvb, offset, length, tree)
         t:add(f.syn_largest, tvb(rest + 2, 4))
         rest = rest + 6
     end
+    if band(flags, 0x10) ~= 0 then
+        if offset + length - rest < 1 then return malformed(t, tvb, offset, length, "SYN token length missing") or words end
+        local token_length = tvb(rest, 1):uint()
+        t:add(f.syn_token_len, tvb(rest, 1))
+        if token_length > 64 or offset + length - rest - 1 < token_length then
+            return malformed(t, tvb, offset, length, "SYN token over 64 bytes or truncated") or words
+        end
+        if token_length > 0 then t:add(f.syn_token, tvb(rest + 1, token_length)) end
+        words = words .. (token_length > 0 and " token" or " asks-token")
+        rest = rest + 1 + token_length
+    end
+    if band(flags, 0x08) ~= 0 then
+        if offset + length - rest < 2 then return malformed(t, tvb, offset, length, "SYN early data length missing") or words end
+        local early_length = tvb(rest, 2):uint()
+        t:add(f.syn_early_len, tvb(rest, 2))
+        if early_length < 1 or early_length > mss or early_length > 4096 or offset + length - rest - 2 < early_length then
+            return malformed(t, tvb, offset, length, "SYN early data empty, over the MSS or 4096, or truncated") or words
+        end
+        t:add(f.syn_early, tvb(rest + 2, early_length))
+        words = words .. string.format(" early=%d", early_length)
+        rest = rest + 2 + early_length
+    end
     if rest ~= offset + length then malformed(t, tvb, offset, length, "bytes after the SYN payload") end
     return words
 end
 
 local function dissect_synack(tvb, offset, length, tree)
-    if length ~= 8 then return malformed(tree, tvb, offset, length, "SYN-ACK payload is not 8 bytes") end
+    if length < 8 then return malformed(tree, tvb, offset, length, "SYN-ACK payload shorter than 8 bytes") end
     local t = tree:add(rudp, tvb(offset, length), "SYN-ACK payload")
     t:add(f.synack_mss, tvb(offset, 2))
-    t:add(f.synack_reserved, tvb(offset + 2, 2))
+    local flags_item = t:add(f.synack_flags, tvb(offset + 2, 2))
+    flags_item:add(f.synack_took, tvb(offset + 2, 2))
+    flags_item:add(f.synack_token_flag, tvb(offset + 2, 2))
+    flags_item:add(f.synack_response_flag, tvb(offset + 2, 2))
+    flags_item:add(f.synack_follows, tvb(offset + 2, 2))
+    local flags = tvb(offset + 2, 2):uint()
+    if band(flags, 0xFFF0) ~= 0 then flags_item:add_proto_expert_info(ef.reserved, "SYN-ACK flags: bits not defined") end
     t:add(f.synack_window, tvb(offset + 4, 4))
-    return string.format("SYN-ACK mss=%d win=%d", tvb(offset, 2):uint(), tvb(offset + 4, 4):uint())
+    local words = string.format("SYN-ACK mss=%d win=%d", tvb(offset, 2):uint(), tvb(offset + 4, 4):uint())
+    if band(flags, 0x0001) ~= 0 then words = words .. " took-early-data" end
+    local rest = offset + 8
+    if band(flags, 0x0002) ~= 0 then
+        if offset + length - rest < 1 then return malformed(t, tvb, offset, length, "SYN-ACK token length missing") or words end
+        local token_length = tvb(rest, 1):uint()
+        t:add(f.synack_token_len, tvb(rest, 1))
+        if token_length < 1 or token_length > 64 or offset + length - rest - 1 < token_length then
+            return malformed(t, tvb, offset, length, "SYN-ACK token empty, over 64 bytes or truncated") or words
+        end
+        t:add(f.synack_token, tvb(rest + 1, token_length))
+        words = words .. " token"
+        rest = rest + 1 + token_length
+    end
+    if band(flags, 0x0004) ~= 0 then
+        if band(flags, 0x0008) ~= 0 then malformed(t, tvb, offset, length, "RESPONSE and RESPONSE-FOLLOWS together") end
+        if offset + length - rest < 2 then return malformed(t, tvb, offset, length, "SYN-ACK response length missing") or words end
+        local response_length = tvb(rest, 2):uint()
+        t:add(f.synack_response_len, tvb(rest, 2))
+        if response_length < 1 or offset + length - rest - 2 < response_length then
+            return malformed(t, tvb, offset, length, "SYN-ACK response empty or truncated") or words
+        end
+        t:add(f.synack_response, tvb(rest + 2, response_length))
+        words = words .. string.format(" response=%d", response_length)
+        rest = rest + 2 + response_length
+    elseif band(flags, 0x0008) ~= 0 then
+        words = words .. " response-follows"
+    end
+    if rest ~= offset + length then malformed(t, tvb, offset, length, "bytes after the SYN-ACK payload") end
+    return words
 end
 
 local function dissect_fin(tvb, offset, length, tree)
@@ -380,7 +454,13 @@ local function dissect_packet(tvb, piece, number, count, tree)
         elseif ptype == 5 then
             words = string.format("FIN seq=%d", seq)
             extra = dissect_fin(tvb, sack_end, payload_length, t)
-        elseif ptype == 6 then words = string.format("FIN-ACK ack=%d", ack)
+        elseif ptype == 6 then
+            words = string.format("FIN-ACK ack=%d", ack)
+            -- A response the SYN-ACK said would follow (0-RTT, docs/PROTOCOL.md 3.1).
+            if payload_length > 0 then
+                t:add(f.finack_response, tvb(sack_end, payload_length))
+                words = words .. string.format(" response=%d", payload_length)
+            end
         elseif ptype == 7 then words = "RST"; extra = dissect_rst(tvb, sack_end, payload_length, t)
         elseif ptype == 9 or ptype == 10 then
             -- Exactly 8 bytes of challenge data (docs/PROTOCOL.md §3, path validation).

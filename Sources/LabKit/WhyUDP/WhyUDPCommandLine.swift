@@ -64,6 +64,10 @@ public enum WhyUDPCommandLine {
                                        }
                                        return value
                                    })
+        let responseSize = spec.option("response-size", placeholder: "BYTES", defaultHelp: "--size",
+                                       help: "Bytes per response (16 to 1200): above three times the request's SYN, RUDP "
+                                           + "0-RTT must wait a round trip on first contact or present a token",
+                                       parse: ValueParsers.integer(in: 16...1_200))
         let requests = spec.option("requests", placeholder: "N", default: "50",
                                    help: "Request/response trials per transport", parse: ValueParsers.integer(in: 1...10_000))
         let window = spec.option("window", short: "w", placeholder: "N", default: "64", help: "RUDP window in packets",
@@ -86,6 +90,7 @@ public enum WhyUDPCommandLine {
         plan.messagesPerSecond = arguments[rate]
         plan.duration = arguments[duration].nanoseconds
         plan.requests = arguments[requests]
+        plan.responseSize = arguments[responseSize]
         plan.window = arguments[window]
         guard plan.messageCount <= 1_000_000 else {
             throw UsageError(program: spec.name, message: "--rate × --duration is \(plan.messageCount) messages; "

@@ -6,7 +6,7 @@
 ///   per message that reached it, then `done`.
 /// - `source` (side A) writes the stream on schedule and prints `sent INDEX SENT_NS` per message,
 ///   `retransmissions N` (RUDP), then `done`.
-/// - `echo` (side B) answers every request with a response of the same size until stopped.
+/// - `echo` (side B) answers every request with a response of `--response-size` bytes until stopped.
 /// - `ask` (side A) makes request/response trials one after the other and prints
 ///   `trial INDEX NS` (time to the response) or `trial INDEX none`.
 ///
@@ -45,12 +45,13 @@ public enum WhyUDPPeerInterface {
 
     static func echoArguments(_ exchange: WhyUDPExchange, listen: String, plan: WhyUDPPlan) -> [String] {
         [command, Role.echo.rawValue, "--transport", exchange.rawValue, "--listen", listen,
-         "--size", String(plan.messageSize)]
+         "--size", String(plan.messageSize), "--response-size", String(plan.effectiveResponseSize)]
     }
 
     static func askArguments(_ exchange: WhyUDPExchange, to address: String, plan: WhyUDPPlan) -> [String] {
         [command, Role.ask.rawValue, "--transport", exchange.rawValue, "--to", address,
-         "--trials", String(plan.requests), "--size", String(plan.messageSize), "--timeout", "5s"]
+         "--trials", String(plan.requests), "--size", String(plan.messageSize),
+         "--response-size", String(plan.effectiveResponseSize), "--timeout", "5s"]
     }
 
     /// The line that closes a sink's or source's output.

@@ -51,14 +51,30 @@ public enum WhyUDPExchange: String, Sendable, CaseIterable {
     case tcp
     /// An RUDP connection each way, the server's opened as soon as the client's SYN arrives.
     case rudp
+    /// RUDP 0-RTT, first contact: the request in the SYN, the response in the SYN-ACK within
+    /// three times what the SYN brought.
+    case rudpZeroRTT = "rudp-0rtt"
+    /// RUDP 0-RTT presenting an address-validation token from an earlier connection.
+    case rudpZeroRTTToken = "rudp-0rtt-token"
+    /// Kernel TCP Fast Open, first contact: the SYN asks for a cookie, the request waits for the handshake.
+    case tcpFastOpen = "tcp-fastopen"
+    /// Kernel TCP Fast Open with the cookie of an earlier connection: the request rides in the SYN.
+    case tcpFastOpenCookie = "tcp-fastopen-cookie"
 
     public var title: String {
         switch self {
         case .udp: "UDP"
         case .tcp: "TCP"
         case .rudp: "RUDP"
+        case .rudpZeroRTT: "RUDP 0-RTT (first contact)"
+        case .rudpZeroRTTToken: "RUDP 0-RTT (token)"
+        case .tcpFastOpen: "TCP Fast Open (first contact)"
+        case .tcpFastOpenCookie: "TCP Fast Open (cookie)"
         }
     }
+
+    /// Whether this exchange runs over kernel TCP (not modelled on sim).
+    public var isTCP: Bool { self == .tcp || self == .tcpFastOpen || self == .tcpFastOpenCookie }
 }
 
 /// What `rudp-lab why-udp` measures: a stream of small timestamped messages at a steady rate
@@ -74,6 +90,8 @@ public struct WhyUDPPlan: Sendable, Equatable {
     public var messagesPerSecond = 50
     /// How long the application writes, in nanoseconds.
     public var duration: UInt64 = 20_000_000_000
+    /// Bytes of each response; nil: `messageSize`, as the request.
+    public var responseSize: Int?
     /// Request/response exchanges measured per transport.
     public var requests = 50
     /// RUDP window in packets.
@@ -91,6 +109,9 @@ public struct WhyUDPPlan: Sendable, Equatable {
     public var seed: UInt64 = 1
 
     public init() {}
+
+    /// Bytes of each response.
+    public var effectiveResponseSize: Int { responseSize ?? messageSize }
 
     /// Messages per run.
     public var messageCount: Int {

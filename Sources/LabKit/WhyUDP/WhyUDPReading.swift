@@ -88,7 +88,10 @@ public enum WhyUDPReading {
             var text = "Time to first response, median of \(answered[0].milliseconds.count) trials: "
                 + parts.joined(separator: ", ") + ". UDP needs one round trip; TCP two (the handshake, then the request); "
                 + "RUDP two as well, as the server opens its connection back as soon as the client's SYN arrives, "
-                + "overlapping both handshakes."
+                + "overlapping both handshakes. RUDP 0-RTT needs one, like UDP but retried when lost: the request rides "
+                + "in the SYN and the answer in the SYN-ACK, which may be at most three times the SYN's bytes until the "
+                + "client proved its address (a token from an earlier connection proves it at once); TCP Fast Open "
+                + "needs one only with a cookie from an earlier connection."
             text += initialTimeoutTails(answered)
             if let udp = results.exchange(.udp), udp.notMeasured == nil, udp.unanswered > 0 {
                 text += " \(udp.unanswered) of \(udp.milliseconds.count) UDP requests got no answer at all: a UDP "

@@ -14,8 +14,8 @@ public enum WhyUDPReadme {
             + "in each direction. They travel four ways: raw UDP (a lost message is gone), TCP (one ordered byte "
             + "stream), and RUDP Selective Repeat handing the messages over in order, or each one as soon as it "
             + "arrives. Latency runs from the sending application writing a message to the receiving application "
-            + "getting it. Then one request and its response, to see what each transport costs before the first "
-            + "answer.")
+            + "getting it. Then one request (\(plan.messageSize) bytes) and its response "
+            + "(\(plan.effectiveResponseSize) bytes), to see what each transport costs before the first answer.")
         lines.append("")
         let took = results.finished.timeIntervalSince(results.started)
         lines += description.commandAndEnvironment(network: networkDescription(plan.network),
@@ -144,6 +144,12 @@ public enum WhyUDPReadme {
             case .udp: how = "one datagram each way: 1 RTT (\(ReportNumbers.plain(rtt, decimals: 1)) ms); a loss means no answer"
             case .tcp: how = "three-way handshake, then request and response: 2 RTT, more after a loss"
             case .rudp: how = "a connection each way, handshakes overlapped, then request and response: 2 RTT"
+            case .rudpZeroRTT:
+                how = "request in the SYN, response in the SYN-ACK within 3× the SYN's bytes: 1 RTT (a larger one: 2)"
+            case .rudpZeroRTTToken:
+                how = "as first contact, with a token from an earlier connection: any response size in 1 RTT"
+            case .tcpFastOpen: how = "the SYN asks for a cookie; request after the handshake: 2 RTT"
+            case .tcpFastOpenCookie: how = "request in the SYN with the cookie, response after the SYN-ACK: 1 RTT"
             }
             guard exchange.notMeasured == nil else {
                 lines.append("| \(exchange.exchange.title) | not measured | – | – | – | – | \(how) |")

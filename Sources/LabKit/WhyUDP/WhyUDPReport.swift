@@ -113,6 +113,7 @@ public enum WhyUDPReport {
         parameters.append(("loss_percent", number(plan.loss * 100)))
         parameters.append(("delay_ms", number(Double(plan.delay) / 1e6)))
         parameters.append(("message_bytes", .int(plan.messageSize)))
+        parameters.append(("response_bytes", .int(plan.effectiveResponseSize)))
         parameters.append(("messages_per_second", .int(plan.messagesPerSecond)))
         parameters.append(("seconds", number(Double(plan.duration) / 1e9)))
         parameters.append(("messages", .int(plan.messageCount)))

@@ -62,12 +62,15 @@ public enum WhyUDPSimulation {
         switch exchange {
         case .udp: transport = .udp
         case .rudp: transport = .rudp
-        case .tcp: return .notMeasured(.tcp, tcpNotMeasured)
+        case .rudpZeroRTT: transport = .rudpZeroRTT
+        case .rudpZeroRTTToken: transport = .rudpZeroRTTToken
+        case .tcp, .tcpFastOpen, .tcpFastOpenCookie: return .notMeasured(exchange, tcpNotMeasured)
         }
         let times = (0..<plan.requests).map { trial -> Double? in
             var scenario = MessageRoundTripScenario(
                 transport: transport, seed: SeededRandom.streamSeed(plan.seed, stream: "why-udp request \(trial)"))
             scenario.messageSize = plan.messageSize
+            scenario.responseSize = plan.responseSize
             scenario.impairBoth(plan.impairment)
             return MessageRoundTripSimulation.run(scenario).map { Double($0) / 1e6 }
         }

@@ -60,6 +60,14 @@ public final class Receiver: PacketHandling {
     private var pendingFin: (index: UInt64, fin: FinPayload)?
     /// The sender's first flight, held while its address is unproved.
     private var firstFlight: FirstFlightStash
+    /// The SYN's early data, taken at `accept` as DATA packet 0 and put into the stream with the
+    /// first DATA or FIN handled (at an endpoint: once the sender proved its address).
+    private var earlyDataToStore: [UInt8]?
+    /// What the SYN-ACK says of 0-RTT (took the early data, response, token), fixed at `accept`
+    /// so that every copy of it says the same.
+    private var synAckAnswer: SynAckPayload?
+    /// A response too large for an unvalidated address: it rides on the FIN-ACK.
+    private var responseForFinAck: [UInt8]?
     /// Timestamps of the FIN-ACKs sent: the sender's closing ACK must echo one of them.
     private var finAckTimestamps: [UInt32] = []
     private var resetToSend: ResetPayload?
@@ -105,8 +113,34 @@ public final class Receiver: PacketHandling {
     deinit { buffer?.deallocate() }
 
     /// Accepts the offer: the SYN-ACK goes out and data may flow.
-    public func accept(now: UInt64) {
+    ///
+    /// 0-RTT: the SYN's early data (`offer.earlyData`) is taken as the stream's first packet when
+    /// `configuration.takesEarlyData` and it fits the MSS, and `response` (the application's
+    /// answer to it, at most `mss` bytes are sent) goes back in the SYN-ACK, or in the FIN-ACK if
+    /// `responseWaitsForFin` (the endpoint decides, by what it may send an unvalidated address).
+    /// `addressToken` is handed to a sender that asked for one. All three only to a sender whose
+    /// SYN carried the fields that say it understands them.
+    public func accept(now: UInt64, response: [UInt8]? = nil, responseWaitsForFin: Bool = false,
+                       addressToken: [UInt8]? = nil) {
         guard state == .offered else { return }
+        var answer = SynAckPayload(mss: mss, window: UInt32(window))
+        if let early = offer.earlyData {
+            if configuration.takesEarlyData && early.count <= mss {
+                answer.tookEarlyData = true
+                earlyDataToStore = early
+            }
+            if let response, !response.isEmpty {
+                let sent = Array(response.prefix(mss))
+                if responseWaitsForFin {
+                    answer.responseFollows = true
+                    responseForFinAck = sent
+                } else {
+                    answer.response = sent
+                }
+            }
+        }
+        if offer.addressToken != nil, let addressToken, !addressToken.isEmpty { answer.addressToken = addressToken }
+        synAckAnswer = answer
         advertisedEdge = UInt64(window)  // the SYN-ACK grants the whole window
         state = .established
         synAckDue = true
@@ -268,12 +302,14 @@ public final class Receiver: PacketHandling {
                 // Echo the first packet since the last ACK (RFC 7323 TS.Recent): a delayed ACK
                 // then shows its delay in the RTT instead of hiding it.
                 if unacknowledgedCount == 0 && !ackDue { echo = header.timestamp }
+                storeEarlyData(now: now)
                 receive(packet, now: now)
                 if let pendingFin, pendingFin.index == expected, case .established = state {
                     state = .finishing(pendingFin.fin)
                 }
             case .fin:
                 echo = header.timestamp
+                storeEarlyData(now: now)
                 receiveFin(packet, now: now)
             default:
                 return
@@ -297,6 +333,19 @@ public final class Receiver: PacketHandling {
             }
             startLinger(now: now)
         }
+    }
+
+    /// Puts the early data taken at `accept` into the stream as packet 0, as if it arrived now.
+    private func storeEarlyData(now: UInt64) {
+        guard let early = earlyDataToStore else { return }
+        earlyDataToStore = nil
+        statistics.earlyDataBytes += early.count
+        var buffer = buffer.take() ?? ReceiveBuffer(slotCount: window, stride: mss)
+        defer { self.buffer = buffer }
+        let direct = acceptsDirectDelivery
+        acceptsDirectDelivery = false  // the packet being handled may still skip the buffer
+        early.withUnsafeBytes { accept(0, $0, into: &buffer, now: now) }
+        acceptsDirectDelivery = direct
     }
 
     private func receive(_ packet: PacketView, now: UInt64) {
@@ -496,7 +545,8 @@ public final class Receiver: PacketHandling {
             header.type = .synAck
             header.acknowledgement = space.wire(0)
             header.window = UInt32(window)
-            return encode(header, payload: SynAckPayload(mss: mss, window: UInt32(window)).encoded(), into: datagram)
+            let answer = synAckAnswer ?? SynAckPayload(mss: mss, window: UInt32(window))
+            return encode(header, payload: answer.encoded(), into: datagram)
         }
         if finAckDue {
             finAckDue = false
@@ -504,7 +554,7 @@ public final class Receiver: PacketHandling {
             header.acknowledgement = space.wire(expected) + 1
             if finAckTimestamps.count == Self.rememberedFinAcks { finAckTimestamps.removeFirst() }
             finAckTimestamps.append(header.timestamp)
-            return encode(header, payload: [], into: datagram)
+            return encode(header, payload: responseForFinAck ?? [], into: datagram)
         }
         guard ackDue, case .established = state else { return nil }
         ackDue = false

@@ -34,6 +34,9 @@ public struct ReceiverConfiguration: Sendable {
     /// DATA packets of a sender's first flight (sent behind its SYN, before the SYN-ACK) held
     /// until its address is proved; a congestion-controlled sender sends its initial window, 10.
     public var firstFlightPackets = 16
+    /// Whether a SYN's early data (0-RTT) is taken as the stream's first packet; if not, the
+    /// sender sends it again as DATA after the SYN-ACK.
+    public var takesEarlyData = true
     /// In-order DATA packets acknowledged together (bounded to a quarter of the window).
     public var ackFrequency = 16
     /// Longest an in-order packet waits for its delayed acknowledgement.

@@ -96,6 +96,15 @@ public final class Sender: PacketHandling {
     private var pathResponseDue: PathPayload?
     /// Send time and transmission count of the latest packet an ACK newly acknowledged.
     private var newlyAcknowledged: (sent: UInt64, transmissions: Int)?
+    /// Whether the SYN carries packet 0 as early data (decided when it first goes out).
+    private var synCarriesEarlyData = false
+    /// The receiver's answer to the early data (0-RTT), from its SYN-ACK or FIN-ACK; nil until then.
+    public private(set) var response: [UInt8]?
+    /// The SYN-ACK said the response is too large for it and follows in the FIN-ACK.
+    private var responseFollows = false
+    /// A token the receiver handed out in its SYN-ACK, for the next connection's SYN to it
+    /// (`SenderConfiguration.addressToken`).
+    public private(set) var addressToken: [UInt8]?
 
     public init(configuration: SenderConfiguration, now: UInt64) {
         self.configuration = configuration
@@ -113,7 +122,8 @@ public final class Sender: PacketHandling {
         lastTransmission = now
         firstFlightPackets = isControlled && configuration.mode != .stopAndWait
             ? UInt64(min(window, max(1, congestion.window / mss))) : 0
-        isFirstFlightOpen = firstFlightPackets > 0
+        // A SYN with early data has its first packet aboard: no first flight behind it.
+        isFirstFlightOpen = firstFlightPackets > 0 && !configuration.sendsEarlyData
         redundancy = configuration.effectiveRedundancy
         peerWindowEdge = firstFlightPackets
     }
@@ -133,6 +143,8 @@ public final class Sender: PacketHandling {
             return (buffer.slotCount - Int(filled - base)) * mss - buffer[filled].length
         case .connecting where isFirstFlightOpen && filled < firstFlightPackets:
             return Int(firstFlightPackets - filled) * mss - buffer[filled].length
+        case .connecting where configuration.sendsEarlyData && controlLastSent == nil && filled == 0:
+            return mss - buffer[0].length  // packet 0, for the SYN
         default:
             return 0
         }
@@ -215,9 +227,10 @@ public final class Sender: PacketHandling {
                 return
             }
             isFirstFlightOpen = false
+            takeZeroRTTAnswer(answer)
             mss = min(mss, answer.mss)
             window = min(window, Int(min(answer.window, UInt32(SenderConfiguration.maxWindow))))
-            peerWindowEdge = UInt64(window)
+            peerWindowEdge = base + UInt64(window)
             if next > peerWindowEdge { takeBackFirstFlight(from: peerWindowEdge) }
             takeSample(echo: header.timestampEcho, now: now)
             state = .transferring
@@ -267,6 +280,7 @@ public final class Sender: PacketHandling {
             }
             bytesInFlight = 0
             peerTimestamp = header.timestamp  // the close acknowledgement echoes it, as proof
+            if responseFollows && packet.payload.count > 0 { response = Array(packet.payload) }
             state = .finished
             closeAcknowledgementsDue = configuration.closeAcknowledgements
         case .pathChallenge:
@@ -278,6 +292,22 @@ public final class Sender: PacketHandling {
         case .syn, .data, .fin, .pathResponse:
             return  // a receiver never sends these; ignore rather than trust them
         }
+    }
+
+    /// What the SYN-ACK says of 0-RTT: the early data taken (packet 0 is acknowledged, not sent
+    /// again), the response or that it follows in the FIN-ACK, a token for next time.
+    private func takeZeroRTTAnswer(_ answer: SynAckPayload) {
+        if configuration.addressToken != nil, let token = answer.addressToken { addressToken = token }
+        guard synCarriesEarlyData else { return }
+        if answer.tookEarlyData {
+            statistics.earlyDataBytesTaken += buffer[0].length
+            statistics.bytesAcknowledged += UInt64(buffer[0].length)
+            buffer.release(0)
+            base = 1
+            next = 1
+        }
+        response = answer.response
+        responseFollows = answer.responseFollows
     }
 
     private func processAcknowledgement(_ packet: PacketView, now: UInt64) {
@@ -526,6 +556,10 @@ public final class Sender: PacketHandling {
             pacingDeadline = nil
             if controlDue {
                 controlDue = false
+                // Early data is packet 0 complete by the first SYN; every copy of the SYN carries it.
+                if controlLastSent == nil { synCarriesEarlyData = configuration.sendsEarlyData && filled >= 1
+                    && buffer[0].length <= SynPayload.maxEarlyDataLength
+                }
                 controlLastSent = now
                 var syn = SynPayload(mode: configuration.mode, mss: mss, window: UInt32(window),
                                      fileSize: configuration.fileSize, name: configuration.fileName)
@@ -533,6 +567,8 @@ public final class Sender: PacketHandling {
                 syn.retryBudget = configuration.retryBudget
                 syn.sendsRedundantData = redundancy > 0
                 syn.answersPathChallenges = configuration.answersPathChallenges
+                syn.addressToken = configuration.addressToken.map { Array($0.prefix(SynPayload.maxTokenLength)) }
+                if synCarriesEarlyData { syn.earlyData = Array(buffer.payload(0)) }
                 return control(.syn, sequence: SequenceNumber(configuration.initialSequence), payload: syn.encoded(),
                                into: datagram, now: now)
             }

@@ -37,6 +37,14 @@ public struct SenderConfiguration: Sendable {
     /// Whether the sender answers the receiver's path challenges, so that the transfer survives
     /// a change of the sender's address (a NAT rebinding). Announced in the SYN (flag bit 5).
     public var answersPathChallenges = true
+    /// 0-RTT: the first packet, if the application completed it (`writeMessage`, or `write` and
+    /// `finishWriting`) before the SYN first goes out, rides in the SYN; the receiver may hand it
+    /// to its application at once (as replayable data) and answer in its SYN-ACK (`Sender.response`).
+    public var sendsEarlyData = false
+    /// Address-validation tokens: nil takes none; otherwise the SYN presents this token (empty:
+    /// none yet) and asks for a new one (`Sender.addressToken`), which lets a receiver that
+    /// minted it answer more than three times the SYN's size.
+    public var addressToken: [UInt8]?
     public var fileName: [UInt8]
     /// Size in bytes if known in advance (nil for standard input).
     public var fileSize: UInt64?

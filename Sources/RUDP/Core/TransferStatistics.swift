@@ -22,6 +22,8 @@ public struct SenderStatistics: Sendable, Equatable {
     public var maxInFlight = 0
     /// Largest congestion window, in bytes (0 without congestion control).
     public var maxCongestionWindow = 0
+    /// Bytes the SYN carried as early data (0-RTT) that the receiver took: never sent as DATA.
+    public var earlyDataBytesTaken = 0
     public var rtt = RTTSummary()
 
     public init() {}
@@ -42,6 +44,8 @@ public struct ReceiverStatistics: Sendable, Equatable {
     public var unusedCopies = 0
     public var acksSent = 0
     public var bytesDelivered: UInt64 = 0
+    /// Bytes that came as a SYN's early data (0-RTT) and joined the stream as its first packet.
+    public var earlyDataBytes = 0
 
     public init() {}
 }

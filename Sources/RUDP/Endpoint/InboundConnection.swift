@@ -19,6 +19,10 @@ public final class InboundConnection {
     /// When the SYN arrived, on the endpoint's clock.
     public let startTime: UInt64
     public private(set) var isAddressValidated = false
+    /// What became of the SYN's address-validation token. `.accepted` proves the address for
+    /// the anti-amplification limit (not yet for data, which still waits for the echo).
+    public internal(set) var addressToken: AddressTokenVerdict = .notPresented
+    public var isAddressProvedByToken: Bool { addressToken == .accepted }
     /// False once the endpoint reported it `.closed`: it sends nothing more.
     public internal(set) var isOpen = true
     /// Added to the endpoint's clock for this connection's state machine (a multiple of 1 µs).
@@ -151,7 +155,25 @@ public final class InboundConnection {
     }
 
     func handleTimeout(now: UInt64) { receiver.handleTimeout(now: now &+ clockOffset) }
-    func accept(now: UInt64) { receiver.accept(now: now &+ clockOffset) }
+    /// The SYN's early data (0-RTT), for the application to answer at once. *Replayable*: anyone
+    /// who recorded the SYN can send it again, so act on it only where twice is harmless.
+    public var earlyData: [UInt8]? { receiver.offer.earlyData }
+
+    /// Accepts the offer with an answer to its early data: in the SYN-ACK if that fits what the
+    /// peer's address may be sent (three times what it sent, unless a token proved it), else in
+    /// the FIN-ACK, once the peer proved its address by its FIN.
+    func accept(now: UInt64, response: [UInt8]?, addressToken: [UInt8]?, amplificationFactor: Int) {
+        var waits = false
+        if let response, !isAddressProvedByToken, receiver.offer.earlyData != nil {
+            var answer = SynAckPayload(mss: receiver.mss, window: UInt32(receiver.window))
+            answer.tookEarlyData = true
+            answer.response = Array(response.prefix(receiver.mss))
+            if receiver.offer.addressToken != nil { answer.addressToken = addressToken }
+            let synAck = PacketEncoder.size(sackCount: 0, payloadLength: answer.encoded().count)
+            waits = synAck > amplificationFactor * datagramBytesReceived - datagramBytesSent
+        }
+        receiver.accept(now: now &+ clockOffset, response: response, responseWaitsForFin: waits, addressToken: addressToken)
+    }
     func fail(code: ResetCode, message: String, now: UInt64) { receiver.fail(code: code, message: message, now: now &+ clockOffset) }
     func confirmFinish(now: UInt64) { receiver.confirmFinish(now: now &+ clockOffset) }
 
@@ -161,12 +183,14 @@ public final class InboundConnection {
     func pollTransmit(into buffer: UnsafeMutableRawBufferPointer, amplificationFactor: Int, now: UInt64) -> Int? {
         while let produced = receiver.pollTransmit(into: buffer, now: now &+ clockOffset) {
             var length = produced
-            if !isAddressValidated {
+            if !isAddressValidated && !isAddressProvedByToken {
                 let allowance = amplificationFactor * datagramBytesReceived - datagramBytesSent
                 if length > allowance {
                     guard let shorter = StatelessReply.shortenReset(in: buffer, length: length, to: allowance) else { continue }
                     length = shorter
                 }
+            }
+            if !isAddressValidated {
                 remember(timestamp: UInt32(bigEndian: UnsafeRawBufferPointer(buffer).loadUnaligned(
                     fromByteOffset: WireLayout.timestampOffset, as: UInt32.self)))
             }

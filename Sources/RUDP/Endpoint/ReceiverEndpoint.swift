@@ -5,7 +5,9 @@
 /// peer's address by an echoed timestamp before it takes data, holds unvalidated addresses to
 /// the anti-amplification limit, bounds the half-open and established connections and their
 /// memory (see ConnectionTable), remembers confirmed transfers to confirm late FINs again, and
-/// answers packets of no live connection. What a connection's data means (a file, messages) is
+/// answers packets of no live connection. For 0-RTT it offers a SYN's early data at once (as
+/// replayable), places the application's answer in the SYN-ACK or, over the limit, the FIN-ACK,
+/// and mints and checks address-validation tokens (AddressTokens). What a connection's data means (a file, messages) is
 /// the driver's: it learns of each connection's life through `pollEvent`, reads delivered bytes
 /// from the connection's `receiver`, and decides with `accept`, `fail` and `confirmFinish`.
 ///
@@ -23,6 +25,7 @@ public final class ReceiverEndpoint {
     private var events = RingQueue<EndpointEvent>(capacity: 16)
     private var transmitQueue = RingQueue<InboundConnection>(capacity: 64)
     private var replies = RingQueue<StatelessReply>(capacity: 16)
+    private var addressTokens: AddressTokens
     private let random: () -> UInt64
 
     /// `random` supplies every unpredictable value (initial sequence numbers, clock offsets):
@@ -36,6 +39,10 @@ public final class ReceiverEndpoint {
                                                      maxBytes: Int(Double(configuration.memoryBudget) * configuration.hostMemoryShare)))
         completed = CompletedTransfers(capacity: configuration.completedTransfersRemembered,
                                        horizon: configuration.completedTransferHorizon)
+        // The tokens' key: 256 random bits, never leaving the endpoint.
+        let secret = (0..<4).flatMap { _ in withUnsafeBytes(of: random()) { Array($0) } }
+        addressTokens = AddressTokens(secret: secret, lifetime: configuration.addressTokenLifetime,
+                                      capacity: configuration.addressTokensRemembered)
     }
 
     /// Whether no connection is open (half-open ones included).
@@ -186,6 +193,9 @@ public final class ReceiverEndpoint {
                          limit: limit))
             return
         }
+        if let token = connection.receiver.offer.addressToken, !token.isEmpty {
+            connection.addressToken = addressTokens.redeem(token, from: key.peer, now: now)
+        }
         connection.handshakeLifetime = handshakeLifetime(of: connection.receiver)
         for evicted in table.insertHalfOpen(connection, for: key) {
             abandonHandshake(evicted, code: .busy, message: "the handshake gave way to newer ones (too many at once)", now: now)
@@ -223,9 +233,16 @@ public final class ReceiverEndpoint {
     }
 
     /// Accepts an offered connection: its SYN-ACK goes out.
-    public func accept(_ handle: ConnectionHandle, now: UInt64) {
+    ///
+    /// 0-RTT: `response` answers the SYN's early data (`InboundConnection.earlyData`, which is
+    /// replayable). It goes in the SYN-ACK when that stays within three times what the peer's
+    /// address sent (or a token proved the address), else in the FIN-ACK, once the peer's FIN
+    /// proved it: one round trip later. A peer that asked for a token gets a fresh one.
+    public func accept(_ handle: ConnectionHandle, response: [UInt8]? = nil, now: UInt64) {
         guard let connection = openConnection(handle) else { return }
-        connection.accept(now: now)
+        let token = connection.receiver.offer.addressToken == nil ? nil : addressTokens.mint(for: connection.peer, now: now)
+        connection.accept(now: now, response: response, addressToken: token,
+                          amplificationFactor: configuration.amplificationFactor)
         queueForTransmit(connection)
     }
 

@@ -32,6 +32,11 @@ public struct ReceiverEndpointConfiguration: Sendable {
     /// A new address of a connection's peer that keeps sending without echoing its path
     /// challenge is challenged again after this long (the challenge or its echo was lost).
     public var pathChallengeInterval: UInt64 = 100_000_000
+    /// How long an address-validation token handed out in a SYN-ACK stays valid.
+    public var addressTokenLifetime: UInt64 = 3_600_000_000_000
+    /// Tokens taken and not yet expired that are remembered, so each is taken once; when full,
+    /// further tokens are refused (the limit of three times applies) until some expire.
+    public var addressTokensRemembered = 16_384
     /// Whether `handle` hands back the payload of an in-order DATA packet of a validated
     /// connection instead of buffering it (`Receiver.handleDeliveringInOrder`): saves a copy
     /// for a driver that consumes it at once.

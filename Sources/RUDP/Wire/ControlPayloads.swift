@@ -62,6 +62,14 @@ public struct SynPayload: Equatable, Sendable {
     /// connection to a new address the sender proves (docs/PROTOCOL.md §3, *Path validation*).
     /// A receiver never migrates a sender that does not say so.
     public var answersPathChallenges = false
+    /// The address-validation token the sender presents (flag bit 4): nil when it takes no
+    /// tokens, empty when it has none yet and asks for one, else one an earlier SYN-ACK gave it.
+    /// The receiver reads it; to the sender it is opaque.
+    public var addressToken: [UInt8]?
+    /// The first DATA packet (ISN + 1), carried in the SYN (flag bit 3, 0-RTT): the receiver may
+    /// hand it to its application at once and answer in its SYN-ACK. Anyone who recorded the SYN
+    /// can send it again, so it is *replayable*: act on it only where doing so twice is harmless.
+    public var earlyData: [UInt8]?
 
     public init(mode: TransferMode, mss: Int, window: UInt32, fileSize: UInt64?, name: [UInt8]) {
         self.mode = mode
@@ -76,7 +84,7 @@ public struct SynPayload: Equatable, Sendable {
         let rawMode = try reader.read(UInt8.self, "mode")
         guard let mode = TransferMode(rawValue: rawMode) else { throw .malformedPayload("unknown mode \(rawMode)") }
         let flags = try reader.read(UInt8.self, "flags")
-        guard flags & ~(Self.unorderedFlag | Self.retryBudgetFlag | Self.redundantDataFlag | Self.pathChallengesFlag) == 0 else {
+        guard flags & ~Self.knownFlags == 0 else {
             throw .malformedPayload("unknown SYN flags \(flags)")
         }
         let mss = Int(try reader.read(UInt16.self, "mss"))
@@ -94,12 +102,28 @@ public struct SynPayload: Equatable, Sendable {
             guard largestTimeout > 0 else { throw .malformedPayload("largest timeout 0") }
             budget = RetryBudget(retries: Int(retries), largestTimeout: UInt64(largestTimeout) * 1_000)
         }
+        var token: [UInt8]?
+        if flags & Self.addressTokenFlag != 0 {
+            let length = Int(try reader.read(UInt8.self, "token length"))
+            guard length <= Self.maxTokenLength else { throw .malformedPayload("token of \(length) bytes") }
+            token = try reader.readBytes(length, "token")
+        }
+        var early: [UInt8]?
+        if flags & Self.earlyDataFlag != 0 {
+            let length = Int(try reader.read(UInt16.self, "early data length"))
+            guard length >= 1 && length <= min(mss, Self.maxEarlyDataLength) else {
+                throw .malformedPayload("early data of \(length) bytes (1 to the MSS, at most \(Self.maxEarlyDataLength))")
+            }
+            early = try reader.readBytes(length, "early data")
+        }
         try reader.expectEnd("SYN")
         self.init(mode: mode, mss: mss, window: window, fileSize: size == Self.unknownSize ? nil : size, name: name)
         delivery = flags & Self.unorderedFlag != 0 ? .unordered : .ordered
         retryBudget = budget
         sendsRedundantData = flags & Self.redundantDataFlag != 0
         answersPathChallenges = flags & Self.pathChallengesFlag != 0
+        addressToken = token
+        earlyData = early
     }
 
     /// SYN flags bit 0: unordered delivery.
@@ -110,12 +134,26 @@ public struct SynPayload: Equatable, Sendable {
     static let redundantDataFlag: UInt8 = 0x04
     /// SYN flags bit 5: the sender answers path challenges (bits 3 and 4 belong to 0-RTT).
     static let pathChallengesFlag: UInt8 = 0x20
+    /// SYN flags bit 3: early data (the first DATA packet) follows the token.
+    static let earlyDataFlag: UInt8 = 0x08
+    /// SYN flags bit 4: an address-validation token (possibly empty: "give me one") follows the retry budget.
+    static let addressTokenFlag: UInt8 = 0x10
+    static let knownFlags = unorderedFlag | retryBudgetFlag | redundantDataFlag | earlyDataFlag | addressTokenFlag
+        | pathChallengesFlag
+
+    /// Longest token a SYN carries (the receiver's own are `AddressTokens.tokenLength`).
+    public static let maxTokenLength = 64
+    /// Most early data a SYN carries (and never more than its MSS): what a half-open connection
+    /// holds, as the name, so bounded.
+    public static let maxEarlyDataLength = 4096
 
     public func encoded() -> [UInt8] {
         var writer = PayloadWriter()
         writer.write(mode.rawValue)
         writer.write((delivery == .unordered ? Self.unorderedFlag : 0) | (retryBudget == nil ? 0 : Self.retryBudgetFlag)
-                     | (sendsRedundantData ? Self.redundantDataFlag : 0) | (answersPathChallenges ? Self.pathChallengesFlag : 0))
+                     | (sendsRedundantData ? Self.redundantDataFlag : 0) | (answersPathChallenges ? Self.pathChallengesFlag : 0)
+                     | (addressToken == nil ? 0 : Self.addressTokenFlag)
+                     | (earlyData == nil ? 0 : Self.earlyDataFlag))
         writer.write(UInt16(clamping: mss))
         writer.write(window)
         writer.write(fileSize ?? Self.unknownSize)
@@ -129,6 +167,16 @@ public struct SynPayload: Equatable, Sendable {
             // Rounded up, never to 0: the receiver must not think the sender less patient than it is.
             writer.write(UInt32(clamping: max(1, (retryBudget.largestTimeout + 999) / 1_000)))
         }
+        if let addressToken {
+            let carried = addressToken.prefix(Self.maxTokenLength)
+            writer.write(UInt8(carried.count))
+            writer.write(Array(carried))
+        }
+        if let earlyData {
+            let carried = earlyData.prefix(Self.maxEarlyDataLength)
+            writer.write(UInt16(carried.count))
+            writer.write(Array(carried))
+        }
         return writer.bytes
     }
 }
@@ -141,31 +189,79 @@ public enum DeliveryOrder: Sendable, Equatable {
     case unordered
 }
 
-/// SYN-ACK payload: the MSS and window the receiver accepted (never more than proposed).
+/// SYN-ACK payload: the MSS and window the receiver accepted (never more than proposed), and
+/// what it answers to a SYN's 0-RTT fields: whether it took the early data, a response, an
+/// address-validation token for the sender's next connection.
 public struct SynAckPayload: Equatable, Sendable {
     public var mss: Int
     public var window: UInt32
+    /// The receiver took the SYN's early data as DATA packet ISN + 1: the sender does not send it again.
+    public var tookEarlyData = false
+    /// The receiving application's answer to the early data, if it fits what the receiver may
+    /// send the sender's address yet; otherwise see `responseFollows`.
+    public var response: [UInt8]?
+    /// The answer was too large for an address not yet validated: it comes in the FIN-ACK.
+    public var responseFollows = false
+    /// A token the sender presents in its next SYN to this receiver (from the same host) to
+    /// skip the anti-amplification limit.
+    public var addressToken: [UInt8]?
 
     public init(mss: Int, window: UInt32) {
         self.mss = mss
         self.window = window
     }
 
+    /// SYN-ACK flags (the 16 bits that were reserved; an earlier receiver sends 0).
+    static let tookEarlyDataFlag: UInt16 = 0x0001
+    static let addressTokenFlag: UInt16 = 0x0002
+    static let responseFlag: UInt16 = 0x0004
+    static let responseFollowsFlag: UInt16 = 0x0008
+    static let knownFlags = tookEarlyDataFlag | addressTokenFlag | responseFlag | responseFollowsFlag
+
     public init(decoding bytes: UnsafeRawBufferPointer) throws(WireError) {
         var reader = PayloadReader(bytes)
         let mss = Int(try reader.read(UInt16.self, "mss"))
-        _ = try reader.read(UInt16.self, "reserved")
+        let flags = try reader.read(UInt16.self, "flags")
         let window = try reader.read(UInt32.self, "window")
         guard mss > 0, window > 0 else { throw .malformedPayload("zero MSS or window in SYN-ACK") }
-        try reader.expectEnd("SYN-ACK")
+        guard flags & ~Self.knownFlags == 0 else { throw .malformedPayload("unknown SYN-ACK flags \(flags)") }
+        guard flags & Self.responseFlag == 0 || flags & Self.responseFollowsFlag == 0 else {
+            throw .malformedPayload("a SYN-ACK with a response and one to follow")
+        }
         self.init(mss: mss, window: window)
+        tookEarlyData = flags & Self.tookEarlyDataFlag != 0
+        responseFollows = flags & Self.responseFollowsFlag != 0
+        if flags & Self.addressTokenFlag != 0 {
+            let length = Int(try reader.read(UInt8.self, "token length"))
+            guard length >= 1 && length <= SynPayload.maxTokenLength else { throw .malformedPayload("token of \(length) bytes") }
+            addressToken = try reader.readBytes(length, "token")
+        }
+        if flags & Self.responseFlag != 0 {
+            let length = Int(try reader.read(UInt16.self, "response length"))
+            guard length >= 1 else { throw .malformedPayload("empty response") }
+            response = try reader.readBytes(length, "response")
+        }
+        try reader.expectEnd("SYN-ACK")
     }
 
     public func encoded() -> [UInt8] {
         var writer = PayloadWriter()
         writer.write(UInt16(clamping: mss))
-        writer.write(UInt16(0))
+        var flags: UInt16 = tookEarlyData ? Self.tookEarlyDataFlag : 0
+        if responseFollows { flags |= Self.responseFollowsFlag } else if response != nil { flags |= Self.responseFlag }
+        if addressToken != nil { flags |= Self.addressTokenFlag }
+        writer.write(flags)
         writer.write(window)
+        if let addressToken {
+            let carried = addressToken.prefix(SynPayload.maxTokenLength)
+            writer.write(UInt8(carried.count))
+            writer.write(Array(carried))
+        }
+        if let response, !responseFollows {
+            let carried = response.prefix(Int(UInt16.max))
+            writer.write(UInt16(carried.count))
+            writer.write(Array(carried))
+        }
         return writer.bytes
     }
 }
