@@ -9,6 +9,9 @@ public enum MessageTransport: String, Sendable, CaseIterable {
     case rudpOrdered = "rudp-ordered"
     /// RUDP Selective Repeat handing each message over as it arrives.
     case rudpUnordered = "rudp-unordered"
+    /// As `rudpUnordered`, each packet also carrying the one before while it is unacknowledged
+    /// (redundancy 1, RFC 2198 style): a single loss costs no round trip.
+    case rudpRedundant = "rudp-redundant"
 }
 
 /// A stream of small timestamped messages written at a steady rate, as a game or telemetry
@@ -53,6 +56,10 @@ public struct MessageOutcome: Sendable {
     public var arrivalTimes: [UInt64?]
     /// DATA packets sent again (0 for raw UDP).
     public var retransmissions: Int
+    /// Bytes of earlier packets' copies the sender carried (redundancy's bandwidth cost), and
+    /// the message bytes written: their ratio is the overhead.
+    public var redundantBytes: UInt64 = 0
+    public var messageBytes: UInt64 = 0
     /// Why an RUDP run did not end cleanly (sender failed, receiver rejected, time ran out); nil if it did.
     public var failure: String?
 

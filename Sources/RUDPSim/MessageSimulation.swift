@@ -16,7 +16,7 @@ public enum MessageSimulation {
         switch scenario.transport {
         case .udp:
             return runDatagrams(scenario)
-        case .rudpOrdered, .rudpUnordered:
+        case .rudpOrdered, .rudpUnordered, .rudpRedundant:
             var run = MessageConnectionRun(scenario)
             return run.execute()
         }
@@ -87,7 +87,8 @@ private struct MessageConnectionRun: LinkedEndpoints {
             maxRetries: MessageSenderDefaults.maxRetries, connectionID: UInt32(truncatingIfNeeded: random.next()),
             initialSequence: UInt32(truncatingIfNeeded: random.next()), fileName: Array("messages".utf8),
             fileSize: UInt64(scenario.count * scenario.messageSize))
-        configuration.delivery = scenario.transport == .rudpUnordered ? .unordered : .ordered
+        configuration.delivery = scenario.transport == .rudpOrdered ? .ordered : .unordered
+        configuration.redundancy = scenario.transport == .rudpRedundant ? 1 : 0
         sender = Sender(configuration: configuration, now: 0)
         receiverRandom = random
         sendTimes = []
@@ -128,8 +129,11 @@ private struct MessageConnectionRun: LinkedEndpoints {
             receiver?.handleTimeout(now: now)
         }
         if failure == nil, case .failed(let error) = sender.state { failure = "sender failed: \(error)" }
-        return MessageOutcome(transport: scenario.transport, sendTimes: sendTimes, arrivalTimes: arrivals,
-                              retransmissions: sender.statistics.retransmissions, failure: failure)
+        var outcome = MessageOutcome(transport: scenario.transport, sendTimes: sendTimes, arrivalTimes: arrivals,
+                                     retransmissions: sender.statistics.retransmissions, failure: failure)
+        outcome.redundantBytes = sender.statistics.redundantBytesSent
+        outcome.messageBytes = UInt64(sendTimes.count * scenario.messageSize)
+        return outcome
     }
 
     /// Virtual time past which the run stops: the drain limit after the last message was due.

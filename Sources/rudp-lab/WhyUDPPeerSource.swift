@@ -15,6 +15,8 @@ struct WhyUDPPeerSource {
     let signals: SignalNotifier
     var sentAt: [UInt64] = []
     let message: UnsafeMutableRawBufferPointer
+    /// Bytes of redundant copies the RUDP sender carried, when it used redundancy.
+    var redundantBytes: Int?
 
     static func run(_ commandLine: [String]) throws {
         var spec = CommandSpec(name: commandLine.first ?? "rudp-lab why-udp-peer source",
@@ -48,6 +50,9 @@ struct WhyUDPPeerSource {
             case .rudpOrdered: retransmissions = try source.sendConnection(to: address, delivery: .ordered, window: arguments[window])
             case .rudpUnordered: retransmissions = try source.sendConnection(to: address, delivery: .unordered,
                                                                              window: arguments[window])
+            case .rudpRedundant:
+                retransmissions = try source.sendConnection(to: address, delivery: .unordered, window: arguments[window],
+                                                            redundancy: 1)
             }
         } catch is PeerStopped {
             failure = RuntimeFailure("stopped by a signal")
@@ -58,6 +63,7 @@ struct WhyUDPPeerSource {
             Console.out(WhyUDPPeerInterface.sentLine(index: index, sentAt: time))
         }
         if let retransmissions { Console.out(WhyUDPPeerInterface.retransmissionsLine(retransmissions)) }
+        if let redundantBytes = source.redundantBytes { Console.out(WhyUDPPeerInterface.redundantBytesLine(redundantBytes)) }
         Console.out(WhyUDPPeerInterface.doneLine)
         if let failure { throw failure }
     }
@@ -107,12 +113,13 @@ struct WhyUDPPeerSource {
 
     /// The RUDP stream: messages produced on schedule wait in the application's queue while the
     /// window is full. Returns the retransmission count.
-    mutating func sendConnection(to address: SocketAddress, delivery: DeliveryOrder, window: Int) throws -> Int {
+    mutating func sendConnection(to address: SocketAddress, delivery: DeliveryOrder, window: Int, redundancy: Int = 0) throws -> Int {
         let socket = try UDPSocket(connectedTo: address)
         defer { socket.close() }
         _ = socket.setBufferSizes(send: 4 << 20, receive: 4 << 20)
-        let configuration = WhyUDPPeerSupport.senderConfiguration(delivery: delivery, window: window,
+        var configuration = WhyUDPPeerSupport.senderConfiguration(delivery: delivery, window: window,
                                                                   size: UInt64(count * size), name: "why-udp")
+        configuration.redundancy = redundancy
         let sender = Sender(configuration: configuration, now: MonotonicClock.now())
         let driver = EndpointDriver(peerSocket: socket, signals: signals)
         driver.add(sender)
@@ -121,6 +128,8 @@ struct WhyUDPPeerSource {
         defer { self = stream.source }
         try driver.run(&stream)
         if case .failed(let error) = sender.state { throw RuntimeFailure("the RUDP stream failed: \(error)") }
+        // Into the copy the deferred assignment gives back.
+        if redundancy > 0 { stream.source.redundantBytes = Int(sender.statistics.redundantBytesSent) }
         return sender.statistics.retransmissions
     }
 

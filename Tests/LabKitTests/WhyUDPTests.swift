@@ -142,6 +142,21 @@ import Testing
         #expect(tcp.notMeasured == WhyUDPSimulation.tcpNotMeasured)
     }
 
+    @Test("redundancy 1 keeps every message within one-way delay + one interval + 5 ms at p99, and says what it cost")
+    func redundancyBuysLatencyWithBandwidth() throws {
+        let redundant = try #require(Self.defaults.stream(.rudpRedundant))
+        let unordered = try #require(Self.defaults.stream(.rudpUnordered))
+        #expect(redundant.lost == 0 && redundant.delivered.count == redundant.messages)
+        let p99 = try #require(redundant.percentile(0.99))
+        #expect(p99 <= 20 + 20 + 5, "p99 \(p99) ms at 20 ms one-way and 50 messages/s")
+        #expect(p99 < (try #require(unordered.percentile(0.99))), "a copy beats a retransmission")
+        let bytes = try #require(redundant.redundantBytes)
+        #expect(bytes > 0 && bytes <= redundant.messages * 100, "at most one 100-byte copy per message: \(bytes)")
+        #expect(unordered.redundantBytes == nil)
+        let reading = WhyUDPReading.bullets(Self.defaults).joined(separator: "\n")
+        #expect(reading.contains("\(bytes) bytes of copies"), "\(reading)")
+    }
+
     @Test func percentilesAreByNearestRank() {
         let stream = MessageStreamResult(transport: .udp, sentMilliseconds: [0, 1, 2, 3, 4],
                                          latencyMilliseconds: [5, 1, nil, 3, 2])
@@ -167,7 +182,7 @@ import Testing
         let csv = try String(contentsOfFile: directory + "/results.csv", encoding: .utf8)
         let rows = csv.split(separator: "\n")
         #expect(rows.first == "transport,message,sent_ms,latency_ms,delivered")
-        #expect(rows.count == 1 + 3 * 1_000, "one row per message of UDP and both RUDP streams")
+        #expect(rows.count == 1 + 4 * 1_000, "one row per message of UDP and the three RUDP streams")
         #expect(rows.contains { $0.hasPrefix("udp,") && $0.hasSuffix(",,false") }, "a lost UDP message has no latency")
         #expect(!rows.contains { $0.hasPrefix("tcp,") })
         #expect(rows[1] == "udp,0,0.000,20.000,true")
@@ -180,7 +195,8 @@ import Testing
         #expect(summary["title"]?.stringValue == "Why UDP (test)")
         #expect(summary["plots"]?.arrayValue?.first?.stringValue == "latency-cdf.svg")
         let streams = try #require(summary["streams"]?.arrayValue)
-        #expect(streams.map { $0["transport"]?.stringValue } == ["udp", "tcp", "rudp-ordered", "rudp-unordered"])
+        #expect(streams.map { $0["transport"]?.stringValue } == ["udp", "tcp", "rudp-ordered", "rudp-unordered", "rudp-redundant"])
+        #expect(streams[4]["redundant_bytes"]?.intValue == Self.defaults.stream(.rudpRedundant)?.redundantBytes)
         #expect(streams[1]["status"]?.stringValue == "not measured")
         #expect(streams[2]["p99_ms"]?.doubleValue == Self.defaults.stream(.rudpOrdered)?.percentile(0.99))
         #expect(streams[2]["lost"]?.intValue == 0)

@@ -150,12 +150,15 @@ public final class WhyUDPLinkRunner {
                              failure: String?) -> MessageStreamResult {
         var sent: [Int: UInt64] = [:]
         var retransmissions: Int?
+        var redundantBytes: Int?
         for line in sourceLines {
             if let fields = WhyUDPPeerInterface.fields(line, keyword: "sent"), fields.count == 2,
                let index = Int(fields[0]), let time = UInt64(fields[1]) {
                 sent[index] = time
             } else if let fields = WhyUDPPeerInterface.fields(line, keyword: "retransmissions"), let count = fields.first.flatMap({ Int($0) }) {
                 retransmissions = count
+            } else if let fields = WhyUDPPeerInterface.fields(line, keyword: "redundant_bytes"), let bytes = fields.first.flatMap({ Int($0) }) {
+                redundantBytes = bytes
             }
         }
         var arrived: [Int: (sent: UInt64, arrived: UInt64)] = [:]
@@ -173,9 +176,11 @@ public final class WhyUDPLinkRunner {
             sentMilliseconds.append(Double(sentAt - min(first, sentAt)) / 1e6)
             latencies.append(arrived[index].map { Double($0.arrived >= $0.sent ? $0.arrived - $0.sent : 0) / 1e6 })
         }
-        return MessageStreamResult(transport: transport, sentMilliseconds: sentMilliseconds, latencyMilliseconds: latencies,
-                                   retransmissions: transport == .udp || transport == .tcp ? nil : retransmissions,
-                                   failure: failure ?? (count == 0 ? "no message was sent" : nil))
+        var result = MessageStreamResult(transport: transport, sentMilliseconds: sentMilliseconds, latencyMilliseconds: latencies,
+                                         retransmissions: transport == .udp || transport == .tcp ? nil : retransmissions,
+                                         failure: failure ?? (count == 0 ? "no message was sent" : nil))
+        result.redundantBytes = transport == .rudpRedundant ? redundantBytes : nil
+        return result
     }
 
     func firstResponse(_ exchange: WhyUDPExchange, plan: WhyUDPPlan, shouldStop: () -> Bool) -> FirstResponseResult {

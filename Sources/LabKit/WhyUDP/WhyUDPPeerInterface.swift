@@ -5,7 +5,7 @@
 /// - `sink` (side B) receives a message stream and, at the end, prints `arrived INDEX SENT_NS ARRIVED_NS`
 ///   per message that reached it, then `done`.
 /// - `source` (side A) writes the stream on schedule and prints `sent INDEX SENT_NS` per message,
-///   `retransmissions N` (RUDP), then `done`.
+///   `retransmissions N` (RUDP), `redundant_bytes N` (RUDP with redundancy), then `done`.
 /// - `echo` (side B) answers every request with a response of `--response-size` bytes until stopped.
 /// - `ask` (side A) makes request/response trials one after the other and prints
 ///   `trial INDEX NS` (time to the response) or `trial INDEX none`.
@@ -28,7 +28,7 @@ public enum WhyUDPPeerInterface {
         switch transport {
         case .udp: "udp"
         case .tcp: "tcp"
-        case .rudpOrdered, .rudpUnordered: "rudp"
+        case .rudpOrdered, .rudpUnordered, .rudpRedundant: "rudp"
         }
     }
 
@@ -69,6 +69,11 @@ public enum WhyUDPPeerInterface {
 
     public static func retransmissionsLine(_ count: Int) -> String {
         "retransmissions \(count)"
+    }
+
+    /// The bytes of redundant copies an RUDP source with redundancy carried.
+    public static func redundantBytesLine(_ bytes: Int) -> String {
+        "redundant_bytes \(bytes)"
     }
 
     public static func trialLine(index: Int, nanoseconds: UInt64?) -> String {

@@ -17,6 +17,9 @@ public enum WhyUDPTransport: String, Sendable, CaseIterable, Comparable {
     case rudpOrdered = "rudp-ordered"
     /// RUDP Selective Repeat delivering each message as it arrives.
     case rudpUnordered = "rudp-unordered"
+    /// As RUDP unordered, each packet also carrying the previous message while it is
+    /// unacknowledged (redundancy 1, as VoIP codecs do): a single loss costs no round trip.
+    case rudpRedundant = "rudp-redundant"
 
     /// The name in tables and legends.
     public var title: String {
@@ -25,6 +28,7 @@ public enum WhyUDPTransport: String, Sendable, CaseIterable, Comparable {
         case .tcp: "TCP"
         case .rudpOrdered: "RUDP ordered"
         case .rudpUnordered: "RUDP unordered"
+        case .rudpRedundant: "RUDP unordered, redundancy 1"
         }
     }
 
@@ -35,6 +39,7 @@ public enum WhyUDPTransport: String, Sendable, CaseIterable, Comparable {
         case .tcp: "#CC79A7"
         case .rudpOrdered: "#0072B2"
         case .rudpUnordered: "#009E73"
+        case .rudpRedundant: "#56B4E9"
         }
     }
 

@@ -66,6 +66,22 @@ public enum WhyUDPReading {
             }
         }
 
+        if let redundant = measured(.rudpRedundant), let r99 = redundant.percentile(0.99) {
+            var text = "RUDP unordered with redundancy 1 (each packet also carries the message before it while that one "
+                + "is unacknowledged) delivered \(redundant.delivered.count) of \(redundant.messages) with p99 \(ms(r99))"
+            if let unordered = measured(.rudpUnordered), let u99 = unordered.percentile(0.99) { text += " against \(ms(u99)) without" }
+            if let tcp = measured(.tcp), let t99 = tcp.percentile(0.99) { text += " and \(ms(t99)) for TCP" }
+            let interval = Double(plan.interval) / 1e6
+            text += ": a single loss costs no round trip, as the next message, \(ms(interval)) later, brings its copy "
+                + "(one-way delay + one interval = \(ms(Double(plan.delay) / 1e6 + interval)))"
+            if let bytes = redundant.redundantBytes {
+                let written = redundant.messages * plan.messageSize
+                text += ". The price is bandwidth: \(bytes) bytes of copies, \(share(bytes, of: written)) on top of the "
+                    + "\(written) message bytes written"
+            }
+            bullets.append(text + ".")
+        }
+
         if let tcp = measured(.tcp) {
             let late = tcp.lateCount(threshold: threshold)
             bullets.append("TCP delivered \(tcp.delivered.count) of \(tcp.messages) messages in order: p50 "

@@ -87,6 +87,7 @@ public enum WhyUDPReport {
                 ("max_ms", number(stream.maximumLatency)), ("mean_ms", number(stream.meanLatency)),
                 ("late", .int(stream.lateCount(threshold: threshold))),
                 ("retransmissions", stream.retransmissions.map { .int($0) } ?? .null),
+                ("redundant_bytes", stream.redundantBytes.map { .int($0) } ?? .null),
             ]
             if let failure = stream.failure { members.append(("failure", .string(failure))) }
             return .object(members)

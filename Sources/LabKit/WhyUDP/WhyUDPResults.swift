@@ -16,6 +16,9 @@ public struct MessageStreamResult: Sendable {
     public var notMeasured: String?
     /// What went wrong in a run that was measured but did not end cleanly.
     public var failure: String?
+    /// Bytes of earlier messages' copies the sender carried (RUDP with redundancy): the
+    /// bandwidth it paid for its latency, beside `messageBytes`.
+    public var redundantBytes: Int?
 
     public init(transport: WhyUDPTransport, sentMilliseconds: [Double], latencyMilliseconds: [Double?],
                 retransmissions: Int? = nil, failure: String? = nil) {

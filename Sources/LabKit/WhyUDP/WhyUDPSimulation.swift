@@ -40,6 +40,7 @@ public enum WhyUDPSimulation {
         case .udp: simulated = .udp
         case .rudpOrdered: simulated = .rudpOrdered
         case .rudpUnordered: simulated = .rudpUnordered
+        case .rudpRedundant: simulated = .rudpRedundant
         case .tcp: return .notMeasured(.tcp, tcpNotMeasured)
         }
         var scenario = MessageScenario(transport: simulated, seed: plan.seed)
@@ -50,10 +51,12 @@ public enum WhyUDPSimulation {
         scenario.impairBoth(plan.impairment)
         let outcome = MessageSimulation.run(scenario)
         let first = outcome.sendTimes.first ?? 0
-        return MessageStreamResult(
+        var result = MessageStreamResult(
             transport: transport, sentMilliseconds: outcome.sendTimes.map { Double($0 - first) / 1e6 },
             latencyMilliseconds: outcome.latencies.map { $0.map { Double($0) / 1e6 } },
             retransmissions: transport == .udp ? nil : outcome.retransmissions, failure: outcome.failure)
+        if transport == .rudpRedundant { result.redundantBytes = Int(outcome.redundantBytes) }
+        return result
     }
 
     /// One transport's request/response trials, each with its own seed.
