@@ -66,8 +66,40 @@ private func checkDecoding(_ datagram: UnsafeRawBufferPointer) {
         } else {
             fuzzCheck(packet.payload.count != PathPayload.size, "8 bytes of path data refused")
         }
+    case .data where packet.header.flags & PacketFlags.redundant != 0:
+        checkRedundantPayload(packet.payload)
     case .data, .ack, .finAck:
         break
+    }
+}
+
+/// A redundant DATA payload that decodes exposes copies and its own bytes that lie within it,
+/// add up to it exactly, and are written back by `RedundantPayload.write` byte for byte.
+private func checkRedundantPayload(_ payload: UnsafeRawBufferPointer) {
+    guard let redundant = try? RedundantPayload(decoding: payload) else { return }
+    fuzzCheck(redundant.copyCount >= 1 && redundant.copyCount <= RedundantPayload.maxCopies, "copy count out of range")
+    var copies: [(distance: UInt16, bytes: [UInt8])] = []
+    redundant.forEachCopy { distance, bytes in
+        fuzzCheck(distance >= 1 && !bytes.isEmpty, "a copy at distance 0 or empty was exposed")
+        copies.append((UInt16(distance), Array(bytes)))
+    }
+    fuzzCheck(!redundant.primary.isEmpty, "no bytes of the packet's own")
+    let total = RedundantPayload.headerSize(copies: copies.count) + copies.reduce(0) { $0 + $1.bytes.count } + redundant.primary.count
+    fuzzCheck(total == payload.count, "copies and own bytes do not add up to the payload")
+    var again = [UInt8](repeating: 0, count: total)
+    let pairs = copies.map { ($0.distance, $0.bytes) }
+    again.withUnsafeMutableBytes { destination in
+        withCopies(pairs[...]) { written in RedundantPayload.write(copies: written, primary: redundant.primary, into: destination) }
+    }
+    fuzzCheck(again == Array(payload), "redundant payload does not write back to itself")
+}
+
+/// Calls `body` with every copy's bytes as buffers that stay valid for the call.
+private func withCopies(_ copies: ArraySlice<(UInt16, [UInt8])>, collected: [(distance: UInt16, bytes: UnsafeRawBufferPointer)] = [],
+                        _ body: ([(distance: UInt16, bytes: UnsafeRawBufferPointer)]) -> Void) {
+    guard let first = copies.first else { return body(collected) }
+    first.1.withUnsafeBytes { bytes in
+        withCopies(copies.dropFirst(), collected: collected + [(first.0, bytes)], body)
     }
 }
 

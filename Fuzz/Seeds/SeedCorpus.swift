@@ -19,6 +19,14 @@ enum SeedCorpus {
                          timestamp: 123_456, timestampEcho: 654_321)
         }
         let digest = SHA256.hash(Array("seed".utf8))
+        // DATA carrying copies of the two packets before it (redundancy), then its own bytes.
+        var redundantHeader = header(.data)
+        redundantHeader.flags = PacketFlags.redundant
+        let first = Array("older".utf8), second = Array("old".utf8), own = Array("new".utf8)
+        var redundantPayload = [UInt8](repeating: 0, count: RedundantPayload.headerSize(copies: 2) + 11)
+        first.withUnsafeBytes { a in second.withUnsafeBytes { b in own.withUnsafeBytes { c in
+            redundantPayload.withUnsafeMutableBytes { RedundantPayload.write(copies: [(2, a), (1, b)], primary: c, into: $0) }
+        } } }
         var zeroRTT = SynPayload(mode: .selectiveRepeat, mss: 1200, window: 8, fileSize: 100, name: Array("request".utf8))
         zeroRTT.retryBudget = RetryBudget(retries: 20, largestTimeout: 4_000_000_000)
         zeroRTT.addressToken = Array(repeating: 0x7e, count: 24)
@@ -51,6 +59,7 @@ enum SeedCorpus {
             ("rst", header(.reset), [], ResetPayload(code: .fileExists, message: "'a' already exists").encoded()),
             ("path-challenge", header(.pathChallenge), [], PathPayload(data: 0x0123_4567_89AB_CDEF).encoded()),
             ("path-response", header(.pathResponse), [], PathPayload(data: 0x0123_4567_89AB_CDEF).encoded()),
+            ("data-redundant", redundantHeader, [], redundantPayload),
         ]
         for (name, header, sacks, payload) in seeds {
             guard let bytes = try? PacketEncoder.encode(header, sacks: sacks, payload: payload) else { continue }
