@@ -73,6 +73,8 @@ private struct ReceiverHarness {
         // 0-RTT: packet 0 in the SYN (naming itself, as every DATA does), a token.
         if input.chance(3) { proposal.earlyData = (0..<input.within(smallestMSS...proposal.mss)).map { dataByte(index: 0, position: $0) } }
         if input.chance(4) { proposal.addressToken = input.bytes(upTo: 24) }
+        // Redundancy: DATA may carry copies of earlier packets (deliverData makes some).
+        if input.chance(3) { proposal.sendsRedundantData = true }
         let header = PacketHeader(type: .syn, connectionID: connectionID, sequence: SequenceNumber(isn),
                                   timestamp: input.integer())
         synBytes = Array(forge.packet(header, payload: input.chance(16) ? input.bytes(upTo: 30) : proposal.encoded()))
@@ -147,13 +149,46 @@ private struct ReceiverHarness {
         case 1: length = input.chance(2) ? 0 : receiver.mss + input.within(1...3)  // protocol violations
         default: break
         }
-        let payload = (0..<length).map { dataByte(index: index, position: $0) }
-        let header = PacketHeader(type: .data, flags: input.chance(4) ? PacketFlags.acknowledgeNow : 0, connectionID: connectionID,
+        var payload = (0..<length).map { dataByte(index: index, position: $0) }
+        var flags: UInt8 = input.chance(4) ? PacketFlags.acknowledgeNow : 0
+        // Copies of up to two earlier packets before the packet's own bytes, each its true bytes
+        // (a copy is that packet's arrival); sometimes announced or not, sometimes too large.
+        var copied: [UInt64] = []
+        if offer.sendsRedundantData || input.chance(16), index >= 1, length >= 1, input.chance(2) {
+            let smallest = offer.delivery == .unordered ? 8 : 1
+            var copies: [(UInt16, [UInt8])] = []
+            for distance in 1...min(UInt64(input.within(1...2)), index) {
+                let copy = (0..<input.within(smallest...max(smallest, receiver.mss / 3))).map { dataByte(index: index - distance, position: $0) }
+                copies.append((UInt16(distance), copy))
+                copied.append(index - distance)
+            }
+            var redundant = [UInt8](repeating: 0, count: RedundantPayload.headerSize(copies: copies.count)
+                                        + copies.reduce(0) { $0 + $1.1.count } + payload.count)
+            payload.withUnsafeBytes { own in
+                redundant.withUnsafeMutableBytes { destination in
+                    copies[0].1.withUnsafeBytes { first in
+                        if copies.count == 1 {
+                            RedundantPayload.write(copies: [(copies[0].0, first)], primary: own, into: destination)
+                        } else {
+                            copies[1].1.withUnsafeBytes { second in
+                                RedundantPayload.write(copies: [(copies[0].0, first), (copies[1].0, second)], primary: own, into: destination)
+                            }
+                        }
+                    }
+                }
+            }
+            payload = redundant
+            flags |= PacketFlags.redundant
+        }
+        let header = PacketHeader(type: .data, flags: flags, connectionID: connectionID,
                                   sequence: space.wire(index), timestamp: input.integer(), timestampEcho: input.integer())
         let before = receiver.state
-        fuzzTrace("  DATA \(index) of \(length) bytes")
+        fuzzTrace("  DATA \(index) of \(length) bytes, copies of \(copied)")
         receiver.handle(datagram: forge.packet(header, payload: payload), now: now)
-        if before == .established, length >= 1, length <= receiver.mss { sent.insert(index) }
+        if before == .established, length >= 1, payload.count <= receiver.mss {
+            sent.insert(index)
+            for earlier in copied { sent.insert(earlier) }
+        }
     }
 
     mutating func deliverFin(_ input: inout FuzzInput) {
