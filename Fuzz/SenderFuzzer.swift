@@ -48,6 +48,8 @@ private struct SenderHarness {
         // 0-RTT: the first packet in the SYN, a token to present.
         configuration.sendsEarlyData = input.chance(3)
         if input.chance(3) { configuration.addressToken = input.bytes(upTo: 30) }
+        // Redundancy (Selective Repeat): copies of unacknowledged packets in DATA that has room.
+        if input.chance(3) { configuration.redundancy = input.within(1...3) }
         self.configuration = configuration
         sender = Sender(configuration: configuration, now: 0)
         space = SequenceSpace(origin: SequenceNumber(configuration.initialSequence) + 1)

@@ -48,6 +48,8 @@ private struct TransferHarness {
         configuration.congestionControl = CongestionAlgorithm.allCases[input.below(CongestionAlgorithm.allCases.count)]
         // Drawn after the rest, so the corpus's earlier inputs keep their meaning.
         configuration.sendsEarlyData = input.chance(3)
+        // Redundancy (Selective Repeat): short packets carry copies the receiver must take once.
+        if input.chance(3) { configuration.redundancy = input.within(1...3) }
         sender = Sender(configuration: configuration, now: 0)
         receiverConfiguration = ReceiverConfiguration(initialSequence: input.integer())
         receiverConfiguration.maxWindow = input.within(1...32)
