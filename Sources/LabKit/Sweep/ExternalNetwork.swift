@@ -83,17 +83,8 @@ public final class ExternalNetwork: SweepNetwork {
                            "TCP cannot cross lossproxy's UDP relay: TCP is measured over the bare path (loss 0, delay 0, rate unlimited)")
         }
         do {
-            let seed = plan.seed(for: condition, repeatNumber: repeatNumber)
-            let proxy = try ChildProcess.launched(
-                path: try transfer.programs.executable("lossproxy"),
-                arguments: ["--listen", "127.0.0.1:0", "--to", target]
-                    + RealTransfer.impairmentArguments(condition, seed: seed, plan: plan))
+            let (proxy, proxyPort) = try transfer.startRelay(to: target, condition, repeatNumber: repeatNumber, plan: plan)
             defer { proxy.stop() }
-            guard let line = proxy.waitForLine(on: .stderr, timeout: 10, where: { $0.contains("listening on") }),
-                  let proxyPort = RealTransfer.port(inListeningLine: line) else {
-                return .failed(condition, repeatNumber: repeatNumber,
-                               "lossproxy did not start: \(proxy.lastErrorLine ?? "no 'listening on' line within 10 s")")
-            }
             return try transfer.send(condition, repeatNumber: repeatNumber, plan: plan, to: "127.0.0.1:\(proxyPort)",
                                      prefix: [], name: name)
         } catch {

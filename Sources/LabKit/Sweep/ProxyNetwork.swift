@@ -19,20 +19,11 @@ public struct ProxyNetwork: SweepNetwork {
 
     public func run(_ condition: SweepCondition, repeatNumber: Int, plan: SweepPlan) -> RunRecord {
         do {
-            let proxyPath = try transfer.programs.executable("lossproxy")
             let (receiver, receiverPort) = try transfer.startReceiver(listen: "127.0.0.1:0", prefix: [])
             defer { receiver.stop() }
-            let seed = plan.seed(for: condition, repeatNumber: repeatNumber)
-            let proxy = try ChildProcess.launched(
-                path: proxyPath,
-                arguments: ["--listen", "127.0.0.1:0", "--to", "127.0.0.1:\(receiverPort)"]
-                    + RealTransfer.impairmentArguments(condition, seed: seed, plan: plan))
+            let (proxy, proxyPort) = try transfer.startRelay(to: "127.0.0.1:\(receiverPort)", condition,
+                                                             repeatNumber: repeatNumber, plan: plan)
             defer { proxy.stop() }
-            guard let line = proxy.waitForLine(on: .stderr, timeout: 10, where: { $0.contains("listening on") }),
-                  let proxyPort = RealTransfer.port(inListeningLine: line) else {
-                return .failed(condition, repeatNumber: repeatNumber,
-                               "lossproxy did not start: \(proxy.lastErrorLine ?? "no 'listening on' line within 10 s")")
-            }
             let record = try transfer.send(condition, repeatNumber: repeatNumber, plan: plan,
                                            to: "127.0.0.1:\(proxyPort)", prefix: [])
             receiver.waitForExit(timeout: 5)

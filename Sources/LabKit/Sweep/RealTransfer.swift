@@ -48,6 +48,21 @@ struct RealTransfer {
         return (receiver, port)
     }
 
+    /// Starts a lossproxy relay on loopback towards `target` with `condition`'s impairments (seeded
+    /// per run) and returns it with the port it listens on; the caller stops it.
+    func startRelay(to target: String, _ condition: SweepCondition, repeatNumber: Int, plan: SweepPlan) throws -> (ChildProcess, port: Int) {
+        let proxy = try ChildProcess.launched(
+            path: try programs.executable("lossproxy"),
+            arguments: ["--listen", "127.0.0.1:0", "--to", target]
+                + Self.impairmentArguments(condition, seed: plan.seed(for: condition, repeatNumber: repeatNumber), plan: plan))
+        guard let line = proxy.waitForLine(on: .stderr, timeout: 10, where: { $0.contains("listening on") }),
+              let port = Self.port(inListeningLine: line) else {
+            proxy.stop()
+            throw SweepError("lossproxy did not start: \(proxy.lastErrorLine ?? "no 'listening on' line within 10 s")")
+        }
+        return (proxy, port)
+    }
+
     /// Runs rudp-send to `address` and turns its outcome into a record; the file is sent as
     /// `name`, or `run-REPEAT.bin` (a receiver of the lab's own, with --overwrite).
     func send(_ condition: SweepCondition, repeatNumber: Int, plan: SweepPlan, to address: String,
