@@ -37,6 +37,20 @@ import Testing
         #expect(answered * 20 >= Self.seedsPerShard, "\(answered) senders got a response")
     }
 
+    /// Full-profile seeds that once broke the rule, rerun as they were drawn.
+    /// 7,002,480: stop-and-wait, a 1-byte file, 42 % loss each way, the sender rebinding every
+    /// 1.76 s. A retransmitted SYN from its second address left a stale handshake of the same
+    /// connection ID; after the transfer was confirmed and forgotten, the sender's late FINs
+    /// from newer addresses matched that handshake, which dropped them, so the receiver's
+    /// memory of confirmed transfers never answered: saved, but reported failed.
+    @Test(arguments: [UInt64(7_002_480)])
+    func aSeedThatOnceBrokeTheRuleNowHoldsIt(seed: UInt64) {
+        let scenario = CampaignGenerator.scenario(seed: seed, profile: .full)
+        let outcome = TransferSimulation.run(scenario)
+        #expect(CampaignVerdict(outcome, scenario: scenario) == .delivered, "\(scenario.reproduction)")
+        #expect(outcome.finsUnanswered == 0)
+    }
+
     @Test func theGeneratorIsDeterministicAndCoversTheRanges() {
         var windows = Set<Int>(), sizes = 0, wraps = 0, modes = Set<TransferMode>()
         for seed in UInt64(1)...2_000 {

@@ -143,9 +143,17 @@ public final class ReceiverEndpoint {
             }
             return DatagramOutcome.none
         }
-        // Anything else that names a live connection but fits none is dropped unanswered: an RST
-        // to the new address would end the transfer of a peer that merely moved.
-        guard let connection = candidates.first(where: { $0.mayComeFromMovedPeer(packet) }) else { return DatagramOutcome.none }
+        // Anything else that names a live connection but fits none is dropped unanswered (an RST
+        // to the new address would end the transfer of a peer that merely moved), unless it is
+        // the late FIN of a transfer confirmed and forgotten: a stale handshake of the same
+        // sender, left from before it moved, must not hide that transfer's confirmation.
+        guard let connection = candidates.first(where: { $0.mayComeFromMovedPeer(packet) }) else {
+            let key = ConnectionKey(peer: peer, connectionID: header.connectionID)
+            if let acknowledgement = completed.acknowledgement(for: key, now: now) {
+                confirmAgain(header, acknowledgement: acknowledgement, peer: peer)
+            }
+            return DatagramOutcome.none
+        }
         connection.pathValidation.noteArrival(from: peer, length: datagram.count, interval: configuration.pathChallengeInterval,
                                               now: now, random: random)
         queueForTransmit(connection)
