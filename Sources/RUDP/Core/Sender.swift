@@ -132,15 +132,28 @@ public final class Sender: PacketHandling {
 
     var isSelectiveRepeat: Bool { configuration.mode == .selectiveRepeat }
 
+    /// The packets a congestion-controlled sender keeps written ahead of what it sent, whatever
+    /// its window: a batch for the next wake-up.
+    static let unsentReserve = 64
+
     // MARK: Application input
 
     /// How many bytes `write` would take now (until the receiver accepted the transfer, only
     /// what the first flight carries).
+    ///
+    /// A congestion-controlled sender takes no more than a congestion window (at least
+    /// `unsentReserve` packets) beyond what it sent: the window it was granted can be far larger
+    /// than what it may send, and filling it all first would hold its next packets back by the
+    /// time that takes (reading 16,384 packets of a file took 28 ms on loopback, where a round
+    /// trip takes 50 µs).
     public var writableBytes: Int {
         guard !writingClosed, hasFreeSlot else { return 0 }
         switch state {
         case .transferring:
-            return (buffer.slotCount - Int(filled - base)) * mss - buffer[filled].length
+            let room = (buffer.slotCount - Int(filled - base)) * mss - buffer[filled].length
+            guard isControlled else { return room }
+            let unsent = Int(filled &- min(next, filled)) * mss + buffer[filled].length
+            return min(room, max(0, max(congestion.window, Self.unsentReserve * mss) - unsent))
         case .connecting where isFirstFlightOpen && filled < firstFlightPackets:
             return Int(firstFlightPackets - filled) * mss - buffer[filled].length
         case .connecting where configuration.sendsEarlyData && controlLastSent == nil && filled == 0:
