@@ -1,5 +1,10 @@
-/// The sender's packet store: one fixed slot per window position, allocated once, so memory is
-/// bounded by window × MSS whatever the file size. Packet index `i` lives in slot `i % slotCount`.
+/// The sender's packet store: one slot per window position, so memory is bounded by
+/// window × MSS whatever the file size. Packet index `i` lives in slot `i % slotCount`.
+///
+/// It starts small and doubles (up to `maxSlotCount`, the window) only when the packets written
+/// and not yet acknowledged fill it: a congestion-controlled sender granted a window of
+/// thousands of packets keeps only about its congestion window here, in memory the cache holds,
+/// instead of cycling through megabytes it will rarely need.
 struct SendBuffer {
     /// Per-packet bookkeeping beside the payload bytes.
     struct Slot {
@@ -17,16 +22,40 @@ struct SendBuffer {
         var rateSnapshot = DeliveryRateEstimator.SendSnapshot()
     }
 
-    let slotCount: Int
+    private(set) var slotCount: Int
+    let maxSlotCount: Int
     let stride: Int
-    private let storage: UnsafeMutableRawBufferPointer
+    private var storage: UnsafeMutableRawBufferPointer
     private(set) var slots: [Slot]
+    /// The slots a buffer starts with when its window is larger.
+    static let initialSlotCount = 128
 
-    init(slotCount: Int, stride: Int) {
-        self.slotCount = slotCount
+    init(slotCount maxSlotCount: Int, stride: Int) {
+        self.maxSlotCount = maxSlotCount
+        slotCount = Swift.min(maxSlotCount, Self.initialSlotCount)
         self.stride = stride
         storage = UnsafeMutableRawBufferPointer.allocate(byteCount: slotCount * stride, alignment: 16)
         slots = Array(repeating: Slot(), count: slotCount)
+    }
+
+    /// Doubles the slots (up to `maxSlotCount`), keeping packets `live` at their indices; false
+    /// if the buffer is already at its largest.
+    mutating func grow(keeping live: Range<UInt64>) -> Bool {
+        guard slotCount < maxSlotCount else { return false }
+        let count = Swift.min(maxSlotCount, slotCount * 2)
+        let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: count * stride, alignment: 16)
+        var grownSlots = Array(repeating: Slot(), count: count)
+        for index in live {
+            let from = position(index), to = Int(index % UInt64(count))
+            grownSlots[to] = slots[from]
+            (grown.baseAddress! + to * stride).copyMemory(from: storage.baseAddress! + from * stride,
+                                                          byteCount: slots[from].length)
+        }
+        storage.deallocate()
+        storage = grown
+        slots = grownSlots
+        slotCount = count
+        return true
     }
 
     func deallocate() { storage.deallocate() }

@@ -150,7 +150,7 @@ public final class Sender: PacketHandling {
         guard !writingClosed, hasFreeSlot else { return 0 }
         switch state {
         case .transferring:
-            let room = (buffer.slotCount - Int(filled - base)) * mss - buffer[filled].length
+            let room = (buffer.maxSlotCount - Int(filled - base)) * mss - buffer[filled].length
             guard isControlled else { return room }
             let unsent = Int(filled &- min(next, filled)) * mss + buffer[filled].length
             return min(room, max(0, max(congestion.window, Self.unsentReserve * mss) - unsent))
@@ -170,7 +170,7 @@ public final class Sender: PacketHandling {
         while taken < bytes.count && writableBytes > 0 {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[taken...])
             taken += buffer.fill(filled, from: rest, limit: mss)
-            if buffer[filled].length == mss { filled += 1 }
+            if buffer[filled].length == mss { advanceFilled() }
         }
         bytesWritten += UInt64(taken)
         return taken
@@ -183,11 +183,11 @@ public final class Sender: PacketHandling {
     public func writeMessage(_ message: UnsafeRawBufferPointer) -> Bool {
         guard message.count > 0, message.count <= mss, writableBytes > 0 else { return false }
         if buffer[filled].length > 0 {
-            filled += 1  // the partial packet goes as it is
+            advanceFilled()  // the partial packet goes as it is
             guard writableBytes > 0 else { return false }
         }
         let taken = buffer.fill(filled, from: message, limit: mss)
-        filled += 1
+        advanceFilled()
         bytesWritten += UInt64(taken)
         return true
     }
@@ -198,11 +198,18 @@ public final class Sender: PacketHandling {
         guard !writingClosed else { return }
         writingClosed = true
         digest = sha256
-        if hasFreeSlot && buffer[filled].length > 0 { filled += 1 }
+        if hasFreeSlot && buffer[filled].length > 0 { advanceFilled() }
     }
 
     /// Whether packet `filled` has a slot of its own (otherwise its slot still holds an older packet).
     private var hasFreeSlot: Bool { filled - base < UInt64(buffer.slotCount) }
+
+    /// Packet `filled` is complete: the next one starts, in a slot of its own if the buffer can
+    /// still grow.
+    private func advanceFilled() {
+        filled += 1
+        if filled - base == UInt64(buffer.slotCount) { _ = buffer.grow(keeping: base..<filled) }
+    }
 
     /// Stops the transfer and tells the receiver why (one RST).
     public func abort(code: ResetCode, message: String) {
