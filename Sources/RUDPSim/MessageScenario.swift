@@ -34,6 +34,13 @@ public struct MessageScenario: Sendable {
     public var seed: UInt64
     /// How long after the last message was written the run may go on delivering, at most.
     public var drainLimit: UInt64 = 120_000_000_000
+    /// Copies of earlier unacknowledged messages each packet carries where they fit; nil: the
+    /// transport's (1 for `rudpRedundant`, else 0).
+    public var redundancy: Int?
+    /// The sender's congestion controller.
+    public var congestionControl: CongestionAlgorithm = .none
+    /// Retransmissions of one packet before the sender gives up.
+    public var maxRetries = MessageSenderDefaults.maxRetries
 
     public init(transport: MessageTransport, seed: UInt64) {
         self.transport = transport
@@ -62,6 +69,13 @@ public struct MessageOutcome: Sendable {
     public var messageBytes: UInt64 = 0
     /// Why an RUDP run did not end cleanly (sender failed, receiver rejected, time ran out); nil if it did.
     public var failure: String?
+    /// Whether the sender finished: the receiver confirmed every message.
+    public var senderFinished = false
+    /// Whether the receiving application was handed a message twice, damaged, or a set of
+    /// messages that did not add up to what was sent: never acceptable, whatever the loss.
+    public var integrityViolated = false
+    /// Whether the run stopped for want of progress or time, not because an end was reached.
+    public var hung = false
 
     /// Latency of each message in nanoseconds (arrival at the application minus writing); nil if lost.
     public var latencies: [UInt64?] {

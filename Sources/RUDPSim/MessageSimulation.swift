@@ -75,6 +75,8 @@ private struct MessageConnectionRun: LinkedEndpoints {
     /// The send time each arrived message carried, as the receiving application read it.
     var stampedSendTimes: [UInt64?]
     var failure: String?
+    var integrityViolated = false
+    var hung = false
     let datagram = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
     let message: UnsafeMutableRawBufferPointer
 
@@ -84,11 +86,12 @@ private struct MessageConnectionRun: LinkedEndpoints {
         var random = SeededRandom(seed: scenario.seed, stream: "message endpoints")
         var configuration = SenderConfiguration(
             mode: .selectiveRepeat, mss: MessageSenderDefaults.mss, window: scenario.window, retransmission: scenario.retransmission,
-            maxRetries: MessageSenderDefaults.maxRetries, connectionID: UInt32(truncatingIfNeeded: random.next()),
+            maxRetries: scenario.maxRetries, connectionID: UInt32(truncatingIfNeeded: random.next()),
             initialSequence: UInt32(truncatingIfNeeded: random.next()), fileName: Array("messages".utf8),
             fileSize: UInt64(scenario.count * scenario.messageSize))
         configuration.delivery = scenario.transport == .rudpOrdered ? .ordered : .unordered
-        configuration.redundancy = scenario.transport == .rudpRedundant ? 1 : 0
+        configuration.redundancy = scenario.redundancy ?? (scenario.transport == .rudpRedundant ? 1 : 0)
+        configuration.congestionControl = scenario.congestionControl
         sender = Sender(configuration: configuration, now: 0)
         receiverRandom = random
         sendTimes = []
@@ -109,12 +112,14 @@ private struct MessageConnectionRun: LinkedEndpoints {
             if isOver { break }
             guard let next = nextEventTime else {
                 failure = "the simulation stalled with nothing scheduled (sender \(sender.state))"
+                hung = true
                 break
             }
             if next <= now {
                 stalledIterations += 1
                 if stalledIterations > 1_000_000 {
                     failure = "the simulation made no progress at \(now) ns"
+                    hung = true
                     break
                 }
             } else {
@@ -123,6 +128,7 @@ private struct MessageConnectionRun: LinkedEndpoints {
             }
             if now > timeLimit {
                 failure = "messages still undelivered \(Double(scenario.drainLimit) / 1e9) s after the last was written"
+                hung = true
                 break
             }
             sender.handleTimeout(now: now)
@@ -133,6 +139,9 @@ private struct MessageConnectionRun: LinkedEndpoints {
                                      retransmissions: sender.statistics.retransmissions, failure: failure)
         outcome.redundantBytes = sender.statistics.redundantBytesSent
         outcome.messageBytes = UInt64(sendTimes.count * scenario.messageSize)
+        outcome.senderFinished = sender.state == .finished
+        outcome.integrityViolated = integrityViolated
+        outcome.hung = hung
         return outcome
     }
 
@@ -203,8 +212,8 @@ private struct MessageConnectionRun: LinkedEndpoints {
         var intact = true
         let arrivedAt = now
         receiver.readDelivered { payload in
-            guard let stamp = MessageStamp.read(payload), stamp.index < UInt64(arrivals.count),
-                  arrivals[Int(stamp.index)] == nil else {
+            guard payload.count == scenario.messageSize, let stamp = MessageStamp.read(payload),
+                  stamp.index < UInt64(arrivals.count), arrivals[Int(stamp.index)] == nil else {
                 intact = false
                 return
             }
@@ -212,11 +221,13 @@ private struct MessageConnectionRun: LinkedEndpoints {
             stampedSendTimes[Int(stamp.index)] = stamp.sentAt
         }
         if !intact {
+            integrityViolated = true
             receiver.fail(code: .integrityFailure, message: "a message arrived damaged or twice", now: now)
         } else if case .finishing(let fin) = receiver.state {
             if fin.sha256 == digestOfArrivedMessages() {
                 receiver.confirmFinish(now: now)
             } else {
+                integrityViolated = true
                 receiver.fail(code: .integrityFailure, message: "messages missing or different", now: now)
             }
         }
