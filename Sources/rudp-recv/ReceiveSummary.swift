@@ -15,6 +15,7 @@ enum ReceiveSummary {
         ]
         if let error = report.error { members.append(("error", .string(error))) }
         members.append(("peer", .string(report.peer)))
+        if let migrations = report.migrations { members.append(("migrations", .int(migrations))) }
         return .object(members)
     }
 
@@ -25,5 +26,6 @@ enum ReceiveSummary {
         let rate = report.seconds > 0 ? Double(report.bytes) * 8 / report.seconds : 0
         return "received '\(report.name)' from \(report.peer) over \(report.protocolName): \(HumanFormat.bytes(report.bytes)) in "
             + "\(HumanFormat.duration(seconds: report.seconds)), \(HumanFormat.rate(bitsPerSecond: rate)), SHA-256 \(report.sha256?.hex ?? "")"
+            + (report.migrations.map { $0 > 0 ? "; followed the sender to a new address \($0) time\($0 == 1 ? "" : "s")" : "" } ?? "")
     }
 }

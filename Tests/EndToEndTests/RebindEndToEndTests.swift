@@ -30,5 +30,10 @@ import Testing
         #expect(rebinds >= 2, "the transfer (\(seconds) s) lived through several rebinds: \(final)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [String: Any])
         #expect((summary["path_challenges"] as? Int ?? 0) >= 1, "the sender answered path challenges: \(sent.stdout)")
+        // The receiver says how often it followed the sender (why-udp's moves column on the link).
+        let line = try #require(receiver.stdout.text().split(separator: "\n").last { $0.hasPrefix("{") })
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let moves = report["migrations"] as? Int ?? 0
+        #expect(moves >= 1 && moves <= rebinds, "the receiver followed the sender \(moves) times for \(rebinds) rebinds: \(line)")
     }
 }

@@ -140,6 +140,11 @@ import Testing
         #expect((rudp.longestStallMilliseconds ?? .infinity) < 250, "\(rudp)")
         let tcp = try #require(Self.defaults.migration.first { $0.transport == "TCP" })
         #expect(tcp.notMeasured == WhyUDPSimulation.tcpNotMeasured)
+        // The reading tells the run with its own figures, and says nothing of the unmeasured TCP.
+        let reading = try #require(WhyUDPReading.migrationBullet(Self.defaults))
+        #expect(reading.contains("RUDP delivered the file intact in \(ReportNumbers.plain(seconds, decimals: 1)) s"), "\(reading)")
+        #expect(reading.contains("to \(rudp.migrations!) new address"), "\(reading)")
+        #expect(!reading.contains("TCP failed") && !reading.contains("TCP delivered"), "\(reading)")
     }
 
     @Test("redundancy 1 keeps every message within one-way delay + one interval + 5 ms at p99, and says what it cost")

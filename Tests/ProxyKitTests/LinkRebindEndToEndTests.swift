@@ -68,6 +68,12 @@ extension LinkEndToEndTests {
         #expect(transfers.map { $0["transport"]?.stringValue } == ["RUDP", "TCP"])
         #expect(transfers[0]["intact"]?.boolValue == true, "\(transfers[0])")
         #expect(transfers[1]["status"]?.stringValue == "measured", "TCP's outcome is reported, whatever it is")
+        // Moves from rudp-recv's JSON, stalls from the sender's trace: measured on the link too.
+        let seconds = try #require(transfers[0]["seconds"]?.doubleValue)
+        let moves = try #require(transfers[0]["migrations"]?.intValue, "\(transfers[0])")
+        #expect(moves >= 1 && Double(moves) <= seconds / 2 + 1, "\(transfers[0])")
+        let stall = try #require(transfers[0]["longest_stall_ms"]?.doubleValue, "\(transfers[0])")
+        #expect(stall > 0 && stall < seconds * 1_000, "\(transfers[0])")
         let readme = try String(contentsOfFile: directory.path + "/README.md", encoding: .utf8)
         #expect(readme.contains("| RUDP | intact |"))
     }

@@ -41,18 +41,41 @@ extension WhyUDPLinkRunner {
                                                           prefix: [ip, "netns", "exec", namespaceB])
             defer { receiver.stop() }
             let started = Date()
+            // RUDP's trace gives the stalls (the gaps between acknowledgements); TCP has none.
+            let trace = protocolName == "tcp" ? nil : work + "/migration-\(protocolName).jsonl"
             let sender = try ChildProcess.launched(path: ip, arguments: [
                 "netns", "exec", namespaceA, try programs.executable("rudp-send"), file,
                 "\(LinkNetwork.receiverAddress):\(port)", "--protocol", protocolName, "--name", "migration-\(protocolName).bin",
-                "--json"])
+                "--json"] + (trace.map { ["--trace", $0] } ?? []))
             let status = sender.waitForExit(timeout: 300)
             var result = MigrationResult(transport: title, intact: status == 0)
             let summary = sender.stdoutLines.last { $0.hasPrefix("{") }.flatMap { try? JSONValue(parsing: $0) }
             result.seconds = summary?["seconds"]?.doubleValue ?? Date().timeIntervalSince(started)
             if status != 0 { result.failure = sender.lastErrorLine ?? "rudp-send did not finish within 300 s" }
+            if let trace {
+                result.longestStallMilliseconds = Self.longestAcknowledgementGap(inTrace: trace)
+                // The receiver (--once) reports the moves it followed in its JSON line as it exits.
+                _ = receiver.waitForExit(timeout: 30)
+                let report = receiver.stdoutLines.last { $0.hasPrefix("{") }.flatMap { try? JSONValue(parsing: $0) }
+                result.migrations = report?["migrations"]?.intValue
+            }
             return result
         } catch {
             return .notMeasured(title, "not measured: \(error)")
         }
+    }
+
+    /// The longest time between two acknowledgements in a sender's trace, after the second
+    /// (as the simulator counts it: the first two wait for the handshake), in milliseconds.
+    static func longestAcknowledgementGap(inTrace path: String) -> Double? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        var previous: Double?, longest: Double?, seen = 0
+        for line in text.split(separator: "\n") where line.contains("\"event\":\"ack\"") {
+            guard let event = try? JSONValue(parsing: String(line)), let time = event["t"]?.doubleValue else { continue }
+            seen += 1
+            if seen >= 3, let previous { longest = max(longest ?? 0, (time - previous) * 1_000) }
+            previous = time
+        }
+        return longest
     }
 }

@@ -121,10 +121,31 @@ public enum WhyUDPReading {
             bullets.append("\(reason).")
         }
 
+        if let text = migrationBullet(results) { bullets.append(text) }
+
         for stream in results.streams {
             if let failure = stream.failure { bullets.append("\(stream.transport.title) did not end cleanly: \(failure).") }
         }
         return bullets
+    }
+
+    /// What the migration run shows, from its measured rows only.
+    static func migrationBullet(_ results: WhyUDPResults) -> String? {
+        let measured = results.migration.filter { $0.notMeasured == nil }
+        guard !measured.isEmpty else { return nil }
+        let interval = ReportNumbers.plain(Double(results.plan.rebindInterval) / 1e9, decimals: 1)
+        let parts = measured.map { result -> String in
+            let seconds = result.seconds.map { " in \(ReportNumbers.plain($0, decimals: 1)) s" } ?? ""
+            guard result.intact else { return "\(result.transport) failed\(seconds) (\(result.failure ?? "no reason given"))" }
+            var text = "\(result.transport) delivered the file intact\(seconds)"
+            if let moves = result.migrations { text += ", its receiver following the sender to \(moves) new address\(moves == 1 ? "" : "es")" }
+            if let stall = result.longestStallMilliseconds { text += ", the longest wait for an acknowledgement \(ms(stall))" }
+            return text
+        }
+        return "While a NAT moved the sender to a new port every \(interval) s: " + parts.joined(separator: "; ")
+            + ". An RUDP transfer is named by its connection ID: a packet from a new address is taken once the "
+            + "sender echoes a challenge sent there (so a spoofed one cannot redirect it). A TCP connection is named "
+            + "by its addresses and ports, which the kernel cannot change under it."
     }
 
     /// The tails of the time to first response that one initial retransmission timeout explains:

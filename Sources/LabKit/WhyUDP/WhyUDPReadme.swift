@@ -128,9 +128,9 @@ public enum WhyUDPReadme {
             lines.append("\(reason).")
         }
         lines.append("")
-        lines.append("The longest stall is the longest time the sender heard no acknowledgement after the first one; "
-            + "moves are the times the receiver followed the sender to a new address. On the link the programs report "
-            + "neither, so those cells are –.")
+        lines.append("The longest stall is the longest time the sender heard no acknowledgement once the transfer ran "
+            + "(from the sender's trace on the link); moves are the times the receiver followed the sender to a new "
+            + "address (rudp-recv's JSON `migrations` on the link). TCP has neither: a TCP connection cannot move.")
         return lines
     }
 

@@ -150,5 +150,6 @@ final class InboundRUDPTransfer {
                                     sha256: digest, peer: peer.description,
                                     // A sender's reset carries its own words: escaped before any log shows them.
                                     error: error.map(TerminalText.escaping))
+        report?.migrations = connection.migrations
     }
 }

@@ -48,6 +48,8 @@ public struct ReceivedFileReport: Sendable {
     public var peer: String
     /// nil on success; otherwise the one-line reason.
     public var error: String?
+    /// Times an RUDP transfer followed its sender to a new address (path validation); nil for TCP.
+    public var migrations: Int?
 
     public init(name: String, bytes: UInt64, seconds: Double, protocolName: String, sha256: SHA256Digest?,
                 peer: String, error: String?) {
