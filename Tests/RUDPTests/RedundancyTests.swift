@@ -51,6 +51,26 @@ import Testing
         #expect(sender.statistics.redundantBytesSent == 80)
     }
 
+    /// A message whose copy rode in a later packet waits for that packet's timeout, not its own:
+    /// the copy may be what arrives (or the later packet's ACK, if the first one's was lost).
+    /// Without it, a message stream on a jitter-free path resent about as often with copies as
+    /// without (30 against 31 of 1,000 messages at 2 % loss: the next ACK comes one interval late).
+    @Test func aMessageWhoseCopyRodeLaterTimesOutFromThatCopy() throws {
+        defer { datagram.deallocate() }
+        let (sender, _) = try connectedPair(redundancy: 1)
+        _ = [UInt8](repeating: 1, count: 40).withUnsafeBytes { sender.writeMessage($0) }
+        #expect(packets(from: sender, now: 2_000_000).count == 1)
+        _ = [UInt8](repeating: 2, count: 40).withUnsafeBytes { sender.writeMessage($0) }
+        #expect(packets(from: sender, now: 22_000_000).count == 1, "the second message, with a copy of the first")
+        let timeout = sender.timer.timeout
+        sender.handleTimeout(now: 2_000_000 + timeout + 1)
+        #expect(packets(from: sender, now: 2_000_000 + timeout + 1).isEmpty, "the copy sent at 22 ms is still in time")
+        #expect(sender.statistics.timeouts == 0)
+        sender.handleTimeout(now: 22_000_000 + timeout + 1)
+        #expect(packets(from: sender, now: 22_000_000 + timeout + 1).count >= 1, "neither arrived: resent")
+        #expect(sender.statistics.timeouts == 1)
+    }
+
     @Test func redundantDataTheSynDidNotAnnounceFailsTheTransfer() throws {
         defer { datagram.deallocate() }
         let (_, receiver) = try connectedPair(redundancy: 0)

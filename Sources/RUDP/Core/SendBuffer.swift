@@ -13,6 +13,9 @@ struct SendBuffer {
         /// Transmission counter value of the latest transmission (RFC 9002-style packet number).
         var transmissionNumber: UInt64 = 0
         var lastSent: UInt64 = 0
+        /// When a later packet last carried a redundant copy of this one (0: never): its timer
+        /// runs from then, since that copy may be what arrives.
+        var lastCopied: UInt64 = 0
         var transmissions = 0
         /// Consecutive retransmission timeouts of this packet.
         var timeouts = 0
@@ -84,6 +87,13 @@ struct SendBuffer {
             .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<taken]))
         slots[slot].length = offset + taken
         return taken
+    }
+
+    /// When packet `index`'s retransmission timer started: its latest transmission, or the
+    /// latest copy of it that rode in a later packet.
+    func timerStart(_ index: UInt64) -> UInt64 {
+        let slot = slots[position(index)]
+        return Swift.max(slot.lastSent, slot.lastCopied)
     }
 
     /// Forgets packet `index` so its slot can take packet `index + slotCount`.

@@ -70,7 +70,7 @@ extension Sender {
     /// Send time of the oldest outstanding transmission; drops stale entries on the way.
     var earliestSelectiveRepeatSend: UInt64? {
         while let entry = sendOrder.first {
-            if isOutstanding(entry) { return buffer[entry.index].lastSent }
+            if isOutstanding(entry) { return buffer.timerStart(entry.index) }
             sendOrder.popFirst()
         }
         return nil
@@ -80,7 +80,7 @@ extension Sender {
         let timeout = timer.timeout
         var expired: UInt64?
         let backlog = retransmitQueue.count
-        while let entry = sendOrder.first, buffer[entry.index].lastSent + timeout <= now || !isOutstanding(entry) {
+        while let entry = sendOrder.first, buffer.timerStart(entry.index) + timeout <= now || !isOutstanding(entry) {
             sendOrder.popFirst()
             guard isOutstanding(entry) else { continue }
             guard countTimeout(of: entry.index) else { return }

@@ -714,6 +714,8 @@ public final class Sender: PacketHandling {
                 let copied = copies.reduce(0) { $0 + $1.bytes.count }
                 statistics.redundantCopiesSent += copies.count
                 statistics.redundantBytesSent += UInt64(copied)
+                // Each copy is another chance for its packet: no timeout for it before this one's.
+                for copy in copies { buffer[index - UInt64(copy.distance)].lastCopied = now }
                 return try? PacketEncoder.encode(
                     header, payloadLength: RedundantPayload.headerSize(copies: copies.count) + copied + payload.count,
                     into: datagram) { RedundantPayload.write(copies: copies, primary: payload, into: $0) }
