@@ -12,6 +12,9 @@ public struct TCPConnectionInfo: Sendable, Equatable {
     public var congestionWindow: Int
     /// Segments retransmitted over the connection's life.
     public var retransmissions: Int
+    /// Retransmission timeouts in a row of the oldest unacknowledged segment (0 once it is
+    /// acknowledged): above 0, the kernel is backing off its retransmission timer.
+    public var unrecoveredTimeouts = 0
 }
 
 extension TCPStream {
@@ -40,7 +43,7 @@ extension TCPStream {
         }
         guard read else { return nil }
         return TCPConnectionInfo(smoothedRTT: UInt64(info.tcpi_rtt) * 1_000, congestionWindow: Int(info.tcpi_snd_cwnd),
-                                 retransmissions: Int(info.tcpi_total_retrans))
+                                 retransmissions: Int(info.tcpi_total_retrans), unrecoveredTimeouts: Int(info.tcpi_retransmits))
         #else
         return nil
         #endif

@@ -37,8 +37,11 @@ struct RealTransfer {
         let receiverPath = try programs.executable("rudp-recv")
         let outDirectory = workDirectory + "/received"
         try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true)
+        // Patient enough for kernel TCP's retransmission backoff under heavy loss (a 51.2 s wait
+        // at 20 % each way is TCP's own result, not a hang). A run records its sender's outcome and
+        // stops the receiver 5 s after it, so an RUDP run does not wait for this.
         let command = prefix + [receiverPath, "--listen", listen, "--out", outDirectory, "--json",
-                                "--overwrite", "--idle-timeout", "30s"] + (once ? ["--once"] : [])
+                                "--overwrite", "--idle-timeout", "300s"] + (once ? ["--once"] : [])
         let receiver = try ChildProcess.launched(path: command[0], arguments: Array(command.dropFirst()))
         guard let line = receiver.waitForLine(on: .stderr, timeout: 10, where: { $0.contains("listening on") }),
               let port = Self.port(inListeningLine: line) else {
