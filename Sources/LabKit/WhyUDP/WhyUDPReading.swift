@@ -78,6 +78,12 @@ public enum WhyUDPReading {
                 let written = redundant.messages * plan.messageSize
                 text += ". The price is bandwidth: \(bytes) bytes of copies, \(share(bytes, of: written)) on top of the "
                     + "\(written) message bytes written"
+                // The copies also spare the resends: a message's timer runs from its latest copy.
+                if let resent = redundant.retransmissions, let unordered = measured(.rudpUnordered),
+                   let without = unordered.retransmissions {
+                    text += "; it resent \(resent) message\(resent == 1 ? "" : "s") against \(without) without, as a "
+                        + "message's retransmission timer runs from the latest copy of it"
+                }
             }
             bullets.append(text + ".")
         }
