@@ -134,7 +134,7 @@ public final class Sender: PacketHandling {
 
     /// The packets a congestion-controlled sender keeps written ahead of what it sent, whatever
     /// its window: a batch for the next wake-up.
-    static let unsentReserve = 64
+    public static let unsentReservePackets = 64
 
     // MARK: Application input
 
@@ -142,7 +142,7 @@ public final class Sender: PacketHandling {
     /// what the first flight carries).
     ///
     /// A congestion-controlled sender takes no more than a congestion window (at least
-    /// `unsentReserve` packets) beyond what it sent: the window it was granted can be far larger
+    /// `unsentReservePackets`) beyond what it sent: the window it was granted can be far larger
     /// than what it may send, and filling it all first would hold its next packets back by the
     /// time that takes (reading 16,384 packets of a file took 28 ms on loopback, where a round
     /// trip takes 50 µs).
@@ -153,7 +153,7 @@ public final class Sender: PacketHandling {
             let room = (buffer.maxSlotCount - Int(filled - base)) * mss - buffer[filled].length
             guard isControlled else { return room }
             let unsent = Int(filled &- min(next, filled)) * mss + buffer[filled].length
-            return min(room, max(0, max(congestion.window, Self.unsentReserve * mss) - unsent))
+            return min(room, max(0, max(congestion.window, Self.unsentReservePackets * mss) - unsent))
         case .connecting where isFirstFlightOpen && filled < firstFlightPackets:
             return Int(firstFlightPackets - filled) * mss - buffer[filled].length
         case .connecting where configuration.sendsEarlyData && controlLastSent == nil && filled == 0:
