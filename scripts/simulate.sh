@@ -123,6 +123,8 @@ struct Tally {
     var verdictExample: [String: UInt64] = [:]
     var byMode: [String: Int] = [:]
     var byLifecycle: [String: Int] = [:]
+    /// Scenarios per congestion controller, and how many of them delivered.
+    var byController: [String: (runs: Int, delivered: Int)] = [:]
     /// Why the sender failed, in the scenarios where both sides failed.
     var failureCauses: [String: Int] = [:]
     var failureExample: [String: UInt64] = [:]
@@ -148,6 +150,8 @@ DispatchQueue.concurrentPerform(iterations: jobs) { _ in
             tally.verdictExample[verdict.label] = min(tally.verdictExample[verdict.label] ?? seed, seed)
             tally.byMode["\(scenario.mode)", default: 0] += 1
             tally.byLifecycle["\(scenario.receiverLifecycle)", default: 0] += 1
+            tally.byController["\(scenario.congestionControl)", default: (0, 0)].runs += 1
+            if verdict == .delivered { tally.byController["\(scenario.congestionControl)"]!.delivered += 1 }
             tally.bytes += outcome.bytesDelivered
             tally.virtualSeconds += Double(outcome.endTime) / 1e9
             tally.packetsSent += outcome.senderStatistics.dataPacketsSent
@@ -187,6 +191,8 @@ print("saved but reported failed: \(tallied(CampaignVerdict.savedButReportedFail
       + "saved, then the receiver vanished: \(tallied("saved, then the receiver vanished"))")
 print("receivers: " + result.byLifecycle.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
 print("modes: " + result.byMode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+print("congestion controllers: " + result.byController.sorted { $0.key < $1.key }
+    .map { "\($0.key) \($0.value.runs) (delivered \($0.value.delivered))" }.joined(separator: ", "))
 print("delivered \(result.bytes) bytes in \(result.packetsSent) DATA packets (\(result.retransmissions) retransmissions), "
       + "\(Int(result.virtualSeconds)) s of virtual time")
 print("violations: \(result.violations.count)")
