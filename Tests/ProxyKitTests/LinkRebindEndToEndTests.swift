@@ -74,6 +74,7 @@ extension LinkEndToEndTests {
         #expect(moves >= 1 && Double(moves) <= seconds / 2 + 1, "\(transfers[0])")
         let stall = try #require(transfers[0]["longest_stall_ms"]?.doubleValue, "\(transfers[0])")
         #expect(stall > 0 && stall < seconds * 1_000, "\(transfers[0])")
+        #expect(transfers[0]["rto_at_longest_stall_ms"]?.doubleValue != nil, "\(transfers[0])")
         let readme = try String(contentsOfFile: directory.path + "/README.md", encoding: .utf8)
         #expect(readme.contains("| RUDP | intact |"))
     }

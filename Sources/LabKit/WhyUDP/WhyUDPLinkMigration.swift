@@ -53,7 +53,10 @@ extension WhyUDPLinkRunner {
             result.seconds = summary?["seconds"]?.doubleValue ?? Date().timeIntervalSince(started)
             if status != 0 { result.failure = sender.lastErrorLine ?? "rudp-send did not finish within 300 s" }
             if let trace {
-                result.longestStallMilliseconds = Self.longestAcknowledgementGap(inTrace: trace)
+                if let stall = Self.longestAcknowledgementGap(inTrace: trace) {
+                    result.longestStallMilliseconds = stall.milliseconds
+                    result.timeoutAtLongestStallMilliseconds = stall.timeoutMilliseconds
+                }
                 // The receiver (--once) reports the moves it followed in its JSON line as it exits.
                 _ = receiver.waitForExit(timeout: 30)
                 let report = receiver.stdoutLines.last { $0.hasPrefix("{") }.flatMap { try? JSONValue(parsing: $0) }
@@ -67,14 +70,24 @@ extension WhyUDPLinkRunner {
 
     /// The longest time between two acknowledgements in a sender's trace, after the second
     /// (as the simulator counts it: the first two wait for the handshake), in milliseconds.
-    static func longestAcknowledgementGap(inTrace path: String) -> Double? {
+    /// With it, the retransmission timeout the trace last reported before that gap began.
+    static func longestAcknowledgementGap(inTrace path: String) -> (milliseconds: Double, timeoutMilliseconds: Double?)? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        var previous: Double?, longest: Double?, seen = 0
-        for line in text.split(separator: "\n") where line.contains("\"event\":\"ack\"") {
-            guard let event = try? JSONValue(parsing: String(line)), let time = event["t"]?.doubleValue else { continue }
+        var previous: (time: Double, rto: Double?)?, longest: (milliseconds: Double, timeoutMilliseconds: Double?)?
+        var seen = 0, rto: Double?
+        for line in text.split(separator: "\n") {
+            let isAck = line.contains("\"event\":\"ack\""), isTimeout = line.contains("\"event\":\"rto\"")
+            guard isAck || isTimeout, let event = try? JSONValue(parsing: String(line)) else { continue }
+            if isTimeout {
+                rto = event["rto_ms"]?.doubleValue
+                continue
+            }
+            guard let time = event["t"]?.doubleValue else { continue }
             seen += 1
-            if seen >= 3, let previous { longest = max(longest ?? 0, (time - previous) * 1_000) }
-            previous = time
+            if seen >= 3, let previous, (time - previous.time) * 1_000 > longest?.milliseconds ?? -1 {
+                longest = ((time - previous.time) * 1_000, previous.rto)
+            }
+            previous = (time, rto)
         }
         return longest
     }

@@ -17,6 +17,9 @@ public struct MigrationResult: Sendable {
     public var migrations: Int?
     /// The longest time the sender heard no acknowledgement, in milliseconds (the start excepted).
     public var longestStallMilliseconds: Double?
+    /// The sender's retransmission timeout when that stall began, in milliseconds: a stall within
+    /// it cost no more than one timeout.
+    public var timeoutAtLongestStallMilliseconds: Double?
     /// How a transfer that did not arrive ended, in one line.
     public var failure: String?
     /// Why the transport was not measured here; numbers are never invented.
@@ -47,16 +50,24 @@ public enum WhyUDPMigrationSimulation {
         link.queueLimit = 100
         scenario.impairBoth(link)
         scenario.rebindInterval = plan.rebindInterval
-        var acknowledgements: [UInt64] = []
+        var acknowledgements: [(time: UInt64, rto: UInt64?)] = []
+        var rto: UInt64?
         let outcome = TransferSimulation.run(scenario) { time, event in
-            if case .acknowledged = event { acknowledgements.append(time) }
+            switch event {
+            case .acknowledged: acknowledgements.append((time, rto))
+            case .rtoChanged(let value, _): rto = value
+            default: break
+            }
         }
         var rudp = MigrationResult(transport: "RUDP", intact: outcome.delivered)
         rudp.seconds = outcome.senderEndTime.map { Double($0) / 1e9 }
         rudp.migrations = outcome.migrations
         // From the second acknowledgement on: the first waits for the handshake.
-        let gaps = zip(acknowledgements.dropFirst(), acknowledgements.dropFirst(2)).map { $1 - $0 }
-        rudp.longestStallMilliseconds = gaps.max().map { Double($0) / 1e6 }
+        let gaps = zip(acknowledgements.dropFirst(), acknowledgements.dropFirst(2)).map { ($1.time - $0.time, $0.rto) }
+        if let longest = gaps.max(by: { $0.0 < $1.0 }) {
+            rudp.longestStallMilliseconds = Double(longest.0) / 1e6
+            rudp.timeoutAtLongestStallMilliseconds = longest.1.map { Double($0) / 1e6 }
+        }
         if !outcome.delivered { rudp.failure = "\(outcome.senderState)" }
         return [rudp, .notMeasured("TCP", WhyUDPSimulation.tcpNotMeasured)]
     }

@@ -145,7 +145,13 @@ public enum WhyUDPReading {
             guard result.intact else { return "\(result.transport) failed\(seconds) (\(result.failure ?? "no reason given"))" }
             var text = "\(result.transport) delivered the file intact\(seconds)"
             if let moves = result.migrations { text += ", its receiver following the sender to \(moves) new address\(moves == 1 ? "" : "es")" }
-            if let stall = result.longestStallMilliseconds { text += ", the longest wait for an acknowledgement \(ms(stall))" }
+            if let stall = result.longestStallMilliseconds {
+                text += ", the longest wait for an acknowledgement \(ms(stall))"
+                if let timeout = result.timeoutAtLongestStallMilliseconds {
+                    text += stall <= timeout ? " (within the retransmission timeout then, \(ms(timeout)))"
+                        : " (\(ReportNumbers.plain(stall / timeout, decimals: 1)) times the retransmission timeout then, \(ms(timeout)))"
+                }
+            }
             return text
         }
         return "While a NAT moved the sender to a new port every \(interval) s: " + parts.joined(separator: "; ")

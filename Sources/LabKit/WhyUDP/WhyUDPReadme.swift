@@ -111,16 +111,17 @@ public enum WhyUDPReadme {
             + "bottleneck (a 100-packet queue), so that the transfer lives through several rebindings. RUDP identifies the transfer by its connection ID: the receiver validates each new "
             + "address with a challenge the sender echoes, then moves the transfer there. TCP's connection is its "
             + "addresses and ports.", "",
-            "| transport | outcome | seconds | moves | longest stall ms |",
-            "|---|---|---:|---:|---:|"]
+            "| transport | outcome | seconds | moves | longest stall ms | RTO then ms |",
+            "|---|---|---:|---:|---:|---:|"]
         for result in results.migration {
             guard result.notMeasured == nil else {
-                lines.append("| \(result.transport) | not measured | – | – | – |")
+                lines.append("| \(result.transport) | not measured | – | – | – | – |")
                 continue
             }
             let outcome = result.intact ? "intact" : "failed: \(result.failure ?? "?")"
             lines.append("| \(result.transport) | \(outcome) | \(cell(result.seconds)) | "
-                + "\(result.migrations.map(String.init) ?? "–") | \(cell(result.longestStallMilliseconds)) |")
+                + "\(result.migrations.map(String.init) ?? "–") | \(cell(result.longestStallMilliseconds)) | "
+                + "\(cell(result.timeoutAtLongestStallMilliseconds)) |")
         }
         let reasons = Set(results.migration.compactMap(\.notMeasured)).subtracting(results.streams.compactMap(\.notMeasured))
         for reason in reasons.sorted() {
@@ -130,7 +131,8 @@ public enum WhyUDPReadme {
         lines.append("")
         lines.append("The longest stall is the longest time the sender heard no acknowledgement once the transfer ran "
             + "(from the sender's trace on the link); moves are the times the receiver followed the sender to a new "
-            + "address (rudp-recv's JSON `migrations` on the link). TCP has neither: a TCP connection cannot move.")
+            + "address (rudp-recv's JSON `migrations` on the link); RTO then is the sender's retransmission timeout when that stall "
+            + "began. TCP has neither: a TCP connection cannot move.")
         return lines
     }
 

@@ -164,6 +164,7 @@ public enum WhyUDPReport {
             ("status", "measured"), ("intact", .bool(result.intact)), ("seconds", number(result.seconds)),
             ("migrations", result.migrations.map { .int($0) } ?? .null),
             ("longest_stall_ms", number(result.longestStallMilliseconds)),
+            ("rto_at_longest_stall_ms", number(result.timeoutAtLongestStallMilliseconds)),
         ]
         if let failure = result.failure { members.append(("failure", .string(failure))) }
         return .object(members)
