@@ -145,7 +145,7 @@ public final class Sender: PacketHandling {
     /// `unsentReservePackets`) beyond what it sent: the window it was granted can be far larger
     /// than what it may send, and filling it all first would hold its next packets back by the
     /// time that takes (reading 16,384 packets of a file took 28 ms on loopback, where a round
-    /// trip takes 50 µs).
+    /// trip can take 50 µs).
     public var writableBytes: Int {
         guard !writingClosed, hasFreeSlot else { return 0 }
         switch state {
