@@ -43,6 +43,13 @@ public final class InboundConnection {
     private var sentTimestamps: [UInt32] = []
     /// New addresses the peer's packets came from, being validated.
     var pathValidation = PathValidation()
+    /// The new address the peer's latest packet came from, while it is being validated; nil
+    /// once a packet comes from the connection's own address again. What the connection sends
+    /// is copied there: a NAT that rebound the peer no longer delivers to its old address, and
+    /// without the copies its acknowledgements would stop for the round trip the proof takes
+    /// (RFC 9000 §9.3 moves to such an address at once; copying keeps a spoofer from taking
+    /// the acknowledgements away from the real peer).
+    var latestUnvalidatedAddress: PeerAddress?
     /// Times the connection moved to a new, validated address of its peer.
     public internal(set) var migrations = 0
     /// PATH-CHALLENGEs sent to new addresses of the peer.
@@ -106,6 +113,7 @@ public final class InboundConnection {
     func move(to candidate: PathValidation.Candidate) {
         key = ConnectionKey(peer: candidate.address, connectionID: key.connectionID)
         migrations += 1
+        latestUnvalidatedAddress = nil
         datagramBytesReceived = candidate.bytesReceived
         datagramBytesSent = candidate.bytesSent
         if isAddressValidated { receiver.repeatLatestAnswer() }

@@ -6,8 +6,11 @@
 /// address and sends each new address only an 8-byte random challenge, which the real sender,
 /// receiving it there, echoes; only then does that address become the connection's. A spoofed
 /// source never echoes (its owner never asked for the challenge, or does not know the
-/// connection), so it never takes the transfer. What a new address is sent stays within
-/// `amplificationFactor` times what came from it, as for any unvalidated address.
+/// connection), so it never takes the transfer. Meanwhile the connection's packets are also
+/// copied to the address its peer's latest packet came from (`reserveCopy`), so that a sender
+/// that merely moved hears its acknowledgements at once instead of a round trip later. What a
+/// new address is sent, challenges and copies together, stays within `amplificationFactor`
+/// times what came from it, as for any unvalidated address.
 struct PathValidation {
     /// One address being validated.
     struct Candidate {
@@ -57,6 +60,18 @@ struct PathValidation {
             return (candidate.address, candidate.challenge)
         }
         return nil
+    }
+
+    /// Counts `length` bytes copied to the candidate at `address` if they fit its allowance
+    /// with room left for a challenge (which must still get through); false otherwise.
+    mutating func reserveCopy(_ length: Int, to address: PeerAddress, amplificationFactor: Int) -> Bool {
+        guard let index = candidates.firstIndex(where: { $0.address == address }) else { return false }
+        let candidate = candidates[index]
+        guard candidate.bytesSent + length + Self.challengeSize <= amplificationFactor * candidate.bytesReceived else {
+            return false
+        }
+        candidates[index].bytesSent += length
+        return true
     }
 
     /// The candidate at `address` if `response` echoes the challenge sent there, else nil. On a

@@ -25,6 +25,9 @@ public final class ReceiverEndpoint {
     private var events = RingQueue<EndpointEvent>(capacity: 16)
     private var transmitQueue = RingQueue<InboundConnection>(capacity: 64)
     private var replies = RingQueue<StatelessReply>(capacity: 16)
+    /// A copy of the datagram just sent, for the new address its connection's peer is being
+    /// validated at (see InboundConnection.latestUnvalidatedAddress); it goes out next.
+    private var pendingCopy: (bytes: [UInt8], destination: PeerAddress)?
     private var addressTokens: AddressTokens
     private let random: () -> UInt64
 
@@ -71,6 +74,8 @@ public final class ReceiverEndpoint {
         guard let packet = try? PacketView.decode(datagram) else { return .none }
         let key = ConnectionKey(peer: peer, connectionID: packet.header.connectionID)
         if let connection = table.lookup(key) {
+            // The peer is (still, or again) at the connection's address: its copies stop.
+            connection.latestUnvalidatedAddress = nil
             return handle(packet, datagram: datagram, on: connection, now: now)
         }
         if let outcome = handleFromNewAddress(packet, datagram: datagram, from: peer, now: now) { return outcome }
@@ -123,7 +128,8 @@ public final class ReceiverEndpoint {
     /// A packet of a known connection from an address that is not the connection's: the peer
     /// moved (a NAT rebinding), or someone spoofs it. A plausible packet starts the validation of
     /// that address (a challenge goes there; the connection's own packets keep going to its
-    /// address) and, on an established connection, is taken as the peer's; the echo of the
+    /// address, and copies of them to the new one while the peer's packets come from there)
+    /// and, on an established connection, is taken as the peer's; the echo of the
     /// challenge moves the connection there. Nil when no migratable connection has the ID: the
     /// packet is then one of no connection.
     private func handleFromNewAddress(_ packet: PacketView, datagram: UnsafeRawBufferPointer, from peer: PeerAddress,
@@ -156,6 +162,7 @@ public final class ReceiverEndpoint {
         }
         connection.pathValidation.noteArrival(from: peer, length: datagram.count, interval: configuration.pathChallengeInterval,
                                               now: now, random: random)
+        connection.latestUnvalidatedAddress = peer
         queueForTransmit(connection)
         // Before the handshake completed nothing is taken from an address not yet proved.
         guard connection.isAddressValidated else { return DatagramOutcome(connection: connection.handle, inOrderPayload: nil) }
@@ -278,6 +285,11 @@ public final class ReceiverEndpoint {
 
     /// Writes the next datagram to send into `buffer`, or returns nil when there is none.
     public func pollTransmit(into buffer: UnsafeMutableRawBufferPointer, now: UInt64) -> EndpointTransmit? {
+        if let copy = pendingCopy {
+            pendingCopy = nil
+            copy.bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
+            return EndpointTransmit(length: copy.bytes.count, destination: copy.destination)
+        }
         while let reply = replies.popFirst() {
             if let length = reply.encode(into: buffer, now: now) {
                 return EndpointTransmit(length: length, destination: reply.destination)
@@ -292,6 +304,11 @@ public final class ReceiverEndpoint {
             if connection.isOpen,
                let length = connection.pollTransmit(into: buffer, amplificationFactor: configuration.amplificationFactor,
                                                     now: now) {
+                if let address = connection.latestUnvalidatedAddress,
+                   connection.pathValidation.reserveCopy(length, to: address,
+                                                         amplificationFactor: configuration.amplificationFactor) {
+                    pendingCopy = (Array(UnsafeRawBufferPointer(rebasing: buffer[..<length])), address)
+                }
                 return EndpointTransmit(length: length, destination: connection.peer)
             }
             _ = transmitQueue.popFirst()
