@@ -129,6 +129,27 @@ import Testing
                 "no tail, no claim")
     }
 
+    /// The link row's stall comes from the sender's trace, where an acknowledgement that reports
+    /// holes is a "sack": a sender in loss recovery hears those all the time, and is not stalled.
+    @Test func aStallOnTheLinkIsTheLongestSilenceOfEveryKindOfAcknowledgement() throws {
+        let path = NSTemporaryDirectory() + "why-udp-stall-\(getpid()).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let lines = [
+            #"{"t":0.000000,"event":"start","role":"sender"}"#,
+            #"{"t":0.040000,"event":"ack","cumulative":1,"sack_blocks":0,"window_edge":64}"#,
+            #"{"t":0.050000,"event":"ack","cumulative":2,"sack_blocks":0,"window_edge":64}"#,
+            #"{"t":0.050000,"event":"rto","rto_ms":90.5,"srtt_ms":45.2}"#,
+            #"{"t":0.060000,"event":"sack","cumulative":2,"sack_blocks":1,"window_edge":64}"#,
+            #"{"t":0.070000,"event":"rto","rto_ms":95.0,"srtt_ms":46.0}"#,
+            #"{"t":0.100000,"event":"sack","cumulative":2,"sack_blocks":1,"window_edge":64}"#,
+            #"{"t":0.300000,"event":"ack","cumulative":9,"sack_blocks":0,"window_edge":64}"#,
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let stall = try #require(WhyUDPLinkRunner.longestAcknowledgementGap(inTrace: path))
+        #expect(abs(stall.milliseconds - 200) < 0.001, "from the last SACK at 100 ms to the ACK at 300 ms")
+        #expect(stall.timeoutMilliseconds == 95.0)
+    }
+
     /// The migration row on sim: the issue's 20 MB over 20 ms and 2 % each way while the sender's
     /// NAT rebinds every 2 s. RUDP moves with it and stalls less than a retransmission timeout
     /// each time; TCP is not modelled on sim, and says so.

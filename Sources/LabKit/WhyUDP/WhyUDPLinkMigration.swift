@@ -76,7 +76,9 @@ extension WhyUDPLinkRunner {
         var previous: (time: Double, rto: Double?)?, longest: (milliseconds: Double, timeoutMilliseconds: Double?)?
         var seen = 0, rto: Double?
         for line in text.split(separator: "\n") {
-            let isAck = line.contains("\"event\":\"ack\""), isTimeout = line.contains("\"event\":\"rto\"")
+            // An acknowledgement is "ack", or "sack" when it reports holes: both are news.
+            let isAck = line.contains("\"event\":\"ack\"") || line.contains("\"event\":\"sack\"")
+            let isTimeout = line.contains("\"event\":\"rto\"")
             guard isAck || isTimeout, let event = try? JSONValue(parsing: String(line)) else { continue }
             if isTimeout {
                 rto = event["rto_ms"]?.doubleValue

@@ -155,8 +155,9 @@ public enum WhyUDPReading {
             return text
         }
         return "While a NAT moved the sender to a new port every \(interval) s: " + parts.joined(separator: "; ")
-            + ". An RUDP transfer is named by its connection ID: a packet from a new address is taken once the "
-            + "sender echoes a challenge sent there (so a spoofed one cannot redirect it). A TCP connection is named "
+            + ". An RUDP transfer is named by its connection ID: the receiver moves it to a new address once the "
+            + "sender echoes a challenge sent there (so a spoofed packet cannot redirect it), and meanwhile copies its "
+            + "acknowledgements there, so the sender does not wait for the proof. A TCP connection is named "
             + "by its addresses and ports, which the kernel cannot change under it."
     }
 
