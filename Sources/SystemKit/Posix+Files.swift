@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CRUDPShim
 
 // The C functions under names that `Posix`'s own members do not shadow. `open` is variadic in
 // C and `stat` is also a type, so these are functions rather than constants.
@@ -51,6 +52,13 @@ extension Posix {
         if Darwin.fcntl(fd, F_FULLFSYNC) != -1 { return }
         #endif
         _ = try retrying("fsync") { sysFsync(fd) }
+    }
+
+    /// Starts writing `length` bytes of the file from `offset` to storage without waiting (Linux;
+    /// nothing elsewhere), so that a later `fsync` has less left to do. Advisory: a failure
+    /// (a file system that cannot) changes nothing, and `fsync` reports any real write error.
+    public static func startWriteback(_ fd: Int32, offset: Int64, length: Int64) {
+        _ = crudp_start_writeback(fd, offset, length)
     }
 
     /// `flock(2)`; with `LOCK_NB` in `operation`, false when another descriptor holds the lock.

@@ -88,6 +88,24 @@ import Testing
         #expect(try directory.entries() == ["in.bin"], "the temporary file is gone")
     }
 
+    /// A large file is handed to the kernel's writeback as it arrives, 8 MiB at a time, so that
+    /// the fsync before the confirmation does not write all of it while the sender waits.
+    @Test func aLargeIncomingFileIsWrittenBackAsItArrives() throws {
+        let directory = try BaselineTestDirectory()
+        defer { directory.remove() }
+        let block = Self.content(1 << 20)
+        let data = (0..<17).flatMap { index in block.map { $0 ^ UInt8(index) } }
+        let file = try IncomingFile(directory: directory.path, name: "in.bin", overwrite: false, uniqueToken: 0x53)
+        for start in stride(from: 0, to: data.count, by: 1_200) {
+            try data[start..<min(start + 1_200, data.count)].withUnsafeBytes { try file.write($0) }
+            _ = file.performIdleWork()
+        }
+        #expect(file.writebacksStarted == 2, "twice 8 MiB of the 17")
+        try file.commit(announcedSize: UInt64(data.count), expectedDigest: SHA256.hash(data))
+        #expect(file.writebacksStarted == 2, "the last MiB is the fsync's")
+        #expect(directory.contents(of: "in.bin") == data)
+    }
+
     @Test func anIncomingFileWithTheWrongDigestIsNotSaved() throws {
         let directory = try BaselineTestDirectory()
         defer { directory.remove() }

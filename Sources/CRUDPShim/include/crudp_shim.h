@@ -80,4 +80,9 @@ int crudp_receive_batch(int fd, struct crudp_received_datagram *datagrams, int c
 int crudp_ppoll(struct pollfd *fds, unsigned long count, const struct timespec *timeout,
                 const sigset_t *signal_mask);
 
+/// Starts the kernel's writeback of `length` bytes of file `fd` from `offset` without waiting
+/// for it (sync_file_range with SYNC_FILE_RANGE_WRITE on Linux; nothing elsewhere). Returns 0,
+/// or -1 with errno set. Durability still needs fsync: this only spreads the writing out.
+int crudp_start_writeback(int fd, long long offset, long long length);
+
 #endif

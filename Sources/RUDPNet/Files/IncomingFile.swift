@@ -34,6 +34,15 @@ public final class IncomingFile {
     private var staged = 0
     /// The errno of the first failed write; nothing is written after it.
     private var writeFailure: Int32 = 0
+    /// Bytes written to the file so far, and the first of them not yet handed to writeback.
+    private var bytesInFile: Int64 = 0
+    private var writebackStart: Int64 = 0
+    /// Written bytes handed to the kernel's writeback at a time: without it, the whole file is
+    /// still in the page cache when the transfer ends, and the fsync before the confirmation
+    /// writes all of it while the sender waits (40 ms for 50 MB here).
+    static let writebackBatch: Int64 = 8 << 20
+    /// Times a batch was handed to writeback.
+    private(set) var writebacksStarted = 0
     /// Bytes per write to the file.
     public static let chunkSize = 1 << 16
     /// Chunks staged at most (also the memory held: 512 KiB).
@@ -113,7 +122,16 @@ public final class IncomingFile {
         let bytes = slots.filled(hashing.chunksHashed)
         guard hashing.hashSlice(of: bytes) else { return }
         guard writeFailure == 0 else { return }
-        do { try Posix.writeAll(descriptor, bytes) } catch { writeFailure = error.errno }
+        do { try Posix.writeAll(descriptor, bytes) } catch {
+            writeFailure = error.errno
+            return
+        }
+        bytesInFile += Int64(bytes.count)
+        if bytesInFile - writebackStart >= Self.writebackBatch {
+            Posix.startWriteback(descriptor, offset: writebackStart, length: bytesInFile - writebackStart)
+            writebackStart = bytesInFile
+            writebacksStarted += 1
+        }
     }
 
     /// Hashes and writes everything staged; throws if any write failed.
