@@ -93,11 +93,7 @@ public enum WhyUDPReadme {
                          stream.retransmissions.map(String.init) ?? "–"]
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
-        let reasons = results.streams.compactMap(\.notMeasured)
-        for reason in Set(reasons).sorted() {
-            lines.append("")
-            lines.append("\(reason).")
-        }
+        lines += reasonsNotMeasured(results.streams.compactMap(\.notMeasured), besides: [])
         return lines
     }
 
@@ -123,11 +119,7 @@ public enum WhyUDPReadme {
                 + "\(result.migrations.map(String.init) ?? "–") | \(cell(result.longestStallMilliseconds)) | "
                 + "\(cell(result.timeoutAtLongestStallMilliseconds)) |")
         }
-        let reasons = Set(results.migration.compactMap(\.notMeasured)).subtracting(results.streams.compactMap(\.notMeasured))
-        for reason in reasons.sorted() {
-            lines.append("")
-            lines.append("\(reason).")
-        }
+        lines += reasonsNotMeasured(results.migration.compactMap(\.notMeasured), besides: results.streams.compactMap(\.notMeasured))
         lines.append("")
         lines.append("The longest stall is the longest time the sender heard no acknowledgement once the transfer ran "
             + "(from the sender's trace on the link); moves are the times the receiver followed the sender to a new "
@@ -161,14 +153,16 @@ public enum WhyUDPReadme {
                          cell(exchange.percentile(0.5)), cell(exchange.percentile(0.9)), cell(exchange.answered.last), how]
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
-        let reasons = Set(results.exchanges.compactMap(\.notMeasured)).subtracting(results.streams.compactMap(\.notMeasured))
-        for reason in reasons.sorted() {
-            lines.append("")
-            lines.append("\(reason).")
-        }
+        lines += reasonsNotMeasured(results.exchanges.compactMap(\.notMeasured), besides: results.streams.compactMap(\.notMeasured))
         lines.append("")
         lines.append("Time from the client's first packet to the response reaching its application; a trial without "
             + "an answer within the time limit counts as unanswered and is left out of the times.")
         return lines
+    }
+
+    /// One paragraph per reason a row was not measured, each said once: those the message
+    /// table already gave (`besides`) are not repeated under a later table.
+    static func reasonsNotMeasured(_ reasons: [String], besides said: [String]) -> [String] {
+        Set(reasons).subtracting(said).sorted().flatMap { ["", "\($0)."] }
     }
 }
