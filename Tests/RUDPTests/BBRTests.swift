@@ -125,6 +125,32 @@ import Testing
         #expect(bbr.filledPipe == queued, "queued: \(queued), mode \(bbr.mode)")
     }
 
+    /// On a long path (100 ms RTT, 200 Mbit/s) Startup doubles from the first round trips. Their
+    /// delivery-rate samples are far below the window (a small flight's few ACKs each measure
+    /// back to the last ACK before the packet left, idle time included), and pacing at the high
+    /// gain times them let those rounds grow 1.75× (10, 20, 35, 63); Startup now paces at least
+    /// as fast as a paced slow start, 1.25 windows per smoothed RTT.
+    @Test func startupDoublesFromTheFirstRoundTripsOfALongPath() {
+        var scenario = TransferScenario(mode: .selectiveRepeat, size: 50_000_000, seed: 1)
+        scenario.mss = 1_200
+        scenario.window = 16_384
+        scenario.congestionControl = .bbr
+        var link = ImpairmentConfig()
+        link.delay = 50 * Self.ms
+        link.rate = 200_000_000
+        link.queueLimit = 2_000
+        scenario.impairBoth(link)
+        scenario.timeLimit = 400 * Self.ms
+        var sentInRound = [0, 0, 0, 0]
+        _ = TransferSimulation.run(scenario) { time, event in
+            guard case .sent(_, _, false) = event, time < 400 * Self.ms else { return }
+            sentInRound[Int(time / (100 * Self.ms))] += 1
+        }
+        #expect(sentInRound[0] == 10 && sentInRound[1] == 20, "the first flight, then the window after its ACKs: \(sentInRound)")
+        #expect(Double(sentInRound[2]) >= 1.9 * Double(sentInRound[1]), "\(sentInRound)")
+        #expect(Double(sentInRound[3]) >= 1.8 * Double(sentInRound[2]), "\(sentInRound)")
+    }
+
     @Test func aFewRandomLossesInTheFirstRoundsDoNotEndStartup() {
         // Round two carries twenty packets; one is lost (5 %) and one ACK, of a repaired hole,
         // comes back late (60 ms): no queue, and too few losses to mean one.

@@ -21,6 +21,8 @@ public final class BBRController: CongestionController {
     /// pipe fills is one BDP plus a queue of one BDP, not nearly two BDPs of queue.
     static let startupWindowGain = 2.0
     static let probeGains: [Double] = [1.25, 0.75, 1, 1, 1, 1, 1, 1]
+    /// Windows per smoothed RTT that Startup paces at the least: RFC 9002's N for a paced slow start.
+    static let slowStartPacingGain = 1.25
     static let bandwidthRounds = 10
     static let minimumRTTLifetime: UInt64 = 10_000_000_000
     static let probeRTTDuration: UInt64 = 200_000_000
@@ -324,7 +326,14 @@ public final class BBRController: CongestionController {
             pacingRate = Self.highGain * Double(window) / max(rtt, 1e-6)
             return
         }
-        let rate = pacingGain * bandwidth
+        var rate = pacingGain * bandwidth
+        if mode == .startup, let smoothedRTT = sample.smoothedRTT, smoothedRTT > 0 {
+            // Startup never paces slower than paced slow start (RFC 9002 §7.7). The delivery-rate
+            // samples of the first round trips span their idle part (few ACKs, sends spread out),
+            // so the best of them times the high gain lags the window: those rounds grew 1.75×
+            // instead of doubling.
+            rate = max(rate, Self.slowStartPacingGain * Double(window) / (Double(smoothedRTT) / 1e9))
+        }
         // Until the pipe is full the rate only rises: one slow sample must not brake Startup.
         if filledPipe || rate > (pacingRate ?? 0) { pacingRate = rate }
     }
