@@ -22,6 +22,11 @@ struct PathValidation {
         var lastChallenge: UInt64?
         /// A challenge is waiting for `pollChallenge`.
         var isChallengeDue = true
+
+        /// Whether `bytes` more fit what the address may be sent before it proves itself.
+        func allows(_ bytes: Int, amplificationFactor: Int) -> Bool {
+            bytesSent + bytes <= amplificationFactor * bytesReceived
+        }
     }
 
     /// Addresses validated at once at most: a few, so that a spoofer cannot keep the real
@@ -53,7 +58,7 @@ struct PathValidation {
     mutating func pollChallenge(amplificationFactor: Int, now: UInt64) -> (address: PeerAddress, challenge: UInt64)? {
         for index in candidates.indices where candidates[index].isChallengeDue {
             let candidate = candidates[index]
-            guard candidate.bytesSent + Self.challengeSize <= amplificationFactor * candidate.bytesReceived else { continue }
+            guard candidate.allows(Self.challengeSize, amplificationFactor: amplificationFactor) else { continue }
             candidates[index].isChallengeDue = false
             candidates[index].lastChallenge = now
             candidates[index].bytesSent += Self.challengeSize
@@ -66,10 +71,7 @@ struct PathValidation {
     /// with room left for a challenge (which must still get through); false otherwise.
     mutating func reserveCopy(_ length: Int, to address: PeerAddress, amplificationFactor: Int) -> Bool {
         guard let index = candidates.firstIndex(where: { $0.address == address }) else { return false }
-        let candidate = candidates[index]
-        guard candidate.bytesSent + length + Self.challengeSize <= amplificationFactor * candidate.bytesReceived else {
-            return false
-        }
+        guard candidates[index].allows(length + Self.challengeSize, amplificationFactor: amplificationFactor) else { return false }
         candidates[index].bytesSent += length
         return true
     }
