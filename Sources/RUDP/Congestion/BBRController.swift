@@ -21,8 +21,10 @@ public final class BBRController: CongestionController {
     /// pipe fills is one BDP plus a queue of one BDP, not nearly two BDPs of queue.
     static let startupWindowGain = 2.0
     static let probeGains: [Double] = [1.25, 0.75, 1, 1, 1, 1, 1, 1]
-    /// Windows per smoothed RTT that Startup paces at the least: RFC 9002's N for a paced slow start.
-    static let slowStartPacingGain = 1.25
+    /// Windows per smoothed RTT that Startup paces at the least, as Linux paces TCP's slow start
+    /// (`tcp_pacing_ss_ratio`, 200 %): the window doubles within each round trip, so RFC 9002's
+    /// 1.25 (meant for a window that holds still) held the rounds to 1.85×.
+    static let slowStartPacingGain = 2.0
     static let bandwidthRounds = 10
     static let minimumRTTLifetime: UInt64 = 10_000_000_000
     static let probeRTTDuration: UInt64 = 200_000_000
@@ -328,7 +330,7 @@ public final class BBRController: CongestionController {
         }
         var rate = pacingGain * bandwidth
         if mode == .startup, let smoothedRTT = sample.smoothedRTT, smoothedRTT > 0 {
-            // Startup never paces slower than paced slow start (RFC 9002 §7.7). The delivery-rate
+            // Startup never paces slower than a paced slow start. The delivery-rate
             // samples of the first round trips span their idle part (few ACKs, sends spread out),
             // so the best of them times the high gain lags the window: those rounds grew 1.75×
             // instead of doubling.
