@@ -110,6 +110,40 @@ import Testing
         #expect(growth.last! > growth[growth.count / 2 + quarter / 2 - 1])
     }
 
+    /// Slow start, one window per round trip, each sent when the last round's ACKs came back:
+    /// `rtts` gives each round's RTT, and the window after each round comes back.
+    static func slowStart(_ controller: CongestionController, rtts: [UInt64]) -> [Int] {
+        var windows: [Int] = []
+        var sent: UInt64 = 0
+        for rtt in rtts {
+            acknowledgeWindow(controller, sentTime: sent, now: sent + rtt, rtt: rtt)
+            sent += rtt
+            windows.append(controller.window)
+        }
+        return windows
+    }
+
+    @Test(arguments: [CongestionAlgorithm.reno, .cubic])
+    func slowStartEndsWhenAQueueBuildsBeforeAnyLoss(algorithm: CongestionAlgorithm) {
+        // HyStart++: four rounds at 100 ms double the window; from the fifth the least RTT stands
+        // 15 ms higher (above an eighth of 100 ms): a queue. Growth slows to a quarter, and five
+        // rounds later slow start is over, with no loss at all.
+        let controller = algorithm.makeController(mss: Self.mss)
+        let windows = Self.slowStart(controller, rtts: [100, 100, 100, 100, 115, 115, 115, 115, 115, 115].map { $0 * Self.ms })
+        #expect(Array(windows[0..<4]) == [20, 40, 80, 160].map { $0 * Self.mss })
+        #expect(controller.phase == .congestionAvoidance && controller.slowStartThreshold != nil, "\(windows)")
+        #expect(Double(windows[5]) < 1.3 * Double(windows[4]), "a quarter of the growth: \(windows)")
+    }
+
+    @Test(arguments: [CongestionAlgorithm.reno, .cubic])
+    func oneSlowRoundIsJitterAndSlowStartResumes(algorithm: CongestionAlgorithm) {
+        let controller = algorithm.makeController(mss: Self.mss)
+        let windows = Self.slowStart(controller, rtts: [100, 100, 100, 100, 115, 100, 100].map { $0 * Self.ms })
+        #expect(Double(windows[4]) < 1.3 * Double(windows[3]), "the slow round grew a quarter as fast: \(windows)")
+        #expect(controller.phase == .slowStart && controller.slowStartThreshold == nil)
+        #expect(windows[6] == 2 * windows[5], "doubling again: \(windows)")
+    }
+
     @Test func theFixedWindowNeverHoldsTheSenderBack() {
         let fixed = FixedWindow()
         fixed.onLoss(bytes: 1, sentTime: 0, now: 1)

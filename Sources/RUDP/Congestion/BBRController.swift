@@ -76,14 +76,8 @@ public final class BBRController: CongestionController {
     /// full_loss_cnt): in the first rounds, one random loss among twenty packets is already 5 %.
     static let congestionLossCount = 8
     static let startupQueueRatio = 1.25
-    /// The least and most RTT growth between round trips that ends Startup before any loss
-    /// (HyStart++, RFC 9406: an eighth of the last round's minimum RTT, within 4 to 16 ms), and
-    /// the samples a round needs for its minimum to count.
-    static let startupDelayGrowthBounds: ClosedRange<UInt64> = 4_000_000...16_000_000
-    static let startupDelaySamples = 8
-    private var roundMinimumRTT: UInt64 = .max
-    private var roundRTTSamples = 0
-    private var previousRoundMinimumRTT: UInt64?
+    /// HyStart++'s delay signal, which ends Startup before any loss once a queue builds.
+    private var delayGrowth = RoundTripDelayGrowth()
     /// The most in flight during the current round trip.
     private var roundLargestInFlight = 0
     /// After the pipe is full, a round that loses more than 2 % while the RTT shows a standing
@@ -127,10 +121,7 @@ public final class BBRController: CongestionController {
     public func onAcknowledged(_ sample: AcknowledgementSample) {
         delivered += sample.bytes
         roundDelivered += sample.bytes
-        if let rtt = sample.rtt {
-            roundMinimumRTT = min(roundMinimumRTT, rtt)
-            roundRTTSamples += 1
-        }
+        if let rtt = sample.rtt { delayGrowth.record(rtt) }
         roundLargestInFlight = max(roundLargestInFlight, sample.bytesInFlight + sample.bytes)
         let roundStarted = advanceRound(sample)
         updateBandwidth(sample)
@@ -138,7 +129,7 @@ public final class BBRController: CongestionController {
         updateAckAggregation(sample)
         if roundStarted {
             checkFullPipe(sample)
-        } else if !filledPipe && startupDelayGrew {
+        } else if !filledPipe && delayGrowth.grew {
             filledPipe = true
         }
         updateMode(sample, roundStarted: roundStarted)
@@ -193,14 +184,6 @@ public final class BBRController: CongestionController {
         extraAcknowledged.update(excess, round: round)
     }
 
-    /// HyStart++'s test, made on every acknowledgement once the round has its samples: the
-    /// least RTT of this round so far stands above the last round's by the threshold.
-    private var startupDelayGrew: Bool {
-        guard roundRTTSamples >= Self.startupDelaySamples, let previous = previousRoundMinimumRTT else { return false }
-        let bounds = Self.startupDelayGrowthBounds
-        return roundMinimumRTT >= previous + min(max(previous / 8, bounds.lowerBound), bounds.upperBound)
-    }
-
     /// Startup ends once three round trips in a row raised the bandwidth by less than 25 %, or
     /// once a queue shows: the round's minimum RTT grew (HyStart++'s test; the link is then
     /// already delivering all it can, so the bandwidth measured is the bottleneck's), or the
@@ -209,13 +192,11 @@ public final class BBRController: CongestionController {
         let lostShare = Double(roundLost) / Double(max(1, roundLost + roundDelivered))
         let lostEnough = roundLost >= Self.congestionLossCount * mss
         // The round's least RTT, not its largest: one late ACK (a repaired hole's) is no queue.
-        let queued = minimumRTT.map { roundRTTSamples > 0 && Double(roundMinimumRTT) > Self.startupQueueRatio * Double($0) } ?? false
-        let delayGrew = startupDelayGrew
-        if roundRTTSamples >= Self.startupDelaySamples { previousRoundMinimumRTT = roundMinimumRTT }
+        let queued = minimumRTT.map { delayGrowth.samples > 0 && Double(delayGrowth.roundMinimum) > Self.startupQueueRatio * Double($0) } ?? false
+        let delayGrew = delayGrowth.grew
+        delayGrowth.startRound()
         roundLost = 0
         roundDelivered = 0
-        roundMinimumRTT = .max
-        roundRTTSamples = 0
         let largestInFlight = roundLargestInFlight
         roundLargestInFlight = 0
         let congested = lostShare > Self.startupLossThreshold && queued

@@ -29,6 +29,7 @@ public final class CubicController: CongestionController {
     private var k = 0.0
     private var renoEstimate = 0.0
     private var recovery = LossRecovery()
+    private var hyStart = HyStartPlusPlus()
     /// Everything a timeout changes, as it was before the last one, to restore if it proves spurious.
     private var beforeTimeout: (window: Double, threshold: Double, windowMax: Double, windowBeforeReduction: Double,
                                 epochStart: UInt64?, k: Double, renoEstimate: Double)?
@@ -54,7 +55,12 @@ public final class CubicController: CongestionController {
         let acked = Double(sample.bytes)
         let now = sample.now
         if congestionWindow < threshold {
-            congestionWindow += acked
+            // Slow start with HyStart++, which RFC 9438 §4.10 recommends.
+            guard let growth = hyStart.growth(for: sample) else {
+                threshold = congestionWindow
+                return
+            }
+            congestionWindow += Double(growth)
             return
         }
         let segment = Double(mss)
@@ -96,6 +102,7 @@ public final class CubicController: CongestionController {
         guard persistent else { return }
         congestionWindow = minimumWindow
         epochStart = nil
+        hyStart.reset()
         recovery.restart(at: now)
     }
 

@@ -1,7 +1,7 @@
-/// NewReno: slow start to the threshold, then one MSS more per window acknowledged (additive
-/// increase); on a loss the window halves once per round trip (multiplicative decrease); when
-/// the retransmission timer expires twice in a row it falls to the minimum window of two
-/// packets and slow start begins again. The shape of
+/// NewReno: slow start to the threshold (or until HyStart++ sees a queue build), then one MSS
+/// more per window acknowledged (additive increase); on a loss the window halves once per round
+/// trip (multiplicative decrease); when the retransmission timer expires twice in a row it falls
+/// to the minimum window of two packets and slow start begins again. The shape of
 /// RFC 9002 §7 (byte counting, recovery periods) over RFC 5681's rules.
 public final class NewRenoController: CongestionController {
     let mss: Int
@@ -10,6 +10,7 @@ public final class NewRenoController: CongestionController {
     /// Bytes acknowledged in congestion avoidance since the window last grew by one MSS.
     private var acknowledgedSinceIncrease = 0
     private var recovery = LossRecovery()
+    private var hyStart = HyStartPlusPlus()
     /// Window and threshold before the last timeout, to restore if it proves spurious.
     private var beforeTimeout: (window: Int, threshold: Int)?
 
@@ -37,7 +38,12 @@ public final class NewRenoController: CongestionController {
         guard !recovery.isRecovering(ackedPacketSentAt: sample.sentTime), sample.isWindowLimited else { return }
         let bytes = sample.bytes
         if window < threshold {
-            window += bytes  // slow start: doubles every round trip
+            // Slow start: doubles every round trip, a quarter as fast once a queue shows.
+            guard let growth = hyStart.growth(for: sample) else {
+                threshold = window
+                return
+            }
+            window += growth
             return
         }
         acknowledgedSinceIncrease += bytes
@@ -60,6 +66,7 @@ public final class NewRenoController: CongestionController {
         guard persistent else { return }
         window = minimumWindow
         acknowledgedSinceIncrease = 0
+        hyStart.reset()
         recovery.restart(at: now)
     }
 
