@@ -169,13 +169,18 @@ def doubling_bound(size, payload, rate_bps, rtt, on_wire=36 + 28, initial=10):
 long_bytes = runs[0]["bytes"] if runs else 0
 bound_default = doubling_bound(long_bytes, 1200, 200e6, 0.1)
 bound_mtu = doubling_bound(long_bytes, 1436, 200e6, 0.1)
+# TCP: 1,448-byte segments with 52 header bytes (IPv4, TCP with timestamps), its first data a
+# round trip after the SYN.
+bound_tcp = long_bytes * 8 / (long_bytes * 8 / doubling_bound(long_bytes, 1448, 200e6, 0.1, on_wire=52) / 200e6 + 0.1) / 200e6
 def share_of(label, bound):
     value = ratio(rate("long", label), 200.0)
     return "not measured" if value is None else f"{value / bound:.2f}"
 print("Model, long fat path: a sender doubling from 10 packets from its SYN on gets at most "
       f"{bound_default:.3f} of the link rate with 1,200-byte payloads (1,264 bytes per IP packet), "
       f"{bound_mtu:.3f} with 1,436 (a full 1,500-byte MTU). Measured: sr reached {share_of('sr', bound_default)} "
-      f"of its bound, sr-mss1436 {share_of('sr-mss1436', bound_mtu)} of its.")
+      f"of its bound, sr-mss1436 {share_of('sr-mss1436', bound_mtu)} of its. Kernel TCP's own bound "
+      f"(1,448-byte segments, data from one round trip after its SYN): {bound_tcp:.3f}; TCP cubic reached "
+      f"{share_of('tcp-cubic', bound_tcp)} of it.")
 def on_wire(label, payload):
     r = by.get(("long", label))
     if not r: return "not measured"
