@@ -21,11 +21,21 @@ struct RingQueue<Element> {
     @discardableResult
     mutating func popFirst() -> Element? {
         guard count > 0 else { return nil }
-        let element = storage[head]
-        storage[head] = nil
+        // Moved out, not copied and cleared: a reference element costs no retain and release.
+        let element = storage[head].take()
         head = (head + 1) % storage.count
         count -= 1
         return element
+    }
+
+    /// Puts `element` at the front, where `popFirst` takes it next: a caller that took the
+    /// first element out to work on it puts it back without copying it out of `first`, which
+    /// costs a retain and a release for a reference.
+    mutating func prepend(_ element: consuming Element) {
+        if count == storage.count { grow() }
+        head = (head + storage.count - 1) % storage.count
+        storage[head] = element
+        count += 1
     }
 
     mutating func removeAll() {

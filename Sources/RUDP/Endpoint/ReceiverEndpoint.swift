@@ -295,10 +295,15 @@ public final class ReceiverEndpoint {
                 return EndpointTransmit(length: length, destination: reply.destination)
             }
         }
-        while let connection = transmitQueue.first {
+        // The connection at the front is taken out while it is polled and put back in front if
+        // it sent something, so the queue's reference is moved rather than copied (a copy of
+        // `first` costs a retain and a release per call: one call per datagram received). Nothing
+        // it calls reaches the queue.
+        while let connection = transmitQueue.popFirst() {
             if connection.isOpen,
                let challenge = connection.pollPathChallenge(into: buffer, amplificationFactor: configuration.amplificationFactor,
                                                             now: now) {
+                transmitQueue.prepend(connection)
                 return challenge
             }
             if connection.isOpen,
@@ -309,9 +314,10 @@ public final class ReceiverEndpoint {
                                                          amplificationFactor: configuration.amplificationFactor) {
                     pendingCopy = (Array(UnsafeRawBufferPointer(rebasing: buffer[..<length])), address)
                 }
-                return EndpointTransmit(length: length, destination: connection.peer)
+                let destination = connection.peer
+                transmitQueue.prepend(connection)
+                return EndpointTransmit(length: length, destination: destination)
             }
-            _ = transmitQueue.popFirst()
             connection.isQueuedForTransmit = false
         }
         return nil
