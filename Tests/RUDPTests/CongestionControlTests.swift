@@ -112,9 +112,9 @@ import Testing
 
     /// Slow start, one window per round trip, each sent when the last round's ACKs came back:
     /// `rtts` gives each round's RTT, and the window after each round comes back.
-    static func slowStart(_ controller: CongestionController, rtts: [UInt64]) -> [Int] {
+    static func slowStart(_ controller: CongestionController, rtts: [UInt64], startingAt start: UInt64 = 0) -> [Int] {
         var windows: [Int] = []
-        var sent: UInt64 = 0
+        var sent = start
         for rtt in rtts {
             acknowledgeWindow(controller, sentTime: sent, now: sent + rtt, rtt: rtt)
             sent += rtt
@@ -142,6 +142,25 @@ import Testing
         #expect(Double(windows[4]) < 1.3 * Double(windows[3]), "the slow round grew a quarter as fast: \(windows)")
         #expect(controller.phase == .slowStart && controller.slowStartThreshold == nil)
         #expect(windows[6] == 2 * windows[5], "doubling again: \(windows)")
+    }
+
+    @Test(arguments: [CongestionAlgorithm.reno, .cubic])
+    func aDipWithinTheRoundThatShowedTheQueueIsNoJitter(algorithm: CongestionAlgorithm) {
+        // Bursts: the round that shows the queue (115 ms) has one sample at 108 ms among them,
+        // and the rounds after it stay at 110 ms, above that: the queue stands.
+        let controller = algorithm.makeController(mss: Self.mss)
+        _ = Self.slowStart(controller, rtts: [100, 100, 100, 100].map { $0 * Self.ms })
+        var sent: UInt64 = 400 * Self.ms
+        let packets = controller.window / Self.mss
+        for packet in 0..<packets {
+            let rtt = (packet == 20 ? 108 : 115) * Self.ms
+            controller.onAcknowledged(bytes: Self.mss, sentTime: sent, rtt: rtt, smoothedRTT: rtt, now: sent + 115 * Self.ms)
+        }
+        sent += 115 * Self.ms
+        let afterRise = controller.window
+        let windows = Self.slowStart(controller, rtts: [110, 110, 110, 110, 110].map { $0 * Self.ms }, startingAt: sent)
+        #expect(Double(windows[0]) < 1.3 * Double(afterRise), "still a quarter of the growth: \(afterRise), \(windows)")
+        #expect(controller.phase == .congestionAvoidance && controller.slowStartThreshold != nil, "\(windows)")
     }
 
     @Test func theFixedWindowNeverHoldsTheSenderBack() {
