@@ -22,9 +22,6 @@ struct HyStartPlusPlus {
     /// In Conservative Slow Start: the least RTT that began it and the rounds it has lasted.
     private var conservative: (baseline: UInt64, rounds: Int)?
 
-    /// Whether the conservative phase is under way.
-    var isConservative: Bool { conservative != nil }
-
     /// For one acknowledgement in slow start, the bytes the window grows by; nil when slow start
     /// should end here (the window is then the threshold).
     mutating func growth(for sample: AcknowledgementSample) -> Int? {
