@@ -157,21 +157,23 @@ print()
 # The most any sender gets whose window doubles each round trip from RFC 9002's 10 packets,
 # that sends its first flight with the SYN (as rudp-send does) and keeps the link busy from the
 # round its flight reaches one BDP: the link idles for part of each round before.
-def doubling_bound(size, payload, rate_bps, rtt, on_wire=36 + 28, initial=10):
+RUDP_HEADERS = 36 + 28  # RUDP's, then IPv4's and UDP's, on every packet on the link
+def doubling_bound(size, payload, rate_bps, rtt, on_wire=RUDP_HEADERS, initial=10, idle_rounds=0):
     per_packet = (payload + on_wire) * 8 / rate_bps  # seconds on the bottleneck (RUDP + IPv4/UDP headers)
     packets = -(-size // payload)
     elapsed, sent, flight = 0.0, 0, initial
     while flight * per_packet < rtt and sent + flight < packets:
         sent, elapsed, flight = sent + flight, elapsed + rtt, flight * 2
-    # The rest at the link rate, then the last packet's way there and its answer's way back.
-    elapsed += (packets - sent) * per_packet + rtt
+    # The rest at the link rate, then the last packet's way there and its answer's way back,
+    # after the round trips before any data (a handshake that carries none).
+    elapsed += (packets - sent) * per_packet + rtt + idle_rounds * rtt
     return size * 8 / elapsed / rate_bps
 long_bytes = runs[0]["bytes"] if runs else 0
 bound_default = doubling_bound(long_bytes, 1200, 200e6, 0.1)
 bound_mtu = doubling_bound(long_bytes, 1436, 200e6, 0.1)
 # TCP: 1,448-byte segments with 52 header bytes (IPv4, TCP with timestamps), its first data a
 # round trip after the SYN.
-bound_tcp = long_bytes * 8 / (long_bytes * 8 / doubling_bound(long_bytes, 1448, 200e6, 0.1, on_wire=52) / 200e6 + 0.1) / 200e6
+bound_tcp = doubling_bound(long_bytes, 1448, 200e6, 0.1, on_wire=52, idle_rounds=1)
 def share_of(label, bound):
     value = ratio(rate("long", label), 200.0)
     return "not measured" if value is None else f"{value / bound:.2f}"
@@ -181,13 +183,13 @@ print("Model, long fat path: a sender doubling from 10 packets from its SYN on g
       f"of its bound, sr-mss1436 {share_of('sr-mss1436', bound_mtu)} of its. Kernel TCP's own bound "
       f"(1,448-byte segments, data from one round trip after its SYN): {bound_tcp:.3f}; TCP cubic reached "
       f"{share_of('tcp-cubic', bound_tcp)} of it.")
-def on_wire(label, payload):
+def link_share(label, payload):
     r = by.get(("long", label))
     if not r: return "not measured"
     packets = -(-r["bytes"] // payload)
-    return f"{(r['bytes'] + packets * 64) * 8 / r['seconds'] / 200e6:.3f}"
-print("The same transfers counted as the link counts them, each packet of the file once with its 64 "
-      f"header bytes (RUDP, UDP, IPv4): sr {on_wire('sr', 1200)}, sr-mss1436 {on_wire('sr-mss1436', 1436)} "
+    return f"{(r['bytes'] + packets * RUDP_HEADERS) * 8 / r['seconds'] / 200e6:.3f}"
+print(f"The same transfers counted as the link counts them, each packet of the file once with its {RUDP_HEADERS} "
+      f"header bytes (RUDP, UDP, IPv4): sr {link_share('sr', 1200)}, sr-mss1436 {link_share('sr-mss1436', 1436)} "
       "of the link's rate, startup included.")
 print()
 print("TCP congestion control as each connection reported it: " +

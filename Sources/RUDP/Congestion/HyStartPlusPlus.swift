@@ -44,12 +44,11 @@ struct HyStartPlusPlus {
                 // so one sample below them is no sign that the queue is gone: only a whole later
                 // round below the baseline is.
                 phase.baseline = min(phase.baseline, delay.roundMinimum)
-                conservative = phase
             } else if delay.isSampled && delay.roundMinimum < phase.baseline {
                 conservative = nil  // a whole later round ran below it: jitter, not a queue
-            } else {
-                conservative = phase
+                return sample.bytes
             }
+            conservative = phase
         } else if delay.grew {
             conservative = (delay.roundMinimum, 0)
         }

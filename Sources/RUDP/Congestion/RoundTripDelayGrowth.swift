@@ -9,7 +9,7 @@ struct RoundTripDelayGrowth {
     private(set) var roundMinimum: UInt64 = .max
     private(set) var samples = 0
     /// The least RTT of the last round that had its samples.
-    private(set) var previousRoundMinimum: UInt64?
+    private var previousRoundMinimum: UInt64?
 
     mutating func record(_ rtt: UInt64) {
         roundMinimum = min(roundMinimum, rtt)
